@@ -1,0 +1,170 @@
+//===- ShapeUtils.cpp - shape arithmetic shared by tfm ops ----------------===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/tfm/ShapeUtils.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
+
+#include <algorithm>
+
+using namespace mlir;
+
+std::optional<SmallVector<int64_t>>
+tfm::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    // Align from the trailing dimension; missing leading dims act as 1.
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da == 1) {
+      result[i] = db;
+    } else if (db == 1) {
+      result[i] = da;
+    } else if (ShapedType::isDynamic(da)) {
+      result[i] = db;
+    } else if (ShapedType::isDynamic(db) || da == db) {
+      result[i] = da;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return result;
+}
+
+LogicalResult tfm::inferBroadcastResult(std::optional<Location> loc,
+                                        TypeRange operandTypes,
+                                        Type elementType,
+                                        SmallVectorImpl<Type> &results) {
+  SmallVector<int64_t> shape;
+  Type commonElement;
+  for (Type type : operandTypes) {
+    auto tensor = cast<RankedTensorType>(type);
+    if (!commonElement) {
+      commonElement = tensor.getElementType();
+      shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+      continue;
+    }
+    if (!elementType && tensor.getElementType() != commonElement)
+      return emitOptionalError(loc, "operands have different element types (",
+                               commonElement, " vs ", tensor.getElementType(),
+                               ")");
+    std::optional<SmallVector<int64_t>> next =
+        broadcastShapes(shape, tensor.getShape());
+    if (!next)
+      return emitOptionalError(loc, "operand shapes do not broadcast: ",
+                               type, " against ", formatShape(shape));
+    shape = std::move(*next);
+  }
+  results.push_back(
+      RankedTensorType::get(shape, elementType ? elementType : commonElement));
+  return success();
+}
+
+bool tfm::areCompatibleTensorTypes(Type a, Type b) {
+  auto ta = dyn_cast<RankedTensorType>(a);
+  auto tb = dyn_cast<RankedTensorType>(b);
+  if (!ta || !tb)
+    return a == b;
+  if (ta.getElementType() != tb.getElementType() ||
+      ta.getRank() != tb.getRank())
+    return false;
+  for (auto [da, db] : llvm::zip(ta.getShape(), tb.getShape()))
+    if (!ShapedType::isDynamic(da) && !ShapedType::isDynamic(db) && da != db)
+      return false;
+  return true;
+}
+
+bool tfm::areCompatibleReturnTypes(TypeRange inferred, TypeRange declared) {
+  if (inferred.size() != declared.size())
+    return false;
+  for (auto [i, d] : llvm::zip(inferred, declared))
+    if (!areCompatibleTensorTypes(i, d))
+      return false;
+  return true;
+}
+
+std::optional<SmallVector<int64_t>> tfm::getConstantIntValues(Value value) {
+  DenseIntElementsAttr attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  values.reserve(attr.getNumElements());
+  for (const APInt &v : attr.getValues<APInt>())
+    values.push_back(v.getSExtValue());
+  return values;
+}
+
+std::optional<SmallVector<int64_t>> tfm::getShapeOperandDims(Value shape) {
+  auto type = cast<RankedTensorType>(shape.getType());
+  if (type.getRank() != 1 || type.isDynamicDim(0))
+    return std::nullopt;
+  if (std::optional<SmallVector<int64_t>> values = getConstantIntValues(shape)) {
+    for (int64_t &v : *values)
+      if (v < 0)
+        v = ShapedType::kDynamic;
+    return values;
+  }
+  return SmallVector<int64_t>(type.getDimSize(0), ShapedType::kDynamic);
+}
+
+bool tfm::isSortedUniqueAxes(ArrayRef<int64_t> axes, int64_t rank) {
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] < 0 || axes[i] >= rank)
+      return false;
+    if (i > 0 && axes[i] <= axes[i - 1])
+      return false;
+  }
+  return true;
+}
+
+std::string tfm::formatShape(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t d) {
+        if (ShapedType::isDynamic(d))
+          os << '?';
+        else
+          os << d;
+      },
+      "x");
+  if (shape.empty())
+    os << "scalar";
+  return text;
+}
+
+int64_t tfm::sliceStart(int64_t dim, int64_t start, int64_t step) {
+  if (dim == 0)
+    return 0;
+  if (start < 0)
+    start += dim;
+  return step > 0 ? std::clamp<int64_t>(start, 0, dim)
+                  : std::clamp<int64_t>(start, 0, dim - 1);
+}
+
+int64_t tfm::sliceSize(int64_t dim, int64_t start, int64_t end,
+                       int64_t step) {
+  if (dim == 0)
+    return 0;
+  start = sliceStart(dim, start, step);
+  if (end < 0)
+    end += dim;
+  if (step > 0) {
+    end = std::clamp<int64_t>(end, 0, dim);
+    return std::max<int64_t>(0, (end - start + step - 1) / step);
+  }
+  end = std::clamp<int64_t>(end, -1, dim - 1);
+  return std::max<int64_t>(0, (start - end - step - 1) / -step);
+}
+
+int64_t tfm::equalSplitSize(int64_t dim, int64_t pieces, int64_t index) {
+  int64_t chunk = (dim + pieces - 1) / pieces;
+  return std::clamp<int64_t>(dim - chunk * index, 0, chunk);
+}

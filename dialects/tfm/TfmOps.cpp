@@ -1,0 +1,878 @@
+//===- TfmOps.cpp - tfm op type inference and verifiers -------------------===//
+//
+// Part of kiln. Result type inference and verification of the `tfm` ops.
+// Ops with inferred result types diagnose invalid operands in
+// inferReturnTypes (run by the verifier through InferTypeOpInterface), so
+// each invariant is checked in exactly one place.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/tfm/TfmOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+/// The float type a weight operand computes in: its element type, or the
+/// expressed type of a quantized element type.
+static Type computeElementType(Type elementType) {
+  if (auto q = dyn_cast<quant::QuantizedType>(elementType))
+    return q.getExpressedType();
+  return elementType;
+}
+
+static bool isDynamicOrEqual(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// Merges two compatible dimensions, preferring the static one.
+static int64_t mergeDims(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) ? b : a;
+}
+
+/// Checks that `operand` broadcasts into `shape` without growing it, as an
+/// epilogue operand (bias, residual, mask) must.
+static LogicalResult checkBroadcastsInto(std::optional<Location> loc,
+                                         StringRef opName, StringRef what,
+                                         RankedTensorType operand,
+                                         ArrayRef<int64_t> shape) {
+  std::optional<SmallVector<int64_t>> merged =
+      broadcastShapes(shape, operand.getShape());
+  bool fits = merged && merged->size() == shape.size();
+  for (size_t i = 0; fits && i < shape.size(); ++i)
+    fits = isDynamicOrEqual((*merged)[i], shape[i]);
+  if (!fits)
+    return emitOptionalError(loc, "'", opName, "' op ", what, " of shape ",
+                             formatShape(operand.getShape()),
+                             " does not broadcast to ", formatShape(shape));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  if (!cast<RankedTensorType>(getValue().getType()).hasStaticShape())
+    return emitOpError("value must have a static shape");
+  return success();
+}
+
+void ConstantOp::getAsmResultNames(
+    function_ref<void(Value, StringRef)> setNameFn) {
+  setNameFn(getResult(), "cst");
+}
+
+//===----------------------------------------------------------------------===//
+// Shape computations
+//===----------------------------------------------------------------------===//
+
+int64_t ShapeOp::getEndDim() {
+  return getEnd() ? static_cast<int64_t>(*getEnd())
+                  : tensorType(getInput()).getRank();
+}
+
+LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  int64_t rank = tensorType(adaptor.getInput()).getRank();
+  int64_t start = adaptor.getStart();
+  int64_t end = adaptor.getEnd() ? static_cast<int64_t>(*adaptor.getEnd())
+                                 : rank;
+  if (start < 0 || end > rank || start > end)
+    return emitOptionalError(loc, "'tfm.shape' op range [", start, ", ", end,
+                             ") is not within the input rank ", rank);
+  types.push_back(
+      RankedTensorType::get({end - start}, IntegerType::get(context, 64)));
+  return success();
+}
+
+LogicalResult ConstantOfShapeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  std::optional<SmallVector<int64_t>> dims =
+      getShapeOperandDims(adaptor.getShape());
+  if (!dims)
+    return emitOptionalError(
+        loc, "'tfm.constant_of_shape' op shape operand must have a static "
+             "length");
+  Attribute value = adaptor.getValue();
+  if (!isa<IntegerAttr, FloatAttr>(value))
+    return emitOptionalError(
+        loc, "'tfm.constant_of_shape' op value must be an integer or float "
+             "scalar");
+  types.push_back(
+      RankedTensorType::get(*dims, cast<TypedAttr>(value).getType()));
+  return success();
+}
+
+/// The number of elements of `Range(start, limit, delta)`.
+static std::optional<int64_t> rangeLength(Attribute start, Attribute limit,
+                                          Attribute delta) {
+  auto toDouble = [](Attribute a) -> std::optional<double> {
+    auto dense = dyn_cast_or_null<DenseElementsAttr>(a);
+    if (!dense)
+      return std::nullopt;
+    if (isa<FloatType>(dense.getElementType()))
+      return (*dense.getValues<APFloat>().begin()).convertToDouble();
+    return static_cast<double>((*dense.getValues<APInt>().begin()).getSExtValue());
+  };
+  std::optional<double> s = toDouble(start), l = toDouble(limit),
+                        d = toDouble(delta);
+  if (!s || !l || !d || *d == 0)
+    return std::nullopt;
+  return std::max<int64_t>(0, static_cast<int64_t>(std::ceil((*l - *s) / *d)));
+}
+
+LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  Type element = tensorType(adaptor.getStart()).getElementType();
+  if (tensorType(adaptor.getLimit()).getElementType() != element ||
+      tensorType(adaptor.getDelta()).getElementType() != element)
+    return emitOptionalError(
+        loc, "'tfm.range' op start, limit and delta must share an element "
+             "type");
+  Attribute start, limit, delta;
+  matchPattern(adaptor.getStart(), m_Constant(&start));
+  matchPattern(adaptor.getLimit(), m_Constant(&limit));
+  matchPattern(adaptor.getDelta(), m_Constant(&delta));
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(delta)) {
+    bool zero = isa<FloatType>(element)
+                    ? (*dense.getValues<APFloat>().begin()).isZero()
+                    : (*dense.getValues<APInt>().begin()).isZero();
+    if (zero)
+      return emitOptionalError(loc, "'tfm.range' op delta must not be zero");
+  }
+  std::optional<int64_t> length = rangeLength(start, limit, delta);
+  types.push_back(
+      RankedTensorType::get({length ? *length : ShapedType::kDynamic}, element));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult ClipOp::verify() {
+  if (getMin() && getMax() && getMin()->convertToDouble() >
+                                  getMax()->convertToDouble())
+    return emitOpError("min ") << getMin()->convertToDouble()
+                               << " is greater than max "
+                               << getMax()->convertToDouble();
+  return success();
+}
+
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  Type lhs = tensorType(adaptor.getLhs()).getElementType();
+  Type rhs = tensorType(adaptor.getRhs()).getElementType();
+  if (lhs != rhs)
+    return emitOptionalError(loc, "'tfm.compare' op operands have different "
+                                  "element types (",
+                             lhs, " vs ", rhs, ")");
+  return inferBroadcastResult(
+      loc, {adaptor.getLhs().getType(), adaptor.getRhs().getType()},
+      IntegerType::get(context, 1), types);
+}
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  Type onTrue = tensorType(adaptor.getOnTrue()).getElementType();
+  Type onFalse = tensorType(adaptor.getOnFalse()).getElementType();
+  if (onTrue != onFalse)
+    return emitOptionalError(loc, "'tfm.select' op branches have different "
+                                  "element types (",
+                             onTrue, " vs ", onFalse, ")");
+  return inferBroadcastResult(loc,
+                              {adaptor.getCondition().getType(),
+                               adaptor.getOnTrue().getType(),
+                               adaptor.getOnFalse().getType()},
+                              onTrue, types);
+}
+
+LogicalResult CastOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getOutput().getType();
+  if (!areCompatibleTensorTypes(in.clone(out.getElementType()), out))
+    return emitOpError("result shape ")
+           << formatShape(out.getShape()) << " differs from input shape "
+           << formatShape(in.getShape());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+/// Checks a float/quantized tensor pair of a quantize or dequantize op.
+static LogicalResult verifyQuantPair(Operation *op, RankedTensorType floatType,
+                                     RankedTensorType quantType) {
+  auto q = cast<quant::QuantizedType>(quantType.getElementType());
+  if (q.getExpressedType() != floatType.getElementType())
+    return op->emitOpError("quantized type expresses ")
+           << q.getExpressedType() << " but the float tensor holds "
+           << floatType.getElementType();
+  if (!areCompatibleTensorTypes(floatType,
+                                quantType.clone(floatType.getElementType())))
+    return op->emitOpError("shapes differ: ")
+           << formatShape(floatType.getShape()) << " vs "
+           << formatShape(quantType.getShape());
+  if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(q)) {
+    int64_t axis = perAxis.getQuantizedDimension();
+    if (axis >= quantType.getRank())
+      return op->emitOpError("quantized dimension ")
+             << axis << " is out of range for rank " << quantType.getRank();
+    int64_t dim = quantType.getDimSize(axis);
+    int64_t scales = perAxis.getScales().size();
+    if (!ShapedType::isDynamic(dim) && dim != scales)
+      return op->emitOpError("has ")
+             << scales << " scales for quantized dimension " << axis
+             << " of size " << dim;
+  }
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  return verifyQuantPair(*this, getInput().getType(), getOutput().getType());
+}
+
+LogicalResult DequantizeOp::verify() {
+  return verifyQuantPair(*this, getOutput().getType(), getInput().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and scans
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  if (axes.empty() || !isSortedUniqueAxes(axes, input.getRank()))
+    return emitOptionalError(
+        loc, "'tfm.reduce' op axes must be non-empty, sorted, unique and in "
+             "[0, ",
+        input.getRank(), ")");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < input.getRank(); ++i) {
+    if (!llvm::is_contained(axes, i))
+      shape.push_back(input.getDimSize(i));
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  types.push_back(input.clone(shape));
+  return success();
+}
+
+LogicalResult ArgMaxOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOptionalError(loc, "'tfm.argmax' op axis ", axis,
+                             " is out of range for rank ", input.getRank());
+  SmallVector<int64_t> shape(input.getShape());
+  if (adaptor.getKeepdims())
+    shape[axis] = 1;
+  else
+    shape.erase(shape.begin() + axis);
+  types.push_back(RankedTensorType::get(shape, IntegerType::get(context, 64)));
+  return success();
+}
+
+/// Checks that `axis` indexes a dimension of `type`.
+static LogicalResult verifyAxis(Operation *op, int64_t axis,
+                                RankedTensorType type) {
+  if (axis < 0 || axis >= type.getRank())
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << type.getRank();
+  return success();
+}
+
+LogicalResult CumSumOp::verify() {
+  return verifyAxis(*this, getAxis(), getInput().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  std::optional<SmallVector<int64_t>> dims =
+      getShapeOperandDims(adaptor.getShape());
+  if (!dims)
+    return emitOptionalError(
+        loc, "'tfm.reshape' op shape operand must have a static length");
+  // Resolve a single -1 entry when everything else is known.
+  std::optional<SmallVector<int64_t>> values =
+      getConstantIntValues(adaptor.getShape());
+  if (values && input.hasStaticShape() &&
+      llvm::count(*values, -1) == 1 &&
+      llvm::all_of(*values, [](int64_t v) { return v >= -1; })) {
+    int64_t known = 1;
+    for (int64_t v : *values)
+      if (v != -1)
+        known *= v;
+    if (known > 0 && input.getNumElements() % known == 0)
+      (*dims)[llvm::find(*values, -1) - values->begin()] =
+          input.getNumElements() / known;
+  }
+  types.push_back(input.clone(*dims));
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  if (std::optional<SmallVector<int64_t>> values =
+          getConstantIntValues(getShape())) {
+    if (llvm::count(*values, -1) > 1)
+      return emitOpError("shape has more than one -1 entry");
+    for (int64_t v : *values)
+      if (v < -1)
+        return emitOpError("shape entry ") << v << " is negative";
+  }
+  RankedTensorType in = getInput().getType(), out = getOutput().getType();
+  if (in.hasStaticShape() && out.hasStaticShape() &&
+      in.getNumElements() != out.getNumElements())
+    return emitOpError("cannot reshape ")
+           << in.getNumElements() << " elements into "
+           << formatShape(out.getShape());
+  return success();
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPermutation();
+  SmallVector<int64_t> sorted(perm);
+  llvm::sort(sorted);
+  bool isPermutation = static_cast<int64_t>(perm.size()) == input.getRank();
+  for (size_t i = 0; isPermutation && i < sorted.size(); ++i)
+    isPermutation = sorted[i] == static_cast<int64_t>(i);
+  if (!isPermutation)
+    return emitOptionalError(loc, "'tfm.transpose' op permutation is not a "
+                                  "permutation of [0, ",
+                             input.getRank(), ")");
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(input.getDimSize(p));
+  types.push_back(input.clone(shape));
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(loc, "'tfm.concat' op needs at least one input");
+  RankedTensorType first = tensorType(adaptor.getInputs().front());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= first.getRank())
+    return emitOptionalError(loc, "'tfm.concat' op axis ", axis,
+                             " is out of range for rank ", first.getRank());
+  SmallVector<int64_t> shape(first.getShape());
+  for (Value v : adaptor.getInputs().drop_front()) {
+    RankedTensorType t = tensorType(v);
+    if (t.getRank() != first.getRank() ||
+        t.getElementType() != first.getElementType())
+      return emitOptionalError(loc, "'tfm.concat' op inputs differ in rank or "
+                                    "element type: ",
+                               first, " vs ", t);
+    for (int64_t d = 0; d < t.getRank(); ++d) {
+      if (d == axis) {
+        shape[d] = ShapedType::isDynamic(shape[d]) || t.isDynamicDim(d)
+                       ? ShapedType::kDynamic
+                       : shape[d] + t.getDimSize(d);
+        continue;
+      }
+      if (!isDynamicOrEqual(shape[d], t.getDimSize(d)))
+        return emitOptionalError(loc, "'tfm.concat' op inputs differ in "
+                                      "dimension ",
+                                 d, " (", shape[d], " vs ", t.getDimSize(d),
+                                 ")");
+      shape[d] = mergeDims(shape[d], t.getDimSize(d));
+    }
+  }
+  types.push_back(first.clone(shape));
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> axes = adaptor.getAxes(), steps = adaptor.getSteps();
+  if (axes.size() != steps.size())
+    return emitOptionalError(loc, "'tfm.slice' op has ", axes.size(),
+                             " axes but ", steps.size(), " steps");
+  for (Value bound : {adaptor.getStarts(), adaptor.getEnds()}) {
+    int64_t len = tensorType(bound).getDimSize(0);
+    if (!ShapedType::isDynamic(len) && len != static_cast<int64_t>(axes.size()))
+      return emitOptionalError(loc, "'tfm.slice' op has ", axes.size(),
+                               " axes but a bound operand of length ", len);
+  }
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] < 0 || axes[i] >= input.getRank())
+      return emitOptionalError(loc, "'tfm.slice' op axis ", axes[i],
+                               " is out of range for rank ", input.getRank());
+    if (llvm::count(axes, axes[i]) > 1)
+      return emitOptionalError(loc, "'tfm.slice' op axis ", axes[i],
+                               " appears twice");
+    if (steps[i] == 0)
+      return emitOptionalError(loc, "'tfm.slice' op step for axis ", axes[i],
+                               " is zero");
+  }
+  std::optional<SmallVector<int64_t>> starts =
+      getConstantIntValues(adaptor.getStarts());
+  std::optional<SmallVector<int64_t>> ends =
+      getConstantIntValues(adaptor.getEnds());
+  SmallVector<int64_t> shape(input.getShape());
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t dim = input.getDimSize(axes[i]);
+    shape[axes[i]] = starts && ends && !ShapedType::isDynamic(dim)
+                         ? sliceSize(dim, (*starts)[i], (*ends)[i], steps[i])
+                         : ShapedType::kDynamic;
+  }
+  types.push_back(input.clone(shape));
+  return success();
+}
+
+LogicalResult SplitOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyAxis(*this, getAxis(), input)))
+    return failure();
+  int64_t axis = getAxis();
+  size_t pieces = getOutputs().size();
+  if (pieces == 0)
+    return emitOpError("needs at least one result");
+  int64_t dim = input.getDimSize(axis);
+  if (std::optional<ArrayRef<int64_t>> sizes = getSizes()) {
+    if (sizes->size() != pieces)
+      return emitOpError("has ") << sizes->size() << " sizes but " << pieces
+                                 << " results";
+    int64_t total = 0;
+    for (int64_t s : *sizes) {
+      if (s < 0)
+        return emitOpError("split size ") << s << " is negative";
+      total += s;
+    }
+    if (!ShapedType::isDynamic(dim) && total != dim)
+      return emitOpError("split sizes add up to ")
+             << total << " but dimension " << axis << " is " << dim;
+  }
+  for (auto [i, result] : llvm::enumerate(getOutputs())) {
+    auto type = cast<RankedTensorType>(result.getType());
+    SmallVector<int64_t> expected(input.getShape());
+    if (std::optional<ArrayRef<int64_t>> sizes = getSizes())
+      expected[axis] = (*sizes)[i];
+    else if (!ShapedType::isDynamic(dim))
+      expected[axis] = equalSplitSize(dim, pieces, i);
+    else
+      expected[axis] = ShapedType::kDynamic;
+    if (!areCompatibleTensorTypes(input.clone(expected), type))
+      return emitOpError("result ")
+             << i << " has type " << type << " but the split gives "
+             << input.clone(expected);
+  }
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  RankedTensorType indices = tensorType(adaptor.getIndices());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOptionalError(loc, "'tfm.gather' op axis ", axis,
+                             " is out of range for rank ", input.getRank());
+  SmallVector<int64_t> shape(input.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, input.getShape().drop_front(axis + 1));
+  types.push_back(input.clone(shape));
+  return success();
+}
+
+LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  std::optional<SmallVector<int64_t>> dims =
+      getShapeOperandDims(adaptor.getShape());
+  if (!dims)
+    return emitOptionalError(
+        loc, "'tfm.expand' op shape operand must have a static length");
+  std::optional<SmallVector<int64_t>> shape =
+      broadcastShapes(input.getShape(), *dims);
+  if (!shape)
+    return emitOptionalError(loc, "'tfm.expand' op input shape ",
+                             formatShape(input.getShape()),
+                             " does not broadcast to ", formatShape(*dims));
+  types.push_back(input.clone(*shape));
+  return success();
+}
+
+LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  if (!isSortedUniqueAxes(axes, input.getRank()))
+    return emitOptionalError(loc, "'tfm.squeeze' op axes must be sorted, "
+                                  "unique and in [0, ",
+                             input.getRank(), ")");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < input.getRank(); ++i) {
+    int64_t dim = input.getDimSize(i);
+    if (!llvm::is_contained(axes, i)) {
+      shape.push_back(dim);
+      continue;
+    }
+    if (!ShapedType::isDynamic(dim) && dim != 1)
+      return emitOptionalError(loc, "'tfm.squeeze' op dimension ", i,
+                               " has size ", dim, ", not 1");
+  }
+  types.push_back(input.clone(shape));
+  return success();
+}
+
+LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  int64_t rank = input.getRank() + axes.size();
+  if (axes.empty() || !isSortedUniqueAxes(axes, rank))
+    return emitOptionalError(loc, "'tfm.unsqueeze' op axes must be non-empty, "
+                                  "sorted, unique and in [0, ",
+                             rank, ")");
+  SmallVector<int64_t> shape;
+  ArrayRef<int64_t> rest = input.getShape();
+  for (int64_t i = 0; i < rank; ++i) {
+    if (llvm::is_contained(axes, i)) {
+      shape.push_back(1);
+    } else {
+      shape.push_back(rest.front());
+      rest = rest.drop_front();
+    }
+  }
+  types.push_back(input.clone(shape));
+  return success();
+}
+
+LogicalResult TriluOp::verify() {
+  if (getInput().getType().getRank() < 2)
+    return emitOpError("needs a tensor of rank >= 2, got rank ")
+           << getInput().getType().getRank();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Transformer ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  return verifyAxis(*this, getAxis(), getInput().getType());
+}
+
+/// Checks the affine parameters (scale, bias) of a norm over [axis, rank).
+static LogicalResult verifyNormParams(Operation *op, RankedTensorType input,
+                                      int64_t axis, ArrayRef<Value> params,
+                                      RankedTensorType result) {
+  if (failed(verifyAxis(op, axis, input)))
+    return failure();
+  ArrayRef<int64_t> normalized = input.getShape().drop_front(axis);
+  for (Value param : params) {
+    auto type = cast<RankedTensorType>(param.getType());
+    if (type.getElementType() != input.getElementType())
+      return op->emitOpError("parameter element type ")
+             << type.getElementType() << " differs from input element type "
+             << input.getElementType();
+    if (!areCompatibleTensorTypes(type, input.clone(normalized)))
+      return op->emitOpError("parameter shape ")
+             << formatShape(type.getShape())
+             << " differs from the normalized shape "
+             << formatShape(normalized);
+  }
+  if (!areCompatibleTensorTypes(input, result))
+    return op->emitOpError("result type ")
+           << result << " differs from input type " << input;
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  SmallVector<Value> params{getScale()};
+  if (getBias())
+    params.push_back(getBias());
+  return verifyNormParams(*this, getInput().getType(), getAxis(), params,
+                          getOutput().getType());
+}
+
+LogicalResult RmsNormOp::verify() {
+  return verifyNormParams(*this, getInput().getType(), getAxis(), {getScale()},
+                          getOutput().getType());
+}
+
+LogicalResult RopeOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (input.getRank() < 2)
+    return emitOpError("input must have rank >= 2 ([..., seq, dim]), got ")
+           << input.getRank();
+  if (!areCompatibleTensorTypes(input, getOutput().getType()))
+    return emitOpError("result type ")
+           << getOutput().getType() << " differs from input type " << input;
+  RankedTensorType cos = getCos().getType(), sin = getSin().getType();
+  if (!areCompatibleTensorTypes(cos, sin))
+    return emitOpError("cos and sin types differ: ") << cos << " vs " << sin;
+  if (cos.getElementType() != input.getElementType())
+    return emitOpError("cos/sin element type ")
+           << cos.getElementType() << " differs from input element type "
+           << input.getElementType();
+  if (cos.getRank() < 2 || cos.getRank() > input.getRank())
+    return emitOpError("cos/sin must have rank in [2, ")
+           << input.getRank() << "], got " << cos.getRank();
+  int64_t rotary = cos.getShape().back();
+  int64_t dim = input.getShape().back();
+  if (!ShapedType::isDynamic(rotary)) {
+    if (rotary % 2 != 0)
+      return emitOpError("rotary dimension ") << rotary << " is odd";
+    if (!ShapedType::isDynamic(dim) && rotary > dim)
+      return emitOpError("rotary dimension ")
+             << rotary << " exceeds the feature dimension " << dim;
+  }
+  // cos/sin broadcast against the input's [..., seq] dimensions.
+  SmallVector<int64_t> leading(input.getShape().drop_back());
+  leading.push_back(rotary);
+  return checkBroadcastsInto(getLoc(), getOperationName(), "cos/sin", cos,
+                             leading);
+}
+
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  RankedTensorType table = tensorType(adaptor.getTable());
+  if (table.getRank() != 2)
+    return emitOptionalError(loc, "'tfm.embedding' op table must have rank 2 "
+                                  "([vocab, hidden]), got rank ",
+                             table.getRank());
+  SmallVector<int64_t> shape(tensorType(adaptor.getIds()).getShape());
+  shape.push_back(table.getDimSize(1));
+  types.push_back(
+      RankedTensorType::get(shape, computeElementType(table.getElementType())));
+  return success();
+}
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType lhs = tensorType(adaptor.getLhs());
+  RankedTensorType rhs = tensorType(adaptor.getRhs());
+  if (lhs.getRank() < 2 || rhs.getRank() < 2)
+    return emitOptionalError(loc, "'tfm.matmul' op operands must have rank "
+                                  ">= 2, got ",
+                             lhs.getRank(), " and ", rhs.getRank());
+  Type element = lhs.getElementType();
+  if (computeElementType(rhs.getElementType()) != element)
+    return emitOptionalError(loc, "'tfm.matmul' op rhs element type ",
+                             rhs.getElementType(),
+                             " does not compute in the lhs element type ",
+                             element);
+  ArrayRef<int64_t> ls = lhs.getShape(), rs = rhs.getShape();
+  int64_t m = ls[ls.size() - 2], kl = ls.back();
+  if (adaptor.getTransposeLhs())
+    std::swap(m, kl);
+  int64_t kr = rs[rs.size() - 2], n = rs.back();
+  if (adaptor.getTransposeRhs())
+    std::swap(kr, n);
+  if (!isDynamicOrEqual(kl, kr))
+    return emitOptionalError(loc, "'tfm.matmul' op contraction dimensions "
+                                  "differ: ",
+                             kl, " vs ", kr);
+  std::optional<SmallVector<int64_t>> shape =
+      broadcastShapes(ls.drop_back(2), rs.drop_back(2));
+  if (!shape)
+    return emitOptionalError(loc, "'tfm.matmul' op batch dimensions ",
+                             formatShape(ls.drop_back(2)), " and ",
+                             formatShape(rs.drop_back(2)),
+                             " do not broadcast");
+  shape->append({m, n});
+  for (auto [what, operand] :
+       {std::pair<StringRef, Value>{"bias", adaptor.getBias()},
+        {"residual", adaptor.getResidual()}}) {
+    if (!operand)
+      continue;
+    RankedTensorType type = tensorType(operand);
+    if (type.getElementType() != element)
+      return emitOptionalError(loc, "'tfm.matmul' op ", what,
+                               " element type ", type.getElementType(),
+                               " differs from ", element);
+    if (failed(checkBroadcastsInto(loc, "tfm.matmul", what, type, *shape)))
+      return failure();
+  }
+  types.push_back(RankedTensorType::get(*shape, element));
+  return success();
+}
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  RankedTensorType q = tensorType(adaptor.getQuery());
+  RankedTensorType k = tensorType(adaptor.getKey());
+  RankedTensorType v = tensorType(adaptor.getValue());
+  auto fail = [&](auto &&...args) {
+    return emitOptionalError(loc, "'tfm.attention' op ", args...);
+  };
+  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
+    return fail("query, key and value must have rank 4 ([batch, heads, seq, "
+                "dim]), got ",
+                q.getRank(), ", ", k.getRank(), " and ", v.getRank());
+  if (k.getElementType() != q.getElementType() ||
+      v.getElementType() != q.getElementType())
+    return fail("query, key and value element types differ");
+  ArrayRef<int64_t> qs = q.getShape(), ks = k.getShape(), vs = v.getShape();
+  if (!isDynamicOrEqual(qs[0], ks[0]) || !isDynamicOrEqual(qs[0], vs[0]) ||
+      !isDynamicOrEqual(ks[0], vs[0]))
+    return fail("batch sizes differ: ", qs[0], ", ", ks[0], ", ", vs[0]);
+  if (!isDynamicOrEqual(ks[1], vs[1]))
+    return fail("key and value head counts differ: ", ks[1], " vs ", vs[1]);
+  int64_t kvHeads = mergeDims(ks[1], vs[1]);
+  if (!ShapedType::isDynamic(qs[1]) && !ShapedType::isDynamic(kvHeads) &&
+      (kvHeads == 0 || qs[1] % kvHeads != 0))
+    return fail("query heads (", qs[1],
+                ") are not a multiple of key/value heads (", kvHeads, ")");
+  if (!isDynamicOrEqual(qs[3], ks[3]))
+    return fail("query and key head dims differ: ", qs[3], " vs ", ks[3]);
+  if (!isDynamicOrEqual(ks[2], vs[2]))
+    return fail("key and value sequence lengths differ: ", ks[2], " vs ",
+                vs[2]);
+  if (std::optional<APFloat> scale = adaptor.getScale())
+    if (!(scale->convertToDouble() > 0) || scale->isInfinity())
+      return fail("scale must be positive and finite, got ",
+                  scale->convertToDouble());
+  int64_t batch = mergeDims(mergeDims(qs[0], ks[0]), vs[0]);
+  if (Value mask = adaptor.getMask()) {
+    RankedTensorType m = tensorType(mask);
+    if (!m.getElementType().isInteger(1) &&
+        m.getElementType() != q.getElementType())
+      return fail("mask element type ", m.getElementType(),
+                  " is neither i1 nor the query element type");
+    SmallVector<int64_t> scores{batch, qs[1], qs[2], mergeDims(ks[2], vs[2])};
+    if (failed(checkBroadcastsInto(loc, "tfm.attention", "mask", m, scores)))
+      return failure();
+  }
+  types.push_back(q.clone({batch, qs[1], qs[2], vs[3]}));
+  return success();
+}
+
+std::optional<double> AttentionOp::getEffectiveScale() {
+  if (std::optional<APFloat> scale = getScale())
+    return scale->convertToDouble();
+  int64_t dim = getQuery().getType().getDimSize(3);
+  if (ShapedType::isDynamic(dim))
+    return std::nullopt;
+  return 1.0 / std::sqrt(static_cast<double>(dim));
+}
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  RankedTensorType weight = tensorType(adaptor.getWeight());
+  auto fail = [&](auto &&...args) {
+    return emitOptionalError(loc, "'tfm.conv' op ", args...);
+  };
+  if (input.getRank() < 3 || weight.getRank() != input.getRank())
+    return fail("input must have rank >= 3 and the weight the same rank, got ",
+                input.getRank(), " and ", weight.getRank());
+  if (computeElementType(weight.getElementType()) != input.getElementType())
+    return fail("weight element type ", weight.getElementType(),
+                " does not compute in ", input.getElementType());
+  size_t spatial = input.getRank() - 2;
+  ArrayRef<int64_t> strides = adaptor.getStrides(),
+                    dilations = adaptor.getDilations(),
+                    pads = adaptor.getPads();
+  if (strides.size() != spatial || dilations.size() != spatial ||
+      pads.size() != 2 * spatial)
+    return fail("expects ", spatial, " strides and dilations and ",
+                2 * spatial, " pads");
+  if (llvm::any_of(strides, [](int64_t s) { return s <= 0; }) ||
+      llvm::any_of(dilations, [](int64_t s) { return s <= 0; }) ||
+      llvm::any_of(pads, [](int64_t s) { return s < 0; }))
+    return fail("strides and dilations must be positive, pads non-negative");
+  int64_t group = adaptor.getGroup();
+  int64_t channels = input.getDimSize(1), filters = weight.getDimSize(0);
+  if (group <= 0)
+    return fail("group must be positive, got ", group);
+  if (!ShapedType::isDynamic(channels) &&
+      !ShapedType::isDynamic(weight.getDimSize(1)) &&
+      channels != weight.getDimSize(1) * group)
+    return fail("input has ", channels, " channels but the weight expects ",
+                weight.getDimSize(1), " x ", group, " groups");
+  if (!ShapedType::isDynamic(filters) && filters % group != 0)
+    return fail(filters, " filters do not divide into ", group, " groups");
+  if (Value bias = adaptor.getBias()) {
+    RankedTensorType b = tensorType(bias);
+    if (b.getRank() != 1 || !isDynamicOrEqual(b.getDimSize(0), filters))
+      return fail("bias must have shape [", filters, "], got ",
+                  formatShape(b.getShape()));
+  }
+  SmallVector<int64_t> shape{input.getDimSize(0), filters};
+  for (size_t i = 0; i < spatial; ++i) {
+    int64_t in = input.getDimSize(i + 2), kernel = weight.getDimSize(i + 2);
+    if (ShapedType::isDynamic(in) || ShapedType::isDynamic(kernel)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t extent =
+        in + pads[i] + pads[i + spatial] - dilations[i] * (kernel - 1) - 1;
+    if (extent < 0)
+      return fail("kernel does not fit spatial dimension ", i);
+    shape.push_back(extent / strides[i] + 1);
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/tfm/TfmOps.cpp.inc"

@@ -1,0 +1,801 @@
+//===- TfmOps.td - tfm dialect operations ------------------*- tablegen -*-===//
+//
+// Part of kiln. Operation definitions of the `tfm` transformer dialect.
+// Semantics follow ONNX where an op mirrors an ONNX operator, with two
+// deliberate differences: every axis is already normalised to [0, rank), and
+// attributes that ONNX passes as constant inputs (axes, steps, split sizes)
+// are attributes here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECTS_TFM_TFMOPS_TD
+#define KILN_DIALECTS_TFM_TFMOPS_TD
+
+include "dialects/tfm/TfmBase.td"
+include "mlir/IR/OpAsmInterface.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+/// Every op whose result types follow from its operands and attributes infers
+/// them; a result type given explicitly may be more static than the inferred
+/// one (a refinement), never contradict it.
+defvar Tfm_CompatibleReturnTypes = [{
+  bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange l,
+                                          ::mlir::TypeRange r) {
+    return ::mlir::tfm::areCompatibleReturnTypes(l, r);
+  }
+}];
+
+class Tfm_InferOp<string mnemonic, list<Trait> traits = []>
+    : Tfm_Op<mnemonic,
+             !listconcat([Pure, InferTypeOpAdaptorWithIsCompatible], traits)> {
+  let extraClassDefinition = Tfm_CompatibleReturnTypes;
+}
+
+//===----------------------------------------------------------------------===//
+// Constants and shape computations
+//===----------------------------------------------------------------------===//
+
+def Tfm_ConstantOp : Tfm_Op<"constant",
+    [ConstantLike, Pure, AllTypesMatch<["value", "output"]>,
+     DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
+  let summary = "A constant tensor (weights, shapes, scalars)";
+  let description = [{
+    Holds a constant tensor. Weights imported from a model are
+    `dense_resource` blobs, which the printer keeps out of line (in the
+    `dialect_resources` section) instead of printing them element by element;
+    small constants are `dense` attributes.
+
+    Example:
+    ```mlir
+    %shape = tfm.constant dense<[0, 12, 64]> : tensor<3xi64>
+    %w = tfm.constant dense_resource<layer0.q.weight> : tensor<768x768xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Tfm_ShapeOp : Tfm_InferOp<"shape"> {
+  let summary = "The shape of a tensor as a 1-D i64 tensor";
+  let description = [{
+    Returns dimensions `[start, end)` of the input's shape (ONNX `Shape`).
+    Folds to a constant when those dimensions are static, so that shape
+    computations on static models disappear.
+
+    Example:
+    ```mlir
+    %s = tfm.shape %x {start = 0, end = 2} : (tensor<?x?x768xf32>) -> tensor<2xi64>
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$input,
+                       DefaultValuedAttr<I64Attr, "0">:$start,
+                       OptionalAttr<I64Attr>:$end);
+  let results = (outs Tfm_ShapeTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// The exclusive end dimension, defaulting to the input's rank.
+    int64_t getEndDim();
+  }];
+}
+
+def Tfm_ConstantOfShapeOp : Tfm_InferOp<"constant_of_shape"> {
+  let summary = "A tensor of a runtime shape filled with one value";
+  let description = [{
+    ONNX `ConstantOfShape`: a tensor whose shape is given by the 1-D `shape`
+    operand, every element equal to the scalar `value`. The result's rank is
+    the static length of `shape`; its dimensions are static where `shape` is
+    a constant.
+
+    Example:
+    ```mlir
+    %z = tfm.constant_of_shape %s {value = 0.0 : f32} : (tensor<2xi64>) -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_ShapeTensor:$shape, TypedAttrInterface:$value);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat = "$shape attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Tfm_RangeOp : Tfm_InferOp<"range"> {
+  let summary = "A 1-D arithmetic progression";
+  let description = [{
+    ONNX `Range`: `[start, start + delta, ...)` up to but excluding `limit`.
+    The operands are 0-D tensors of one element type; the length is static
+    when all three are constants.
+
+    Example:
+    ```mlir
+    %r = tfm.range %start, %limit, %delta : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Tfm_ScalarTensor:$start, Tfm_ScalarTensor:$limit,
+                       Tfm_ScalarTensor:$delta);
+  let results = (outs 1DTensorOf<[Tfm_NumericElement]>:$output);
+  let assemblyFormat =
+      "$start `,` $limit `,` $delta attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise operations
+//===----------------------------------------------------------------------===//
+
+class Tfm_UnaryOp<string mnemonic, Type tensorType, string formula,
+                  list<Trait> traits = []>
+    : Tfm_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType], traits)> {
+  let summary = "Elementwise " # formula;
+  let description = "Computes `" # formula # "` elementwise.\n\n"
+    "Example:\n```mlir\n%y = tfm." # mnemonic #
+    " %x : tensor<?x128xf32>\n```";
+  let arguments = (ins tensorType:$input);
+  let results = (outs tensorType:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Tfm_NegOp : Tfm_UnaryOp<"neg", Tfm_NumericTensor, "-x">;
+def Tfm_AbsOp : Tfm_UnaryOp<"abs", Tfm_NumericTensor, "|x|">;
+def Tfm_ExpOp : Tfm_UnaryOp<"exp", Tfm_FloatTensor, "exp(x)">;
+def Tfm_LogOp : Tfm_UnaryOp<"log", Tfm_FloatTensor, "log(x)">;
+def Tfm_SqrtOp : Tfm_UnaryOp<"sqrt", Tfm_FloatTensor, "sqrt(x)">;
+def Tfm_RsqrtOp : Tfm_UnaryOp<"rsqrt", Tfm_FloatTensor, "1 / sqrt(x)">;
+def Tfm_ReciprocalOp : Tfm_UnaryOp<"reciprocal", Tfm_FloatTensor, "1 / x">;
+def Tfm_TanhOp : Tfm_UnaryOp<"tanh", Tfm_FloatTensor, "tanh(x)">;
+def Tfm_ErfOp : Tfm_UnaryOp<"erf", Tfm_FloatTensor, "erf(x)">;
+def Tfm_SigmoidOp : Tfm_UnaryOp<"sigmoid", Tfm_FloatTensor, "1 / (1 + exp(-x))">;
+def Tfm_ReluOp : Tfm_UnaryOp<"relu", Tfm_NumericTensor, "max(x, 0)">;
+def Tfm_SinOp : Tfm_UnaryOp<"sin", Tfm_FloatTensor, "sin(x)">;
+def Tfm_CosOp : Tfm_UnaryOp<"cos", Tfm_FloatTensor, "cos(x)">;
+def Tfm_FloorOp : Tfm_UnaryOp<"floor", Tfm_FloatTensor, "floor(x)">;
+def Tfm_CeilOp : Tfm_UnaryOp<"ceil", Tfm_FloatTensor, "ceil(x)">;
+def Tfm_NotOp : Tfm_UnaryOp<"not", Tfm_BoolTensor, "logical not x">;
+
+def Tfm_ClipOp : Tfm_Op<"clip", [Pure, SameOperandsAndResultType]> {
+  let summary = "Elementwise clamp to [min, max]";
+  let description = [{
+    ONNX `Clip` with constant bounds: `min(max(x, min), max)`. A missing bound
+    means unbounded on that side.
+
+    Example:
+    ```mlir
+    %y = tfm.clip %x {min = 0.0 : f64, max = 6.0 : f64} : tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_NumericTensor:$input, OptionalAttr<F64Attr>:$min,
+                       OptionalAttr<F64Attr>:$max);
+  let results = (outs Tfm_NumericTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Tfm_GeluOp : Tfm_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Gaussian error linear unit";
+  let description = [{
+    `x * Phi(x)`. With `erf`, `Phi(x) = 0.5 * (1 + erf(x / sqrt(2)))` (BERT,
+    ViT); with `tanh`, the approximation
+    `0.5 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))` (GPT-2).
+
+    Example:
+    ```mlir
+    %y = tfm.gelu tanh %x : tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_GeluApproximation:$approximate,
+                       Tfm_FloatTensor:$input);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = "$approximate $input attr-dict `:` type($input)";
+}
+
+def Tfm_SiluOp : Tfm_Op<"silu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Sigmoid linear unit (swish)";
+  let description = [{
+    `x * sigmoid(x)`, the activation of LLaMA-style SwiGLU MLPs.
+
+    Example:
+    ```mlir
+    %y = tfm.silu %x : tensor<?x?x11008xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+class Tfm_BroadcastBinaryOp<string mnemonic, Type operandType, string formula,
+                            list<Trait> traits = []>
+    : Tfm_InferOp<mnemonic, traits> {
+  let summary = "Elementwise " # formula # " with NumPy broadcasting";
+  let description = "Computes `" # formula # "` elementwise after "
+    "broadcasting both operands to a common shape (NumPy rules, as ONNX). "
+    "Both operands have the same element type, which the result keeps.\n\n"
+    "Example:\n```mlir\n%z = tfm." # mnemonic #
+    " %x, %y : (tensor<?x128x768xf32>, tensor<768xf32>) -> tensor<?x128x768xf32>\n```";
+  let arguments = (ins operandType:$lhs, operandType:$rhs);
+  let results = (outs operandType:$output);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let extraClassDefinition = Tfm_CompatibleReturnTypes # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> loc,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return ::mlir::tfm::inferBroadcastResult(
+          loc, {adaptor.getLhs().getType(), adaptor.getRhs().getType()},
+          /*elementType=*/nullptr, types);
+    }
+  }];
+}
+
+def Tfm_AddOp : Tfm_BroadcastBinaryOp<"add", Tfm_NumericTensor, "x + y",
+                                      [Commutative]>;
+def Tfm_SubOp : Tfm_BroadcastBinaryOp<"sub", Tfm_NumericTensor, "x - y">;
+def Tfm_MulOp : Tfm_BroadcastBinaryOp<"mul", Tfm_NumericTensor, "x * y",
+                                      [Commutative]>;
+def Tfm_DivOp : Tfm_BroadcastBinaryOp<"div", Tfm_NumericTensor,
+                                      "x / y (integers truncate)">;
+def Tfm_PowOp : Tfm_BroadcastBinaryOp<"pow", Tfm_FloatTensor, "x ^ y">;
+def Tfm_MaxOp : Tfm_BroadcastBinaryOp<"max", Tfm_NumericTensor, "max(x, y)",
+                                      [Commutative]>;
+def Tfm_MinOp : Tfm_BroadcastBinaryOp<"min", Tfm_NumericTensor, "min(x, y)",
+                                      [Commutative]>;
+def Tfm_AndOp : Tfm_BroadcastBinaryOp<"and", Tfm_BoolTensor, "x and y",
+                                      [Commutative]>;
+def Tfm_OrOp : Tfm_BroadcastBinaryOp<"or", Tfm_BoolTensor, "x or y",
+                                     [Commutative]>;
+
+def Tfm_CompareOp : Tfm_InferOp<"compare"> {
+  let summary = "Elementwise comparison with NumPy broadcasting";
+  let description = [{
+    Compares two tensors of one element type elementwise after broadcasting
+    (ONNX `Equal`, `Less`, `Greater`, ...), giving an `i1` tensor.
+
+    Example:
+    ```mlir
+    %m = tfm.compare eq, %ids, %pad : (tensor<?x?xi64>, tensor<i64>) -> tensor<?x?xi1>
+    ```
+  }];
+  let arguments = (ins Tfm_ComparePredicate:$predicate,
+                       Tfm_NumericTensor:$lhs, Tfm_NumericTensor:$rhs);
+  let results = (outs Tfm_BoolTensor:$output);
+  let assemblyFormat = "$predicate `,` $lhs `,` $rhs attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Tfm_SelectOp : Tfm_InferOp<"select"> {
+  let summary = "Elementwise choice between two tensors (ONNX Where)";
+  let description = [{
+    `condition ? on_true : on_false` elementwise, all three broadcast to a
+    common shape. `on_true` and `on_false` share the result's element type.
+
+    Example:
+    ```mlir
+    %y = tfm.select %mask, %scores, %neg_inf : (tensor<1x1x?x?xi1>, tensor<?x12x?x?xf32>, tensor<f32>) -> tensor<?x12x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_BoolTensor:$condition, Tfm_Tensor:$on_true,
+                       Tfm_Tensor:$on_false);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat = "$condition `,` $on_true `,` $on_false attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Tfm_CastOp : Tfm_Op<"cast", [Pure]> {
+  let summary = "Elementwise conversion to another element type";
+  let description = [{
+    ONNX `Cast`: converts every element to the result's element type, keeping
+    the shape. Float to integer truncates toward zero; to `i1` tests `!= 0`.
+
+    Example:
+    ```mlir
+    %f = tfm.cast %mask : tensor<?x?xi64> to tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_NumericTensor:$input);
+  let results = (outs Tfm_NumericTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def Tfm_QuantizeOp : Tfm_Op<"quantize", [Pure]> {
+  let summary = "Quantize a float tensor to a quantized element type";
+  let description = [{
+    Converts floats to the storage values of the result's `!quant.uniform`
+    element type (per-tensor or per-axis scale and zero point), rounding half
+    to even and saturating. The quantized type's expressed type must be the
+    input's element type.
+
+    Example:
+    ```mlir
+    %q = tfm.quantize %x : tensor<?x768xf32> to tensor<?x768x!quant.uniform<i8:f32, 0.05>>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input);
+  let results = (outs Tfm_QuantizedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasVerifier = 1;
+}
+
+def Tfm_DequantizeOp : Tfm_Op<"dequantize", [Pure]> {
+  let summary = "Dequantize a quantized tensor to floats";
+  let description = [{
+    `(q - zero_point) * scale` with the scale and zero point of the
+    operand's `!quant.uniform` type; the result's element type is its
+    expressed type.
+
+    Example:
+    ```mlir
+    %w = tfm.dequantize %q : tensor<768x768x!quant.uniform<i8:f32:0, {0.1, 0.2}>> to tensor<768x768xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_QuantizedTensor:$input);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and scans
+//===----------------------------------------------------------------------===//
+
+def Tfm_ReduceOp : Tfm_InferOp<"reduce"> {
+  let summary = "Reduction over a set of axes";
+  let description = [{
+    Reduces `input` over `axes` (sorted, unique, in `[0, rank)`, not empty)
+    with the given combiner: `sum`, `mean`, `max`, `min`, `prod`,
+    `sum_square` (sum of squares) or `l2` (square root of that). With
+    `keepdims` the reduced dimensions stay as size 1.
+
+    Example:
+    ```mlir
+    %m = tfm.reduce mean %x {axes = array<i64: 2>, keepdims = true} : (tensor<?x?x768xf32>) -> tensor<?x?x1xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_ReduceKind:$kind, Tfm_NumericTensor:$input,
+                       DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<BoolAttr, "true">:$keepdims);
+  let results = (outs Tfm_NumericTensor:$output);
+  let assemblyFormat =
+      "$kind $input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Tfm_ArgMaxOp : Tfm_InferOp<"argmax"> {
+  let summary = "Index of the largest element along an axis";
+  let description = [{
+    ONNX `ArgMax` (first occurrence): an i64 tensor of indices along `axis`,
+    which stays as size 1 when `keepdims`.
+
+    Example:
+    ```mlir
+    %i = tfm.argmax %logits {axis = 2 : i64, keepdims = false} : (tensor<?x?x50257xf32>) -> tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins Tfm_NumericTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "true">:$keepdims);
+  let results = (outs RankedTensorOf<[I64]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Tfm_CumSumOp : Tfm_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "Cumulative sum along an axis";
+  let description = [{
+    ONNX `CumSum` with a constant axis (HF exports compute position ids with
+    it). `exclusive` leaves out the current element; `reverse` sums from the
+    end.
+
+    Example:
+    ```mlir
+    %p = tfm.cumsum %mask {axis = 1 : i64} : tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins Tfm_NumericTensor:$input, I64Attr:$axis,
+                       UnitAttr:$exclusive, UnitAttr:$reverse);
+  let results = (outs Tfm_NumericTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Tfm_ReshapeOp : Tfm_InferOp<"reshape"> {
+  let summary = "Reshape to a runtime shape";
+  let description = [{
+    Reinterprets `input` with the shape held in the 1-D `shape` operand,
+    whose static length is the result rank. Each entry is a size `>= 0`, or
+    `-1` (at most once) for the size that keeps the element count. ONNX's
+    "0 copies the input dimension" is resolved by the frontend. Result
+    dimensions are static where `shape` is a constant (or the type says so).
+
+    Example:
+    ```mlir
+    %h = tfm.reshape %x, %s : (tensor<?x?x768xf32>, tensor<4xi64>) -> tensor<?x?x12x64xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$input, Tfm_ShapeTensor:$shape);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat =
+      "$input `,` $shape attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+  let hasVerifier = 1;
+}
+
+def Tfm_TransposeOp : Tfm_InferOp<"transpose"> {
+  let summary = "Permute dimensions";
+  let description = [{
+    Result dimension `i` is input dimension `permutation[i]`.
+
+    Example:
+    ```mlir
+    %t = tfm.transpose %x {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x12x64xf32>) -> tensor<?x12x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Tfm_ConcatOp : Tfm_InferOp<"concat"> {
+  let summary = "Concatenate tensors along an axis";
+  let description = [{
+    All inputs have the same rank and element type and agree on every
+    dimension but `axis`.
+
+    Example:
+    ```mlir
+    %c = tfm.concat %past, %new {axis = 2 : i64} : (tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>) -> tensor<?x12x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Tfm_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Tfm_SliceOp : Tfm_InferOp<"slice"> {
+  let summary = "Strided slice with runtime bounds";
+  let description = [{
+    ONNX `Slice`: along each of `axes` (attribute) take
+    `[starts[i], ends[i])` with step `steps[i]` (nonzero; negative steps go
+    backwards). `starts` and `ends` are 1-D i64 operands, so bounds computed
+    at run time work; negative bounds count from the end and bounds are
+    clamped as in ONNX. Dimensions not in `axes` are kept whole.
+
+    Example:
+    ```mlir
+    %s = tfm.slice %x, %st, %en {axes = array<i64: 1>, steps = array<i64: 1>} : (tensor<1x1024x1024xf32>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x?x1024xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$input, Tfm_ShapeTensor:$starts,
+                       Tfm_ShapeTensor:$ends, DenseI64ArrayAttr:$axes,
+                       DenseI64ArrayAttr:$steps);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat = "$input `,` $starts `,` $ends attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Tfm_SplitOp : Tfm_Op<"split", [Pure]> {
+  let summary = "Split a tensor into pieces along an axis";
+  let description = [{
+    ONNX `Split`. With `sizes`, piece `i` has `sizes[i]` elements along
+    `axis`; without, the dimension is split into as many equal pieces as
+    there are results (the last one smaller if it does not divide).
+
+    Example:
+    ```mlir
+    %q, %k, %v = tfm.split %qkv {axis = 2 : i64} : (tensor<?x?x2304xf32>) -> (tensor<?x?x768xf32>, tensor<?x?x768xf32>, tensor<?x?x768xf32>)
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$input, I64Attr:$axis,
+                       OptionalAttr<DenseI64ArrayAttr>:$sizes);
+  let results = (outs Variadic<Tfm_Tensor>:$outputs);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Tfm_GatherOp : Tfm_InferOp<"gather"> {
+  let summary = "Gather slices along an axis by index (ONNX Gather)";
+  let description = [{
+    The result is `input.shape[:axis] + indices.shape + input.shape[axis+1:]`.
+    Negative indices count from the end of `axis`. Folds on constants, and
+    `gather(shape(x), i)` folds when dimension `i` of `x` is static.
+
+    Example:
+    ```mlir
+    %d = tfm.gather %s, %i {axis = 0 : i64} : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$input, Tfm_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat =
+      "$input `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Tfm_ExpandOp : Tfm_InferOp<"expand"> {
+  let summary = "Broadcast to a runtime shape (ONNX Expand)";
+  let description = [{
+    Broadcasts `input` together with the shape held in `shape` (NumPy rules,
+    both ways: a `1` in `shape` keeps the input's dimension).
+
+    Example:
+    ```mlir
+    %e = tfm.expand %kv, %s : (tensor<?x4x1x?x64xf32>, tensor<5xi64>) -> tensor<?x4x2x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$input, Tfm_ShapeTensor:$shape);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat =
+      "$input `,` $shape attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Tfm_SqueezeOp : Tfm_InferOp<"squeeze"> {
+  let summary = "Remove size-1 dimensions";
+  let description = [{
+    Removes the dimensions listed in `axes` (sorted, unique), each of which
+    must be 1 (checked statically when known).
+
+    Example:
+    ```mlir
+    %y = tfm.squeeze %x {axes = array<i64: 0>} : (tensor<1x?xi64>) -> tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Tfm_UnsqueezeOp : Tfm_InferOp<"unsqueeze"> {
+  let summary = "Insert size-1 dimensions";
+  let description = [{
+    Inserts size-1 dimensions at positions `axes` of the result (sorted,
+    unique, in `[0, rank + len(axes))`).
+
+    Example:
+    ```mlir
+    %y = tfm.unsqueeze %mask {axes = array<i64: 1, 2>} : (tensor<?x?xi64>) -> tensor<?x1x1x?xi64>
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Tfm_TriluOp : Tfm_Op<"trilu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Keep the upper or lower triangle of the last two dims";
+  let description = [{
+    ONNX `Trilu` with a constant diagonal offset `k`: with `upper`, keeps
+    elements with `col - row >= k`; otherwise those with `col - row <= k`;
+    others become zero. Causal masks in exports are built with it.
+
+    Example:
+    ```mlir
+    %m = tfm.trilu %ones {upper = false, k = 0 : i64} : tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$input,
+                       DefaultValuedAttr<BoolAttr, "true">:$upper,
+                       DefaultValuedAttr<I64Attr, "0">:$k);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Transformer operations
+//===----------------------------------------------------------------------===//
+
+def Tfm_SoftmaxOp : Tfm_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "Softmax along an axis";
+  let description = [{
+    `exp(x - max(x)) / sum(exp(x - max(x)))` along `axis`; with `log`, the
+    logarithm of that (`LogSoftmax`).
+
+    Example:
+    ```mlir
+    %p = tfm.softmax %scores {axis = 3 : i64} : tensor<?x12x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, I64Attr:$axis, UnitAttr:$log);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Tfm_LayerNormOp : Tfm_Op<"layer_norm", [Pure]> {
+  let summary = "Layer normalization over the trailing dimensions";
+  let description = [{
+    Normalizes `input` over dimensions `[axis, rank)` to zero mean and unit
+    variance (`(x - mean) / sqrt(var + epsilon)`, biased variance), then
+    multiplies by `scale` and adds `bias` (optional); both have the shape of
+    the normalized dimensions.
+
+    Example:
+    ```mlir
+    %y = tfm.layer_norm %x, %gamma, %beta {axis = 2 : i64, epsilon = 1.0e-12 : f32} : (tensor<?x?x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<?x?x768xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$scale,
+                       Optional<Tfm_FloatTensor>:$bias, I64Attr:$axis,
+                       DefaultValuedAttr<F32Attr, "1.0e-5f">:$epsilon);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = "$input `,` $scale (`,` $bias^)? attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Tfm_RmsNormOp : Tfm_Op<"rms_norm", [Pure]> {
+  let summary = "Root-mean-square normalization over the trailing dimensions";
+  let description = [{
+    `x / sqrt(mean(x^2) + epsilon) * scale` over dimensions `[axis, rank)`
+    (LLaMA's RMSNorm); `scale` has the shape of the normalized dimensions.
+
+    Example:
+    ```mlir
+    %y = tfm.rms_norm %x, %w {axis = 2 : i64, epsilon = 1.0e-6 : f32} : (tensor<?x?x4096xf32>, tensor<4096xf32>) -> tensor<?x?x4096xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$scale,
+                       I64Attr:$axis,
+                       DefaultValuedAttr<F32Attr, "1.0e-6f">:$epsilon);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = "$input `,` $scale attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Tfm_RopeOp : Tfm_Op<"rope", [Pure]> {
+  let summary = "Rotary position embedding";
+  let description = [{
+    Rotates the first `R` features of `input` (`[..., S, D]`) by the angles
+    whose cosines and sines are `cos` and `sin` (`[..., S, R]`, broadcast to
+    the input's leading dimensions, `R` even and at most `D`); features past
+    `R` pass through (partial rotary, as GPT-NeoX). In the default half form
+    (LLaMA, `rotate_half`), feature `i < R/2` pairs with `i + R/2`; with
+    `interleaved` (GPT-J), feature `2i` pairs with `2i + 1`:
+    `out = x * cos + rotate(x) * sin`.
+
+    Example:
+    ```mlir
+    %qr = tfm.rope %q, %cos, %sin : (tensor<?x32x?x128xf32>, tensor<?x1x?x128xf32>, tensor<?x1x?x128xf32>) -> tensor<?x32x?x128xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$cos,
+                       Tfm_FloatTensor:$sin, UnitAttr:$interleaved);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = "$input `,` $cos `,` $sin attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Tfm_EmbeddingOp : Tfm_InferOp<"embedding"> {
+  let summary = "Embedding table lookup";
+  let description = [{
+    Looks up rows of `table` (`[V, H]`) by the integer `ids`: the result is
+    `ids.shape + [H]`. Ids outside `[0, V)` are a run-time error in the
+    generated code's checked mode and otherwise undefined.
+
+    Example:
+    ```mlir
+    %e = tfm.embedding %wte, %ids : (tensor<50257x768xf32>, tensor<?x?xi64>) -> tensor<?x?x768xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_WeightTensor:$table, Tfm_IndexTensor:$ids);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat =
+      "$table `,` $ids attr-dict `:` functional-type(operands, results)";
+}
+
+def Tfm_MatmulOp : Tfm_InferOp<"matmul", [AttrSizedOperandSegments]> {
+  let summary = "Batched, broadcasting matmul with a fused epilogue";
+  let description = [{
+    `output = activation(op(lhs) x op(rhs) + bias) + residual`, where `op`
+    transposes the last two dimensions when `transpose_lhs`/`transpose_rhs`
+    is set. `lhs` is `[..., M, K]`, `rhs` `[..., K, N]`; leading (batch)
+    dimensions broadcast with NumPy rules. `bias` broadcasts to the result
+    (usually `[N]`); `residual` broadcasts to it too. `rhs` may have a
+    quantized element type whose expressed type is the `lhs` element type
+    (weight-only quantization); the result has the `lhs` element type.
+
+    Example:
+    ```mlir
+    %y = tfm.matmul %x, %w bias %b activation gelu residual %r : (tensor<?x?x768xf32>, tensor<768x3072xf32>, tensor<3072xf32>, tensor<?x?x3072xf32>) -> tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$lhs, Tfm_WeightTensor:$rhs,
+                       Optional<Tfm_FloatTensor>:$bias,
+                       Optional<Tfm_FloatTensor>:$residual,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs,
+                       OptionalAttr<Tfm_Activation>:$activation);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`bias` $bias^)? (`activation` $activation^)?
+    (`residual` $residual^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Tfm_AttentionOp : Tfm_InferOp<"attention"> {
+  let summary = "Scaled dot-product multi-head attention";
+  let description = [{
+    `softmax(scale * q k^T + mask) v` per batch and head, with
+    `q: [B, Hq, Sq, D]`, `k: [B, Hkv, Sk, D]`, `v: [B, Hkv, Sk, Dv]` and a
+    result `[B, Hq, Sq, Dv]`. When `Hkv < Hq` (grouped-query attention) query
+    head `h` uses key/value head `h / (Hq / Hkv)`; `Hq` must be a multiple
+    of `Hkv`. `scale` defaults to `1 / sqrt(D)`.
+
+    `mask` is optional and broadcasts to `[B, Hq, Sq, Sk]`: a float mask of
+    `q`'s element type is added to the scores; an `i1` mask keeps the
+    positions where it is true. `causal` additionally masks key `j` for query
+    `i` when `j > i + (Sk - Sq)` (aligned to the end, so that a query block
+    appended to a key/value cache sees the whole past). A query row whose keys
+    are all masked gives zeros.
+
+    Example:
+    ```mlir
+    %o = tfm.attention %q, %k, %v mask %m {causal} : (tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>, tensor<?x1x1x?xf32>) -> tensor<?x12x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$query, Tfm_FloatTensor:$key,
+                       Tfm_FloatTensor:$value,
+                       Optional<RankedTensorOf<[Tfm_FloatElement, I1]>>:$mask,
+                       UnitAttr:$causal, OptionalAttr<F32Attr>:$scale);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` $mask^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// The softmax scale: the `scale` attribute, or 1/sqrt(head dim).
+    /// Requires a static head dimension when `scale` is absent.
+    std::optional<double> getEffectiveScale();
+  }];
+}
+
+def Tfm_ConvOp : Tfm_InferOp<"conv"> {
+  let summary = "N-D convolution, channels first (ONNX Conv)";
+  let description = [{
+    `input: [N, C, D1..Dn]`, `weight: [M, C / group, K1..Kn]`, optional
+    `bias: [M]`, result `[N, M, O1..On]` with
+    `Oi = (Di + pad_begin_i + pad_end_i - dilation_i * (Ki - 1) - 1) / stride_i + 1`.
+    `pads` lists all begin pads, then all end pads. ViT's patch embedding is
+    a conv with stride equal to the kernel size.
+
+    Example:
+    ```mlir
+    %p = tfm.conv %img, %w, %b {strides = array<i64: 16, 16>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<?x3x224x224xf32>, tensor<768x3x16x16xf32>, tensor<768xf32>) -> tensor<?x768x14x14xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_WeightTensor:$weight,
+                       Optional<Tfm_FloatTensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations,
+                       DefaultValuedAttr<I64Attr, "1">:$group);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
+#endif // KILN_DIALECTS_TFM_TFMOPS_TD

@@ -1,0 +1,28 @@
+//===- InitKiln.h - register kiln's dialects and passes ---------*- C++ -*-===//
+//
+// Part of kiln. One place that lists what kiln's tools register, so that
+// kiln-opt and the kiln driver accept the same IR and passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_INITKILN_H
+#define KILN_PASSES_INITKILN_H
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace kiln {
+
+/// Adds `tfm` and the upstream dialects kiln lowers through (func, arith,
+/// math, tensor, linalg, scf, vector, x86vector, amx, memref, bufferization,
+/// gpu, nvvm, llvm, quant, transform) with their interface extensions.
+void registerKilnDialects(mlir::DialectRegistry &registry);
+
+/// Registers kiln's passes and pipelines and the upstream passes, so that any
+/// stage of kiln's pipelines can be replayed from kiln-opt.
+void registerKilnPasses();
+
+} // namespace kiln
+
+#endif // KILN_PASSES_INITKILN_H

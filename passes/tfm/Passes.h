@@ -1,0 +1,37 @@
+//===- Passes.h - passes on the tfm dialect ---------------------*- C++ -*-===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_TFM_PASSES_H
+#define KILN_PASSES_TFM_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::tfm {
+
+#define GEN_PASS_DECL
+#include "passes/tfm/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/tfm/Passes.h.inc"
+
+/// Options of the tfm-level pipeline.
+struct TfmPipelineOptions
+    : public PassPipelineOptions<TfmPipelineOptions> {};
+
+/// The tfm-level pipeline (`--emit=tfm` stops after it): clean-up
+/// (canonicalization, shape refinement, CSE) of imported IR. Fusion passes
+/// join it as they land.
+void buildTfmPipeline(OpPassManager &pm, const TfmPipelineOptions &options);
+
+/// Registers the tfm pipelines with the global pass registry.
+void registerTfmPipelines();
+
+} // namespace mlir::tfm
+
+#endif // KILN_PASSES_TFM_PASSES_H
