@@ -3,6 +3,8 @@
 # tree; every .mlir file is a test.
 
 import os
+import shutil
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -17,6 +19,11 @@ config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%kiln_src_root", config.kiln_src_root))
+# The Python with kiln's test tools (onnx, onnxruntime, numpy): the python3
+# first on PATH, as scripts/setup.sh installs them there.
+config.substitutions.append(
+    ("%python", shutil.which("python3", path=config.environment["PATH"])
+     or sys.executable))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -493,21 +493,31 @@ LogicalResult SplitOp::verify() {
       return emitOpError("split sizes add up to ")
              << total << " but dimension " << axis << " is " << dim;
   }
-  for (auto [i, result] : llvm::enumerate(getOutputs())) {
-    auto type = cast<RankedTensorType>(result.getType());
-    SmallVector<int64_t> expected(input.getShape());
-    if (std::optional<ArrayRef<int64_t>> sizes = getSizes())
-      expected[axis] = (*sizes)[i];
-    else if (!ShapedType::isDynamic(dim))
-      expected[axis] = equalSplitSize(dim, pieces, i);
-    else
-      expected[axis] = ShapedType::kDynamic;
-    if (!areCompatibleTensorTypes(input.clone(expected), type))
+  for (auto [i, piece] : llvm::enumerate(getPieceTypes())) {
+    Type type = getOutputs()[i].getType();
+    if (!areCompatibleTensorTypes(piece, type))
       return emitOpError("result ")
-             << i << " has type " << type << " but the split gives "
-             << input.clone(expected);
+             << i << " has type " << type << " but the split gives " << piece;
   }
   return success();
+}
+
+SmallVector<Type> SplitOp::getPieceTypes() {
+  RankedTensorType input = getInput().getType();
+  int64_t axis = getAxis(), pieces = getOutputs().size();
+  int64_t dim = input.getDimSize(axis);
+  SmallVector<Type> types;
+  for (int64_t i = 0; i < pieces; ++i) {
+    SmallVector<int64_t> shape(input.getShape());
+    if (std::optional<ArrayRef<int64_t>> sizes = getSizes())
+      shape[axis] = (*sizes)[i];
+    else if (!ShapedType::isDynamic(dim))
+      shape[axis] = equalSplitSize(dim, pieces, i);
+    else
+      shape[axis] = ShapedType::kDynamic;
+    types.push_back(input.clone(shape));
+  }
+  return types;
 }
 
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *,

@@ -510,6 +510,10 @@ def Tfm_SplitOp : Tfm_Op<"split", [Pure]> {
   let results = (outs Variadic<Tfm_Tensor>:$outputs);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The type each piece has given the input type and `sizes`.
+    ::llvm::SmallVector<::mlir::Type> getPieceTypes();
+  }];
 }
 
 def Tfm_GatherOp : Tfm_InferOp<"gather"> {

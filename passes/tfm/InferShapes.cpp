@@ -58,6 +58,11 @@ SmallVector<Type> inferResultTypes(Operation *op) {
                 cast<RankedTensorType>(op->getResult(0).getType())
                     .getElementType());
           })
+      .Case<SplitOp>([&](SplitOp split) {
+        if (!split.getSizes() || split.getSizes()->size() ==
+                                     split.getOutputs().size())
+          types = split.getPieceTypes();
+      })
       .Default([&](Operation *) {
         if (op->hasTrait<OpTrait::SameOperandsAndResultType>() &&
             op->getNumOperands() > 0)

@@ -21,10 +21,15 @@ namespace mlir::tfm {
 #include "passes/tfm/Passes.h.inc"
 
 /// Options of the tfm-level pipeline.
-struct TfmPipelineOptions
-    : public PassPipelineOptions<TfmPipelineOptions> {};
+struct TfmPipelineOptions : public PassPipelineOptions<TfmPipelineOptions> {
+  ListOption<std::string> shapes{
+      *this, "shapes",
+      llvm::cl::desc("Static input shapes, NAME=D0xD1x... (see "
+                     "tfm-specialize-shapes)")};
+};
 
-/// The tfm-level pipeline (`--emit=tfm` stops after it): clean-up
+/// The tfm-level pipeline (`--emit=tfm` stops after it): input shape
+/// specialisation when `options.shapes` is given, then clean-up
 /// (canonicalization, shape refinement, CSE) of imported IR. Fusion passes
 /// join it as they land.
 void buildTfmPipeline(OpPassManager &pm, const TfmPipelineOptions &options);

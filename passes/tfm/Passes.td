@@ -28,4 +28,21 @@ def TfmInferShapes : Pass<"tfm-infer-shapes", "func::FuncOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def TfmSpecializeShapes : Pass<"tfm-specialize-shapes", "func::FuncOp"> {
+  let summary = "Give function arguments static shapes";
+  let description = [{
+    Replaces the types of the named function arguments with the given,
+    more static shapes (the driver's `--shape NAME=D0xD1...`). An argument is
+    named by its `tfm.name` attribute (the model's input name) or as `argN`;
+    a `?` in the dims keeps that dimension dynamic. Run `tfm-infer-shapes`
+    (as `tfm-pipeline` does) to propagate the new shapes.
+
+    Example: `--tfm-specialize-shapes="shapes=input_ids=1x128,arg1=1x1x1x128"`.
+  }];
+  let options = [
+    ListOption<"shapes", "shapes", "std::string",
+               "NAME=D0xD1x... entries; NAME is an argument's tfm.name or argN">
+  ];
+}
+
 #endif // KILN_PASSES_TFM_PASSES_TD

@@ -12,7 +12,13 @@
 
 using namespace mlir;
 
-void tfm::buildTfmPipeline(OpPassManager &pm, const TfmPipelineOptions &) {
+void tfm::buildTfmPipeline(OpPassManager &pm,
+                           const TfmPipelineOptions &options) {
+  if (!options.shapes.empty()) {
+    TfmSpecializeShapesOptions specialize;
+    specialize.shapes.assign(options.shapes.begin(), options.shapes.end());
+    pm.addNestedPass<func::FuncOp>(createTfmSpecializeShapes(specialize));
+  }
   // Canonicalize folds constant shape computations; shape refinement makes
   // their consumers static; the second canonicalize folds what that enables.
   pm.addPass(createCanonicalizerPass());

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Configures (once) and builds kiln into ${KILN_BUILD_DIR:-build}.
+# Usage: scripts/build.sh [ninja targets...]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${KILN_BUILD_DIR:-$root/build}
+LLVM_PREFIX=/usr/lib/llvm-22
+
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -G Ninja -S "$root" -B "$build" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DMLIR_DIR="$LLVM_PREFIX/lib/cmake/mlir" \
+    -DLLVM_EXTERNAL_LIT="$LLVM_PREFIX/bin/lit" >/dev/null
+fi
+ninja -C "$build" "$@"

@@ -1,0 +1,59 @@
+// RUN: kiln-opt %s -tfm-infer-shapes -split-input-file | FileCheck %s
+
+// Static inputs flow through ops that were imported with dynamic types,
+// and the function's result type follows.
+// CHECK-LABEL: func.func @propagate
+// CHECK-SAME: -> tensor<2x16x8xf32>
+// CHECK: tfm.matmul {{.*}} -> tensor<2x16x32xf32>
+// CHECK: tfm.gelu erf {{.*}} : tensor<2x16x32xf32>
+// CHECK: tfm.reshape {{.*}} -> tensor<2x16x4x8xf32>
+// CHECK: tfm.transpose {{.*}} -> tensor<2x4x16x8xf32>
+// CHECK: tfm.attention {{.*}} -> tensor<2x4x16x8xf32>
+// CHECK: tfm.reduce sum {{.*}} -> tensor<2x16x8xf32>
+// CHECK: return {{.*}} : tensor<2x16x8xf32>
+func.func @propagate(%x: tensor<2x16x64xf32>, %w: tensor<64x32xf32>) -> tensor<?x?x8xf32> {
+  %h = tfm.matmul %x, %w : (tensor<2x16x64xf32>, tensor<64x32xf32>) -> tensor<?x?x32xf32>
+  %g = tfm.gelu erf %h : tensor<?x?x32xf32>
+  %s = tfm.constant dense<[2, 16, 4, 8]> : tensor<4xi64>
+  %r = tfm.reshape %g, %s : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x4x8xf32>
+  %t = tfm.transpose %r {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x8xf32>) -> tensor<?x4x?x8xf32>
+  %a = tfm.attention %t, %t, %t : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %sum = tfm.reduce sum %a {axes = array<i64: 1>, keepdims = false} : (tensor<?x4x?x8xf32>) -> tensor<?x?x8xf32>
+  return %sum : tensor<?x?x8xf32>
+}
+
+// -----
+
+// A declared type more static than inference can tell is kept.
+// CHECK-LABEL: func.func @keep_declared
+// CHECK: tfm.reshape {{.*}} -> tensor<4x?xf32>
+func.func @keep_declared(%x: tensor<?x?xf32>, %s: tensor<2xi64>) -> tensor<4x?xf32> {
+  %r = tfm.reshape %x, %s : (tensor<?x?xf32>, tensor<2xi64>) -> tensor<4x?xf32>
+  return %r : tensor<4x?xf32>
+}
+
+// -----
+
+// Users outside tfm keep the type they were built with through a cast.
+// CHECK-LABEL: func.func @foreign_user
+// CHECK: %[[R:.+]] = tfm.reshape {{.*}} -> tensor<4xf32>
+// CHECK: %[[C:.+]] = tensor.cast %[[R]] : tensor<4xf32> to tensor<?xf32>
+// CHECK: tensor.dim %[[C]]
+func.func @foreign_user(%x: tensor<2x2xf32>) -> index {
+  %s = tfm.constant dense<[4]> : tensor<1xi64>
+  %r = tfm.reshape %x, %s : (tensor<2x2xf32>, tensor<1xi64>) -> tensor<?xf32>
+  %zero = arith.constant 0 : index
+  %d = tensor.dim %r, %zero : tensor<?xf32>
+  return %d : index
+}
+
+// -----
+
+// Broadcasting a dynamic dim against a static one gives the static one;
+// against 1 it stays dynamic.
+// CHECK-LABEL: func.func @broadcast
+// CHECK: tfm.add {{.*}} -> tensor<?x8xf32>
+func.func @broadcast(%x: tensor<?x1xf32>, %y: tensor<1x8xf32>) -> tensor<?x?xf32> {
+  %a = tfm.add %x, %y : (tensor<?x1xf32>, tensor<1x8xf32>) -> tensor<?x?xf32>
+  return %a : tensor<?x?xf32>
+}
