@@ -38,6 +38,7 @@ tfm::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
 }
 
 LogicalResult tfm::inferBroadcastResult(std::optional<Location> loc,
+                                        StringRef opName,
                                         TypeRange operandTypes,
                                         Type elementType,
                                         SmallVectorImpl<Type> &results) {
@@ -51,13 +52,15 @@ LogicalResult tfm::inferBroadcastResult(std::optional<Location> loc,
       continue;
     }
     if (!elementType && tensor.getElementType() != commonElement)
-      return emitOptionalError(loc, "operands have different element types (",
+      return emitOptionalError(loc, "'", opName,
+                               "' op operands have different element types (",
                                commonElement, " vs ", tensor.getElementType(),
                                ")");
     std::optional<SmallVector<int64_t>> next =
         broadcastShapes(shape, tensor.getShape());
     if (!next)
-      return emitOptionalError(loc, "operand shapes do not broadcast: ",
+      return emitOptionalError(loc, "'", opName,
+                               "' op operand shapes do not broadcast: ",
                                type, " against ", formatShape(shape));
     shape = std::move(*next);
   }
@@ -167,4 +170,8 @@ int64_t tfm::sliceSize(int64_t dim, int64_t start, int64_t end,
 int64_t tfm::equalSplitSize(int64_t dim, int64_t pieces, int64_t index) {
   int64_t chunk = (dim + pieces - 1) / pieces;
   return std::clamp<int64_t>(dim - chunk * index, 0, chunk);
+}
+
+std::string tfm::formatDim(int64_t dim) {
+  return ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
 }

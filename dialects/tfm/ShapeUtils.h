@@ -30,9 +30,10 @@ broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
 
 /// Infers the ranked tensor type that broadcasting all of `operandTypes`
 /// gives. Its element type is `elementType`, or the operands' common element
-/// type when null (they must then agree). Emits a diagnostic at `loc` on
-/// failure.
+/// type when null (they must then agree). Emits a diagnostic for op
+/// `opName` at `loc` on failure.
 llvm::LogicalResult inferBroadcastResult(std::optional<Location> loc,
+                                         llvm::StringRef opName,
                                          TypeRange operandTypes,
                                          Type elementType,
                                          llvm::SmallVectorImpl<Type> &results);
@@ -69,6 +70,9 @@ int64_t equalSplitSize(int64_t dim, int64_t pieces, int64_t index);
 
 /// Formats a shape as `2x?x768` for diagnostics.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
+/// Formats one dimension for diagnostics: its size, or `?` when dynamic.
+std::string formatDim(int64_t dim);
 
 /// Whether `axes` is strictly increasing with every entry in [0, rank).
 bool isSortedUniqueAxes(llvm::ArrayRef<int64_t> axes, int64_t rank);

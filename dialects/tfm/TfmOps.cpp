@@ -138,7 +138,12 @@ static std::optional<int64_t> rangeLength(Attribute start, Attribute limit,
                         d = toDouble(delta);
   if (!s || !l || !d || *d == 0)
     return std::nullopt;
-  return std::max<int64_t>(0, static_cast<int64_t>(std::ceil((*l - *s) / *d)));
+  double length = std::ceil((*l - *s) / *d);
+  // NaN or an astronomically long range: leave the length dynamic rather
+  // than convert an unrepresentable double.
+  if (!(length < static_cast<double>(int64_t{1} << 53)))
+    return std::nullopt;
+  return std::max<int64_t>(0, static_cast<int64_t>(length));
 }
 
 LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
@@ -192,7 +197,7 @@ LogicalResult CompareOp::inferReturnTypes(MLIRContext *context,
                                   "element types (",
                              lhs, " vs ", rhs, ")");
   return inferBroadcastResult(
-      loc, {adaptor.getLhs().getType(), adaptor.getRhs().getType()},
+      loc, getOperationName(), {adaptor.getLhs().getType(), adaptor.getRhs().getType()},
       IntegerType::get(context, 1), types);
 }
 
@@ -206,7 +211,7 @@ LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "'tfm.select' op branches have different "
                                   "element types (",
                              onTrue, " vs ", onFalse, ")");
-  return inferBroadcastResult(loc,
+  return inferBroadcastResult(loc, getOperationName(),
                               {adaptor.getCondition().getType(),
                                adaptor.getOnTrue().getType(),
                                adaptor.getOnFalse().getType()},
@@ -226,6 +231,29 @@ LogicalResult CastOp::verify() {
 // Quantization
 //===----------------------------------------------------------------------===//
 
+/// Checks that a per-axis quantized tensor type has one scale per element of
+/// its quantized dimension. Other element types pass.
+static LogicalResult checkPerAxisQuantization(std::optional<Location> loc,
+                                              StringRef opName,
+                                              RankedTensorType type) {
+  auto perAxis =
+      dyn_cast<quant::UniformQuantizedPerAxisType>(type.getElementType());
+  if (!perAxis)
+    return success();
+  int64_t axis = perAxis.getQuantizedDimension();
+  if (axis >= type.getRank())
+    return emitOptionalError(loc, "'", opName, "' op quantized dimension ",
+                             axis, " is out of range for rank ",
+                             type.getRank());
+  int64_t dim = type.getDimSize(axis);
+  int64_t scales = perAxis.getScales().size();
+  if (!ShapedType::isDynamic(dim) && dim != scales)
+    return emitOptionalError(loc, "'", opName, "' op has ", scales,
+                             " scales for quantized dimension ", axis,
+                             " of size ", dim);
+  return success();
+}
+
 /// Checks a float/quantized tensor pair of a quantize or dequantize op.
 static LogicalResult verifyQuantPair(Operation *op, RankedTensorType floatType,
                                      RankedTensorType quantType) {
@@ -239,19 +267,8 @@ static LogicalResult verifyQuantPair(Operation *op, RankedTensorType floatType,
     return op->emitOpError("shapes differ: ")
            << formatShape(floatType.getShape()) << " vs "
            << formatShape(quantType.getShape());
-  if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(q)) {
-    int64_t axis = perAxis.getQuantizedDimension();
-    if (axis >= quantType.getRank())
-      return op->emitOpError("quantized dimension ")
-             << axis << " is out of range for rank " << quantType.getRank();
-    int64_t dim = quantType.getDimSize(axis);
-    int64_t scales = perAxis.getScales().size();
-    if (!ShapedType::isDynamic(dim) && dim != scales)
-      return op->emitOpError("has ")
-             << scales << " scales for quantized dimension " << axis
-             << " of size " << dim;
-  }
-  return success();
+  return checkPerAxisQuantization(op->getLoc(), op->getName().getStringRef(),
+                                  quantType);
 }
 
 LogicalResult QuantizeOp::verify() {
@@ -352,15 +369,27 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult ReshapeOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getOutput().getType();
   if (std::optional<SmallVector<int64_t>> values =
           getConstantIntValues(getShape())) {
     if (llvm::count(*values, -1) > 1)
       return emitOpError("shape has more than one -1 entry");
-    for (int64_t v : *values)
+    int64_t known = 1;
+    for (int64_t v : *values) {
       if (v < -1)
         return emitOpError("shape entry ") << v << " is negative";
+      if (v != -1)
+        known *= v;
+    }
+    if (in.hasStaticShape()) {
+      int64_t count = in.getNumElements();
+      bool inferred = llvm::is_contained(*values, -1);
+      if (inferred ? (known == 0 || count % known != 0) : known != count)
+        return emitOpError("cannot reshape ")
+               << count << " elements into shape "
+               << formatShape(*values);
+    }
   }
-  RankedTensorType in = getInput().getType(), out = getOutput().getType();
   if (in.hasStaticShape() && out.hasStaticShape() &&
       in.getNumElements() != out.getNumElements())
     return emitOpError("cannot reshape ")
@@ -703,6 +732,8 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "'tfm.embedding' op table must have rank 2 "
                                   "([vocab, hidden]), got rank ",
                              table.getRank());
+  if (failed(checkPerAxisQuantization(loc, "tfm.embedding", table)))
+    return failure();
   SmallVector<int64_t> shape(tensorType(adaptor.getIds()).getShape());
   shape.push_back(table.getDimSize(1));
   types.push_back(
@@ -726,6 +757,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                              rhs.getElementType(),
                              " does not compute in the lhs element type ",
                              element);
+  if (failed(checkPerAxisQuantization(loc, "tfm.matmul", rhs)))
+    return failure();
   ArrayRef<int64_t> ls = lhs.getShape(), rs = rhs.getShape();
   int64_t m = ls[ls.size() - 2], kl = ls.back();
   if (adaptor.getTransposeLhs())
@@ -782,7 +815,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   ArrayRef<int64_t> qs = q.getShape(), ks = k.getShape(), vs = v.getShape();
   if (!isDynamicOrEqual(qs[0], ks[0]) || !isDynamicOrEqual(qs[0], vs[0]) ||
       !isDynamicOrEqual(ks[0], vs[0]))
-    return fail("batch sizes differ: ", qs[0], ", ", ks[0], ", ", vs[0]);
+    return fail("batch sizes differ: ", formatDim(qs[0]), ", ",
+                formatDim(ks[0]), ", ", formatDim(vs[0]));
   if (!isDynamicOrEqual(ks[1], vs[1]))
     return fail("key and value head counts differ: ", ks[1], " vs ", vs[1]);
   int64_t kvHeads = mergeDims(ks[1], vs[1]);
@@ -838,6 +872,8 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   if (computeElementType(weight.getElementType()) != input.getElementType())
     return fail("weight element type ", weight.getElementType(),
                 " does not compute in ", input.getElementType());
+  if (failed(checkPerAxisQuantization(loc, "tfm.conv", weight)))
+    return failure();
   size_t spatial = input.getRank() - 2;
   ArrayRef<int64_t> strides = adaptor.getStrides(),
                     dilations = adaptor.getDilations(),
@@ -864,7 +900,7 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   if (Value bias = adaptor.getBias()) {
     RankedTensorType b = tensorType(bias);
     if (b.getRank() != 1 || !isDynamicOrEqual(b.getDimSize(0), filters))
-      return fail("bias must have shape [", filters, "], got ",
+      return fail("bias must have shape [", formatDim(filters), "], got ",
                   formatShape(b.getShape()));
   }
   SmallVector<int64_t> shape{input.getDimSize(0), filters};

@@ -227,7 +227,7 @@ class Tfm_BroadcastBinaryOp<string mnemonic, Type operandType, string formula,
         ::mlir::MLIRContext *, std::optional<::mlir::Location> loc,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
       return ::mlir::tfm::inferBroadcastResult(
-          loc, {adaptor.getLhs().getType(), adaptor.getRhs().getType()},
+          loc, getOperationName(), {adaptor.getLhs().getType(), adaptor.getRhs().getType()},
           /*elementType=*/nullptr, types);
     }
   }];

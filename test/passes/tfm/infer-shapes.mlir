@@ -57,3 +57,16 @@ func.func @broadcast(%x: tensor<?x1xf32>, %y: tensor<1x8xf32>) -> tensor<?x?xf32
   %a = tfm.add %x, %y : (tensor<?x1xf32>, tensor<1x8xf32>) -> tensor<?x?xf32>
   return %a : tensor<?x?xf32>
 }
+
+// -----
+
+// A range whose length is not representable (NaN limit) stays dynamic.
+// CHECK-LABEL: func.func @range_nan
+// CHECK: tfm.range {{.*}} -> tensor<?xf32>
+func.func @range_nan() -> tensor<?xf32> {
+  %s = tfm.constant dense<0.0> : tensor<f32>
+  %l = tfm.constant dense<0x7FC00000> : tensor<f32>
+  %d = tfm.constant dense<1.0> : tensor<f32>
+  %r = tfm.range %s, %l, %d : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}
