@@ -8,4 +8,5 @@ build=${KILN_BUILD_DIR:-$root/build}
 bash "$root/scripts/setup.sh"
 bash "$root/scripts/build.sh" kiln-opt KilnUnitTests
 
+python3 "$root/scripts/test_coverage.py" "$root"
 "$root/scripts/lit.sh" "$build/test"
