@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/tfm/ShapeUtils.h"
+#include "dialects/tfm/TfmOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -112,6 +113,19 @@ std::optional<SmallVector<int64_t>> tfm::getShapeOperandDims(Value shape) {
       if (v < 0)
         v = ShapedType::kDynamic;
     return values;
+  }
+  // A shape assembled by concatenation (as exporters build them) is known
+  // piece by piece: constant pieces give their entries.
+  if (auto concat = shape.getDefiningOp<ConcatOp>()) {
+    SmallVector<int64_t> dims;
+    for (Value piece : concat.getInputs()) {
+      std::optional<SmallVector<int64_t>> pieceDims =
+          getShapeOperandDims(piece);
+      if (!pieceDims)
+        return SmallVector<int64_t>(type.getDimSize(0), ShapedType::kDynamic);
+      llvm::append_range(dims, *pieceDims);
+    }
+    return dims;
   }
   return SmallVector<int64_t>(type.getDimSize(0), ShapedType::kDynamic);
 }

@@ -51,8 +51,9 @@ bool areCompatibleReturnTypes(TypeRange inferred, TypeRange declared);
 std::optional<llvm::SmallVector<int64_t>> getConstantIntValues(Value value);
 
 /// Reads a shape operand: its static length is the result rank; entries are
-/// the constant values when the operand is a constant (negative entries
-/// become dynamic) and dynamic otherwise. Returns std::nullopt when the
+/// the constant values when the operand is a constant, or a concatenation
+/// with constant pieces (negative entries become dynamic), and dynamic
+/// otherwise. Returns std::nullopt when the
 /// operand's length is not static.
 std::optional<llvm::SmallVector<int64_t>> getShapeOperandDims(Value shape);
 

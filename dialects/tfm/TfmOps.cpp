@@ -566,6 +566,33 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  RankedTensorType data = tensorType(adaptor.getData());
+  RankedTensorType indices = tensorType(adaptor.getIndices());
+  RankedTensorType updates = tensorType(adaptor.getUpdates());
+  auto fail = [&](auto &&...args) {
+    return emitOptionalError(loc, "'tfm.scatter_nd' op ", args...);
+  };
+  if (indices.getRank() < 1 || indices.isDynamicDim(indices.getRank() - 1))
+    return fail("indices need a static last dimension (the index length)");
+  int64_t k = indices.getShape().back();
+  if (k < 1 || k > data.getRank())
+    return fail("index length ", k, " is not in [1, ", data.getRank(), "]");
+  if (updates.getElementType() != data.getElementType())
+    return fail("updates element type ", updates.getElementType(),
+                " differs from data element type ", data.getElementType());
+  SmallVector<int64_t> expected(indices.getShape().drop_back());
+  llvm::append_range(expected, data.getShape().drop_front(k));
+  if (!areCompatibleTensorTypes(updates, updates.clone(expected)))
+    return fail("updates have shape ", formatShape(updates.getShape()),
+                " but the indices select ", formatShape(expected));
+  types.push_back(data);
+  return success();
+}
+
 LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,

@@ -536,6 +536,29 @@ def Tfm_GatherOp : Tfm_InferOp<"gather"> {
   let hasFolder = 1;
 }
 
+def Tfm_ScatterNDOp : Tfm_InferOp<"scatter_nd"> {
+  let summary = "Write slices into a copy of a tensor at N-D indices";
+  let description = [{
+    ONNX `ScatterND` (reduction `none`): a copy of `data` where, for each
+    index tuple `indices[i..., :]` (of length `k`, the last dimension of
+    `indices`), the slice `data[index tuple]` is replaced by
+    `updates[i...]`. `updates` has shape
+    `indices.shape[:-1] + data.shape[k:]`. Negative indices count from the
+    end. Masked in-place writes in PyTorch exports (LLaMA's causal mask
+    builder) become this op.
+
+    Example:
+    ```mlir
+    %m = tfm.scatter_nd %mask, %idx, %upd : (tensor<?x1x?x?xf32>, tensor<?x1x?x?x4xi64>, tensor<?x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$data, Tfm_IndexTensor:$indices,
+                       Tfm_Tensor:$updates);
+  let results = (outs Tfm_Tensor:$output);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
 def Tfm_ExpandOp : Tfm_InferOp<"expand"> {
   let summary = "Broadcast to a runtime shape (ONNX Expand)";
   let description = [{

@@ -71,45 +71,49 @@ SmallVector<Type> inferResultTypes(Operation *op) {
   return types;
 }
 
+/// Uses by ops outside tfm (other than the return) may depend on the old
+/// type; give them a tensor.cast back to it.
+void keepTypeForForeignUsers(Value value, Type old, Dialect *tfmDialect) {
+  for (OpOperand &use : llvm::make_early_inc_range(value.getUses())) {
+    Operation *user = use.getOwner();
+    if (user->getDialect() == tfmDialect || isa<func::ReturnOp>(user))
+      continue;
+    OpBuilder builder(user);
+    Value cast = tensor::CastOp::create(builder, value.getLoc(), old, value);
+    use.set(cast);
+  }
+}
+
 struct TfmInferShapes
     : mlir::tfm::impl::TfmInferShapesBase<TfmInferShapes> {
-  void runOnOperation() override {
-    func::FuncOp func = getOperation();
-    Dialect *tfmDialect = getContext().getLoadedDialect<TfmDialect>();
-    func.walk<WalkOrder::PreOrder>([&](Operation *op) {
-      if (op->getDialect() != tfmDialect)
-        return;
-      SmallVector<Type> inferred = inferResultTypes(op);
-      if (inferred.size() != op->getNumResults())
-        return;
-      for (auto [result, type] : llvm::zip(op->getResults(), inferred)) {
-        Type refined = refineType(result.getType(), type);
-        if (!refined || refined == result.getType())
-          continue;
-        Type old = result.getType();
-        result.setType(refined);
-        keepTypeForForeignUsers(result, old);
-      }
-    });
-    // The function's results follow what it returns.
-    Operation *terminator = func.getBody().back().getTerminator();
-    func.setType(FunctionType::get(&getContext(), func.getArgumentTypes(),
-                                   terminator->getOperandTypes()));
-  }
-
-  /// Uses by ops outside tfm (other than the return) may depend on the old
-  /// type; give them a tensor.cast back to it.
-  void keepTypeForForeignUsers(Value value, Type old) {
-    Dialect *tfmDialect = getContext().getLoadedDialect<TfmDialect>();
-    for (OpOperand &use : llvm::make_early_inc_range(value.getUses())) {
-      Operation *user = use.getOwner();
-      if (user->getDialect() == tfmDialect || isa<func::ReturnOp>(user))
-        continue;
-      OpBuilder builder(user);
-      Value cast = tensor::CastOp::create(builder, value.getLoc(), old, value);
-      use.set(cast);
-    }
-  }
+  void runOnOperation() override { refineFunctionTypes(getOperation()); }
 };
 
 } // namespace
+
+bool mlir::tfm::refineFunctionTypes(func::FuncOp func) {
+  MLIRContext *context = func.getContext();
+  Dialect *tfmDialect = context->getLoadedDialect<TfmDialect>();
+  bool changed = false;
+  func.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (op->getDialect() != tfmDialect)
+      return;
+    SmallVector<Type> inferred = inferResultTypes(op);
+    if (inferred.size() != op->getNumResults())
+      return;
+    for (auto [result, type] : llvm::zip(op->getResults(), inferred)) {
+      Type refined = refineType(result.getType(), type);
+      if (!refined || refined == result.getType())
+        continue;
+      Type old = result.getType();
+      result.setType(refined);
+      keepTypeForForeignUsers(result, old, tfmDialect);
+      changed = true;
+    }
+  });
+  // The function's results follow what it returns.
+  Operation *terminator = func.getBody().back().getTerminator();
+  func.setType(FunctionType::get(context, func.getArgumentTypes(),
+                                 terminator->getOperandTypes()));
+  return changed;
+}

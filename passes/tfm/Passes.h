@@ -20,6 +20,11 @@ namespace mlir::tfm {
 #define GEN_PASS_REGISTRATION
 #include "passes/tfm/Passes.h.inc"
 
+/// Refines the result types of the tfm ops in `func` from their operands in
+/// one forward sweep (what tfm-infer-shapes does); returns whether any type
+/// changed.
+bool refineFunctionTypes(func::FuncOp func);
+
 /// Options of the tfm-level pipeline.
 struct TfmPipelineOptions : public PassPipelineOptions<TfmPipelineOptions> {
   ListOption<std::string> shapes{

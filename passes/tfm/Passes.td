@@ -28,6 +28,24 @@ def TfmInferShapes : Pass<"tfm-infer-shapes", "func::FuncOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def TfmSimplifyShapes : Pass<"tfm-simplify-shapes", "func::FuncOp"> {
+  let summary = "Fold shape computations and refine types to a fixpoint";
+  let description = [{
+    Alternates canonicalization (which folds the shape computations of
+    exported models once the shapes they read are static) with the type
+    refinement of `tfm-infer-shapes` (which makes the ops consuming folded
+    shapes static) until neither changes anything, or `max-iterations` is
+    reached. With static inputs this leaves no `tfm.shape` computation
+    behind; with dynamic batch and sequence it keeps exactly the ones that
+    read a dynamic dimension.
+  }];
+  let options = [
+    Option<"maxIterations", "max-iterations", "unsigned", "16",
+           "Upper bound on canonicalize + refine rounds">
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def TfmSpecializeShapes : Pass<"tfm-specialize-shapes", "func::FuncOp"> {
   let summary = "Give function arguments static shapes";
   let description = [{

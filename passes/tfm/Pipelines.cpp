@@ -19,18 +19,17 @@ void tfm::buildTfmPipeline(OpPassManager &pm,
     specialize.shapes.assign(options.shapes.begin(), options.shapes.end());
     pm.addNestedPass<func::FuncOp>(createTfmSpecializeShapes(specialize));
   }
-  // Canonicalize folds constant shape computations; shape refinement makes
-  // their consumers static; the second canonicalize folds what that enables.
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(createTfmInferShapes());
-  pm.addPass(createCanonicalizerPass());
+  // Fold shape computations and refine types until nothing changes, then
+  // share what is computed twice.
+  pm.addNestedPass<func::FuncOp>(createTfmSimplifyShapes());
   pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void tfm::registerTfmPipelines() {
   PassPipelineRegistration<TfmPipelineOptions>(
       "tfm-pipeline",
-      "The tfm-level pipeline: clean up imported tfm IR (canonicalize, "
-      "refine shapes, CSE) before lowering",
+      "The tfm-level pipeline: clean up imported tfm IR (fold shape "
+      "computations and refine types to a fixpoint, CSE) before lowering",
       buildTfmPipeline);
 }

@@ -986,3 +986,39 @@ func.func @embedding_per_axis_rank(%t: tensor<16x4x!quant.uniform<i8:f32:2, {0.1
   %0 = tfm.embedding %t, %ids : (tensor<16x4x!quant.uniform<i8:f32:2, {0.1, 0.2}>>, tensor<?xi64>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+func.func @scatter_nd_dynamic_index_length(%d: tensor<4x8xf32>, %i: tensor<2x?xi64>, %u: tensor<2x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+2 {{'tfm.scatter_nd' op indices need a static last dimension (the index length)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.scatter_nd %d, %i, %u : (tensor<4x8xf32>, tensor<2x?xi64>, tensor<2x8xf32>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @scatter_nd_index_length(%d: tensor<4x8xf32>, %i: tensor<2x3xi64>, %u: tensor<2xf32>) -> tensor<4x8xf32> {
+  // expected-error @+2 {{'tfm.scatter_nd' op index length 3 is not in [1, 2]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.scatter_nd %d, %i, %u : (tensor<4x8xf32>, tensor<2x3xi64>, tensor<2xf32>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @scatter_nd_element_type(%d: tensor<4x8xf32>, %i: tensor<2x1xi64>, %u: tensor<2x8xf16>) -> tensor<4x8xf32> {
+  // expected-error @+2 {{'tfm.scatter_nd' op updates element type 'f16' differs from data element type 'f32'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.scatter_nd %d, %i, %u : (tensor<4x8xf32>, tensor<2x1xi64>, tensor<2x8xf16>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @scatter_nd_updates_shape(%d: tensor<4x8xf32>, %i: tensor<2x1xi64>, %u: tensor<2x7xf32>) -> tensor<4x8xf32> {
+  // expected-error @+2 {{'tfm.scatter_nd' op updates have shape 2x7 but the indices select 2x8}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.scatter_nd %d, %i, %u : (tensor<4x8xf32>, tensor<2x1xi64>, tensor<2x7xf32>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}

@@ -759,3 +759,12 @@ func.func @conv_padded_strided(%x: tensor<1x4x10x9xf32>, %w: tensor<6x4x3x3xf32>
     }
   }
 #-}
+
+// CHECK-LABEL: func.func @scatter_nd
+func.func @scatter_nd(%d: tensor<?x1x?x?xf32>, %i: tensor<?x1x?x?x4xi64>, %u: tensor<?x1x?x?xf32>, %d2: tensor<4x8xf32>, %i2: tensor<2x1xi64>, %u2: tensor<2x8xf32>) -> (tensor<?x1x?x?xf32>, tensor<4x8xf32>) {
+  // CHECK: tfm.scatter_nd %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x1x?x?xf32>, tensor<?x1x?x?x4xi64>, tensor<?x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+  %0 = tfm.scatter_nd %d, %i, %u : (tensor<?x1x?x?xf32>, tensor<?x1x?x?x4xi64>, tensor<?x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+  // CHECK: tfm.scatter_nd {{.*}} -> tensor<4x8xf32>
+  %1 = tfm.scatter_nd %d2, %i2, %u2 : (tensor<4x8xf32>, tensor<2x1xi64>, tensor<2x8xf32>) -> tensor<4x8xf32>
+  return %0, %1 : tensor<?x1x?x?xf32>, tensor<4x8xf32>
+}

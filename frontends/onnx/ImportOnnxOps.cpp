@@ -1,0 +1,926 @@
+//===- ImportOnnxOps.cpp - converters for standard ONNX ops ---------------===//
+//
+// Part of kiln. One converter per ai.onnx op type, covering what PyTorch and
+// Hugging Face exports of encoder, decoder and vision transformers contain
+// at opsets 13 to 21. Forms that changed after opset 17 (reduction axes as
+// inputs, Split's num_outputs, ...) are read from the protobuf directly.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/ImportContext.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+using namespace kiln::onnx_import;
+namespace tfm = mlir::tfm;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Casts `value` to element type `element` unless it already has it.
+Value castTo(NodeImporter &n, Value value, Type element) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getElementType() == element)
+    return value;
+  return n.create<tfm::CastOp>(type.clone(element), value);
+}
+
+/// Reads an integer list given as attribute `name` before opset
+/// `inputSince` and as input `index` from then on. Returns std::nullopt when
+/// it is absent; fails when the input is not a constant.
+FailureOr<std::optional<SmallVector<int64_t>>>
+intsFromAttrOrInput(NodeImporter &n, StringRef name, unsigned index,
+                    int64_t inputSince) {
+  if (n.opset() < inputSince)
+    return n.intsAttr(name);
+  if (!n.hasInput(index))
+    return std::optional<SmallVector<int64_t>>();
+  std::optional<SmallVector<int64_t>> values = n.constantInts(index);
+  if (!values)
+    return n.fail("input '" + name + "' must be a constant (computed " +
+                  name + " are not supported)");
+  return values;
+}
+
+Value buildUnsqueeze(NodeImporter &n, Value value, ArrayRef<int64_t> axes) {
+  return n.make<tfm::UnsqueezeOp>(value, axes);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy>
+LogicalResult convertUnary(NodeImporter &n) {
+  n.setOutput(0, n.create<OpTy>(n.input(0)));
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult convertBinary(NodeImporter &n) {
+  Value v = n.make<OpTy>(n.input(0), n.input(1));
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+/// Variadic Max/Min/Sum fold pairwise; Mean divides the sum.
+template <typename OpTy, bool mean = false>
+LogicalResult convertVariadic(NodeImporter &n) {
+  Value acc = n.input(0);
+  for (unsigned i = 1; i < n.numInputs(); ++i)
+    if (!(acc = n.make<OpTy>(acc, n.input(i))))
+      return failure();
+  if (mean && n.numInputs() > 1) {
+    Type element = cast<RankedTensorType>(acc.getType()).getElementType();
+    if (!(acc = n.make<tfm::DivOp>(acc,
+                                   n.scalarConstant(element, n.numInputs()))))
+      return failure();
+  }
+  n.setOutput(0, acc);
+  return success();
+}
+
+LogicalResult convertPow(NodeImporter &n) {
+  // The exponent may have another type than the base.
+  Type element = n.inputType(0).getElementType();
+  Value v = n.make<tfm::PowOp>(n.input(0), castTo(n, n.input(1), element));
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+template <tfm::ComparePredicate predicate>
+LogicalResult convertCompare(NodeImporter &n) {
+  Value v = n.make<tfm::CompareOp>(predicate, n.input(0), n.input(1));
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertWhere(NodeImporter &n) {
+  Value v = n.make<tfm::SelectOp>(n.input(0), n.input(1), n.input(2));
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertIdentity(NodeImporter &n) {
+  // Dropout in inference is the identity; its mask output is not.
+  if (n.node().op_type() == "Dropout" && n.hasOutput(1))
+    return n.fail("the mask output of Dropout is not supported");
+  n.setOutput(0, n.input(0));
+  return success();
+}
+
+LogicalResult convertCast(NodeImporter &n) {
+  Type element;
+  if (n.node().op_type() == "CastLike") {
+    element = n.inputType(1).getElementType();
+  } else {
+    int64_t to = n.intAttr("to", 0);
+    element = convertElementType(n.context(), to);
+    if (!element)
+      return n.fail("cast to unsupported data type " + Twine(to));
+  }
+  n.setOutput(0, castTo(n, n.input(0), element));
+  return success();
+}
+
+LogicalResult convertClip(NodeImporter &n) {
+  Builder b(n.context());
+  FloatAttr min, max;
+  if (n.opset() < 11) {
+    if (n.attr("min"))
+      min = b.getF64FloatAttr(n.floatAttr("min", 0));
+    if (n.attr("max"))
+      max = b.getF64FloatAttr(n.floatAttr("max", 0));
+  } else {
+    for (auto [index, bound] : {std::pair<unsigned, FloatAttr *>{1, &min},
+                                {2, &max}}) {
+      if (!n.hasInput(index))
+        continue;
+      std::optional<double> value = n.constantScalar(index);
+      if (!value)
+        return n.fail("Clip bounds must be constants");
+      *bound = b.getF64FloatAttr(*value);
+    }
+  }
+  n.setOutput(0, n.create<tfm::ClipOp>(n.input(0), min, max));
+  return success();
+}
+
+LogicalResult convertGelu(NodeImporter &n) {
+  std::string approximate = n.stringAttr("approximate", "none");
+  if (approximate != "none" && approximate != "tanh")
+    return n.fail("unknown approximate='" + approximate + "'");
+  n.setOutput(0, n.create<tfm::GeluOp>(approximate == "tanh"
+                                           ? tfm::GeluApproximation::tanh
+                                           : tfm::GeluApproximation::erf,
+                                       n.input(0)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra and normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertMatMul(NodeImporter &n) {
+  Value lhs = n.input(0), rhs = n.input(1);
+  // NumPy semantics for 1-D operands: promote, multiply, drop the dim.
+  bool vectorLhs = n.inputType(0).getRank() == 1;
+  bool vectorRhs = n.inputType(1).getRank() == 1;
+  if (vectorLhs && !(lhs = buildUnsqueeze(n, lhs, {0})))
+    return failure();
+  if (vectorRhs && !(rhs = buildUnsqueeze(n, rhs, {1})))
+    return failure();
+  Value result = n.make<tfm::MatmulOp>(lhs, rhs, Value(), Value(), false,
+                                       false, tfm::ActivationAttr());
+  if (!result)
+    return failure();
+  int64_t rank = cast<RankedTensorType>(result.getType()).getRank();
+  SmallVector<int64_t> drop;
+  if (vectorLhs)
+    drop.push_back(rank - 2);
+  if (vectorRhs)
+    drop.push_back(rank - 1);
+  if (!drop.empty() && !(result = n.make<tfm::SqueezeOp>(result, drop)))
+    return failure();
+  n.setOutput(0, result);
+  return success();
+}
+
+LogicalResult convertGemm(NodeImporter &n) {
+  Value a = n.input(0), bias;
+  Type element = n.inputType(0).getElementType();
+  float alpha = n.floatAttr("alpha", 1.0f), beta = n.floatAttr("beta", 1.0f);
+  if (alpha != 1.0f &&
+      !(a = n.make<tfm::MulOp>(a, n.scalarConstant(element, alpha))))
+    return failure();
+  if (n.hasInput(2) && beta != 0.0f) {
+    bias = n.input(2);
+    if (beta != 1.0f &&
+        !(bias = n.make<tfm::MulOp>(bias, n.scalarConstant(element, beta))))
+      return failure();
+  }
+  Value v = n.make<tfm::MatmulOp>(a, n.input(1), bias, Value(),
+                                  n.intAttr("transA", 0) != 0,
+                                  n.intAttr("transB", 0) != 0,
+                                  tfm::ActivationAttr());
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+template <bool log>
+LogicalResult convertSoftmax(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  int64_t axisAttr = n.intAttr("axis", n.opset() < 13 ? 1 : -1);
+  FailureOr<int64_t> axis = n.normalizeAxis(axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  // Before opset 13 softmax ran over the flattened dims [axis, rank); that
+  // is the per-axis softmax only when axis is the last dim.
+  if (n.opset() < 13 && *axis != rank - 1)
+    return n.fail("opset " + Twine(n.opset()) +
+                  " softmax over the flattened trailing dims is only "
+                  "supported for the last axis");
+  n.setOutput(0, n.create<tfm::SoftmaxOp>(n.input(0), *axis, log));
+  return success();
+}
+
+LogicalResult convertLayerNormalization(NodeImporter &n) {
+  if (n.hasOutput(1) || n.hasOutput(2))
+    return n.fail("the Mean and InvStdDev outputs are not supported");
+  RankedTensorType type = n.inputType(0);
+  FailureOr<int64_t> axis = n.normalizeAxis(n.intAttr("axis", -1),
+                                            type.getRank());
+  if (failed(axis))
+    return failure();
+  Value bias = n.hasInput(2) ? n.input(2) : Value();
+  n.setOutput(0, n.create<tfm::LayerNormOp>(
+                     type, n.input(0), n.input(1), bias, *axis,
+                     APFloat(n.floatAttr("epsilon", 1e-5f))));
+  return success();
+}
+
+LogicalResult convertConv(NodeImporter &n) {
+  RankedTensorType input = n.inputType(0), weight = n.inputType(1);
+  int64_t spatial = input.getRank() - 2;
+  if (spatial < 1)
+    return n.fail("input must have rank >= 3");
+  SmallVector<int64_t> strides =
+      n.intsAttr("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> dilations =
+      n.intsAttr("dilations").value_or(SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> pads =
+      n.intsAttr("pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
+  std::string autoPad = n.stringAttr("auto_pad", "NOTSET");
+  if (autoPad == "VALID") {
+    pads.assign(2 * spatial, 0);
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t in = input.getDimSize(i + 2), k = weight.getDimSize(i + 2);
+      if (ShapedType::isDynamic(in) || ShapedType::isDynamic(k) ||
+          static_cast<int64_t>(strides.size()) != spatial ||
+          static_cast<int64_t>(dilations.size()) != spatial)
+        return n.fail("auto_pad=" + autoPad +
+                      " needs static spatial dims and kernel");
+      int64_t out = (in + strides[i] - 1) / strides[i];
+      int64_t total = std::max<int64_t>(
+          0, (out - 1) * strides[i] + dilations[i] * (k - 1) + 1 - in);
+      int64_t small = total / 2, large = total - small;
+      pads[i] = autoPad == "SAME_UPPER" ? small : large;
+      pads[i + spatial] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  } else if (autoPad != "NOTSET") {
+    return n.fail("unknown auto_pad='" + autoPad + "'");
+  }
+  Value bias = n.hasInput(2) ? n.input(2) : Value();
+  Value v = n.make<tfm::ConvOp>(n.input(0), n.input(1), bias, strides, pads,
+                                dilations, n.intAttr("group", 1));
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+template <tfm::ReduceKind kind>
+LogicalResult convertReduce(NodeImporter &n) {
+  // ReduceSum took axes as an input from opset 13, the others from 18.
+  int64_t inputSince = kind == tfm::ReduceKind::sum ? 13 : 18;
+  FailureOr<std::optional<SmallVector<int64_t>>> axes =
+      intsFromAttrOrInput(n, "axes", 1, inputSince);
+  if (failed(axes))
+    return failure();
+  int64_t rank = n.inputType(0).getRank();
+  SmallVector<int64_t> reduced;
+  if (*axes && !(*axes)->empty()) {
+    FailureOr<SmallVector<int64_t>> normalized = n.normalizeAxes(**axes, rank);
+    if (failed(normalized))
+      return failure();
+    reduced = *normalized;
+  } else if (n.intAttr("noop_with_empty_axes", 0)) {
+    n.setOutput(0, n.input(0));
+    return success();
+  } else {
+    reduced = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  if (reduced.empty()) { // A scalar input: nothing to reduce.
+    n.setOutput(0, n.input(0));
+    return success();
+  }
+  Value v = n.make<tfm::ReduceOp>(kind, n.input(0), reduced,
+                                  n.intAttr("keepdims", 1) != 0);
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertArgMax(NodeImporter &n) {
+  if (n.intAttr("select_last_index", 0))
+    return n.fail("select_last_index=1 is not supported");
+  FailureOr<int64_t> axis =
+      n.normalizeAxis(n.intAttr("axis", 0), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  Value v = n.make<tfm::ArgMaxOp>(n.input(0), *axis,
+                                  n.intAttr("keepdims", 1) != 0);
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertCumSum(NodeImporter &n) {
+  std::optional<double> axisValue = n.constantScalar(1);
+  if (!axisValue)
+    return n.fail("the axis input must be a constant");
+  FailureOr<int64_t> axis = n.normalizeAxis(static_cast<int64_t>(*axisValue),
+                                            n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  n.setOutput(0, n.create<tfm::CumSumOp>(n.input(0), *axis,
+                                         n.intAttr("exclusive", 0) != 0,
+                                         n.intAttr("reverse", 0) != 0));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shapes and data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertShape(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  auto clampDim = [&](int64_t d) {
+    return std::clamp<int64_t>(d < 0 ? d + rank : d, 0, rank);
+  };
+  int64_t start = clampDim(n.intAttr("start", 0));
+  int64_t end = clampDim(n.intAttr("end", rank));
+  Builder b(n.context());
+  Value v = n.make<tfm::ShapeOp>(n.input(0), b.getI64IntegerAttr(start),
+                                 end == rank ? IntegerAttr()
+                                             : b.getI64IntegerAttr(end));
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertReshape(NodeImporter &n) {
+  Value v = buildOnnxReshape(n, n.input(0),
+                             castTo(n, n.input(1), Builder(n.context()).getI64Type()),
+                             n.intAttr("allowzero", 0) != 0);
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertFlatten(NodeImporter &n) {
+  RankedTensorType type = n.inputType(0);
+  int64_t rank = type.getRank();
+  int64_t axis = n.intAttr("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return n.fail("axis " + Twine(axis) + " is out of range for rank " +
+                  Twine(rank));
+  // [prod(dims[:axis]), prod(dims[axis:])], computed at run time when
+  // dynamic (and folded when static).
+  Builder b(n.context());
+  SmallVector<Value> parts;
+  for (auto [start, end] : {std::pair<int64_t, int64_t>{0, axis},
+                            {axis, rank}}) {
+    if (start == end) {
+      parts.push_back(n.i64Constant({1}));
+      continue;
+    }
+    Value dims = n.make<tfm::ShapeOp>(n.input(0), b.getI64IntegerAttr(start),
+                                      b.getI64IntegerAttr(end));
+    if (!dims)
+      return failure();
+    Value prod = n.make<tfm::ReduceOp>(tfm::ReduceKind::prod, dims,
+                                       ArrayRef<int64_t>{0}, true);
+    if (!prod)
+      return failure();
+    parts.push_back(prod);
+  }
+  Value shape = n.make<tfm::ConcatOp>(parts, 0);
+  Value v = shape ? n.make<tfm::ReshapeOp>(n.input(0), shape) : Value();
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertTranspose(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  SmallVector<int64_t> perm = n.intsAttr("perm").value_or(
+      llvm::to_vector(llvm::reverse(llvm::seq<int64_t>(0, rank))));
+  for (int64_t &p : perm)
+    if (p < 0)
+      p += rank;
+  Value v = n.make<tfm::TransposeOp>(n.input(0), perm);
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertConcat(NodeImporter &n) {
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < n.numInputs(); ++i)
+    if (n.hasInput(i))
+      inputs.push_back(n.input(i));
+  if (inputs.empty())
+    return n.fail("has no inputs");
+  FailureOr<int64_t> axis = n.normalizeAxis(
+      n.intAttr("axis", 0),
+      cast<RankedTensorType>(inputs.front().getType()).getRank());
+  if (failed(axis))
+    return failure();
+  Value v = n.make<tfm::ConcatOp>(inputs, *axis);
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertSlice(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  Type i64 = Builder(n.context()).getI64Type();
+  Value starts, ends;
+  std::optional<SmallVector<int64_t>> axes, steps;
+  if (n.opset() < 10) {
+    std::optional<SmallVector<int64_t>> s = n.intsAttr("starts");
+    std::optional<SmallVector<int64_t>> e = n.intsAttr("ends");
+    if (!s || !e)
+      return n.fail("needs starts and ends");
+    starts = n.i64Constant(*s);
+    ends = n.i64Constant(*e);
+    axes = n.intsAttr("axes");
+  } else {
+    starts = castTo(n, n.input(1), i64);
+    ends = castTo(n, n.input(2), i64);
+    if (n.hasInput(3) && !(axes = n.constantInts(3)))
+      return n.fail("the axes input must be a constant");
+    if (n.hasInput(4) && !(steps = n.constantInts(4)))
+      return n.fail("the steps input must be a constant");
+  }
+  int64_t count = cast<RankedTensorType>(starts.getType()).getDimSize(0);
+  if (ShapedType::isDynamic(count))
+    return n.fail("starts must have a static length");
+  SmallVector<int64_t> axisList =
+      axes ? *axes : llvm::to_vector(llvm::seq<int64_t>(0, count));
+  for (int64_t &a : axisList) {
+    FailureOr<int64_t> axis = n.normalizeAxis(a, rank);
+    if (failed(axis))
+      return failure();
+    a = *axis;
+  }
+  SmallVector<int64_t> stepList = steps ? *steps : SmallVector<int64_t>(count, 1);
+  Value v = n.make<tfm::SliceOp>(n.input(0), starts, ends, axisList, stepList);
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertSplit(NodeImporter &n) {
+  RankedTensorType type = n.inputType(0);
+  FailureOr<int64_t> axis =
+      n.normalizeAxis(n.intAttr("axis", 0), type.getRank());
+  if (failed(axis))
+    return failure();
+  FailureOr<std::optional<SmallVector<int64_t>>> sizes =
+      intsFromAttrOrInput(n, "split", 1, 13);
+  if (failed(sizes))
+    return failure();
+  unsigned pieces = n.numOutputs();
+  if (n.opset() >= 18 && n.attr("num_outputs"))
+    pieces = n.intAttr("num_outputs", pieces);
+  if (pieces != n.numOutputs())
+    return n.fail("num_outputs=" + Twine(pieces) + " but the node has " +
+                  Twine(n.numOutputs()) + " outputs");
+  Builder b(n.context());
+  DenseI64ArrayAttr sizesAttr =
+      *sizes ? b.getDenseI64ArrayAttr(**sizes) : DenseI64ArrayAttr();
+  if (*sizes && (*sizes)->size() != pieces)
+    return n.fail("has " + Twine((*sizes)->size()) + " split sizes but " +
+                  Twine(pieces) + " outputs");
+  SmallVector<Type> placeholders(pieces, type);
+  auto split = n.create<tfm::SplitOp>(placeholders, n.input(0), *axis,
+                                      sizesAttr);
+  for (auto [result, pieceType] :
+       llvm::zip(split.getOutputs(), split.getPieceTypes()))
+    result.setType(pieceType);
+  for (unsigned i = 0; i < pieces; ++i)
+    n.setOutput(i, split.getResult(i));
+  return success();
+}
+
+LogicalResult convertGather(NodeImporter &n) {
+  FailureOr<int64_t> axis =
+      n.normalizeAxis(n.intAttr("axis", 0), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  Value v = n.make<tfm::GatherOp>(n.input(0), n.input(1), *axis);
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertScatterND(NodeImporter &n) {
+  std::string reduction = n.stringAttr("reduction", "none");
+  if (reduction != "none")
+    return n.fail("reduction='" + reduction + "' is not supported");
+  Value v = n.make<tfm::ScatterNDOp>(n.input(0), n.input(1), n.input(2));
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertExpand(NodeImporter &n) {
+  Value v = n.make<tfm::ExpandOp>(
+      n.input(0), castTo(n, n.input(1), Builder(n.context()).getI64Type()));
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertSqueeze(NodeImporter &n) {
+  FailureOr<std::optional<SmallVector<int64_t>>> axes =
+      intsFromAttrOrInput(n, "axes", 1, 13);
+  if (failed(axes))
+    return failure();
+  RankedTensorType type = n.inputType(0);
+  SmallVector<int64_t> squeezed;
+  if (*axes) {
+    FailureOr<SmallVector<int64_t>> normalized =
+        n.normalizeAxes(**axes, type.getRank());
+    if (failed(normalized))
+      return failure();
+    squeezed = *normalized;
+  } else {
+    // Without axes ONNX removes every dim of size 1, which must then be
+    // known statically.
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (type.isDynamicDim(d))
+        return n.fail("Squeeze without axes needs static dims; dim " +
+                      Twine(d) + " is dynamic");
+      if (type.getDimSize(d) == 1)
+        squeezed.push_back(d);
+    }
+  }
+  Value v = n.make<tfm::SqueezeOp>(n.input(0), squeezed);
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertUnsqueeze(NodeImporter &n) {
+  FailureOr<std::optional<SmallVector<int64_t>>> axes =
+      intsFromAttrOrInput(n, "axes", 1, 13);
+  if (failed(axes))
+    return failure();
+  if (!*axes || (*axes)->empty())
+    return n.fail("needs axes");
+  int64_t rank = n.inputType(0).getRank() + (*axes)->size();
+  FailureOr<SmallVector<int64_t>> normalized = n.normalizeAxes(**axes, rank);
+  if (failed(normalized))
+    return failure();
+  Value v = buildUnsqueeze(n, n.input(0), *normalized);
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertConstantOfShape(NodeImporter &n) {
+  Builder b(n.context());
+  TypedAttr value = b.getF32FloatAttr(0.0f);
+  if (const onnx::AttributeProto *a = n.attr("value")) {
+    const onnx::TensorProto &t = a->t();
+    Type element = convertElementType(n.context(), t.data_type());
+    if (!element)
+      return n.fail("unsupported value type");
+    // The single element, from raw_data or the typed fields.
+    double v = 0;
+    if (t.has_raw_data()) {
+      const std::string &raw = t.raw_data();
+      auto read = [&](auto sample) {
+        decltype(sample) x;
+        std::memcpy(&x, raw.data(), std::min(sizeof(x), raw.size()));
+        return static_cast<double>(x);
+      };
+      switch (t.data_type()) {
+      case onnx::TensorProto::FLOAT:
+        v = read(float());
+        break;
+      case onnx::TensorProto::DOUBLE:
+        v = read(double());
+        break;
+      case onnx::TensorProto::INT64:
+        v = read(int64_t());
+        break;
+      case onnx::TensorProto::INT32:
+        v = read(int32_t());
+        break;
+      case onnx::TensorProto::BOOL:
+      case onnx::TensorProto::UINT8:
+        v = read(uint8_t());
+        break;
+      case onnx::TensorProto::INT8:
+        v = read(int8_t());
+        break;
+      default:
+        return n.fail("unsupported value type for ConstantOfShape");
+      }
+    } else if (t.float_data_size()) {
+      v = t.float_data(0);
+    } else if (t.int64_data_size()) {
+      v = t.int64_data(0);
+    } else if (t.int32_data_size()) {
+      v = t.int32_data(0);
+    } else if (t.double_data_size()) {
+      v = t.double_data(0);
+    }
+    value = isa<FloatType>(element)
+                ? TypedAttr(FloatAttr::get(element, v))
+                : TypedAttr(IntegerAttr::get(element, static_cast<int64_t>(v)));
+  }
+  Value v = n.make<tfm::ConstantOfShapeOp>(
+      castTo(n, n.input(0), b.getI64Type()), value);
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertRange(NodeImporter &n) {
+  Value v = n.make<tfm::RangeOp>(n.input(0), n.input(1), n.input(2));
+  if (!v)
+    return failure();
+  n.setOutput(0, v);
+  return success();
+}
+
+LogicalResult convertTrilu(NodeImporter &n) {
+  int64_t k = 0;
+  if (n.hasInput(1)) {
+    std::optional<double> value = n.constantScalar(1);
+    if (!value)
+      return n.fail("the k input must be a constant");
+    k = static_cast<int64_t>(*value);
+  }
+  n.setOutput(0, n.create<tfm::TriluOp>(n.input(0),
+                                        n.intAttr("upper", 1) != 0,
+                                        static_cast<uint64_t>(k)));
+  return success();
+}
+
+LogicalResult convertConstant(NodeImporter &n) {
+  Builder b(n.context());
+  const onnx::NodeProto &node = n.node();
+  if (node.attribute_size() != 1)
+    return n.fail("needs exactly one value attribute");
+  const onnx::AttributeProto &a = node.attribute(0);
+  ElementsAttr value;
+  auto f32 = b.getF32Type();
+  auto i64 = b.getI64Type();
+  if (a.name() == "value") {
+    // Tensor-valued: reuse the initializer path through a copy.
+    onnx::TensorProto t = a.t();
+    Type element = convertElementType(n.context(), t.data_type());
+    if (!element)
+      return n.fail("unsupported constant data type " + Twine(t.data_type()));
+    SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
+    auto type = RankedTensorType::get(shape, element);
+    if (t.data_location() == onnx::TensorProto::EXTERNAL)
+      return n.fail("Constant with external data is not supported");
+    std::string bytes;
+    if (t.has_raw_data()) {
+      bytes = t.raw_data();
+    } else {
+      unsigned width =
+          element.isInteger(1) ? 1 : element.getIntOrFloatBitWidth() / 8;
+      auto append = [&](auto v) {
+        bytes.append(reinterpret_cast<const char *>(&v), width);
+      };
+      for (float v : t.float_data())
+        append(v);
+      for (int64_t v : t.int64_data())
+        append(v);
+      for (int32_t v : t.int32_data())
+        append(v);
+      for (double v : t.double_data())
+        append(v);
+    }
+    if (element.isInteger(1)) {
+      SmallVector<bool> bits;
+      for (char c : bytes)
+        bits.push_back(c != 0);
+      if (static_cast<int64_t>(bits.size()) != type.getNumElements())
+        return n.fail("constant size does not match its shape");
+      value = DenseElementsAttr::get(type, bits);
+    } else {
+      size_t width = element.getIntOrFloatBitWidth() / 8;
+      if (bytes.size() != width * type.getNumElements())
+        return n.fail("constant size does not match its shape");
+      value = DenseElementsAttr::getFromRawBuffer(
+          type, ArrayRef<char>(bytes.data(), bytes.size()));
+    }
+  } else if (a.name() == "value_float") {
+    value = DenseElementsAttr::get(RankedTensorType::get({}, f32), a.f());
+  } else if (a.name() == "value_floats") {
+    SmallVector<float> v(a.floats().begin(), a.floats().end());
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({static_cast<int64_t>(v.size())}, f32),
+        ArrayRef<float>(v));
+  } else if (a.name() == "value_int") {
+    value = DenseElementsAttr::get(RankedTensorType::get({}, i64),
+                                   static_cast<int64_t>(a.i()));
+  } else if (a.name() == "value_ints") {
+    SmallVector<int64_t> v(a.ints().begin(), a.ints().end());
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({static_cast<int64_t>(v.size())}, i64),
+        ArrayRef<int64_t>(v));
+  } else {
+    return n.fail("Constant with attribute '" + a.name() +
+                  "' is not supported (string and sparse constants are not)");
+  }
+  n.setOutput(0, n.create<tfm::ConstantOp>(value));
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Shared lowering helpers
+//===----------------------------------------------------------------------===//
+
+Value kiln::onnx_import::buildDim(NodeImporter &n, Value value, int64_t dim) {
+  Builder b(n.context());
+  int64_t size = cast<RankedTensorType>(value.getType()).getDimSize(dim);
+  if (!ShapedType::isDynamic(size))
+    return n.i64Constant({size});
+  return n.make<tfm::ShapeOp>(value, b.getI64IntegerAttr(dim),
+                              b.getI64IntegerAttr(dim + 1));
+}
+
+Value kiln::onnx_import::buildOnnxReshape(NodeImporter &n, Value input,
+                                          Value shape, bool allowZero) {
+  if (allowZero)
+    return n.make<tfm::ReshapeOp>(input, shape);
+  // Entries equal to 0 copy the input's dimension. They only ever come from
+  // constants, so look at the constant pieces of the shape: a constant, or
+  // a concat of constants and computed pieces.
+  SmallVector<Value> pieces;
+  if (auto concat = shape.getDefiningOp<tfm::ConcatOp>())
+    pieces.assign(concat.getInputs().begin(), concat.getInputs().end());
+  else
+    pieces.push_back(shape);
+  bool changed = false;
+  int64_t position = 0;
+  SmallVector<Value> resolved;
+  for (Value piece : pieces) {
+    int64_t length = cast<RankedTensorType>(piece.getType()).getDimSize(0);
+    std::optional<SmallVector<int64_t>> values =
+        tfm::getConstantIntValues(piece);
+    if (!values || !llvm::is_contained(*values, 0)) {
+      resolved.push_back(piece);
+      position += ShapedType::isDynamic(length) ? 0 : length;
+      continue;
+    }
+    changed = true;
+    // Split the constant into runs, replacing each 0 with the input dim.
+    SmallVector<int64_t> run;
+    auto flush = [&] {
+      if (!run.empty())
+        resolved.push_back(n.i64Constant(run));
+      run.clear();
+    };
+    for (int64_t v : *values) {
+      if (v != 0) {
+        run.push_back(v);
+      } else {
+        flush();
+        resolved.push_back(buildDim(n, input, position));
+      }
+      ++position;
+    }
+    flush();
+  }
+  if (changed) {
+    if (llvm::any_of(resolved, [](Value v) { return !v; }))
+      return {};
+    shape = resolved.size() == 1 ? resolved.front()
+                                 : n.make<tfm::ConcatOp>(resolved, 0);
+    if (!shape)
+      return {};
+  }
+  return n.make<tfm::ReshapeOp>(input, shape);
+}
+
+Value kiln::onnx_import::buildLayerNorm(NodeImporter &n, Value input,
+                                        Value scale, Value bias,
+                                        float epsilon) {
+  auto type = cast<RankedTensorType>(input.getType());
+  return n.create<tfm::LayerNormOp>(type, input, scale, bias,
+                                    type.getRank() - 1, APFloat(epsilon));
+}
+
+void kiln::onnx_import::addOnnxConverters(ConverterTable &table) {
+  // Elementwise.
+  table["Add"] = convertBinary<tfm::AddOp>;
+  table["Sub"] = convertBinary<tfm::SubOp>;
+  table["Mul"] = convertBinary<tfm::MulOp>;
+  table["Div"] = convertBinary<tfm::DivOp>;
+  table["Pow"] = convertPow;
+  table["And"] = convertBinary<tfm::AndOp>;
+  table["Or"] = convertBinary<tfm::OrOp>;
+  table["Max"] = convertVariadic<tfm::MaxOp>;
+  table["Min"] = convertVariadic<tfm::MinOp>;
+  table["Sum"] = convertVariadic<tfm::AddOp>;
+  table["Mean"] = convertVariadic<tfm::AddOp, /*mean=*/true>;
+  table["Equal"] = convertCompare<tfm::ComparePredicate::eq>;
+  table["Less"] = convertCompare<tfm::ComparePredicate::lt>;
+  table["LessOrEqual"] = convertCompare<tfm::ComparePredicate::le>;
+  table["Greater"] = convertCompare<tfm::ComparePredicate::gt>;
+  table["GreaterOrEqual"] = convertCompare<tfm::ComparePredicate::ge>;
+  table["Where"] = convertWhere;
+  table["Neg"] = convertUnary<tfm::NegOp>;
+  table["Abs"] = convertUnary<tfm::AbsOp>;
+  table["Exp"] = convertUnary<tfm::ExpOp>;
+  table["Log"] = convertUnary<tfm::LogOp>;
+  table["Sqrt"] = convertUnary<tfm::SqrtOp>;
+  table["Reciprocal"] = convertUnary<tfm::ReciprocalOp>;
+  table["Tanh"] = convertUnary<tfm::TanhOp>;
+  table["Erf"] = convertUnary<tfm::ErfOp>;
+  table["Sigmoid"] = convertUnary<tfm::SigmoidOp>;
+  table["Relu"] = convertUnary<tfm::ReluOp>;
+  table["Sin"] = convertUnary<tfm::SinOp>;
+  table["Cos"] = convertUnary<tfm::CosOp>;
+  table["Floor"] = convertUnary<tfm::FloorOp>;
+  table["Ceil"] = convertUnary<tfm::CeilOp>;
+  table["Not"] = convertUnary<tfm::NotOp>;
+  table["Identity"] = convertIdentity;
+  table["Dropout"] = convertIdentity;
+  table["Cast"] = convertCast;
+  table["CastLike"] = convertCast;
+  table["Clip"] = convertClip;
+  table["Gelu"] = convertGelu;
+  // Linear algebra and normalization.
+  table["MatMul"] = convertMatMul;
+  table["Gemm"] = convertGemm;
+  table["Softmax"] = convertSoftmax<false>;
+  table["LogSoftmax"] = convertSoftmax<true>;
+  table["LayerNormalization"] = convertLayerNormalization;
+  table["Conv"] = convertConv;
+  // Reductions.
+  table["ReduceSum"] = convertReduce<tfm::ReduceKind::sum>;
+  table["ReduceMean"] = convertReduce<tfm::ReduceKind::mean>;
+  table["ReduceMax"] = convertReduce<tfm::ReduceKind::max>;
+  table["ReduceMin"] = convertReduce<tfm::ReduceKind::min>;
+  table["ReduceProd"] = convertReduce<tfm::ReduceKind::prod>;
+  table["ReduceSumSquare"] = convertReduce<tfm::ReduceKind::sum_square>;
+  table["ReduceL2"] = convertReduce<tfm::ReduceKind::l2>;
+  table["ArgMax"] = convertArgMax;
+  table["CumSum"] = convertCumSum;
+  // Shapes and data movement.
+  table["Shape"] = convertShape;
+  table["Reshape"] = convertReshape;
+  table["Flatten"] = convertFlatten;
+  table["Transpose"] = convertTranspose;
+  table["Concat"] = convertConcat;
+  table["Slice"] = convertSlice;
+  table["Split"] = convertSplit;
+  table["Gather"] = convertGather;
+  table["Expand"] = convertExpand;
+  table["ScatterND"] = convertScatterND;
+  table["Squeeze"] = convertSqueeze;
+  table["Unsqueeze"] = convertUnsqueeze;
+  table["ConstantOfShape"] = convertConstantOfShape;
+  table["Range"] = convertRange;
+  table["Trilu"] = convertTrilu;
+  table["Constant"] = convertConstant;
+}

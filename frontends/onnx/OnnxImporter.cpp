@@ -1,0 +1,638 @@
+//===- OnnxImporter.cpp - ONNX graph to a tfm function --------------------===//
+//
+// Part of kiln. Walks the ONNX graph in order: graph inputs become function
+// arguments, initializers become constants, each node goes through the
+// converter registered for its (domain, op type), and graph outputs are
+// returned.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/OnnxImporter.h"
+#include "frontends/onnx/ImportContext.h"
+#include "frontends/onnx/OnnxLoader.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Path.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace mlir;
+using namespace kiln::onnx_import;
+
+/// Tensors up to this many elements become `dense` attributes, which folding
+/// can read; larger ones (weights) become `dense_resource` blobs.
+static constexpr int64_t kMaxDenseElements = 1024;
+
+Type kiln::onnx_import::convertElementType(MLIRContext *context,
+                                           int32_t onnxType) {
+  Builder b(context);
+  switch (onnxType) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  case onnx::TensorProto::INT8:
+    return b.getIntegerType(8);
+  case onnx::TensorProto::INT16:
+    return b.getIntegerType(16);
+  case onnx::TensorProto::INT32:
+    return b.getI32Type();
+  case onnx::TensorProto::INT64:
+    return b.getI64Type();
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, /*isSigned=*/false);
+  default:
+    return {};
+  }
+}
+
+static std::string dataTypeName(int32_t onnxType) {
+  if (onnx::TensorProto::DataType_IsValid(onnxType))
+    return onnx::TensorProto::DataType_Name(
+        static_cast<onnx::TensorProto::DataType>(onnxType));
+  return "type " + std::to_string(onnxType);
+}
+
+namespace {
+
+/// A read-only mapping of an external data file, shared by the blobs that
+/// point into it and unmapped when the last one goes.
+struct MappedFile {
+  void *address = nullptr;
+  size_t size = 0;
+  ~MappedFile() {
+    if (address)
+      ::munmap(address, size);
+  }
+};
+
+} // namespace
+
+namespace kiln::onnx_import {
+
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext *context, onnx::ModelProto &model,
+                const ImportOptions &options)
+      : context(context), model(model), options(options), builder(context) {
+    addOnnxConverters(converters);
+    addMicrosoftConverters(converters);
+    for (const onnx::OperatorSetIdProto &opset : model.opset_import()) {
+      std::string domain = opset.domain() == "ai.onnx" ? "" : opset.domain();
+      opsets[domain] = opset.version();
+    }
+  }
+
+  OwningOpRef<ModuleOp> run();
+
+  OpBuilder &getBuilder() { return builder; }
+  Value lookup(StringRef name) const { return values.lookup(name); }
+  void define(StringRef name, Value value) { values[name] = value; }
+  Location fileLoc() const {
+    return FileLineColLoc::get(context, options.modelPath, 0, 0);
+  }
+
+private:
+  LogicalResult checkSupported();
+  LogicalResult importInputs(SmallVectorImpl<Type> &argTypes,
+                             SmallVectorImpl<std::string> &argNames);
+  LogicalResult importInitializers();
+  LogicalResult importNodes();
+  FailureOr<ElementsAttr> convertTensor(onnx::TensorProto &tensor,
+                                        Location loc);
+  FailureOr<AsmResourceBlob> externalBlob(const onnx::TensorProto &tensor,
+                                          size_t byteSize, Location loc);
+  static std::string nodeName(const onnx::NodeProto &node, int index);
+  std::optional<int64_t> opsetOf(StringRef domain) const;
+
+  MLIRContext *context;
+  onnx::ModelProto &model;
+  const ImportOptions &options;
+  OpBuilder builder;
+  ConverterTable converters;
+  llvm::StringMap<int64_t> opsets;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<std::shared_ptr<MappedFile>> mappedFiles;
+  friend class kiln::onnx_import::NodeImporter;
+};
+
+} // namespace kiln::onnx_import
+
+std::string GraphImporter::nodeName(const onnx::NodeProto &node, int index) {
+  if (!node.name().empty())
+    return node.name();
+  return node.op_type() + "_" + std::to_string(index);
+}
+
+std::optional<int64_t> GraphImporter::opsetOf(StringRef domain) const {
+  auto it = opsets.find(domain == "ai.onnx" ? "" : domain);
+  if (it == opsets.end())
+    return std::nullopt;
+  return it->second;
+}
+
+LogicalResult GraphImporter::checkSupported() {
+  // Report every unsupported op of the model at once, not just the first.
+  unsigned unsupported = 0;
+  llvm::StringSet<> kinds;
+  const onnx::GraphProto &graph = model.graph();
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
+    std::string key =
+        domain.empty() ? node.op_type() : domain + ":" + node.op_type();
+    std::optional<int64_t> opset = opsetOf(domain);
+    if (converters.count(key) && opset)
+      continue;
+    ++unsupported;
+    kinds.insert(key);
+    InFlightDiagnostic diag = emitError(fileLoc())
+                              << "unsupported ONNX op '" << node.op_type()
+                              << "' (domain '"
+                              << (domain.empty() ? "ai.onnx" : domain) << "'";
+    if (opset)
+      diag << ", opset " << *opset;
+    else
+      diag << ", which the model does not import";
+    diag << ") at node '" << nodeName(node, i) << "'";
+  }
+  if (!unsupported)
+    return success();
+  SmallVector<StringRef> names(kinds.keys());
+  llvm::sort(names);
+  emitError(fileLoc()) << unsupported << " unsupported op"
+                       << (unsupported == 1 ? "" : "s") << " ("
+                       << llvm::join(names, ", ") << "); nothing imported";
+  return failure();
+}
+
+LogicalResult
+GraphImporter::importInputs(SmallVectorImpl<Type> &argTypes,
+                            SmallVectorImpl<std::string> &argNames) {
+  const onnx::GraphProto &graph = model.graph();
+  llvm::StringSet<> initializers;
+  for (const onnx::TensorProto &init : graph.initializer())
+    initializers.insert(init.name());
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    // Before IR version 4, initializers were listed as inputs too.
+    if (initializers.contains(input.name()))
+      continue;
+    auto fail = [&](const Twine &why) {
+      return emitError(fileLoc())
+             << "graph input '" << input.name() << "' " << why;
+    };
+    if (!input.type().has_tensor_type())
+      return fail("is not a tensor (sequences and maps are not supported)");
+    const onnx::TypeProto::Tensor &tensor = input.type().tensor_type();
+    Type element = convertElementType(context, tensor.elem_type());
+    if (!element)
+      return fail("has unsupported element type " +
+                  dataTypeName(tensor.elem_type()));
+    if (!tensor.has_shape())
+      return fail("has no rank; give it one in the model (kiln needs "
+                  "ranked inputs)");
+    SmallVector<int64_t> shape;
+    for (const onnx::TensorShapeProto::Dimension &dim : tensor.shape().dim())
+      shape.push_back(dim.has_dim_value() ? dim.dim_value()
+                                          : ShapedType::kDynamic);
+    argTypes.push_back(RankedTensorType::get(shape, element));
+    argNames.push_back(input.name());
+  }
+  return success();
+}
+
+FailureOr<AsmResourceBlob>
+GraphImporter::externalBlob(const onnx::TensorProto &tensor, size_t byteSize,
+                            Location loc) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const onnx::StringStringEntryProto &entry : tensor.external_data()) {
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset")
+      offset = std::stoll(entry.value());
+    else if (entry.key() == "length")
+      length = std::stoll(entry.value());
+  }
+  if (location.empty())
+    return emitError(loc) << "initializer '" << tensor.name()
+                          << "' has external data without a location";
+  SmallString<256> path(llvm::sys::path::parent_path(options.modelPath));
+  llvm::sys::path::append(path, location);
+  std::shared_ptr<MappedFile> &mapped = mappedFiles[path];
+  if (!mapped) {
+    int fd = ::open(path.c_str(), O_RDONLY);
+    struct stat info;
+    if (fd < 0 || ::fstat(fd, &info) != 0) {
+      if (fd >= 0)
+        ::close(fd);
+      return emitError(loc) << "external data file '" << path
+                            << "' of initializer '" << tensor.name()
+                            << "' cannot be opened: " << std::strerror(errno);
+    }
+    auto file = std::make_shared<MappedFile>();
+    file->size = info.st_size;
+    if (file->size)
+      file->address =
+          ::mmap(nullptr, file->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (file->address == MAP_FAILED) {
+      file->address = nullptr;
+      return emitError(loc) << "cannot map external data file '" << path
+                            << "'";
+    }
+    mapped = file;
+  }
+  if (length >= 0 && static_cast<size_t>(length) != byteSize)
+    return emitError(loc) << "initializer '" << tensor.name() << "' needs "
+                          << byteSize << " bytes but its external data has "
+                          << length;
+  if (offset < 0 || offset + byteSize > mapped->size)
+    return emitError(loc) << "external data file '" << path
+                          << "' is too short for initializer '"
+                          << tensor.name() << "' (truncated?)";
+  const char *data = static_cast<const char *>(mapped->address) + offset;
+  // Alignment the blob can promise: the largest power of two (up to 64)
+  // dividing the address.
+  size_t align = 64;
+  while (reinterpret_cast<uintptr_t>(data) % align)
+    align /= 2;
+  std::shared_ptr<MappedFile> keepAlive = mapped;
+  return AsmResourceBlob(
+      ArrayRef<char>(data, byteSize), align,
+      [keepAlive](void *, size_t, size_t) mutable { keepAlive.reset(); },
+      /*dataIsMutable=*/false);
+}
+
+/// Copies the typed repeated fields of a TensorProto into little-endian
+/// bytes of the element type, as raw_data holds them.
+static std::string typedFieldBytes(const onnx::TensorProto &t,
+                                   unsigned byteWidth) {
+  std::string bytes;
+  auto append = [&](auto value, unsigned width) {
+    bytes.append(reinterpret_cast<const char *>(&value), width);
+  };
+  switch (t.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    for (float v : t.float_data())
+      append(v, 4);
+    break;
+  case onnx::TensorProto::DOUBLE:
+    for (double v : t.double_data())
+      append(v, 8);
+    break;
+  case onnx::TensorProto::INT64:
+    for (int64_t v : t.int64_data())
+      append(v, 8);
+    break;
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    for (uint64_t v : t.uint64_data())
+      append(v, byteWidth);
+    break;
+  default: // Narrow ints, bool, float16 and bfloat16 live in int32_data.
+    for (int32_t v : t.int32_data())
+      append(v, byteWidth);
+    break;
+  }
+  return bytes;
+}
+
+FailureOr<ElementsAttr> GraphImporter::convertTensor(onnx::TensorProto &t,
+                                                     Location loc) {
+  Type element = convertElementType(context, t.data_type());
+  if (!element)
+    return emitError(loc) << "tensor '" << t.name()
+                          << "' has unsupported element type "
+                          << dataTypeName(t.data_type());
+  SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
+  auto type = RankedTensorType::get(shape, element);
+  int64_t count = type.getNumElements();
+  unsigned width = element.isInteger(1)
+                       ? 1
+                       : llvm::divideCeil(element.getIntOrFloatBitWidth(), 8);
+  size_t byteSize = static_cast<size_t>(count) * width;
+
+  bool external = t.data_location() == onnx::TensorProto::EXTERNAL;
+  if (external) {
+    FailureOr<AsmResourceBlob> blob = externalBlob(t, byteSize, loc);
+    if (failed(blob))
+      return failure();
+    if (count <= kMaxDenseElements && !element.isInteger(1))
+      return ElementsAttr(DenseElementsAttr::getFromRawBuffer(
+          type, blob->getData()));
+    return ElementsAttr(
+        DenseResourceElementsAttr::get(type, t.name(), std::move(*blob)));
+  }
+
+  // Take the protobuf's buffer over when it holds raw data: no copy.
+  std::string *raw = t.has_raw_data() ? t.release_raw_data() : nullptr;
+  std::string bytes = raw ? std::string() : typedFieldBytes(t, width);
+  std::string &data = raw ? *raw : bytes;
+  if (data.size() != byteSize) {
+    delete raw;
+    return emitError(loc) << "tensor '" << t.name() << "' holds "
+                          << data.size() << " bytes but its shape "
+                          << mlir::tfm::formatShape(shape) << " needs "
+                          << byteSize;
+  }
+  if (element.isInteger(1)) {
+    // ONNX stores one byte per bool; MLIR's dense i1 is bit-packed.
+    SmallVector<bool> bits;
+    for (char c : data)
+      bits.push_back(c != 0);
+    delete raw;
+    return ElementsAttr(DenseElementsAttr::get(type, bits));
+  }
+  if (count <= kMaxDenseElements) {
+    auto dense = DenseElementsAttr::getFromRawBuffer(
+        type, ArrayRef<char>(data.data(), data.size()));
+    delete raw;
+    return ElementsAttr(dense);
+  }
+  if (!raw)
+    raw = new std::string(std::move(bytes));
+  ArrayRef<char> view(raw->data(), raw->size());
+  AsmResourceBlob blob(
+      view, alignof(std::max_align_t),
+      [raw](void *, size_t, size_t) { delete raw; },
+      /*dataIsMutable=*/false);
+  return ElementsAttr(
+      DenseResourceElementsAttr::get(type, t.name(), std::move(blob)));
+}
+
+LogicalResult GraphImporter::importInitializers() {
+  onnx::GraphProto *graph = model.mutable_graph();
+  for (onnx::TensorProto &init : *graph->mutable_initializer()) {
+    Location loc = NameLoc::get(StringAttr::get(context, init.name()),
+                                fileLoc());
+    FailureOr<ElementsAttr> value = convertTensor(init, loc);
+    if (failed(value))
+      return failure();
+    define(init.name(),
+           mlir::tfm::ConstantOp::create(builder, loc, *value));
+  }
+  return success();
+}
+
+LogicalResult GraphImporter::importNodes() {
+  onnx::GraphProto *graph = model.mutable_graph();
+  for (int i = 0; i < graph->node_size(); ++i) {
+    const onnx::NodeProto &node = graph->node(i);
+    std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
+    std::string key =
+        domain.empty() ? node.op_type() : domain + ":" + node.op_type();
+    std::string name = nodeName(node, i);
+    Location loc = NameLoc::get(StringAttr::get(context, name), fileLoc());
+    for (const std::string &input : node.input())
+      if (!input.empty() && !values.count(input))
+        return emitError(loc) << "node '" << name << "' (" << node.op_type()
+                              << ") reads '" << input
+                              << "', which no earlier node produces";
+    NodeImporter importer(*this, node, *opsetOf(domain), loc);
+    if (failed(converters.lookup(key)(importer)))
+      return failure();
+    for (int o = 0; o < node.output_size(); ++o)
+      if (!node.output(o).empty() && !values.count(node.output(o)))
+        return importer.fail("output " + std::to_string(o) + " ('" +
+                             node.output(o) + "') is not supported");
+  }
+  return success();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  context->loadDialect<mlir::tfm::TfmDialect, func::FuncDialect>();
+  const onnx::GraphProto &graph = model.graph();
+  if (failed(checkSupported()))
+    return nullptr;
+
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> argNames;
+  if (failed(importInputs(argTypes, argNames)))
+    return nullptr;
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(builder, fileLoc(), options.functionName,
+                                   builder.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(argNames)) {
+    func.setArgAttr(i, "tfm.name", builder.getStringAttr(name));
+    define(name, entry->getArgument(i));
+  }
+  builder.setInsertionPointToStart(entry);
+  if (failed(importInitializers()) || failed(importNodes()))
+    return nullptr;
+
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    Value value = lookup(output.name());
+    if (!value) {
+      emitError(fileLoc()) << "graph output '" << output.name()
+                           << "' is not produced by any node";
+      return nullptr;
+    }
+    results.push_back(value);
+  }
+  func::ReturnOp::create(builder, fileLoc(), results);
+  func.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  for (int i = 0; i < graph.output_size(); ++i)
+    func.setResultAttr(i, "tfm.name",
+                       builder.getStringAttr(graph.output(i).name()));
+  return module;
+}
+
+//===----------------------------------------------------------------------===//
+// NodeImporter
+//===----------------------------------------------------------------------===//
+
+NodeImporter::NodeImporter(GraphImporter &graph, const onnx::NodeProto &node,
+                           int64_t opset, Location loc)
+    : graph(graph), nodeProto(node), opsetVersion(opset), location(loc) {}
+
+OpBuilder &NodeImporter::builder() { return graph.getBuilder(); }
+
+bool NodeImporter::hasInput(unsigned i) const {
+  return i < numInputs() && !nodeProto.input(i).empty();
+}
+
+Value NodeImporter::input(unsigned i) const {
+  return hasInput(i) ? graph.lookup(nodeProto.input(i)) : Value();
+}
+
+RankedTensorType NodeImporter::inputType(unsigned i) const {
+  return cast<RankedTensorType>(input(i).getType());
+}
+
+std::optional<SmallVector<int64_t>>
+NodeImporter::constantInts(unsigned i) const {
+  if (!hasInput(i))
+    return std::nullopt;
+  return mlir::tfm::getConstantIntValues(input(i));
+}
+
+std::optional<double> NodeImporter::constantScalar(unsigned i) const {
+  DenseElementsAttr attr;
+  if (!hasInput(i) || !matchPattern(input(i), m_Constant(&attr)) ||
+      attr.getNumElements() != 1)
+    return std::nullopt;
+  if (isa<FloatType>(attr.getElementType()))
+    return (*attr.getValues<APFloat>().begin()).convertToDouble();
+  return static_cast<double>((*attr.getValues<APInt>().begin()).getSExtValue());
+}
+
+const onnx::AttributeProto *NodeImporter::attr(StringRef name) const {
+  for (const onnx::AttributeProto &a : nodeProto.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t NodeImporter::intAttr(StringRef name, int64_t defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->i() : defaultValue;
+}
+
+float NodeImporter::floatAttr(StringRef name, float defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->f() : defaultValue;
+}
+
+std::string NodeImporter::stringAttr(StringRef name,
+                                     StringRef defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->s() : defaultValue.str();
+}
+
+std::optional<SmallVector<int64_t>>
+NodeImporter::intsAttr(StringRef name) const {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a)
+    return std::nullopt;
+  return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+bool NodeImporter::hasOutput(unsigned i) const {
+  return i < numOutputs() && !nodeProto.output(i).empty();
+}
+
+void NodeImporter::setOutput(unsigned i, Value value) {
+  if (hasOutput(i))
+    graph.define(nodeProto.output(i), value);
+}
+
+InFlightDiagnostic NodeImporter::emitError() const {
+  return mlir::emitError(location)
+         << "node '" << cast<NameLoc>(location).getName().getValue() << "' ("
+         << nodeProto.op_type() << "): ";
+}
+
+LogicalResult NodeImporter::fail(const Twine &message) const {
+  return emitError() << message;
+}
+
+FailureOr<int64_t> NodeImporter::normalizeAxis(int64_t axis,
+                                               int64_t rank) const {
+  if (axis < -rank || axis >= rank)
+    return fail("axis " + Twine(axis) + " is out of range for rank " +
+                Twine(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+FailureOr<SmallVector<int64_t>>
+NodeImporter::normalizeAxes(ArrayRef<int64_t> axes, int64_t rank) const {
+  SmallVector<int64_t> result;
+  for (int64_t axis : axes) {
+    FailureOr<int64_t> a = normalizeAxis(axis, rank);
+    if (failed(a))
+      return failure();
+    result.push_back(*a);
+  }
+  llvm::sort(result);
+  if (std::adjacent_find(result.begin(), result.end()) != result.end())
+    return fail("repeats an axis");
+  return result;
+}
+
+Value NodeImporter::inferResult(Operation *op) {
+  SmallVector<Type> types;
+  auto infer = cast<InferTypeOpInterface>(op);
+  if (failed(infer.inferReturnTypes(
+          op->getContext(), op->getLoc(), op->getOperands(),
+          op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+          op->getRegions(), types))) {
+    op->erase();
+    return {};
+  }
+  op->getResult(0).setType(types.front());
+  return op->getResult(0);
+}
+
+Value NodeImporter::i64Constant(ArrayRef<int64_t> values, bool scalar) {
+  auto type = scalar ? RankedTensorType::get({}, builder().getI64Type())
+                     : RankedTensorType::get(
+                           {static_cast<int64_t>(values.size())},
+                           builder().getI64Type());
+  return create<mlir::tfm::ConstantOp>(DenseIntElementsAttr::get(type, values));
+}
+
+Value NodeImporter::scalarConstant(Type type, double value) {
+  auto tensor = RankedTensorType::get({}, type);
+  Attribute attr = isa<FloatType>(type)
+                       ? Attribute(FloatAttr::get(type, value))
+                       : Attribute(IntegerAttr::get(
+                             type, static_cast<int64_t>(value)));
+  return create<mlir::tfm::ConstantOp>(
+      DenseElementsAttr::get(tensor, attr));
+}
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+OwningOpRef<ModuleOp>
+kiln::onnx_import::importModel(MLIRContext *context, onnx::ModelProto &model,
+                               const ImportOptions &options) {
+  GraphImporter importer(context, model, options);
+  return importer.run();
+}
+
+OwningOpRef<ModuleOp>
+kiln::onnx_import::importModelFile(MLIRContext *context,
+                                   const ImportOptions &options) {
+  Location loc = FileLineColLoc::get(context, options.modelPath, 0, 0);
+  std::string error;
+  std::unique_ptr<onnx::ModelProto> model =
+      loadModel(options.modelPath, error);
+  if (!model) {
+    emitError(loc) << error;
+    return nullptr;
+  }
+  std::string skipped;
+  if (std::optional<std::string> invalid = checkModel(*model, skipped)) {
+    emitError(loc) << *invalid;
+    return nullptr;
+  }
+  return importModel(context, *model, options);
+}

@@ -1,0 +1,113 @@
+//===- OnnxLoader.cpp - read ONNX models from disk ------------------------===//
+//
+// Part of kiln. Built with -fexceptions (see CMakeLists.txt).
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/OnnxLoader.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <onnx/checker.h>
+#include <onnx/defs/parser.h>
+#include <onnx/onnx_pb.h>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace kiln::onnx_import;
+
+/// The first line of `text`, for one-line diagnoses.
+static std::string firstLine(const std::string &text) {
+  return text.substr(0, text.find('\n'));
+}
+
+static std::unique_ptr<onnx::ModelProto> loadText(llvm::StringRef path,
+                                                  std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer) {
+    error = "cannot read '" + path.str() + "': " + buffer.getError().message();
+    return nullptr;
+  }
+  auto model = std::make_unique<onnx::ModelProto>();
+  try {
+    onnx::OnnxParser parser((*buffer)->getBufferStart());
+    onnx::Status status = parser.Parse(*model);
+    if (!status.IsOK()) {
+      error = "'" + path.str() +
+              "' is not valid ONNX text: " + firstLine(status.ErrorMessage());
+      return nullptr;
+    }
+  } catch (const std::exception &e) {
+    error = "'" + path.str() + "' is not valid ONNX text: " +
+            firstLine(e.what());
+    return nullptr;
+  }
+  return model;
+}
+
+std::unique_ptr<onnx::ModelProto>
+kiln::onnx_import::loadModel(llvm::StringRef path, std::string &error) {
+  if (path.ends_with(".onnxtxt"))
+    return loadText(path, error);
+  int fd = ::open(path.str().c_str(), O_RDONLY);
+  if (fd < 0) {
+    error = "cannot open '" + path.str() + "': " + std::strerror(errno);
+    return nullptr;
+  }
+  auto model = std::make_unique<onnx::ModelProto>();
+  bool parsed;
+  bool clean;
+  {
+    google::protobuf::io::FileInputStream file(fd);
+    google::protobuf::io::CodedInputStream coded(&file);
+    coded.SetTotalBytesLimit(INT_MAX);
+    parsed = model->ParseFromCodedStream(&coded);
+    clean = parsed && coded.ConsumedEntireMessage();
+    // A truncated file parses as a shorter message when the cut falls
+    // between fields; a model without a graph is the usual sign.
+    clean = clean && file.GetErrno() == 0;
+  }
+  ::close(fd);
+  if (!parsed || !clean) {
+    error = "'" + path.str() +
+            "' is not a valid ONNX model (malformed or truncated protobuf)";
+    return nullptr;
+  }
+  if (!model->has_graph()) {
+    error = "'" + path.str() + "' has no graph (truncated or not a model)";
+    return nullptr;
+  }
+  return model;
+}
+
+std::optional<std::string>
+kiln::onnx_import::checkModel(const onnx::ModelProto &model,
+                              std::string &skippedReason) {
+  if (model.ir_version() > kCheckerMaxIrVersion) {
+    skippedReason = "IR version " + std::to_string(model.ir_version()) +
+                    " is newer than libonnx's checker knows";
+    return std::nullopt;
+  }
+  for (const auto &opset : model.opset_import()) {
+    bool standard = opset.domain().empty() || opset.domain() == "ai.onnx";
+    if (standard && opset.version() > kCheckerMaxOpset) {
+      skippedReason = "opset " + std::to_string(opset.version()) +
+                      " is newer than libonnx's checker knows";
+      return std::nullopt;
+    }
+  }
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception &e) {
+    return "ONNX checker: " + firstLine(e.what());
+  }
+  return std::nullopt;
+}
