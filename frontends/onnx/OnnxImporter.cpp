@@ -385,8 +385,8 @@ FailureOr<ElementsAttr> GraphImporter::convertTensor(onnx::TensorProto &t,
 LogicalResult GraphImporter::importInitializers() {
   onnx::GraphProto *graph = model.mutable_graph();
   for (onnx::TensorProto &init : *graph->mutable_initializer()) {
-    Location loc = NameLoc::get(StringAttr::get(context, init.name()),
-                                fileLoc());
+    // Diagnostics name the initializer themselves; NameLocs mark nodes.
+    Location loc = fileLoc();
     FailureOr<ElementsAttr> value = convertTensor(init, loc);
     if (failed(value))
       return failure();
@@ -630,7 +630,8 @@ kiln::onnx_import::importModelFile(MLIRContext *context,
     return nullptr;
   }
   std::string skipped;
-  if (std::optional<std::string> invalid = checkModel(*model, skipped)) {
+  if (std::optional<std::string> invalid = checkModel(
+          *model, llvm::sys::path::parent_path(options.modelPath), skipped)) {
     emitError(loc) << *invalid;
     return nullptr;
   }

@@ -90,6 +90,7 @@ kiln::onnx_import::loadModel(llvm::StringRef path, std::string &error) {
 
 std::optional<std::string>
 kiln::onnx_import::checkModel(const onnx::ModelProto &model,
+                              llvm::StringRef modelDir,
                               std::string &skippedReason) {
   if (model.ir_version() > kCheckerMaxIrVersion) {
     skippedReason = "IR version " + std::to_string(model.ir_version()) +
@@ -104,8 +105,22 @@ kiln::onnx_import::checkModel(const onnx::ModelProto &model,
       return std::nullopt;
     }
   }
+  if (!model.has_ir_version())
+    return std::string("ONNX checker: the model has no ir_version");
   try {
-    onnx::checker::check_model(model);
+    // check_model(ModelProto) without the model's directory, so that
+    // external data files are looked up where the model is.
+    onnx::checker::CheckerContext context;
+    context.set_ir_version(static_cast<int>(model.ir_version()));
+    std::unordered_map<std::string, int> opsets;
+    for (const auto &opset : model.opset_import())
+      opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] =
+          static_cast<int>(opset.version());
+    context.set_opset_imports(opsets);
+    context.set_model_dir(modelDir.empty() ? "." : modelDir.str());
+    onnx::checker::LexicalScopeContext scope;
+    onnx::checker::check_graph(model.graph(), context, scope);
+    onnx::checker::check_model_local_functions(model, context, scope);
   } catch (const std::exception &e) {
     return "ONNX checker: " + firstLine(e.what());
   }

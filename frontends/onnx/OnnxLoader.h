@@ -34,10 +34,12 @@ constexpr int64_t kCheckerMaxIrVersion = 8;
 std::unique_ptr<onnx::ModelProto> loadModel(llvm::StringRef path,
                                             std::string &error);
 
-/// Runs the ONNX checker on `model` if libonnx knows its opsets. Returns a
-/// one-line reason when the model is invalid; `skippedReason` says why the
-/// checker did not run, when it did not.
+/// Runs the ONNX checker on `model` (whose external data files live in
+/// `modelDir`) if libonnx knows its opsets. Returns a one-line reason when
+/// the model is invalid; `skippedReason` says why the checker did not run,
+/// when it did not.
 std::optional<std::string> checkModel(const onnx::ModelProto &model,
+                                      llvm::StringRef modelDir,
                                       std::string &skippedReason);
 
 } // namespace kiln::onnx_import
