@@ -11,6 +11,7 @@ APT_PACKAGES=(
   liblld-22-dev lld-22 libomp5
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev
+  python3-torch
 )
 PIP_PACKAGES=(onnx onnxruntime numpy)
 
@@ -36,4 +37,14 @@ if ! "$PYTHON" -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
   echo "kiln setup: installing Python packages: ${PIP_PACKAGES[*]}"
   "$PYTHON" -m pip install -q "${PIP_PACKAGES[@]}" ||
     "$PYTHON" -m pip install -q --break-system-packages "${PIP_PACKAGES[@]}"
+fi
+
+# Debian's Python exports real Hugging Face architectures to ONNX for the
+# frontend tests (scripts/export_models.py): torch from Debian, a pinned
+# transformers that works with it from PyPI.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if ! /usr/bin/python3 -c "import transformers" 2>/dev/null; then
+  echo "kiln setup: installing transformers for /usr/bin/python3"
+  /usr/bin/python3 -m pip install -q --break-system-packages \
+    -r "$root/scripts/requirements-export.txt"
 fi

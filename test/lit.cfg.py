@@ -4,6 +4,7 @@
 
 import os
 import shutil
+import subprocess
 import sys
 
 import lit.formats
@@ -24,6 +25,16 @@ config.substitutions.append(("%kiln_src_root", config.kiln_src_root))
 config.substitutions.append(
     ("%python", shutil.which("python3", path=config.environment["PATH"])
      or sys.executable))
+
+# Debian's Python with torch and transformers exports real architectures
+# to ONNX (scripts/export_models.py); tests that need it say
+# REQUIRES: torch-export and are reported unsupported where it is missing.
+export_python = "/usr/bin/python3"
+config.substitutions.append(("%export_python", export_python))
+if os.path.exists(export_python) and subprocess.run(
+        [export_python, "-c", "import torch, transformers"],
+        capture_output=True).returncode == 0:
+    config.available_features.add("torch-export")
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
