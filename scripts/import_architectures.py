@@ -16,7 +16,7 @@ import sys
 import time
 
 SIG = re.compile(r"func\.func @main_graph\((.*?)\)\s*->", re.S)
-ARG = re.compile(r"%arg\d+: tensor<([^>]*)>\s*\{tfm\.name = \"([^\"]+)\"\}")
+ARG = re.compile(r"%arg\d+: tensor<([^>]*)>\s*\{[^}]*tfm\.name = \"([^\"]+)\"[^}]*\}")
 
 
 def dims(tensor_type):

@@ -116,7 +116,11 @@ public:
 private:
   LogicalResult checkSupported();
   LogicalResult importInputs(SmallVectorImpl<Type> &argTypes,
-                             SmallVectorImpl<std::string> &argNames);
+                             SmallVectorImpl<std::string> &argNames,
+                             SmallVectorImpl<ArrayAttr> &argDims);
+  /// The symbolic names of a value's dims ("" where a dim has none), or
+  /// null when none is named.
+  ArrayAttr dimNames(const onnx::ValueInfoProto &value);
   LogicalResult importInitializers();
   LogicalResult importNodes();
   FailureOr<ElementsAttr> convertTensor(onnx::TensorProto &tensor,
@@ -187,9 +191,23 @@ LogicalResult GraphImporter::checkSupported() {
   return failure();
 }
 
+ArrayAttr GraphImporter::dimNames(const onnx::ValueInfoProto &value) {
+  if (!value.type().has_tensor_type() ||
+      !value.type().tensor_type().has_shape())
+    return {};
+  SmallVector<Attribute> names;
+  bool any = false;
+  for (const auto &dim : value.type().tensor_type().shape().dim()) {
+    names.push_back(builder.getStringAttr(dim.dim_param()));
+    any |= !dim.dim_param().empty();
+  }
+  return any ? builder.getArrayAttr(names) : ArrayAttr();
+}
+
 LogicalResult
 GraphImporter::importInputs(SmallVectorImpl<Type> &argTypes,
-                            SmallVectorImpl<std::string> &argNames) {
+                            SmallVectorImpl<std::string> &argNames,
+                            SmallVectorImpl<ArrayAttr> &argDims) {
   const onnx::GraphProto &graph = model.graph();
   llvm::StringSet<> initializers;
   for (const onnx::TensorProto &init : graph.initializer())
@@ -218,6 +236,7 @@ GraphImporter::importInputs(SmallVectorImpl<Type> &argTypes,
                                           : ShapedType::kDynamic);
     argTypes.push_back(RankedTensorType::get(shape, element));
     argNames.push_back(input.name());
+    argDims.push_back(dimNames(input));
   }
   return success();
 }
@@ -429,7 +448,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
-  if (failed(importInputs(argTypes, argNames)))
+  SmallVector<ArrayAttr> argDims;
+  if (failed(importInputs(argTypes, argNames, argDims)))
     return nullptr;
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
@@ -439,6 +459,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   Block *entry = func.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "tfm.name", builder.getStringAttr(name));
+    if (argDims[i])
+      func.setArgAttr(i, "tfm.dims", argDims[i]);
     define(name, entry->getArgument(i));
   }
   builder.setInsertionPointToStart(entry);
@@ -457,9 +479,12 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   }
   func::ReturnOp::create(builder, fileLoc(), results);
   func.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
-  for (int i = 0; i < graph.output_size(); ++i)
+  for (int i = 0; i < graph.output_size(); ++i) {
     func.setResultAttr(i, "tfm.name",
                        builder.getStringAttr(graph.output(i).name()));
+    if (ArrayAttr names = dimNames(graph.output(i)))
+      func.setResultAttr(i, "tfm.dims", names);
+  }
   return module;
 }
 

@@ -7,8 +7,11 @@
 
 #include "tools/kiln/Driver.h"
 
+#include "backends/common/ModelLibrary.h"
+#include "backends/x86/X86Backend.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "passes/InitKiln.h"
+#include "passes/lowering/Passes.h"
 #include "passes/tfm/Passes.h"
 
 #include "mlir/IR/AsmState.h"
@@ -17,7 +20,12 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -29,7 +37,7 @@ namespace cl = llvm::cl;
 namespace {
 
 /// The stages `--emit` can stop after, in pipeline order.
-enum class Stage { Import, Tfm };
+enum class Stage { Import, Tfm, Linalg, Llvm, Obj, So };
 
 cl::SubCommand compileCommand("compile",
                               "Compile a model (ONNX) with kiln");
@@ -42,11 +50,30 @@ cl::opt<std::string> outputPath("o", cl::sub(compileCommand),
                                 cl::value_desc("file"), cl::init("-"));
 cl::opt<Stage> emitStage(
     "emit", cl::sub(compileCommand), cl::desc("The stage to stop after"),
-    cl::values(clEnumValN(Stage::Import, "import",
-                          "the tfm IR as imported from the model"),
-               clEnumValN(Stage::Tfm, "tfm",
-                          "the tfm IR after the tfm-level pipeline")),
-    cl::init(Stage::Tfm));
+    cl::values(
+        clEnumValN(Stage::Import, "import",
+                   "the tfm IR as imported from the model"),
+        clEnumValN(Stage::Tfm, "tfm", "the tfm IR after the tfm-level pipeline"),
+        clEnumValN(Stage::Linalg, "linalg",
+                   "the IR lowered to linalg/tensor/arith/math on tensors"),
+        clEnumValN(Stage::Llvm, "llvm", "the optimized LLVM IR"),
+        clEnumValN(Stage::Obj, "obj", "an ELF object (with OUT.weights)"),
+        clEnumValN(Stage::So, "so",
+                   "the model library (with OUT.weights), the default")),
+    cl::init(Stage::So));
+cl::opt<unsigned> optLevel("O", cl::sub(compileCommand), cl::Prefix,
+                           cl::desc("Optimization level, -O0 to -O3 "
+                                    "(default -O3)"),
+                           cl::init(3));
+cl::opt<std::string> targetTriple("target", cl::sub(compileCommand),
+                                  cl::desc("Target triple (default: host)"),
+                                  cl::init(""));
+cl::opt<std::string> targetCpu("mcpu", cl::sub(compileCommand),
+                               cl::desc("Target CPU (default: native)"),
+                               cl::init("native"));
+cl::opt<std::string> targetFeatures(
+    "mattr", cl::sub(compileCommand),
+    cl::desc("Target features, e.g. +avx512f,-amx-tile"), cl::init(""));
 cl::list<std::string> shapes(
     "shape", cl::sub(compileCommand),
     cl::desc("Specialise an input to a static shape: NAME=D0xD1x... "
@@ -101,6 +128,147 @@ private:
   DiagnosticEngine::HandlerID handlerId;
 };
 
+/// Writes `module` as text to the output file.
+int writeText(ModuleOp module, TimingScope &timer) {
+  TimingScope printTimer = timer.nest("output");
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputPath, &error);
+  if (!output) {
+    llvm::errs() << "kiln: error: " << error << "\n";
+    return 1;
+  }
+  module->print(output->os(), OpPrintingFlags());
+  output->keep();
+  return 0;
+}
+
+/// The runtime archive installed beside the kiln executable.
+std::string runtimeArchivePath() {
+  static int anchor;
+  std::string exe = llvm::sys::fs::getMainExecutable("kiln", &anchor);
+  llvm::SmallString<256> path(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(exe)));
+  llvm::sys::path::append(path, "lib", "libkiln_runtime.a");
+  return std::string(path);
+}
+
+int fail(const std::string &message) {
+  llvm::errs() << "kiln: error: " << message << "\n";
+  return 1;
+}
+
+/// From the tfm IR to the requested stage past tfm: linalg, LLVM IR, an
+/// object or a model library, plus its weights file.
+int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
+  auto func = module.lookupSymbol<func::FuncOp>("main_graph");
+  if (!func)
+    return fail("the module has no main_graph function");
+  func->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
+
+  PassManager weights(&context);
+  weights.enableTiming(timer);
+  weights.addPass(mlir::tfm::createKilnExternalizeWeights());
+  if (failed(weights.run(module)))
+    return 1;
+  FailureOr<kiln::ModelSignature> signature = kiln::readSignature(func);
+  if (failed(signature))
+    return 1;
+  // The signature has what the argument and result attributes said.
+  func.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
+  func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
+
+  PassManager pm(&context);
+  pm.enableTiming(timer);
+  std::string error;
+  llvm::raw_string_ostream errorStream(error);
+  if (failed(parsePassPipeline(
+          "func.func(tfm-to-linalg, canonicalize, cse)", pm, errorStream)))
+    return fail(error);
+  if (emitStage == Stage::Linalg) {
+    if (failed(pm.run(module)))
+      return 1;
+    return writeText(module, timer);
+  }
+  if (failed(parsePassPipeline(
+          "func.func(kiln-own-results), one-shot-bufferize{"
+          "bufferize-function-boundaries "
+          "function-boundary-type-conversion=identity-layout-map}, "
+          "buffer-deallocation-pipeline, canonicalize, cse",
+          pm, errorStream)) ||
+      failed(kiln::x86::buildLowerToLLVMPipeline(pm, error)))
+    return fail(error);
+  if (failed(pm.run(module)))
+    return 1;
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule;
+  {
+    TimingScope t = timer.nest("translate to LLVM IR");
+    llvmModule = kiln::x86::translateToLLVMIR(module, llvmContext, error);
+    if (!llvmModule ||
+        failed(kiln::addModelInterface(*llvmModule, *signature, "main_graph",
+                                       error)))
+      return fail(error);
+  }
+  // The module and its weights are in LLVM IR and the signature now.
+  kiln::x86::TargetOptions target;
+  target.triple = targetTriple;
+  target.cpu = targetCpu;
+  target.features = targetFeatures;
+  target.optLevel = std::min(optLevel.getValue(), 3u);
+  if (emitStage == Stage::Llvm) {
+    TimingScope t = timer.nest("LLVM optimization");
+    if (failed(kiln::x86::optimizeModule(*llvmModule, target, error)))
+      return fail(error);
+    std::unique_ptr<llvm::ToolOutputFile> output =
+        openOutputFile(outputPath, &error);
+    if (!output)
+      return fail(error);
+    llvmModule->print(output->os(), nullptr);
+    output->keep();
+    return 0;
+  }
+  if (outputPath == "-")
+    return fail("--emit=obj and --emit=so need an output file (-o)");
+  llvm::SmallVector<char> object;
+  {
+    TimingScope t = timer.nest("LLVM optimization and code generation");
+    if (failed(kiln::x86::emitObject(*llvmModule, target, object, error)))
+      return fail(error);
+  }
+  std::string weightsPath = outputPath + ".weights";
+  {
+    TimingScope t = timer.nest("weights file");
+    if (failed(kiln::writeWeightsFile(*signature, weightsPath, error)))
+      return fail(error);
+  }
+  std::string objectPath = outputPath;
+  llvm::SmallString<128> tempObject;
+  if (emitStage == Stage::So) {
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "kiln-model", "o", tempObject))
+      return fail("cannot create a temporary object file: " + ec.message());
+    objectPath = std::string(tempObject);
+  }
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(objectPath, ec);
+    if (ec)
+      return fail("cannot write '" + objectPath + "': " + ec.message());
+    os.write(object.data(), object.size());
+  }
+  if (emitStage == Stage::So) {
+    TimingScope t = timer.nest("link");
+    LogicalResult linked = kiln::x86::linkSharedLibrary(
+        objectPath, runtimeArchivePath(), outputPath, error);
+    llvm::sys::fs::remove(objectPath);
+    if (failed(linked))
+      return fail(error);
+  }
+  return 0;
+}
+
 int compile() {
   DialectRegistry registry;
   kiln::registerKilnDialects(registry);
@@ -139,33 +307,23 @@ int compile() {
   }
   if (failed(pm.run(*module)))
     return 1;
-
-  std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputPath, &error);
-  if (!output) {
-    llvm::errs() << "kiln: error: " << error << "\n";
-    return 1;
-  }
-  {
-    TimingScope printTimer = rootTimer.nest("output");
-    module->print(output->os(), OpPrintingFlags());
-    output->keep();
-  }
-  return 0;
+  if (emitStage <= Stage::Tfm)
+    return writeText(*module, rootTimer);
+  return lowerAndEmit(*module, context, rootTimer);
 }
 
 } // namespace
 
 int kiln::runDriver(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  kiln::registerKilnPasses(); // The pipelines below are parsed from text.
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(
       argc, argv,
       "kiln: ahead-of-time compiler for transformer models\n\n"
-      "  kiln compile MODEL.onnx [-o OUT] [--emit=import|tfm] "
-      "[--shape NAME=DIMS]...\n");
+      "  kiln compile MODEL.onnx -o OUT.so [--emit=import|tfm|linalg|llvm|"
+      "obj|so] [--shape NAME=DIMS]... [-O0..3] [--timing]\n");
   if (compileCommand)
     return compile();
   llvm::errs() << "kiln: error: no command given; try 'kiln compile --help'\n";

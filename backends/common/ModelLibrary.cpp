@@ -1,0 +1,298 @@
+//===- ModelLibrary.cpp - what a compiled model library contains ----------===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/common/ModelLibrary.h"
+
+#include "dialects/tfm/TfmOps.h"
+#include "passes/lowering/Passes.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+int kiln::dtypeOf(Type t) {
+  if (t.isF32())
+    return 1;
+  if (t.isUnsignedInteger(8))
+    return 2;
+  if (t.isSignlessInteger(8))
+    return 3;
+  if (t.isSignlessInteger(32))
+    return 6;
+  if (t.isSignlessInteger(64))
+    return 7;
+  if (t.isInteger(1))
+    return 9;
+  if (t.isF16())
+    return 10;
+  if (t.isF64())
+    return 11;
+  if (t.isBF16())
+    return 16;
+  return 0;
+}
+
+/// Dims of `type` with the symbolic names of `names` (an ArrayAttr of
+/// strings, "" where a dim has none) for the dynamic ones.
+static std::vector<std::string> dimsOf(RankedTensorType type,
+                                       ArrayAttr names) {
+  std::vector<std::string> dims;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d)) {
+      dims.push_back(std::to_string(type.getDimSize(d)));
+      continue;
+    }
+    std::string name = "?";
+    if (names && d < static_cast<int64_t>(names.size()))
+      if (auto s = dyn_cast<StringAttr>(names[d]); s && !s.getValue().empty())
+        name = s.str();
+    dims.push_back(name);
+  }
+  return dims;
+}
+
+/// The range of valid values of an integer input that indexes a table:
+/// [0, rows) for the ids of tfm.embedding or the indices of a gather along
+/// axis 0, looking through integer casts.
+static std::optional<std::pair<int64_t, int64_t>> idRange(Value input) {
+  std::optional<int64_t> rows;
+  SmallVector<Value> worklist{input};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      int64_t table = ShapedType::kDynamic;
+      if (auto embed = dyn_cast<tfm::EmbeddingOp>(user);
+          embed && use.getOperandNumber() == 1)
+        table = embed.getTable().getType().getDimSize(0);
+      else if (auto gather = dyn_cast<tfm::GatherOp>(user);
+               gather && use.getOperandNumber() == 1 && gather.getAxis() == 0)
+        table = gather.getInput().getType().getDimSize(0);
+      else if (auto cast = dyn_cast<tfm::CastOp>(user);
+               cast && cast.getType().getElementType().isIntOrIndex() &&
+               !cast.getType().getElementType().isInteger(1))
+        worklist.push_back(cast.getResult());
+      if (!ShapedType::isDynamic(table))
+        rows = rows ? std::min(*rows, table) : table;
+    }
+  }
+  if (!rows)
+    return std::nullopt;
+  return std::make_pair<int64_t, int64_t>(0, int64_t(*rows));
+}
+
+static uint64_t weightBytes(ElementsAttr value) {
+  auto type = cast<ShapedType>(value.getType());
+  Type element = type.getElementType();
+  uint64_t width =
+      element.isInteger(1) ? 1 : (element.getIntOrFloatBitWidth() + 7) / 8;
+  return width * type.getNumElements();
+}
+
+FailureOr<kiln::ModelSignature> kiln::readSignature(func::FuncOp func) {
+  ModelSignature signature;
+  auto check = [&](Type type, Location loc, StringRef what,
+                   StringRef name) -> FailureOr<RankedTensorType> {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !dtypeOf(tensor.getElementType()))
+      return emitError(loc) << what << " '" << name << "' has type " << type
+                            << ", which a model library cannot pass";
+    return tensor;
+  };
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    BlockArgument arg = func.getArgument(i);
+    TensorInfo info;
+    if (auto weight = func.getArgAttrOfType<ElementsAttr>(
+            i, mlir::tfm::kWeightAttrName)) {
+      info.name = "weight" + std::to_string(signature.weights.size());
+      auto type = check(arg.getType(), arg.getLoc(), "weight", info.name);
+      if (failed(type))
+        return failure();
+      info.dtype = dtypeOf(type->getElementType());
+      info.dims = dimsOf(*type, {});
+      info.weight = weight;
+      info.bytes = weightBytes(weight);
+      signature.weights.push_back(info);
+      continue;
+    }
+    auto name = func.getArgAttrOfType<StringAttr>(i, "tfm.name");
+    info.name = name ? name.str() : "input" + std::to_string(i);
+    auto type = check(arg.getType(), arg.getLoc(), "input", info.name);
+    if (failed(type))
+      return failure();
+    info.dtype = dtypeOf(type->getElementType());
+    info.dims =
+        dimsOf(*type, func.getArgAttrOfType<ArrayAttr>(i, "tfm.dims"));
+    if (type->getElementType().isSignlessInteger() &&
+        !type->getElementType().isInteger(1))
+      info.range = idRange(arg);
+    signature.inputs.push_back(info);
+  }
+  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+    TensorInfo info;
+    auto name = func.getResultAttrOfType<StringAttr>(i, "tfm.name");
+    info.name = name ? name.str() : "output" + std::to_string(i);
+    auto type = check(func.getResultTypes()[i], func.getLoc(), "output",
+                      info.name);
+    if (failed(type))
+      return failure();
+    info.dtype = dtypeOf(type->getElementType());
+    info.dims =
+        dimsOf(*type, func.getResultAttrOfType<ArrayAttr>(i, "tfm.dims"));
+    signature.outputs.push_back(info);
+  }
+  uint64_t offset = 0;
+  for (TensorInfo &w : signature.weights) {
+    offset = llvm::alignTo(offset, 64);
+    w.offset = offset;
+    offset += w.bytes;
+  }
+  return signature;
+}
+
+static std::string percentEncode(StringRef name) {
+  std::string out;
+  for (char c : name) {
+    if (c == ' ' || c == '%' || c == '\n' || c == '\r' || c == '\t') {
+      char buf[4];
+      snprintf(buf, sizeof(buf), "%%%02X", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string kiln::buildManifest(const ModelSignature &signature) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "kiln-manifest 1\n";
+  auto tensor = [&](StringRef kind, const TensorInfo &t) {
+    os << kind << " " << percentEncode(t.name) << " " << t.dtype << " "
+       << t.dims.size();
+    for (const std::string &d : t.dims)
+      os << " " << d;
+    if (t.range)
+      os << " range " << t.range->first << " " << t.range->second;
+    os << "\n";
+  };
+  for (const TensorInfo &t : signature.inputs)
+    tensor("input", t);
+  for (const TensorInfo &t : signature.outputs)
+    tensor("output", t);
+  for (const TensorInfo &w : signature.weights) {
+    os << "weight " << w.dtype << " " << w.offset << " " << w.bytes << " "
+       << w.dims.size();
+    for (const std::string &d : w.dims)
+      os << " " << d;
+    os << "\n";
+  }
+  return text;
+}
+
+LogicalResult kiln::writeWeightsFile(const ModelSignature &signature,
+                                     StringRef path, std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec) {
+    error = "cannot write '" + path.str() + "': " + ec.message();
+    return failure();
+  }
+  uint64_t written = 0;
+  for (const TensorInfo &w : signature.weights) {
+    os.write_zeros(w.offset - written);
+    written = w.offset;
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(w.weight)) {
+      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+      if (!blob || blob->getData().size() != w.bytes) {
+        error = "weight data of " + std::to_string(w.bytes) +
+                " bytes is missing or has another size";
+        return failure();
+      }
+      os.write(blob->getData().data(), w.bytes);
+    } else {
+      auto dense = cast<DenseElementsAttr>(w.weight);
+      if (dense.getElementType().isInteger(1)) {
+        for (bool b : dense.getValues<bool>())
+          os << static_cast<char>(b);
+      } else if (dense.isSplat()) {
+        ArrayRef<char> one = dense.getRawData();
+        for (int64_t i = 0; i < dense.getNumElements(); ++i)
+          os.write(one.data(), one.size());
+      } else {
+        os.write(dense.getRawData().data(), w.bytes);
+      }
+    }
+    written += w.bytes;
+  }
+  if (os.has_error()) {
+    error = "error writing '" + path.str() + "'";
+    return failure();
+  }
+  return success();
+}
+
+LogicalResult kiln::addModelInterface(llvm::Module &module,
+                                      const ModelSignature &signature,
+                                      StringRef entry, std::string &error) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Function *ciface = module.getFunction(("_mlir_ciface_" + entry).str());
+  if (!ciface) {
+    error = "the compiled module has no _mlir_ciface_" + entry.str();
+    return failure();
+  }
+  size_t numArgs = signature.inputs.size() + signature.weights.size();
+  bool hasResults = !signature.outputs.empty();
+  if (ciface->arg_size() != numArgs + (hasResults ? 1 : 0)) {
+    error = "the compiled entry takes " + std::to_string(ciface->arg_size()) +
+            " arguments, the signature has " + std::to_string(numArgs);
+    return failure();
+  }
+  // Hide everything the compiled code defines: the runtime in the same
+  // library reaches it directly, and models loaded side by side must not
+  // see each other's symbols.
+  for (llvm::Function &f : module)
+    if (!f.isDeclaration())
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::GlobalVariable &g : module.globals())
+    if (!g.isDeclaration())
+      g.setLinkage(llvm::GlobalValue::InternalLinkage);
+
+  auto *ptr = llvm::PointerType::get(ctx, 0);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
+                                       {ptr, ptr}, false);
+  auto *invoke = llvm::Function::Create(
+      type, llvm::GlobalValue::ExternalLinkage, "kiln_model_invoke", module);
+  invoke->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", invoke));
+  llvm::Value *args = invoke->getArg(0), *results = invoke->getArg(1);
+  SmallVector<llvm::Value *> callArgs;
+  if (hasResults)
+    callArgs.push_back(results);
+  for (size_t i = 0; i < numArgs; ++i) {
+    llvm::Value *slot = b.CreateConstGEP1_64(ptr, args, i);
+    callArgs.push_back(b.CreateLoad(ptr, slot));
+  }
+  b.CreateCall(ciface, callArgs);
+  b.CreateRetVoid();
+
+  std::string text = buildManifest(signature);
+  auto *data = llvm::ConstantDataArray::getString(ctx, text, true);
+  auto *manifest = new llvm::GlobalVariable(
+      module, data->getType(), /*isConstant=*/true,
+      llvm::GlobalValue::ExternalLinkage, data, "kiln_model_manifest");
+  manifest->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  return success();
+}

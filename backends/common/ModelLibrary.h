@@ -1,0 +1,69 @@
+//===- ModelLibrary.h - what a compiled model library contains --*- C++ -*-===//
+//
+// Part of kiln. The target-independent half of building a model library:
+// reading the model's signature off the tfm function, the weights file,
+// and the LLVM IR glue (kiln_model_manifest, kiln_model_invoke) that
+// runtime/kiln_model_abi.h specifies.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_BACKENDS_COMMON_MODELLIBRARY_H
+#define KILN_BACKENDS_COMMON_MODELLIBRARY_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class Module;
+} // namespace llvm
+
+namespace kiln {
+
+struct TensorInfo {
+  std::string name;
+  int dtype = 0;                      ///< A kiln_dtype number.
+  std::vector<std::string> dims;      ///< Sizes, symbolic names, or "?".
+  std::optional<std::pair<int64_t, int64_t>> range; ///< Valid ids [lo, hi).
+  mlir::ElementsAttr weight;          ///< For weights: the value.
+  uint64_t offset = 0, bytes = 0;     ///< For weights: place in the file.
+};
+
+struct ModelSignature {
+  std::vector<TensorInfo> inputs, outputs, weights;
+};
+
+/// The kiln_dtype number of an MLIR element type, or 0 if none.
+int dtypeOf(mlir::Type elementType);
+
+/// Reads the signature of `func` after kiln-externalize-weights: inputs
+/// (arguments with `tfm.name`), weights (arguments with `kiln.weight`),
+/// outputs (results with `tfm.name`); symbolic dim names come from
+/// `tfm.dims` attributes, token-id ranges from the tables the inputs index.
+/// Weight offsets are assigned 64-byte aligned. Fails with a diagnostic on
+/// a type the runtime cannot represent.
+mlir::FailureOr<ModelSignature> readSignature(mlir::func::FuncOp func);
+
+/// The manifest text of runtime/kiln_model_abi.h.
+std::string buildManifest(const ModelSignature &signature);
+
+/// Writes the weights file: each weight's bytes at its offset.
+mlir::LogicalResult writeWeightsFile(const ModelSignature &signature,
+                                     llvm::StringRef path,
+                                     std::string &error);
+
+/// Adds kiln_model_manifest and kiln_model_invoke (calling
+/// `_mlir_ciface_<entry>`) to `module`, and hides every other symbol the
+/// compiled code defines so that several models load side by side.
+mlir::LogicalResult addModelInterface(llvm::Module &module,
+                                      const ModelSignature &signature,
+                                      llvm::StringRef entry,
+                                      std::string &error);
+
+} // namespace kiln
+
+#endif // KILN_BACKENDS_COMMON_MODELLIBRARY_H

@@ -1,0 +1,186 @@
+//===- X86Backend.cpp - x86 code generation and linking -------------------===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/x86/X86Backend.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "lld/Common/Driver.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+LLD_HAS_DRIVER(elf)
+
+using namespace mlir;
+
+LogicalResult kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm,
+                                                  std::string &error) {
+  // Parallel loops become OpenMP work-sharing loops; everything else the
+  // standard conversions to the LLVM dialect. convert-scf-to-openmp wraps
+  // bodies in alloca scopes that canonicalize must remove before scf-to-cf.
+  const char *pipeline =
+      "func.func(convert-linalg-to-parallel-loops, canonicalize),"
+      "convert-scf-to-openmp, canonicalize, lower-affine,"
+      "expand-strided-metadata, convert-scf-to-cf, convert-math-to-llvm,"
+      "convert-math-to-libm, finalize-memref-to-llvm, convert-arith-to-llvm,"
+      "convert-index-to-llvm, convert-cf-to-llvm, convert-func-to-llvm,"
+      "convert-openmp-to-llvm, reconcile-unrealized-casts";
+  llvm::raw_string_ostream os(error);
+  return parsePassPipeline(pipeline, pm, os);
+}
+
+std::unique_ptr<llvm::Module>
+kiln::x86::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                             std::string &error) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, "kiln_model");
+  if (!llvmModule)
+    error = "translation to LLVM IR failed";
+  return llvmModule;
+}
+
+static std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const kiln::x86::TargetOptions &options,
+                    std::string &triple, std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  triple = options.triple.empty() ? llvm::sys::getDefaultTargetTriple()
+                                  : options.triple;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu;
+  std::string features = options.features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+    std::string hostFeatures;
+    for (auto &feature : host)
+      hostFeatures += (feature.second ? "+" : "-") + feature.first().str() + ",";
+    features = hostFeatures + features;
+  }
+  llvm::TargetOptions targetOptions;
+  auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
+               : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+               : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                                       : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      llvm::Triple(triple), cpu, features, targetOptions, llvm::Reloc::PIC_,
+      std::nullopt, level));
+  if (!machine)
+    error = "cannot create a target machine for " + triple;
+  return machine;
+}
+
+static void runOptimizationPipeline(llvm::Module &module,
+                                    llvm::TargetMachine &machine,
+                                    unsigned optLevel) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&machine);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel == 0   ? llvm::OptimizationLevel::O0
+                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm =
+      optLevel == 0 ? pb.buildO0DefaultPipeline(level)
+                    : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+}
+
+LogicalResult kiln::x86::optimizeModule(llvm::Module &module,
+                                        const TargetOptions &options,
+                                        std::string &error) {
+  std::string triple;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(options, triple, error);
+  if (!machine)
+    return failure();
+  module.setTargetTriple(llvm::Triple(triple));
+  module.setDataLayout(machine->createDataLayout());
+  runOptimizationPipeline(module, *machine, options.optLevel);
+  return success();
+}
+
+LogicalResult kiln::x86::emitObject(llvm::Module &module,
+                                    const TargetOptions &options,
+                                    SmallVectorImpl<char> &object,
+                                    std::string &error) {
+  std::string triple;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(options, triple, error);
+  if (!machine)
+    return failure();
+  module.setTargetTriple(llvm::Triple(triple));
+  module.setDataLayout(machine->createDataLayout());
+  runOptimizationPipeline(module, *machine, options.optLevel);
+  llvm::raw_svector_ostream os(object);
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, os, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return failure();
+  }
+  codegen.run(module);
+  return success();
+}
+
+LogicalResult kiln::x86::linkSharedLibrary(StringRef objectPath,
+                                           StringRef runtimeArchive,
+                                           StringRef outputPath,
+                                           std::string &error) {
+  // Link against the C runtime's shared objects directly, so that only the
+  // libraries that are always installed are needed (no libc6-dev). The
+  // runtime archive goes in whole: nothing in the compiled code calls it,
+  // it calls the compiled code.
+  const char *libDir = "/lib/x86_64-linux-gnu";
+  std::string libc = std::string(libDir) + "/libc.so.6";
+  std::string libm = std::string(libDir) + "/libm.so.6";
+  std::string omp = "/usr/lib/x86_64-linux-gnu/libomp.so.5";
+  std::string out = outputPath.str(), obj = objectPath.str(),
+              rt = runtimeArchive.str();
+  SmallVector<const char *> args{"ld.lld",       "-shared",
+                                 "--eh-frame-hdr", "-z",
+                                 "now",          "-z",
+                                 "noexecstack",  "--as-needed",
+                                 "-o",           out.c_str(),
+                                 obj.c_str(),    "--whole-archive",
+                                 rt.c_str(),     "--no-whole-archive",
+                                 omp.c_str(),    libm.c_str(),
+                                 libc.c_str()};
+  std::string messages;
+  llvm::raw_string_ostream os(messages);
+  lld::Result result = lld::lldMain(args, os, os, {{lld::Gnu, &lld::elf::link}});
+  if (result.retCode != 0 || !result.canRunAgain) {
+    error = "linking failed: " + messages;
+    return failure();
+  }
+  return success();
+}

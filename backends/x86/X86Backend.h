@@ -1,0 +1,65 @@
+//===- X86Backend.h - x86 code generation and linking -----------*- C++ -*-===//
+//
+// Part of kiln. Takes linalg-on-tensors IR to an x86 object (bufferization,
+// parallel loops over OpenMP, LLVM) and links it with kiln's runtime into a
+// model library with LLD, in process: no compiler or linker needs to be
+// installed where kiln runs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_BACKENDS_X86_X86BACKEND_H
+#define KILN_BACKENDS_X86_X86BACKEND_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace kiln::x86 {
+
+struct TargetOptions {
+  std::string triple;          ///< Empty: the host's.
+  std::string cpu = "native";  ///< "native": the host CPU.
+  std::string features;        ///< Extra -mattr style features.
+  unsigned optLevel = 3;       ///< 0..3.
+};
+
+/// Passes from bufferized, lowered linalg to the LLVM dialect: loops, the
+/// OpenMP runtime for parallel loops, and the LLVM conversions.
+mlir::LogicalResult buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
+                                             std::string &error);
+
+/// Translates an LLVM-dialect module to LLVM IR.
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &context,
+                                                std::string &error);
+
+/// Optimizes `module` for the target and emits an ELF object into `object`.
+mlir::LogicalResult emitObject(llvm::Module &module,
+                               const TargetOptions &options,
+                               llvm::SmallVectorImpl<char> &object,
+                               std::string &error);
+
+/// Optimizes `module` for the target without emitting code (for
+/// `--emit=llvm`).
+mlir::LogicalResult optimizeModule(llvm::Module &module,
+                                   const TargetOptions &options,
+                                   std::string &error);
+
+/// Links `objectPath` with the runtime archive into the shared library
+/// `outputPath`, with LLD in process.
+mlir::LogicalResult linkSharedLibrary(llvm::StringRef objectPath,
+                                      llvm::StringRef runtimeArchive,
+                                      llvm::StringRef outputPath,
+                                      std::string &error);
+
+} // namespace kiln::x86
+
+#endif // KILN_BACKENDS_X86_X86BACKEND_H

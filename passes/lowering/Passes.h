@@ -1,0 +1,37 @@
+//===- Passes.h - lowering passes -------------------------------*- C++ -*-===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_LOWERING_PASSES_H
+#define KILN_PASSES_LOWERING_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::tfm {
+
+#define GEN_PASS_DECL
+#include "passes/lowering/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/lowering/Passes.h.inc"
+
+/// The tfm-to-linalg rewrite patterns, one per tfm op.
+void populateTfmToLinalgPatterns(RewritePatternSet &patterns);
+
+/// The attribute on a function argument holding the weight it receives.
+inline constexpr llvm::StringLiteral kWeightAttrName = "kiln.weight";
+
+} // namespace mlir::tfm
+
+#endif // KILN_PASSES_LOWERING_PASSES_H

@@ -1,0 +1,55 @@
+//===- Passes.td - lowering passes -------------------------*- tablegen -*-===//
+//
+// Part of kiln. The target-independent lowering from tfm to upstream
+// dialects, shared by the x86 and CUDA backends.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_LOWERING_PASSES_TD
+#define KILN_PASSES_LOWERING_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TfmToLinalg : Pass<"tfm-to-linalg", "func::FuncOp"> {
+  let summary = "Lower tfm ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    Elementwise ops, reductions, contractions (matmul, attention, conv) and
+    gathers become `linalg` ops with NumPy broadcasting in their indexing
+    maps; data movement becomes `tensor` ops. Dynamic dims are read with
+    `tensor.dim`. An op the lowering does not support yet is reported by
+    name.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def KilnExternalizeWeights : Pass<"kiln-externalize-weights", "ModuleOp"> {
+  let summary = "Turn weight constants into function arguments";
+  let description = [{
+    Every `tfm.constant` holding a `dense_resource` blob or more than
+    `min-elements` elements becomes a trailing argument of its function,
+    with the value kept in the argument's `kiln.weight` attribute. The model
+    library receives weights this way from its memory-mapped weights file, so
+    compiled code never embeds them (compile memory stays near one copy of
+    the weights, and models over 2 GB need no large code model).
+  }];
+  let options = [
+    Option<"minElements", "min-elements", "int64_t", "1024",
+           "Constants with at least this many elements become arguments">
+  ];
+}
+
+def KilnOwnResults : Pass<"kiln-own-results", "func::FuncOp"> {
+  let summary = "Give every function result a buffer of its own";
+  let description = [{
+    Copies each returned tensor into a fresh `bufferization.alloc_tensor`,
+    so that after bufferization every result is a new allocation the caller
+    owns, never an argument, a constant or a view of either.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+#endif // KILN_PASSES_LOWERING_PASSES_TD

@@ -1,0 +1,68 @@
+/*===- kiln_model_abi.h - compiled code <-> runtime contract -------*- C -*-===*
+ *
+ * Part of kiln. Internal: what the compiler emits into every model library
+ * for the runtime (kiln_runtime.c) to call. Users see kiln_runtime.h only.
+ *
+ * kiln_model_manifest: a NUL-terminated text block, one record per line,
+ * fields separated by single spaces:
+ *
+ *   kiln-manifest 1
+ *   input NAME DTYPE RANK DIM... [range LO HI]
+ *   output NAME DTYPE RANK DIM...
+ *   weight DTYPE OFFSET BYTES RANK DIM...
+ *
+ * NAME is percent-encoded (%20 for a space, %25 for '%', %0A for a newline).
+ * DTYPE is a kiln_dtype number. A DIM is a size (decimal digits), or for a
+ * dynamic dim its symbolic name from the model (e.g. "batch", "seq"),
+ * percent-encoded like NAME, or "?" when it has none; dims sharing a name
+ * must agree at run time. `range LO HI` marks an integer input indexing a
+ * table (token ids): valid values are [LO, HI), and the runtime rejects
+ * inputs with other values. Weights are listed in argument order; OFFSET and
+ * BYTES locate each in the weights file (OFFSET a multiple of 64, BYTES the
+ * exact size of the dims). The file must hold at least max(OFFSET + BYTES)
+ * bytes; when that is 0, no file is needed. A record of another kind, or a
+ * first line other than `kiln-manifest 1`, makes kiln_model_load fail.
+ *
+ * kiln_model_invoke: runs the compiled graph. `args` holds one pointer per
+ * input, then one per weight, each to a memref descriptor
+ *
+ *   struct { void *allocated; void *aligned; int64_t offset;
+ *            int64_t sizes[RANK]; int64_t strides[RANK]; }
+ *
+ * Input descriptors view the caller's tensors (allocated == aligned, offset
+ * 0, row-major strides; aligned to their element size only, 64 bytes not
+ * guaranteed); weight descriptors point into the read-only mapping of the
+ * weights file (64-byte aligned). The compiled code must neither write to
+ * nor free either. A zero-size tensor may have NULL pointers.
+ *
+ * `results` points to the output descriptors laid out one after another
+ * (each 8 * (3 + 2 * RANK) bytes). Every output is a fresh, row-major
+ * malloc() allocation that the caller owns and frees with free(allocated).
+ * (The runtime tolerates, by copying instead of adopting, an output whose
+ * strides are not row-major or whose `allocated` is not its own: NULL,
+ * 0xdeadbeef as memref.get_global makes, another output's, or one pointing
+ * into an input or the weights. Its static dims must match the manifest.)
+ * The function is re-entrant: runs may overlap on several threads.
+ *
+ * Both symbols are declared hidden below: the linker binds the runtime's
+ * references to this library's own definitions (no interposition when
+ * several models share a process) and does not export them.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef KILN_RUNTIME_KILN_MODEL_ABI_H
+#define KILN_RUNTIME_KILN_MODEL_ABI_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+__attribute__((visibility("hidden"))) extern const char kiln_model_manifest[];
+__attribute__((visibility("hidden"))) void kiln_model_invoke(void **args,
+                                                             void *results);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_RUNTIME_KILN_MODEL_ABI_H */
