@@ -65,9 +65,8 @@ typedef struct strbuf {
   int failed;
 } strbuf;
 
-__attribute__((format(printf, 2, 3))) static void sb_printf(strbuf *sb,
-                                                           const char *fmt,
-                                                           ...) {
+__attribute__((format(printf, 2, 3))) static void
+sb_printf(strbuf *sb, const char *fmt, ...) {
   if (sb->failed)
     return;
   for (;;) {
@@ -97,9 +96,7 @@ __attribute__((format(printf, 2, 3))) static void sb_printf(strbuf *sb,
   }
 }
 
-static const char *sb_str(const strbuf *sb) {
-  return sb->data ? sb->data : "";
-}
+static const char *sb_str(const strbuf *sb) { return sb->data ? sb->data : ""; }
 
 /* Appends `s` as a JSON string literal. */
 static void sb_json_string(strbuf *sb, const char *s) {
@@ -117,15 +114,24 @@ static void sb_json_string(strbuf *sb, const char *s) {
 
 static const char *dtype_name(kiln_dtype dtype) {
   switch (dtype) {
-  case KILN_FLOAT32: return "float32";
-  case KILN_UINT8: return "uint8";
-  case KILN_INT8: return "int8";
-  case KILN_INT32: return "int32";
-  case KILN_INT64: return "int64";
-  case KILN_BOOL: return "bool";
-  case KILN_FLOAT16: return "float16";
-  case KILN_FLOAT64: return "float64";
-  case KILN_BFLOAT16: return "bfloat16";
+  case KILN_FLOAT32:
+    return "float32";
+  case KILN_UINT8:
+    return "uint8";
+  case KILN_INT8:
+    return "int8";
+  case KILN_INT32:
+    return "int32";
+  case KILN_INT64:
+    return "int64";
+  case KILN_BOOL:
+    return "bool";
+  case KILN_FLOAT16:
+    return "float16";
+  case KILN_FLOAT64:
+    return "float64";
+  case KILN_BFLOAT16:
+    return "bfloat16";
   }
   return "unknown";
 }
@@ -139,13 +145,17 @@ static size_t dtype_size(kiln_dtype dtype) {
   switch (dtype) {
   case KILN_UINT8:
   case KILN_INT8:
-  case KILN_BOOL: return 1;
+  case KILN_BOOL:
+    return 1;
   case KILN_FLOAT16:
-  case KILN_BFLOAT16: return 2;
+  case KILN_BFLOAT16:
+    return 2;
   case KILN_FLOAT32:
-  case KILN_INT32: return 4;
+  case KILN_INT32:
+    return 4;
   case KILN_INT64:
-  case KILN_FLOAT64: return 8;
+  case KILN_FLOAT64:
+    return 8;
   }
   return 0;
 }
@@ -185,8 +195,7 @@ static kiln_status new_tensor(kiln_dtype dtype, const int64_t *dims,
   if (elem_size == 0)
     return fail(KILN_ERROR_INVALID_ARGUMENT, "unknown dtype %d", (int)dtype);
   if (rank && !dims)
-    return fail(KILN_ERROR_INVALID_ARGUMENT, "dims is NULL for rank %zu",
-                rank);
+    return fail(KILN_ERROR_INVALID_ARGUMENT, "dims is NULL for rank %zu", rank);
   if (!count_elements(dims, rank, elem_size, &n, out_bytes))
     return fail(KILN_ERROR_INVALID_ARGUMENT,
                 "invalid tensor dims (negative or too large)");
@@ -224,8 +233,7 @@ static kiln_status create_tensor(kiln_dtype dtype, const int64_t *dims,
 }
 
 KILN_API kiln_status kiln_tensor_create(kiln_dtype dtype, const int64_t *dims,
-                                        size_t rank,
-                                        kiln_tensor **out_tensor) {
+                                        size_t rank, kiln_tensor **out_tensor) {
   clear_error();
   if (!out_tensor)
     return fail(KILN_ERROR_INVALID_ARGUMENT, "out_tensor is NULL");
@@ -262,9 +270,7 @@ static void tensor_free(kiln_tensor *tensor) {
 
 KILN_API void kiln_tensor_free(kiln_tensor *tensor) { tensor_free(tensor); }
 
-KILN_API kiln_dtype kiln_tensor_dtype(const kiln_tensor *t) {
-  return t->dtype;
-}
+KILN_API kiln_dtype kiln_tensor_dtype(const kiln_tensor *t) { return t->dtype; }
 KILN_API size_t kiln_tensor_rank(const kiln_tensor *t) { return t->rank; }
 KILN_API const int64_t *kiln_tensor_dims(const kiln_tensor *t) {
   return t->dims;
@@ -281,9 +287,9 @@ typedef struct value_info {
   char *name;
   kiln_dtype dtype;
   size_t rank;
-  int64_t *dims;     /* Size, or -1 where dynamic.                          */
-  char **dim_names;  /* Symbolic name ("?" if none) where dynamic, else NULL. */
-  int *dim_syms;     /* Index into kiln_model.syms, or -1 (static or "?").   */
+  int64_t *dims;    /* Size, or -1 where dynamic.                          */
+  char **dim_names; /* Symbolic name ("?" if none) where dynamic, else NULL. */
+  int *dim_syms;    /* Index into kiln_model.syms, or -1 (static or "?").   */
   int has_range;
   int64_t lo, hi;
 } value_info;
@@ -351,8 +357,8 @@ KILN_API void kiln_model_free(kiln_model *m) { model_free(m); }
 
 typedef struct parser {
   kiln_model *model;
-  size_t line;     /* 1-based number of the line being parsed. */
-  char **tok;      /* Its tokens.                              */
+  size_t line; /* 1-based number of the line being parsed. */
+  char **tok;  /* Its tokens.                              */
   size_t num_tok;
 } parser;
 
@@ -389,9 +395,12 @@ static int is_decimal(const char *s) {
 }
 
 static int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -521,8 +530,7 @@ static kiln_status parse_weight(parser *p, weight_info *w) {
   if (st != KILN_OK)
     return st;
   if (!parse_int(p->tok[2], &offset) || offset < 0 || offset % 64 ||
-      !parse_int(p->tok[3], &bytes) || bytes < 0 ||
-      offset > INT64_MAX - bytes)
+      !parse_int(p->tok[3], &bytes) || bytes < 0 || offset > INT64_MAX - bytes)
     return malformed(p, "bad weight OFFSET (a multiple of 64) or BYTES");
   value_info v = {0};
   size_t at = 4;
@@ -536,15 +544,14 @@ static kiln_status parse_weight(parser *p, weight_info *w) {
   if (at != p->num_tok)
     return malformed(p, "unexpected '%s'", p->tok[at]);
   size_t n = 0, expected = 0;
-  if (!count_elements(w->dims, w->rank, dtype_size(w->dtype), &n,
-                      &expected) ||
+  if (!count_elements(w->dims, w->rank, dtype_size(w->dtype), &n, &expected) ||
       expected != (uint64_t)bytes)
     return malformed(p, "weight of %lld bytes does not match its dims",
                      (long long)bytes);
   w->offset = (uint64_t)offset;
   w->bytes = (uint64_t)bytes;
-  if (w->offset + w->bytes > m->weights_end)
-    m->weights_end = w->offset + w->bytes;
+  if (w->bytes && w->offset + w->bytes > m->weights_end)
+    m->weights_end = w->offset + w->bytes; /* Empty ones need no bytes. */
   return KILN_OK;
 }
 
@@ -620,8 +627,8 @@ static kiln_status parse_manifest(kiln_model *m) {
   }
   if (st == KILN_OK && !seen_header)
     st = fail(KILN_ERROR_INTERNAL, "the model manifest is empty");
-  if (st == KILN_OK && (ni != m->num_inputs || no != m->num_outputs ||
-                        nw != m->num_weights))
+  if (st == KILN_OK &&
+      (ni != m->num_inputs || no != m->num_outputs || nw != m->num_weights))
     st = fail(KILN_ERROR_INTERNAL, "malformed model manifest: stray records");
   /* Partly parsed tables are freed up to the counts: all were zeroed. */
   free(text);
@@ -674,16 +681,15 @@ static kiln_status map_weights(kiln_model *m, const char *weights_path) {
   struct stat sb;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    st = fail(KILN_ERROR_IO, "cannot open weights file '%s'%s: %s", path,
-              where, strerror(errno));
+    st = fail(KILN_ERROR_IO, "cannot open weights file '%s'%s: %s", path, where,
+              strerror(errno));
   } else if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
     st = fail(KILN_ERROR_IO, "weights file '%s' is not a regular file", path);
   } else if ((uint64_t)sb.st_size < m->weights_end) {
     st = fail(KILN_ERROR_IO,
               "weights file '%s' has %lld bytes but the model needs %llu "
               "(truncated, or from another build of the model?)",
-              path, (long long)sb.st_size,
-              (unsigned long long)m->weights_end);
+              path, (long long)sb.st_size, (unsigned long long)m->weights_end);
   } else {
     m->map_size = (size_t)sb.st_size;
     m->map = mmap(NULL, m->map_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -728,7 +734,7 @@ static kiln_status build_weight_descriptors(kiln_model *m) {
     const weight_info *w = &m->weights[i];
     if (!(m->weight_descs[i] = malloc((3 + 2 * w->rank) * sizeof(int64_t))))
       return fail(KILN_ERROR_OUT_OF_MEMORY, "out of memory");
-    void *data = m->map ? (char *)m->map + w->offset : NULL;
+    void *data = m->map && w->bytes ? (char *)m->map + w->offset : m->map;
     fill_descriptor(m->weight_descs[i], data, w->dims, w->rank);
   }
   return KILN_OK;
@@ -872,8 +878,8 @@ KILN_API const char *kiln_model_input_dim_name(const kiln_model *m, size_t i,
   const value_info *v = input_at(m, i);
   return v && d < v->rank ? v->dim_names[d] : NULL;
 }
-KILN_API const char *kiln_model_output_dim_name(const kiln_model *m,
-                                                size_t i, size_t d) {
+KILN_API const char *kiln_model_output_dim_name(const kiln_model *m, size_t i,
+                                                size_t d) {
   const value_info *v = output_at(m, i);
   return v && d < v->rank ? v->dim_names[d] : NULL;
 }
@@ -943,8 +949,8 @@ typedef struct run_state {
 
 /* "input 'x' has shape [..] but the model expects [..]" and, when
  * `with_bindings`, the values bound to its symbolic dims by then. */
-static kiln_status shape_error(const run_state *rs, size_t j,
-                               int with_bindings, const char *extra) {
+static kiln_status shape_error(const run_state *rs, size_t j, int with_bindings,
+                               const char *extra) {
   const value_info *v = &rs->model->inputs[j];
   const kiln_tensor *t = rs->tensors[j];
   strbuf sb = {0};
@@ -980,8 +986,8 @@ static kiln_status shape_error(const run_state *rs, size_t j,
         seen |= v->dim_syms[e] == s;
       if (seen)
         continue;
-      sb_printf(&sb, "%s%s=%lld", k++ ? ", " : " with ",
-                rs->model->syms[s], (long long)rs->sym_value[s]);
+      sb_printf(&sb, "%s%s=%lld", k++ ? ", " : " with ", rs->model->syms[s],
+                (long long)rs->sym_value[s]);
       if (!one_source)
         sb_printf(&sb, " (from '%s')",
                   rs->model->inputs[rs->sym_source[s]].name);
@@ -999,10 +1005,18 @@ static kiln_status check_range(const value_info *v, const kiln_tensor *t) {
   for (size_t k = 0; k < t->num_elements; ++k) {
     int64_t x;
     switch (t->dtype) {
-    case KILN_INT64: x = ((const int64_t *)t->data)[k]; break;
-    case KILN_INT32: x = ((const int32_t *)t->data)[k]; break;
-    case KILN_INT8: x = ((const int8_t *)t->data)[k]; break;
-    default: x = ((const uint8_t *)t->data)[k]; break;
+    case KILN_INT64:
+      x = ((const int64_t *)t->data)[k];
+      break;
+    case KILN_INT32:
+      x = ((const int32_t *)t->data)[k];
+      break;
+    case KILN_INT8:
+      x = ((const int8_t *)t->data)[k];
+      break;
+    default:
+      x = ((const uint8_t *)t->data)[k];
+      break;
     }
     if (x >= v->lo && x < v->hi)
       continue;
@@ -1027,8 +1041,8 @@ static kiln_status check_input(run_state *rs, size_t j) {
   const kiln_tensor *t = rs->tensors[j];
   if (t->dtype != v->dtype) {
     strbuf sb = {0};
-    sb_printf(&sb, "input '%s' has dtype %s but the model expects %s ",
-              v->name, dtype_name(t->dtype), dtype_name(v->dtype));
+    sb_printf(&sb, "input '%s' has dtype %s but the model expects %s ", v->name,
+              dtype_name(t->dtype), dtype_name(v->dtype));
     sb_expected_shape(&sb, v);
     kiln_status st = fail(KILN_ERROR_INVALID_ARGUMENT, "%s", sb_str(&sb));
     free(sb.data);
@@ -1059,14 +1073,12 @@ static kiln_status check_input(run_state *rs, size_t j) {
 }
 
 /* Orders `inputs` by signature into order[], matching names if given. */
-static kiln_status match_inputs(const kiln_model *m,
-                                const char *const *names,
+static kiln_status match_inputs(const kiln_model *m, const char *const *names,
                                 kiln_tensor *const *inputs,
                                 kiln_tensor **order) {
   for (size_t k = 0; k < m->num_inputs; ++k) {
     if (!inputs[k])
-      return fail(KILN_ERROR_INVALID_ARGUMENT, "input tensor %zu is NULL",
-                  k);
+      return fail(KILN_ERROR_INVALID_ARGUMENT, "input tensor %zu is NULL", k);
     if (!names) {
       order[k] = inputs[k];
       continue;
@@ -1143,6 +1155,10 @@ static char *copy_strided(char *dst, const char *src, const out_desc *o,
     memcpy(dst, src, elem);
     return dst + elem;
   }
+  if (d + 1 == rank && o->strides[d] == 1) { /* A contiguous row. */
+    memcpy(dst, src, (size_t)o->sizes[d] * elem);
+    return dst + (size_t)o->sizes[d] * elem;
+  }
   for (int64_t k = 0; k < o->sizes[d]; ++k)
     dst = copy_strided(dst, src + k * o->strides[d] * (int64_t)elem, o, d + 1,
                        rank, elem);
@@ -1151,8 +1167,8 @@ static char *copy_strided(char *dst, const char *src, const out_desc *o,
 
 /* Turns the output descriptors into tensors; frees what is not adopted. */
 static kiln_status wrap_outputs(const kiln_model *m, int64_t *results,
-                                kiln_tensor *const *in_tensors,
-                                out_desc *od, kiln_tensor **outs) {
+                                kiln_tensor *const *in_tensors, out_desc *od,
+                                kiln_tensor **outs) {
   kiln_status st = KILN_OK;
   for (size_t i = 0; i < m->num_outputs; ++i) {
     size_t rank = m->outputs[i].rank;
@@ -1179,11 +1195,13 @@ static kiln_status wrap_outputs(const kiln_model *m, int64_t *results,
   for (size_t i = 0; i < m->num_outputs && st == KILN_OK; ++i) {
     const value_info *v = &m->outputs[i];
     for (size_t d = 0; d < v->rank; ++d)
-      if (od[i].sizes[d] < 0 || (v->dims[d] >= 0 &&
-                                 od[i].sizes[d] != v->dims[d])) {
+      if (od[i].sizes[d] < 0 ||
+          (v->dims[d] >= 0 && od[i].sizes[d] != v->dims[d])) {
         strbuf sb = {0};
-        sb_printf(&sb, "internal error: the model returned output '%s' with "
-                       "shape ", v->name);
+        sb_printf(&sb,
+                  "internal error: the model returned output '%s' with "
+                  "shape ",
+                  v->name);
         sb_shape(&sb, od[i].sizes, v->rank);
         sb_printf(&sb, " but its signature is ");
         sb_expected_shape(&sb, v);
@@ -1241,16 +1259,17 @@ KILN_API kiln_status kiln_model_run(const kiln_model *m,
 
   /* One zeroed block for everything this run needs. */
   size_t ni = m->num_inputs, no = m->num_outputs, nw = m->num_weights;
-  size_t size = (ni + nw + 1) * sizeof(void *) +             /* args    */
-                (m->input_desc_words + 1) * sizeof(int64_t) + /* inputs  */
+  size_t size = (ni + nw + 1) * sizeof(void *) +               /* args    */
+                (m->input_desc_words + 1) * sizeof(int64_t) +  /* inputs  */
                 (m->output_desc_words + 1) * sizeof(int64_t) + /* results */
                 (m->num_syms + 1) * (sizeof(int64_t) + sizeof(size_t)) +
-                (ni + 1) * sizeof(kiln_tensor *) +             /* order   */
+                (ni + 1) * sizeof(kiln_tensor *) + /* order   */
                 (no + 1) * (sizeof(out_desc) + sizeof(kiln_tensor *));
   char *block = calloc(1, size), *at = block;
   if (!block)
     return fail(KILN_ERROR_OUT_OF_MEMORY, "out of memory");
-#define TAKE(type, n) ((type *)(void *)((at += (n) * sizeof(type)) - (n) * sizeof(type)))
+#define TAKE(type, n)                                                          \
+  ((type *)(void *)((at += (n) * sizeof(type)) - (n) * sizeof(type)))
   void **args = TAKE(void *, ni + nw + 1);
   int64_t *in_descs = TAKE(int64_t, m->input_desc_words + 1);
   int64_t *results = TAKE(int64_t, m->output_desc_words + 1);

@@ -76,11 +76,9 @@ KILN_API void kiln_model_free(kiln_model *model);
 KILN_API size_t kiln_model_num_inputs(const kiln_model *model);
 KILN_API size_t kiln_model_num_outputs(const kiln_model *model);
 KILN_API const char *kiln_model_input_name(const kiln_model *model, size_t i);
-KILN_API const char *kiln_model_output_name(const kiln_model *model,
-                                            size_t i);
+KILN_API const char *kiln_model_output_name(const kiln_model *model, size_t i);
 KILN_API kiln_dtype kiln_model_input_dtype(const kiln_model *model, size_t i);
-KILN_API kiln_dtype kiln_model_output_dtype(const kiln_model *model,
-                                            size_t i);
+KILN_API kiln_dtype kiln_model_output_dtype(const kiln_model *model, size_t i);
 /* Rank of input i, and its dims (-1 where dynamic) into out_dims[rank]. */
 KILN_API size_t kiln_model_input_rank(const kiln_model *model, size_t i);
 KILN_API void kiln_model_input_dims(const kiln_model *model, size_t i,

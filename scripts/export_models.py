@@ -165,7 +165,7 @@ def build_bert_like(torch, transformers, which):
         cfg = T.BertConfig(
             vocab_size=100, hidden_size=64, num_hidden_layers=2,
             num_attention_heads=4, intermediate_size=256,
-            max_position_embeddings=128, type_vocab_size=2,
+            max_position_embeddings=512, type_vocab_size=2,
             attn_implementation="eager")
         cls = T.BertModel
     elif which == "minilm":
@@ -174,16 +174,16 @@ def build_bert_like(torch, transformers, which):
         cfg = T.BertConfig(
             vocab_size=100, hidden_size=32, num_hidden_layers=3,
             num_attention_heads=4, intermediate_size=128,
-            max_position_embeddings=128, type_vocab_size=2,
+            max_position_embeddings=512, type_vocab_size=2,
             attn_implementation="eager")
         cls = T.BertModel
     elif which == "roberta":
         # RoBERTa's positions start at padding_idx + 1, hence max + 2
-        # (like roberta-base's 514 = 512 + 2).
+        # (as roberta-base: 514 = 512 + 2).
         cfg = T.RobertaConfig(
             vocab_size=100, hidden_size=64, num_hidden_layers=2,
             num_attention_heads=4, intermediate_size=256,
-            max_position_embeddings=130, type_vocab_size=1,
+            max_position_embeddings=514, type_vocab_size=1,
             pad_token_id=1, bos_token_id=0, eos_token_id=2,
             attn_implementation="eager")
         cls = T.RobertaModel
@@ -211,7 +211,7 @@ def build_bert_like(torch, transformers, which):
                    "intermediate_size": cfg.intermediate_size,
                    "max_position_embeddings": cfg.max_position_embeddings,
                    "hidden_act": cfg.hidden_act},
-        "max_seq": 128,
+        "max_seq": 512,
         "inputs": inputs,
         "outputs": [_out("last_hidden_state", ["batch", "seq", H]),
                     _out("pooler_output", ["batch", H])],
@@ -222,7 +222,7 @@ def build_distilbert(torch, transformers):
     T = transformers
     cfg = T.DistilBertConfig(
         vocab_size=100, dim=64, n_layers=2, n_heads=4, hidden_dim=256,
-        max_position_embeddings=128, attn_implementation="eager")
+        max_position_embeddings=512, attn_implementation="eager")
     model = T.DistilBertModel(cfg)
     inputs = [_id_input("input_ids", "token_ids", cfg.vocab_size),
               _mask_input()]
@@ -239,7 +239,7 @@ def build_distilbert(torch, transformers):
                    "hidden_dim": cfg.hidden_dim,
                    "max_position_embeddings": cfg.max_position_embeddings,
                    "activation": cfg.activation},
-        "max_seq": 128,
+        "max_seq": 512,
         "inputs": inputs,
         "outputs": [_out("last_hidden_state", ["batch", "seq", cfg.dim])],
     }
@@ -247,7 +247,7 @@ def build_distilbert(torch, transformers):
 
 def _gpt2_config(T, use_cache):
     return T.GPT2Config(
-        vocab_size=100, n_positions=128, n_embd=64, n_layer=2, n_head=4,
+        vocab_size=100, n_positions=512, n_embd=64, n_layer=2, n_head=4,
         n_inner=256, use_cache=use_cache, attn_implementation="eager")
 
 
@@ -325,7 +325,7 @@ def build_llama(torch, transformers):
     cfg = T.LlamaConfig(
         vocab_size=100, hidden_size=64, intermediate_size=256,
         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-        max_position_embeddings=128, rms_norm_eps=1e-6, rope_theta=10000.0,
+        max_position_embeddings=512, rms_norm_eps=1e-6, rope_theta=10000.0,
         hidden_act="silu", tie_word_embeddings=False, use_cache=False,
         attn_implementation="eager")
     model = T.LlamaForCausalLM(cfg)

@@ -31,11 +31,13 @@ LogicalResult kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm,
                                                   std::string &error) {
   // Parallel loops become OpenMP work-sharing loops; everything else the
   // standard conversions to the LLVM dialect. convert-scf-to-openmp wraps
-  // bodies in alloca scopes that canonicalize must remove before scf-to-cf.
+  // bodies in alloca scopes that canonicalize must remove before scf-to-cf;
+  // expand-strided-metadata creates affine.apply ops, so it goes before
+  // lower-affine.
   const char *pipeline =
       "func.func(convert-linalg-to-parallel-loops, canonicalize),"
-      "convert-scf-to-openmp, canonicalize, lower-affine,"
-      "expand-strided-metadata, convert-scf-to-cf, convert-math-to-llvm,"
+      "convert-scf-to-openmp, canonicalize, expand-strided-metadata,"
+      "lower-affine, convert-scf-to-cf, convert-math-to-llvm,"
       "convert-math-to-libm, finalize-memref-to-llvm, convert-arith-to-llvm,"
       "convert-index-to-llvm, convert-cf-to-llvm, convert-func-to-llvm,"
       "convert-openmp-to-llvm, reconcile-unrealized-casts";
@@ -163,18 +165,21 @@ LogicalResult kiln::x86::linkSharedLibrary(StringRef objectPath,
   const char *libDir = "/lib/x86_64-linux-gnu";
   std::string libc = std::string(libDir) + "/libc.so.6";
   std::string libm = std::string(libDir) + "/libm.so.6";
+  // Thread-local storage (the runtime's last-error buffer) needs the
+  // dynamic loader's __tls_get_addr.
+  std::string loader = std::string(libDir) + "/ld-linux-x86-64.so.2";
   std::string omp = "/usr/lib/x86_64-linux-gnu/libomp.so.5";
   std::string out = outputPath.str(), obj = objectPath.str(),
               rt = runtimeArchive.str();
   SmallVector<const char *> args{"ld.lld",       "-shared",
                                  "--eh-frame-hdr", "-z",
                                  "now",          "-z",
-                                 "noexecstack",  "--as-needed",
+                                 "noexecstack",  "--as-needed", "--no-undefined",
                                  "-o",           out.c_str(),
                                  obj.c_str(),    "--whole-archive",
                                  rt.c_str(),     "--no-whole-archive",
                                  omp.c_str(),    libm.c_str(),
-                                 libc.c_str()};
+                                 libc.c_str(),   loader.c_str()};
   std::string messages;
   llvm::raw_string_ostream os(messages);
   lld::Result result = lld::lldMain(args, os, os, {{lld::Gnu, &lld::elf::link}});

@@ -1056,8 +1056,20 @@ struct LowerConcat : TfmPattern<tfm::ConcatOp> {
   using TfmPattern::TfmPattern;
   LogicalResult matchAndRewrite(tfm::ConcatOp op,
                                 PatternRewriter &rewriter) const override {
-    Value result = tensor::ConcatOp::create(rewriter, op.getLoc(), op.getAxis(),
-                                            op.getInputs());
+    // Inputs that are statically empty along the axis add nothing (and
+    // tensor.concat's decomposition would slice past the end for them).
+    SmallVector<Value> inputs;
+    for (Value input : op.getInputs())
+      if (tensorTypeOf(input).getDimSize(op.getAxis()) != 0)
+        inputs.push_back(input);
+    if (inputs.empty())
+      inputs.push_back(op.getInputs().front());
+    Value result =
+        inputs.size() == 1
+            ? inputs.front()
+            : tensor::ConcatOp::create(rewriter, op.getLoc(), op.getAxis(),
+                                       inputs)
+                  .getResult();
     rewriter.replaceOp(op, castTo(rewriter, op.getLoc(), result, op.getType()));
     return success();
   }

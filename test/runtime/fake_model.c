@@ -10,6 +10,13 @@
  * `fake_mode` makes kiln_model_invoke return outputs the runtime must copy
  * rather than adopt (see below), or a wrong shape.
  *
+ * Built with -DFAKE_TEXT, it is a model with two shared dims and no
+ * weights:
+ *
+ *   inputs  input_ids: int64 [batch, seq], range [0, 100)
+ *           attention_mask: int64 [batch, seq]
+ *   outputs masked = input_ids * attention_mask: int64 [batch, seq]
+ *
  * Built with -DFAKE_SCALAR, it is instead a model with no weights:
  *
  *   inputs  "in put": float32 []    m: float32 [?, 3]
@@ -37,7 +44,25 @@ typedef struct desc2 {
   int64_t offset, sizes[2], strides[2];
 } desc2;
 
-#ifndef FAKE_SCALAR
+#if defined(FAKE_TEXT)
+
+const char kiln_model_manifest[] = "kiln-manifest 1\n"
+                                   "input input_ids 7 2 batch seq range 0 100\n"
+                                   "input attention_mask 7 2 batch seq\n"
+                                   "output masked 7 2 batch seq\n";
+
+void kiln_model_invoke(void **args, void *results) {
+  const desc2 *ids = args[0], *mask = args[1];
+  desc2 *out = results;
+  int64_t n = ids->sizes[0] * ids->sizes[1];
+  int64_t *od = malloc((size_t)n * sizeof(int64_t) + 1);
+  for (int64_t k = 0; k < n; ++k)
+    od[k] = ((const int64_t *)ids->aligned)[k] *
+            ((const int64_t *)mask->aligned)[k];
+  *out = (desc2){od, od, 0, {ids->sizes[0], ids->sizes[1]}, {ids->sizes[1], 1}};
+}
+
+#elif !defined(FAKE_SCALAR)
 
 const char kiln_model_manifest[] = "kiln-manifest 1\n"
                                    "input x 1 2 batch 4\n"
@@ -49,7 +74,7 @@ const char kiln_model_manifest[] = "kiln-manifest 1\n"
 /* 0: well-behaved. 1: y column-major. 2: count aliases input ids (values
  * ids, not ids + 1). 3: y a "global" (allocated 0xdeadbeef). 4: count
  * inside y's allocation. 5: y of shape [batch, 5] (a compiler bug). 6: y at
- * a non-zero offset in its allocation. */
+ * a non-zero offset in its allocation. 7: y with padded rows. */
 __attribute__((visibility("default"))) int fake_mode;
 
 static float global_y[64 * 4];
@@ -72,6 +97,8 @@ void kiln_model_invoke(void **args, void *results) {
   *y = (desc2){block, block, pad, {batch, 4}, {4, 1}};
   if (mode == 1) /* Stored transposed, as [4, batch]. */
     y->strides[0] = 1, y->strides[1] = batch;
+  if (mode == 7) /* Rows padded to 5 floats. */
+    y->strides[0] = 5;
   if (mode == 3) {
     yd = global_y;
     *y = (desc2){(void *)(uintptr_t)0xdeadbeef, yd, 0, {batch, 4}, {4, 1}};
@@ -121,8 +148,9 @@ void kiln_model_invoke(void **args, void *results) {
   for (int64_t r = 0; r < rows; ++r) {
     sd[r] = 0;
     for (int64_t k = 0; k < 3; ++k)
-      sd[r] += ((const float *)m->aligned)[m->offset + r * m->strides[0] +
-                                           k * m->strides[1]];
+      sd[r] +=
+          ((const float *)
+               m->aligned)[m->offset + r * m->strides[0] + k * m->strides[1]];
   }
   *sum = (desc1){sd, sd, 0, {rows}, {1}};
 }

@@ -37,6 +37,7 @@ no_undefined=-Wl,--no-undefined
 [ -n "${KILN_TEST_CFLAGS:-}" ] && no_undefined=
 link_model "$src/test/runtime/fake_model.c" -o "$out/fake.so"
 cp "$out/fake.so" "$out/fake_copy.so"
+link_model -DFAKE_TEXT "$src/test/runtime/fake_model.c" -o "$out/fake_text.so"
 link_model -DFAKE_SCALAR "$src/test/runtime/fake_model.c" \
   -o "$out/fake_scalar.so"
 

@@ -1,9 +1,9 @@
 /*===- runtime_test.c - tests of the kiln runtime on fake models ----------===*
  *
- * Part of kiln. Usage: runtime_test DIR, where DIR holds fake.so and
- * fake_scalar.so built from fake_model.c (see run_runtime_test.sh). Goes
- * through the public API only, with dlopen/dlsym as a user would, and
- * prints "runtime: N passed, M failed".
+ * Part of kiln. Usage: runtime_test DIR, where DIR holds fake.so,
+ * fake_copy.so, fake_text.so and fake_scalar.so built from fake_model.c (see
+ *run_runtime_test.sh). Goes through the public API only, with dlopen/dlsym as a
+ *user would, and prints "runtime: N passed, M failed".
  *
  *===----------------------------------------------------------------------===*/
 
@@ -37,18 +37,24 @@ static int passed, failed;
 /*--- The API, through dlsym -----------------------------------------------*/
 
 #define KILN_FUNCTIONS(X)                                                      \
-  X(kiln_last_error) X(kiln_dtype_size) X(kiln_model_load)                     \
+  X(kiln_last_error)                                                           \
+  X(kiln_dtype_size)                                                           \
+  X(kiln_model_load)                                                           \
   X(kiln_model_free) X(kiln_model_num_inputs) X(kiln_model_num_outputs)        \
-  X(kiln_model_input_name) X(kiln_model_output_name)                           \
-  X(kiln_model_input_dtype) X(kiln_model_output_dtype)                         \
-  X(kiln_model_input_rank) X(kiln_model_input_dims)                            \
-  X(kiln_model_output_rank) X(kiln_model_output_dims)                          \
-  X(kiln_model_input_dim_name) X(kiln_model_output_dim_name)                   \
-  X(kiln_model_input_range) X(kiln_model_signature_json)                       \
-  X(kiln_model_set_num_threads) X(kiln_model_num_threads) X(kiln_model_run)    \
-  X(kiln_tensor_create) X(kiln_tensor_wrap) X(kiln_tensor_free)                \
-  X(kiln_tensor_dtype) X(kiln_tensor_rank) X(kiln_tensor_dims)                 \
-  X(kiln_tensor_num_elements) X(kiln_tensor_data)
+      X(kiln_model_input_name) X(kiln_model_output_name)                       \
+          X(kiln_model_input_dtype) X(kiln_model_output_dtype)                 \
+              X(kiln_model_input_rank) X(kiln_model_input_dims)                \
+                  X(kiln_model_output_rank) X(kiln_model_output_dims) X(       \
+                      kiln_model_input_dim_name) X(kiln_model_output_dim_name) \
+                      X(kiln_model_input_range) X(kiln_model_signature_json)   \
+                          X(kiln_model_set_num_threads)                        \
+                              X(kiln_model_num_threads) X(kiln_model_run)      \
+                                  X(kiln_tensor_create) X(kiln_tensor_wrap)    \
+                                      X(kiln_tensor_free) X(kiln_tensor_dtype) \
+                                          X(kiln_tensor_rank)                  \
+                                              X(kiln_tensor_dims)              \
+                                                  X(kiln_tensor_num_elements)  \
+                                                      X(kiln_tensor_data)
 
 #define DECLARE(fn) __typeof__(&fn) fn;
 typedef struct api {
@@ -132,7 +138,8 @@ static kiln_tensor *tensor(kiln_dtype dtype, size_t rank, ...) {
   return t;
 }
 
-/* x [batch, 4] with x[b][k] = seed + b - k / 4, ids [batch] = (seed + b) % 10. */
+/* x [batch, 4] with x[b][k] = seed + b - k / 4, ids [batch] = (seed + b) % 10.
+ */
 static void make_inputs(int64_t batch, int seed, kiln_tensor **x,
                         kiln_tensor **ids) {
   *x = tensor(KILN_FLOAT32, 2, batch, (int64_t)4);
@@ -169,8 +176,8 @@ static int outputs_ok(kiln_tensor **out, int64_t batch, int seed,
   return 1;
 }
 
-static kiln_status run2(kiln_model *m, const char *const *names,
-                        kiln_tensor *a, kiln_tensor *b, kiln_tensor **out) {
+static kiln_status run2(kiln_model *m, const char *const *names, kiln_tensor *a,
+                        kiln_tensor *b, kiln_tensor **out) {
   kiln_tensor *in[2] = {a, b};
   return K.kiln_model_run(m, names, in, 2, out, 2);
 }
@@ -309,10 +316,8 @@ static void test_validation(kiln_model *m) {
   CHECK_ERROR(run2(m, unknown, x, ids, out), KILN_ERROR_NOT_FOUND,
               "unknown input 'idz'; the model's inputs are 'x', 'ids'");
   const char *twice[2] = {"x", "x"};
-  CHECK_ERROR(run2(m, twice, x, ids, out), INVALID,
-              "input 'x' is given twice");
-  CHECK_ERROR(run2(m, NULL, x, NULL, out), INVALID,
-              "input tensor 1 is NULL");
+  CHECK_ERROR(run2(m, twice, x, ids, out), INVALID, "input 'x' is given twice");
+  CHECK_ERROR(run2(m, NULL, x, NULL, out), INVALID, "input tensor 1 is NULL");
 
   /* Token ids outside the range [0, 10). */
   int64_t *idd = K.kiln_tensor_data(ids);
@@ -335,7 +340,7 @@ static void test_validation(kiln_model *m) {
 
 /* Outputs the runtime must copy instead of adopting (fake_mode). */
 static void test_output_modes(kiln_model *m, int *mode) {
-  for (int md = 1; md <= 6; ++md) {
+  for (int md = 1; md <= 7; ++md) {
     *mode = md;
     for (int64_t batch = 0; batch <= 3; ++batch) {
       kiln_tensor *x, *ids, *out[2] = {0};
@@ -370,8 +375,7 @@ static void test_threads_setting(kiln_model *m) {
   omp_threads = 0;
   CHECK(run2(m, NULL, x, ids, out) == KILN_OK && omp_threads == 3);
   free_all(out, 2);
-  CHECK_ERROR(K.kiln_model_set_num_threads(m, -2),
-              KILN_ERROR_INVALID_ARGUMENT,
+  CHECK_ERROR(K.kiln_model_set_num_threads(m, -2), KILN_ERROR_INVALID_ARGUMENT,
               "invalid thread count -2 (0 means the default)");
   CHECK(K.kiln_model_set_num_threads(m, 0) == KILN_OK);
   CHECK(K.kiln_model_num_threads(m) >= 1);
@@ -421,8 +425,7 @@ static void *work(void *arg) {
       kiln_tensor *in[1] = {x};
       char want[128];
       snprintf(want, sizeof want,
-               "the model has 2 inputs ('x', 'ids') but %d were given",
-               w->id);
+               "the model has 2 inputs ('x', 'ids') but %d were given", w->id);
       if (K.kiln_model_run(w->model, NULL, in, (size_t)w->id, out, 2) !=
               KILN_ERROR_INVALID_ARGUMENT ||
           strcmp(K.kiln_last_error(), want))
@@ -454,8 +457,7 @@ static void test_concurrency(kiln_model *m) {
 
 static void test_weights_errors(void) {
   kiln_model *m = NULL;
-  CHECK_ERROR(K.kiln_model_load("/nonexistent/fake.weights", &m),
-              KILN_ERROR_IO,
+  CHECK_ERROR(K.kiln_model_load("/nonexistent/fake.weights", &m), KILN_ERROR_IO,
               "cannot open weights file '/nonexistent/fake.weights': No such "
               "file or directory");
   CHECK(m == NULL);
@@ -562,6 +564,58 @@ static void test_scalar_model(void) {
   dlclose(h);
 }
 
+/* Two symbolic dims shared by two inputs. */
+static void test_text_model(void) {
+  api a, saved = K;
+  void *h;
+  if (!load_api(path_in_dir("fake_text.so"), &a, &h)) {
+    CHECK(0);
+    return;
+  }
+  K = a;
+  kiln_model *m;
+  CHECK(K.kiln_model_load(NULL, &m) == KILN_OK);
+  kiln_tensor *ids = tensor(KILN_INT64, 2, (int64_t)2, (int64_t)7);
+  kiln_tensor *mask = tensor(KILN_INT64, 2, (int64_t)2, (int64_t)7), *out[1];
+  int64_t *idd = K.kiln_tensor_data(ids), *md = K.kiln_tensor_data(mask);
+  for (int k = 0; k < 14; ++k)
+    idd[k] = 7 * k % 100, md[k] = k % 3 != 0;
+  kiln_tensor *in[2] = {ids, mask};
+  CHECK(K.kiln_model_run(m, NULL, in, 2, out, 1) == KILN_OK);
+  const int64_t *od = K.kiln_tensor_data(out[0]);
+  int ok =
+      K.kiln_tensor_dims(out[0])[0] == 2 && K.kiln_tensor_dims(out[0])[1] == 7;
+  for (int k = 0; ok && k < 14; ++k)
+    ok = od[k] == idd[k] * md[k];
+  CHECK(ok);
+  free_all(out, 1);
+
+  kiln_tensor *bad = tensor(KILN_INT64, 2, (int64_t)2, (int64_t)9);
+  in[1] = bad;
+  CHECK_ERROR(K.kiln_model_run(m, NULL, in, 2, out, 1),
+              KILN_ERROR_INVALID_ARGUMENT,
+              "input 'attention_mask' has shape [2, 9] but the model expects "
+              "[batch, seq] with batch=2, seq=7 (from 'input_ids')");
+  const char *names[2] = {"attention_mask", "input_ids"};
+  kiln_tensor *swapped[2] = {bad, ids};
+  CHECK_ERROR(K.kiln_model_run(m, names, swapped, 2, out, 1),
+              KILN_ERROR_INVALID_ARGUMENT,
+              "input 'attention_mask' has shape [2, 9] but the model expects "
+              "[batch, seq] with batch=2, seq=7 (from 'input_ids')");
+  K.kiln_tensor_free(bad);
+  idd[13] = 100;
+  in[1] = mask;
+  CHECK_ERROR(K.kiln_model_run(m, NULL, in, 2, out, 1),
+              KILN_ERROR_INVALID_ARGUMENT,
+              "input 'input_ids' has value 100 at [1, 6], outside the model's "
+              "valid range [0, 100)");
+  K.kiln_tensor_free(ids);
+  K.kiln_tensor_free(mask);
+  K.kiln_model_free(m);
+  K = saved;
+  dlclose(h);
+}
+
 static void test_tensors(void) {
   kiln_tensor *t = NULL;
   int64_t dims[3] = {2, 3, 5};
@@ -595,7 +649,7 @@ static void test_tensors(void) {
 
 int main(int argc, char **argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: %s DIR (holding fake.so, fake_scalar.so)\n",
+    fprintf(stderr, "usage: %s DIR (holding the fake model libraries)\n",
             argv[0]);
     return 2;
   }
@@ -628,6 +682,7 @@ int main(int argc, char **argv) {
   test_concurrency(m);
   test_weights_errors();
   test_scalar_model();
+  test_text_model();
   test_tensors();
   K.kiln_model_free(m);
   dlclose(h);

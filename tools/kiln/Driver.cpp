@@ -24,9 +24,9 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
-#include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -39,8 +39,7 @@ namespace {
 /// The stages `--emit` can stop after, in pipeline order.
 enum class Stage { Import, Tfm, Linalg, Llvm, Obj, So };
 
-cl::SubCommand compileCommand("compile",
-                              "Compile a model (ONNX) with kiln");
+cl::SubCommand compileCommand("compile", "Compile a model (ONNX) with kiln");
 
 cl::opt<std::string> modelPath(cl::Positional, cl::sub(compileCommand),
                                cl::desc("<model.onnx | model.onnxtxt>"),
@@ -53,7 +52,8 @@ cl::opt<Stage> emitStage(
     cl::values(
         clEnumValN(Stage::Import, "import",
                    "the tfm IR as imported from the model"),
-        clEnumValN(Stage::Tfm, "tfm", "the tfm IR after the tfm-level pipeline"),
+        clEnumValN(Stage::Tfm, "tfm",
+                   "the tfm IR after the tfm-level pipeline"),
         clEnumValN(Stage::Linalg, "linalg",
                    "the IR lowered to linalg/tensor/arith/math on tensors"),
         clEnumValN(Stage::Llvm, "llvm", "the optimized LLVM IR"),
@@ -71,14 +71,15 @@ cl::opt<std::string> targetTriple("target", cl::sub(compileCommand),
 cl::opt<std::string> targetCpu("mcpu", cl::sub(compileCommand),
                                cl::desc("Target CPU (default: native)"),
                                cl::init("native"));
-cl::opt<std::string> targetFeatures(
-    "mattr", cl::sub(compileCommand),
-    cl::desc("Target features, e.g. +avx512f,-amx-tile"), cl::init(""));
-cl::list<std::string> shapes(
-    "shape", cl::sub(compileCommand),
-    cl::desc("Specialise an input to a static shape: NAME=D0xD1x... "
-             "('?' keeps a dim dynamic); repeatable"),
-    cl::value_desc("NAME=DIMS"));
+cl::opt<std::string>
+    targetFeatures("mattr", cl::sub(compileCommand),
+                   cl::desc("Target features, e.g. +avx512f,-amx-tile"),
+                   cl::init(""));
+cl::list<std::string>
+    shapes("shape", cl::sub(compileCommand),
+           cl::desc("Specialise an input to a static shape: NAME=D0xD1x... "
+                    "('?' keeps a dim dynamic); repeatable"),
+           cl::value_desc("NAME=DIMS"));
 cl::opt<bool> timing("timing", cl::sub(compileCommand),
                      cl::desc("Print how long each stage took"));
 
@@ -147,8 +148,8 @@ int writeText(ModuleOp module, TimingScope &timer) {
 std::string runtimeArchivePath() {
   static int anchor;
   std::string exe = llvm::sys::fs::getMainExecutable("kiln", &anchor);
-  llvm::SmallString<256> path(llvm::sys::path::parent_path(
-      llvm::sys::path::parent_path(exe)));
+  llvm::SmallString<256> path(
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
   llvm::sys::path::append(path, "lib", "libkiln_runtime.a");
   return std::string(path);
 }
@@ -182,8 +183,8 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
   pm.enableTiming(timer);
   std::string error;
   llvm::raw_string_ostream errorStream(error);
-  if (failed(parsePassPipeline(
-          "func.func(tfm-to-linalg, canonicalize, cse)", pm, errorStream)))
+  if (failed(parsePassPipeline("func.func(tfm-to-linalg, canonicalize, cse)",
+                               pm, errorStream)))
     return fail(error);
   if (emitStage == Stage::Linalg) {
     if (failed(pm.run(module)))
@@ -206,9 +207,8 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
   {
     TimingScope t = timer.nest("translate to LLVM IR");
     llvmModule = kiln::x86::translateToLLVMIR(module, llvmContext, error);
-    if (!llvmModule ||
-        failed(kiln::addModelInterface(*llvmModule, *signature, "main_graph",
-                                       error)))
+    if (!llvmModule || failed(kiln::addModelInterface(*llvmModule, *signature,
+                                                      "main_graph", error)))
       return fail(error);
   }
   // The module and its weights are in LLVM IR and the signature now.
@@ -246,8 +246,8 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
   std::string objectPath = outputPath;
   llvm::SmallString<128> tempObject;
   if (emitStage == Stage::So) {
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-            "kiln-model", "o", tempObject))
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("kiln-model", "o", tempObject))
       return fail("cannot create a temporary object file: " + ec.message());
     objectPath = std::string(tempObject);
   }
@@ -296,7 +296,8 @@ int compile() {
     if (!shapes.empty()) {
       tfm::TfmSpecializeShapesOptions specialize;
       specialize.shapes.assign(shapes.begin(), shapes.end());
-      pm.addNestedPass<func::FuncOp>(tfm::createTfmSpecializeShapes(specialize));
+      pm.addNestedPass<func::FuncOp>(
+          tfm::createTfmSpecializeShapes(specialize));
       pm.addNestedPass<func::FuncOp>(tfm::createTfmInferShapes());
     }
   } else {

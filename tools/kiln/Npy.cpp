@@ -142,8 +142,10 @@ bool parseDescr(const std::string &descr, DType &out, std::string &error) {
   std::string supported = "supported: <f4 <f8 <f2 <i8 <i4 <i2 |i1 |u1 |b1";
   if (descr.size() >= 2 && descr[0] == '>' && descr.substr(1) != "i1" &&
       descr.substr(1) != "u1" && descr.substr(1) != "b1") {
-    error = "big-endian data ('" + descr + "') is not supported; save it "
-            "little-endian (array.astype('<" + descr.substr(1) + "'))";
+    error = "big-endian data ('" + descr +
+            "') is not supported; save it "
+            "little-endian (array.astype('<" +
+            descr.substr(1) + "'))";
     return false;
   }
   if (descr.size() >= 2 && (descr[0] == '<' || descr[0] == '|' ||
@@ -196,8 +198,8 @@ bool parseHeader(const uint8_t *bytes, size_t size, Array &out,
     return false;
   }
 
-  const char *h = reinterpret_cast<const char *>(bytes) + dataOffset -
-                  headerLen;
+  const char *h =
+      reinterpret_cast<const char *>(bytes) + dataOffset - headerLen;
   HeaderParser parser(h, h + headerLen);
   std::string descr;
   bool haveDescr = false, haveOrder = false, haveShape = false;
@@ -346,12 +348,12 @@ bool readNpy(const std::string &path, Array &out, std::string &error) {
       already = dataBytes;
     out.data.resize(dataBytes);
     std::memcpy(out.data.data(), head.data() + offset, already);
-    size_t rest = std::fread(out.data.data() + already, 1,
-                             dataBytes - already, f);
+    size_t rest =
+        std::fread(out.data.data() + already, 1, dataBytes - already, f);
     if (already + rest < dataBytes) {
-      error = std::ferror(f) ? std::string("read error: ") +
-                                   std::strerror(errno)
-                             : truncatedError(out, dataBytes, already + rest);
+      error = std::ferror(f)
+                  ? std::string("read error: ") + std::strerror(errno)
+                  : truncatedError(out, dataBytes, already + rest);
       ok = false;
     }
   }
@@ -363,9 +365,9 @@ bool readNpy(const std::string &path, Array &out, std::string &error) {
 
 std::vector<uint8_t> encodeNpy(DType dtype, const std::vector<int64_t> &shape,
                                const void *data) {
-  std::string header = std::string("{'descr': '") + dtypeDescr(dtype) +
-                       "', 'fortran_order': False, 'shape': " +
-                       shapeString(shape) + ", }";
+  std::string header =
+      std::string("{'descr': '") + dtypeDescr(dtype) +
+      "', 'fortran_order': False, 'shape': " + shapeString(shape) + ", }";
   // Pads with spaces so that the data starts at a multiple of 64 bytes.
   size_t prelude = kMagicSize + 2 + 2;
   if (header.size() + 1 + prelude + 63 > 0xffff + prelude)

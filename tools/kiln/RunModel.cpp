@@ -120,15 +120,24 @@ struct Tensor {
 
 const char *dtypeName(kiln_dtype dtype) {
   switch (dtype) {
-  case KILN_FLOAT32: return "float32";
-  case KILN_UINT8: return "uint8";
-  case KILN_INT8: return "int8";
-  case KILN_INT32: return "int32";
-  case KILN_INT64: return "int64";
-  case KILN_BOOL: return "bool";
-  case KILN_FLOAT16: return "float16";
-  case KILN_FLOAT64: return "float64";
-  case KILN_BFLOAT16: return "bfloat16";
+  case KILN_FLOAT32:
+    return "float32";
+  case KILN_UINT8:
+    return "uint8";
+  case KILN_INT8:
+    return "int8";
+  case KILN_INT32:
+    return "int32";
+  case KILN_INT64:
+    return "int64";
+  case KILN_BOOL:
+    return "bool";
+  case KILN_FLOAT16:
+    return "float16";
+  case KILN_FLOAT64:
+    return "float64";
+  case KILN_BFLOAT16:
+    return "bfloat16";
   }
   return "unknown";
 }
@@ -181,7 +190,9 @@ uint16_t floatToHalf(float f) {
   return sign | static_cast<uint16_t>((rounded >> 13) - (112 << 10));
 }
 
-float bf16ToFloat(uint16_t b) { return bitsToFloat(static_cast<uint32_t>(b) << 16); }
+float bf16ToFloat(uint16_t b) {
+  return bitsToFloat(static_cast<uint32_t>(b) << 16);
+}
 
 uint16_t floatToBf16(float f) {
   uint32_t bits = floatToBits(f);
@@ -194,35 +205,57 @@ uint16_t floatToBf16(float f) {
 /// Writes `v` as element k of `data` of a float dtype.
 void storeFloat(void *data, kiln_dtype dtype, size_t k, double v) {
   switch (dtype) {
-  case KILN_FLOAT64: static_cast<double *>(data)[k] = v; break;
+  case KILN_FLOAT64:
+    static_cast<double *>(data)[k] = v;
+    break;
   case KILN_FLOAT16:
     static_cast<uint16_t *>(data)[k] = floatToHalf(static_cast<float>(v));
     break;
   case KILN_BFLOAT16:
     static_cast<uint16_t *>(data)[k] = floatToBf16(static_cast<float>(v));
     break;
-  default: static_cast<float *>(data)[k] = static_cast<float>(v); break;
+  default:
+    static_cast<float *>(data)[k] = static_cast<float>(v);
+    break;
   }
 }
 
 /// Writes `v` as element k of `data` of an integer (or bool) dtype.
 void storeInt(void *data, kiln_dtype dtype, size_t k, int64_t v) {
   switch (dtype) {
-  case KILN_INT64: static_cast<int64_t *>(data)[k] = v; break;
-  case KILN_INT32: static_cast<int32_t *>(data)[k] = static_cast<int32_t>(v); break;
-  case KILN_INT8: static_cast<int8_t *>(data)[k] = static_cast<int8_t>(v); break;
-  default: static_cast<uint8_t *>(data)[k] = static_cast<uint8_t>(v); break;
+  case KILN_INT64:
+    static_cast<int64_t *>(data)[k] = v;
+    break;
+  case KILN_INT32:
+    static_cast<int32_t *>(data)[k] = static_cast<int32_t>(v);
+    break;
+  case KILN_INT8:
+    static_cast<int8_t *>(data)[k] = static_cast<int8_t>(v);
+    break;
+  default:
+    static_cast<uint8_t *>(data)[k] = static_cast<uint8_t>(v);
+    break;
   }
 }
 
 /// The range of values of an integer dtype.
 void intLimits(kiln_dtype dtype, int64_t &lo, int64_t &hi) {
   switch (dtype) {
-  case KILN_INT32: lo = INT32_MIN, hi = INT32_MAX; break;
-  case KILN_INT8: lo = INT8_MIN, hi = INT8_MAX; break;
-  case KILN_UINT8: lo = 0, hi = UINT8_MAX; break;
-  case KILN_BOOL: lo = 0, hi = 1; break;
-  default: lo = INT64_MIN, hi = INT64_MAX; break;
+  case KILN_INT32:
+    lo = INT32_MIN, hi = INT32_MAX;
+    break;
+  case KILN_INT8:
+    lo = INT8_MIN, hi = INT8_MAX;
+    break;
+  case KILN_UINT8:
+    lo = 0, hi = UINT8_MAX;
+    break;
+  case KILN_BOOL:
+    lo = 0, hi = 1;
+    break;
+  default:
+    lo = INT64_MIN, hi = INT64_MAX;
+    break;
   }
 }
 
@@ -250,7 +283,8 @@ double loadFloat(const npy::Array &a, size_t k) {
 int64_t loadInt(const npy::Array &a, size_t k) {
   const uint8_t *p = a.data.data() + k * npy::dtypeSize(a.dtype);
   switch (a.dtype) {
-  case npy::DType::Int8: return static_cast<int8_t>(*p);
+  case npy::DType::Int8:
+    return static_cast<int8_t>(*p);
   case npy::DType::Int16: {
     int16_t v;
     std::memcpy(&v, p, 2);
@@ -266,22 +300,40 @@ int64_t loadInt(const npy::Array &a, size_t k) {
     std::memcpy(&v, p, 8);
     return v;
   }
-  default: return *p; // uint8, bool
+  default:
+    return *p; // uint8, bool
   }
 }
 
 /// The .npy type of a kiln dtype, or false for bfloat16 (NumPy has none).
 bool npyDType(kiln_dtype dtype, npy::DType &out) {
   switch (dtype) {
-  case KILN_FLOAT32: out = npy::DType::Float32; return true;
-  case KILN_FLOAT16: out = npy::DType::Float16; return true;
-  case KILN_FLOAT64: out = npy::DType::Float64; return true;
-  case KILN_INT8: out = npy::DType::Int8; return true;
-  case KILN_UINT8: out = npy::DType::UInt8; return true;
-  case KILN_INT32: out = npy::DType::Int32; return true;
-  case KILN_INT64: out = npy::DType::Int64; return true;
-  case KILN_BOOL: out = npy::DType::Bool; return true;
-  case KILN_BFLOAT16: break;
+  case KILN_FLOAT32:
+    out = npy::DType::Float32;
+    return true;
+  case KILN_FLOAT16:
+    out = npy::DType::Float16;
+    return true;
+  case KILN_FLOAT64:
+    out = npy::DType::Float64;
+    return true;
+  case KILN_INT8:
+    out = npy::DType::Int8;
+    return true;
+  case KILN_UINT8:
+    out = npy::DType::UInt8;
+    return true;
+  case KILN_INT32:
+    out = npy::DType::Int32;
+    return true;
+  case KILN_INT64:
+    out = npy::DType::Int64;
+    return true;
+  case KILN_BOOL:
+    out = npy::DType::Bool;
+    return true;
+  case KILN_BFLOAT16:
+    break;
   }
   return false;
 }
@@ -331,7 +383,8 @@ std::string preview(const Library &lib, kiln_tensor *t) {
       std::snprintf(buf, sizeof buf, "%g", static_cast<const float *>(data)[k]);
       break;
     case KILN_FLOAT64:
-      std::snprintf(buf, sizeof buf, "%g", static_cast<const double *>(data)[k]);
+      std::snprintf(buf, sizeof buf, "%g",
+                    static_cast<const double *>(data)[k]);
       break;
     case KILN_FLOAT16:
       std::snprintf(buf, sizeof buf, "%g",
@@ -350,14 +403,16 @@ std::string preview(const Library &lib, kiln_tensor *t) {
                     static_cast<const int32_t *>(data)[k]);
       break;
     case KILN_INT8:
-      std::snprintf(buf, sizeof buf, "%d", static_cast<const int8_t *>(data)[k]);
+      std::snprintf(buf, sizeof buf, "%d",
+                    static_cast<const int8_t *>(data)[k]);
       break;
     case KILN_BOOL:
       std::snprintf(buf, sizeof buf, "%s",
                     static_cast<const uint8_t *>(data)[k] ? "true" : "false");
       break;
     default:
-      std::snprintf(buf, sizeof buf, "%d", static_cast<const uint8_t *>(data)[k]);
+      std::snprintf(buf, sizeof buf, "%d",
+                    static_cast<const uint8_t *>(data)[k]);
       break;
     }
     s += (k ? ", " : "") + std::string(buf);
@@ -540,7 +595,8 @@ bool InputBuilder::makeRandom(size_t i, const std::vector<int64_t> &shape,
   kiln_tensor *t;
   if (lib.kiln_tensor_create(dtype, shape.data(), shape.size(), &t) !=
       KILN_OK) {
-    error = "input '" + std::string(inputName(i)) + "': " + lib.kiln_last_error();
+    error =
+        "input '" + std::string(inputName(i)) + "': " + lib.kiln_last_error();
     return false;
   }
   out = Tensor(&lib, t);
@@ -564,11 +620,10 @@ bool InputBuilder::makeRandom(size_t i, const std::vector<int64_t> &shape,
       lo = 0, hi = 2;
     uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
     for (size_t k = 0; k < n; ++k)
-      storeInt(data, dtype, k,
-               static_cast<int64_t>(static_cast<uint64_t>(lo) +
-                                    rng.next() % span));
-    note = "random in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-           ")";
+      storeInt(
+          data, dtype, k,
+          static_cast<int64_t>(static_cast<uint64_t>(lo) + rng.next() % span));
+    note = "random in [" + std::to_string(lo) + ", " + std::to_string(hi) + ")";
   }
   return true;
 }
@@ -589,8 +644,8 @@ bool InputBuilder::build(const InputSpec &spec, std::vector<Tensor> &out,
     }
     std::string name = arg.substr(0, eq);
     if (!findInput(name, i)) {
-      error = "the model has no input '" + name + "' (its inputs: " +
-              inputList(lib) + ")";
+      error = "the model has no input '" + name +
+              "' (its inputs: " + inputList(lib) + ")";
       return false;
     }
     if (!files[i].empty()) {
@@ -606,7 +661,8 @@ bool InputBuilder::build(const InputSpec &spec, std::vector<Tensor> &out,
     if (eq == std::string::npos || eq == 0 ||
         !parseDims(arg.substr(eq + 1), dims)) {
       error = "--shape expects NAME=D0xD1... (an input) or DIM=N (a dynamic "
-              "dim), not '" + arg + "'";
+              "dim), not '" +
+              arg + "'";
       return false;
     }
     std::string name = arg.substr(0, eq);
@@ -696,11 +752,11 @@ bool InputBuilder::build(const InputSpec &spec, std::vector<Tensor> &out,
   }
   for (size_t i = 0; i < n; ++i) {
     kiln_tensor *t = out[i].t;
-    std::printf("  input  %s: %s %s %s\n", inputName(i),
-                dtypeName(lib.kiln_tensor_dtype(t)),
-                shapeString(lib.kiln_tensor_dims(t), lib.kiln_tensor_rank(t))
-                    .c_str(),
-                notes[i].c_str());
+    std::printf(
+        "  input  %s: %s %s %s\n", inputName(i),
+        dtypeName(lib.kiln_tensor_dtype(t)),
+        shapeString(lib.kiln_tensor_dims(t), lib.kiln_tensor_rank(t)).c_str(),
+        notes[i].c_str());
   }
   return true;
 }
@@ -753,7 +809,10 @@ bool runOnce(const Library &lib, const std::vector<Tensor> &inputs,
 /// Milliseconds with about four significant digits: "12.35", "0.004213".
 std::string formatMs(double ms) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, ms >= 100 ? "%.1f" : ms >= 1 ? "%.3f" : "%.4g",
+  std::snprintf(buf, sizeof buf,
+                ms >= 100 ? "%.1f"
+                : ms >= 1 ? "%.3f"
+                          : "%.4g",
                 ms);
   return buf;
 }
@@ -783,8 +842,7 @@ bool writeOutput(const Library &lib, kiln_tensor *t, const std::string &path,
   std::vector<float> widened(n);
   for (size_t k = 0; k < n; ++k)
     widened[k] = bf16ToFloat(static_cast<const uint16_t *>(data)[k]);
-  return npy::writeNpy(path, npy::DType::Float32, shape, widened.data(),
-                       error);
+  return npy::writeNpy(path, npy::DType::Float32, shape, widened.data(), error);
 }
 
 } // namespace
@@ -814,10 +872,10 @@ int runModelCommand(const RunOptions &options) {
   for (size_t i = 0; i < outputs.size(); ++i) {
     kiln_tensor *t = outputs[i].t;
     std::string name = lib.kiln_model_output_name(lib.model, i);
-    std::string line = std::string("  output ") + name + ": " +
-                       dtypeName(lib.kiln_tensor_dtype(t)) + " " +
-                       shapeString(lib.kiln_tensor_dims(t),
-                                   lib.kiln_tensor_rank(t));
+    std::string line =
+        std::string("  output ") + name + ": " +
+        dtypeName(lib.kiln_tensor_dtype(t)) + " " +
+        shapeString(lib.kiln_tensor_dims(t), lib.kiln_tensor_rank(t));
     if (!options.outputDir.empty()) {
       // Distinct names that sanitise alike get a suffix.
       std::string base = fileNameFor(name), file = base;
@@ -866,14 +924,15 @@ int benchModelCommand(const BenchOptions &options) {
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
   size_t n = sorted.size();
-  double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  double median =
+      n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   size_t p90 = static_cast<size_t>(std::ceil(0.9 * static_cast<double>(n)));
   double mean = 0;
   for (double v : ms)
     mean += v;
   mean /= static_cast<double>(n);
-  std::printf("kiln: %zu runs (after %d warm-up) with %s\n", n,
-              options.warmup, threadCount(lib).c_str());
+  std::printf("kiln: %zu runs (after %d warm-up) with %s\n", n, options.warmup,
+              threadCount(lib).c_str());
   std::printf("latency: min %s ms, median %s ms, p90 %s ms, mean %s ms\n",
               formatMs(sorted.front()).c_str(), formatMs(median).c_str(),
               formatMs(sorted[p90 ? p90 - 1 : 0]).c_str(),
