@@ -127,6 +127,33 @@ std::optional<SmallVector<int64_t>> tfm::getShapeOperandDims(Value shape) {
     }
     return dims;
   }
+  // select(c, a, b) picks per entry between two shapes: an entry is known
+  // where both agree. PyTorch's exporter builds Expand shapes this way,
+  // replacing -1 entries (Where(Equal(shape, -1), ones, shape)).
+  if (auto select = shape.getDefiningOp<SelectOp>()) {
+    auto onTrue = dyn_cast<RankedTensorType>(select.getOnTrue().getType());
+    auto onFalse = dyn_cast<RankedTensorType>(select.getOnFalse().getType());
+    if (onTrue && onFalse && onTrue.getRank() == 1 && onFalse.getRank() == 1) {
+      std::optional<SmallVector<int64_t>> a =
+          onTrue.isDynamicDim(0) ? std::nullopt
+                                 : getShapeOperandDims(select.getOnTrue());
+      std::optional<SmallVector<int64_t>> b =
+          onFalse.isDynamicDim(0) ? std::nullopt
+                                  : getShapeOperandDims(select.getOnFalse());
+      int64_t length = type.getDimSize(0);
+      auto at = [&](const SmallVector<int64_t> &v, int64_t i) {
+        return v.size() == 1 ? v[0] : v[i];
+      };
+      if (a && b && (a->size() == 1 || (int64_t)a->size() == length) &&
+          (b->size() == 1 || (int64_t)b->size() == length)) {
+        SmallVector<int64_t> dims;
+        for (int64_t i = 0; i < length; ++i)
+          dims.push_back(at(*a, i) == at(*b, i) ? at(*a, i)
+                                                : ShapedType::kDynamic);
+        return dims;
+      }
+    }
+  }
   return SmallVector<int64_t>(type.getDimSize(0), ShapedType::kDynamic);
 }
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the kiln runtime, two fake model libraries linked with it, and the
+# Builds the kiln runtime, the fake model libraries linked with it, and the
 # runtime test into DIR, then runs the test. Needs a C compiler only (no
 # cmake): $CC, or cc. Prints "runtime: N passed, M failed"; exits non-zero
 # on a failure.
@@ -18,12 +18,15 @@ cflags="-std=c11 -O2 -g -Wall -Wextra ${KILN_TEST_CFLAGS:-}"
 mkdir -p "$out"
 rm -f "$out"/*.weights
 
-# The runtime as the build makes it: a static, position-independent archive
-# with hidden visibility, so that only KILN_API functions are exported.
-$cc $cflags -fPIC -fvisibility=hidden -c "$src/runtime/kiln_runtime.c" \
-  -o "$out/kiln_runtime.o"
+# The runtime as the build makes it (runtime/*.c): a static,
+# position-independent archive with hidden visibility, so that only KILN_API
+# functions are exported.
 rm -f "$out/libkiln_runtime.a"
-ar rcs "$out/libkiln_runtime.a" "$out/kiln_runtime.o"
+for c in "$src"/runtime/*.c; do
+  o="$out/$(basename "$c" .c).o"
+  $cc $cflags -fPIC -fvisibility=hidden -c "$c" -o "$o"
+  ar rcs "$out/libkiln_runtime.a" "$o"
+done
 
 # Nothing in a model references the runtime, so the archive must be linked
 # whole for its API to land in the library.

@@ -36,25 +36,38 @@ static int passed, failed;
 
 /*--- The API, through dlsym -----------------------------------------------*/
 
-#define KILN_FUNCTIONS(X)                                                      \
-  X(kiln_last_error)                                                           \
-  X(kiln_dtype_size)                                                           \
-  X(kiln_model_load)                                                           \
-  X(kiln_model_free) X(kiln_model_num_inputs) X(kiln_model_num_outputs)        \
-      X(kiln_model_input_name) X(kiln_model_output_name)                       \
-          X(kiln_model_input_dtype) X(kiln_model_output_dtype)                 \
-              X(kiln_model_input_rank) X(kiln_model_input_dims)                \
-                  X(kiln_model_output_rank) X(kiln_model_output_dims) X(       \
-                      kiln_model_input_dim_name) X(kiln_model_output_dim_name) \
-                      X(kiln_model_input_range) X(kiln_model_signature_json)   \
-                          X(kiln_model_set_num_threads)                        \
-                              X(kiln_model_num_threads) X(kiln_model_run)      \
-                                  X(kiln_tensor_create) X(kiln_tensor_wrap)    \
-                                      X(kiln_tensor_free) X(kiln_tensor_dtype) \
-                                          X(kiln_tensor_rank)                  \
-                                              X(kiln_tensor_dims)              \
-                                                  X(kiln_tensor_num_elements)  \
-                                                      X(kiln_tensor_data)
+/* clang-format off */
+#define KILN_FUNCTIONS(X) \
+  X(kiln_last_error) \
+  X(kiln_dtype_size) \
+  X(kiln_model_load) \
+  X(kiln_model_free) \
+  X(kiln_model_num_inputs) \
+  X(kiln_model_num_outputs) \
+  X(kiln_model_input_name) \
+  X(kiln_model_output_name) \
+  X(kiln_model_input_dtype) \
+  X(kiln_model_output_dtype) \
+  X(kiln_model_input_rank) \
+  X(kiln_model_input_dims) \
+  X(kiln_model_output_rank) \
+  X(kiln_model_output_dims) \
+  X(kiln_model_input_dim_name) \
+  X(kiln_model_output_dim_name) \
+  X(kiln_model_input_range) \
+  X(kiln_model_signature_json) \
+  X(kiln_model_set_num_threads) \
+  X(kiln_model_num_threads) \
+  X(kiln_model_run) \
+  X(kiln_tensor_create) \
+  X(kiln_tensor_wrap) \
+  X(kiln_tensor_free) \
+  X(kiln_tensor_dtype) \
+  X(kiln_tensor_rank) \
+  X(kiln_tensor_dims) \
+  X(kiln_tensor_num_elements) \
+  X(kiln_tensor_data)
+/* clang-format on */
 
 #define DECLARE(fn) __typeof__(&fn) fn;
 typedef struct api {
