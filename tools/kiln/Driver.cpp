@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/kiln/Driver.h"
+#include "tools/kiln/RunModel.h"
 
 #include "backends/common/ModelLibrary.h"
 #include "backends/x86/X86Backend.h"
@@ -82,6 +83,78 @@ cl::list<std::string>
            cl::value_desc("NAME=DIMS"));
 cl::opt<bool> timing("timing", cl::sub(compileCommand),
                      cl::desc("Print how long each stage took"));
+
+//===--- kiln run / kiln bench ----------------------------------------===//
+
+cl::SubCommand runCommand("run", "Run a compiled model library");
+cl::SubCommand benchCommand("bench",
+                            "Time a compiled model library (latency "
+                            "percentiles over repeated runs)");
+
+cl::opt<std::string> libraryPath(cl::Positional, cl::sub(runCommand),
+                                 cl::sub(benchCommand),
+                                 cl::desc("<model.so>"), cl::Required);
+cl::list<std::string> inputFiles(
+    "input", cl::sub(runCommand), cl::sub(benchCommand),
+    cl::desc("An input from a .npy file: NAME=FILE.npy; repeatable"),
+    cl::value_desc("NAME=FILE.npy"));
+cl::opt<bool> randomInputs(
+    "random", cl::sub(runCommand), cl::sub(benchCommand),
+    cl::desc("Fill inputs not given with seeded random data (token ids in "
+             "their valid range, ones for masks)"));
+cl::opt<uint64_t> randomSeed("seed", cl::sub(runCommand),
+                             cl::sub(benchCommand),
+                             cl::desc("Seed of --random (default 0)"),
+                             cl::init(0));
+cl::list<std::string> runShapes(
+    "shape", cl::sub(runCommand), cl::sub(benchCommand),
+    cl::desc("Shape of a random input, NAME=D0xD1..., or the size of a "
+             "symbolic dim, e.g. seq=128 (dynamic dims default to 1); "
+             "implies --random"),
+    cl::value_desc("NAME=DIMS"));
+cl::opt<std::string> outputDir("output-dir", cl::sub(runCommand),
+                               cl::desc("Write NAME.npy per output here"),
+                               cl::value_desc("dir"));
+cl::opt<int> threadCount("threads", cl::sub(runCommand),
+                         cl::sub(benchCommand),
+                         cl::desc("Threads per run (default: all cores, or "
+                                  "KILN_NUM_THREADS)"),
+                         cl::init(0));
+cl::opt<int> warmupRuns("warmup", cl::sub(benchCommand),
+                        cl::desc("Untimed runs first (default 3)"),
+                        cl::init(3));
+cl::opt<int> iterations("iterations", cl::sub(benchCommand),
+                        cl::desc("Timed runs (default 20)"), cl::init(20));
+cl::opt<double> minTime("min-time", cl::sub(benchCommand),
+                        cl::desc("Keep timing for at least this many "
+                                 "seconds"),
+                        cl::init(0));
+
+int run() {
+  kiln::RunOptions options;
+  options.library = libraryPath;
+  options.inputs.assign(inputFiles.begin(), inputFiles.end());
+  options.shapes.assign(runShapes.begin(), runShapes.end());
+  options.random = randomInputs || !runShapes.empty();
+  options.seed = randomSeed;
+  options.outputDir = outputDir;
+  options.threads = threadCount;
+  return kiln::runModelCommand(options);
+}
+
+int bench() {
+  kiln::BenchOptions options;
+  options.library = libraryPath;
+  options.inputs.assign(inputFiles.begin(), inputFiles.end());
+  options.shapes.assign(runShapes.begin(), runShapes.end());
+  options.random = randomInputs || !runShapes.empty();
+  options.seed = randomSeed;
+  options.threads = threadCount;
+  options.warmup = warmupRuns;
+  options.iterations = iterations;
+  options.minTime = minTime;
+  return kiln::benchModelCommand(options);
+}
 
 /// Prints diagnostics as `file: error: message` and names the ONNX node
 /// the location points at.
@@ -324,9 +397,16 @@ int kiln::runDriver(int argc, char **argv) {
       argc, argv,
       "kiln: ahead-of-time compiler for transformer models\n\n"
       "  kiln compile MODEL.onnx -o OUT.so [--emit=import|tfm|linalg|llvm|"
-      "obj|so] [--shape NAME=DIMS]... [-O0..3] [--timing]\n");
+      "obj|so] [--shape NAME=DIMS]... [-O0..3] [--timing]\n"
+      "  kiln run OUT.so (--input NAME=FILE.npy... | --random) "
+      "[--output-dir DIR]\n"
+      "  kiln bench OUT.so [--shape NAME=DIMS]... [--threads N]\n");
   if (compileCommand)
     return compile();
+  if (runCommand)
+    return run();
+  if (benchCommand)
+    return bench();
   llvm::errs() << "kiln: error: no command given; try 'kiln compile --help'\n";
   return 1;
 }
