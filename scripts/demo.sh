@@ -1,44 +1,60 @@
 #!/usr/bin/env bash
-# kiln's main job on the bundled default model, as far as kiln goes today:
-# read the model (a BERT-style encoder layer written in the tfm dialect), run
-# the tfm-level pipeline for dynamic batch/sequence and for a static
-# specialisation, and print what it did. Compiling to a shared library and
-# running it arrive with the ONNX frontend and x86 backend issues.
-# Usage: scripts/demo.sh [MODEL.mlir]
+# kiln's main job on the bundled default model: compile it into a native
+# model library, run it, check it against onnxruntime, and time it.
+# The default model, models/tiny_bert.onnx, is a Hugging Face BertModel
+# export (2 layers, hidden 64, random weights, dynamic batch and sequence).
+# Usage: scripts/demo.sh [MODEL.onnx]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${KILN_BUILD_DIR:-$root/build}
-model=${1:-$root/models/encoder_block.mlir}
+model=${1:-$root/models/tiny_bert.onnx}
 
 bash "$root/scripts/setup.sh"
-bash "$root/scripts/build.sh" kiln-opt >/dev/null
+bash "$root/scripts/build.sh" kiln kiln_runtime >/dev/null
 
-opt="$build/bin/kiln-opt"
+kiln="$build/bin/kiln"
 out="$build/demo"
 mkdir -p "$out"
+name=$(basename "$model" .onnx)
+lib="$out/$name.so"
 
-# Prints "N ops: op x count, ..." for an IR file.
-op_summary() {
-  "$opt" "$1" --print-op-stats -o /dev/null 2>&1 |
-    awk -F, '/^ +tfm\./ { gsub(/ /, "", $1); n += $2; s = s sprintf("%s x%d  ", $1, $2) }
-             END { printf "%d tfm ops: %s\n", n, s }'
-}
+echo "== kiln compile $(realpath --relative-to="$root" "$model") -o $lib --timing"
+"$kiln" compile "$model" -o "$lib" --timing 2>&1 |
+  grep -E "Total Execution|import|pipeline|Pipeline|LLVM|link|weights file" |
+  grep -v "^ *0.0000" || true
+ls -l "$lib" "$lib.weights" | awk '{print "   " $5 " bytes  " $9}'
 
-# Runs the tfm pipeline with the given options, timing it.
-run_pipeline() {
-  local name=$1 options=$2
-  local start end
-  start=$(date +%s%N)
-  "$opt" "$model" -tfm-pipeline="$options" -o "$out/$name.mlir"
-  end=$(date +%s%N)
-  echo "   after tfm-pipeline${options:+ ($options)}, $(( (end - start) / 1000000 )) ms:"
-  echo "     $(op_summary "$out/$name.mlir")"
-  echo "     signature: $(grep -o 'func.func @[^(]*' "$out/$name.mlir") -> $(grep -o ') -> tensor<[^>]*>' "$out/$name.mlir" | head -1 | cut -c6-)"
-}
+echo "== kiln run $lib --random --shape batch=2 --shape seq=16"
+"$kiln" run "$lib" --random --shape batch=2 --shape seq=16 --output-dir "$out/outputs"
 
-echo "kiln: default model $(realpath --relative-to="$root" "$model")"
-echo "   as written: $(op_summary "$model")"
-run_pipeline dynamic ""
-run_pipeline static "shapes=arg0=2x7x64,arg1=2x1x1x7"
-echo "kiln: the IR after each run is in $(realpath --relative-to="$root" "$out")/{dynamic,static}.mlir"
-echo "kiln: not yet done here: compiling to a .so and running it (x86 backend, issue 4)"
+echo "== the same library against onnxruntime, batch 1 and 3, seq 1 to 128"
+python3 - "$model" "$lib" "$root/scripts" <<'PY'
+import sys
+import numpy as np
+import onnxruntime as ort
+model, lib, scripts = sys.argv[1:]
+sys.path.insert(0, scripts)
+from kiln_ctypes import KilnModel
+kiln = KilnModel(lib)
+session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+rng = np.random.default_rng(0)
+for batch, seq in [(1, 1), (3, 7), (1, 128)]:
+    feeds = {}
+    for spec in kiln.signature["inputs"]:
+        shape = [batch if d == "batch" else seq if d == "seq" else d
+                 for d in spec["shape"]]
+        lo, hi = spec.get("range", [0, 2])
+        lo = max(lo, 0)
+        feeds[spec["name"]] = rng.integers(lo, hi, shape).astype(spec["dtype"])
+        if "mask" in spec["name"]:
+            feeds[spec["name"]][:] = 1
+    got = kiln.run(feeds)
+    ref = session.run(None, feeds)
+    errs = [float(np.abs(got[o.name] - r).max() / np.abs(r).max())
+            for o, r in zip(session.get_outputs(), ref)]
+    print(f"   batch {batch} seq {seq:3d}: max error relative to output scale "
+          f"{max(errs):.1e} ({'match' if max(errs) <= 1e-4 else 'MISMATCH'})")
+PY
+
+echo "== kiln bench $lib --shape batch=1 --shape seq=128 --threads 2"
+"$kiln" bench "$lib" --shape batch=1 --shape seq=128 --threads 2 | tail -2

@@ -62,11 +62,13 @@ static std::vector<std::string> dimsOf(RankedTensorType type,
   return dims;
 }
 
-/// The range of valid values of an integer input that indexes a table:
-/// [0, rows) for the ids of tfm.embedding or the indices of a gather along
-/// axis 0, looking through integer casts.
+/// The range of valid values of an integer input that indexes a table,
+/// looking through integer casts: [0, rows) for the ids of tfm.embedding,
+/// [-rows, rows) for the indices of a gather along axis 0 (negative ones
+/// count from the end, as in ONNX). The runtime rejects values outside it.
 static std::optional<std::pair<int64_t, int64_t>> idRange(Value input) {
   std::optional<int64_t> rows;
+  bool negativeAllowed = true;
   SmallVector<Value> worklist{input};
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
@@ -74,8 +76,10 @@ static std::optional<std::pair<int64_t, int64_t>> idRange(Value input) {
       Operation *user = use.getOwner();
       int64_t table = ShapedType::kDynamic;
       if (auto embed = dyn_cast<tfm::EmbeddingOp>(user);
-          embed && use.getOperandNumber() == 1)
+          embed && use.getOperandNumber() == 1) {
         table = embed.getTable().getType().getDimSize(0);
+        negativeAllowed = false;
+      }
       else if (auto gather = dyn_cast<tfm::GatherOp>(user);
                gather && use.getOperandNumber() == 1 && gather.getAxis() == 0)
         table = gather.getInput().getType().getDimSize(0);
@@ -89,7 +93,8 @@ static std::optional<std::pair<int64_t, int64_t>> idRange(Value input) {
   }
   if (!rows)
     return std::nullopt;
-  return std::make_pair<int64_t, int64_t>(0, int64_t(*rows));
+  return std::make_pair<int64_t, int64_t>(negativeAllowed ? -*rows : 0,
+                                          int64_t(*rows));
 }
 
 static uint64_t weightBytes(ElementsAttr value) {

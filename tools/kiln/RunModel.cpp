@@ -618,6 +618,8 @@ bool InputBuilder::makeRandom(size_t i, const std::vector<int64_t> &shape,
   } else {
     if (!ranged)
       lo = 0, hi = 2;
+    // Indices may be negative (counting from the end); random ones need not.
+    lo = std::max<int64_t>(lo, 0);
     uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
     for (size_t k = 0; k < n; ++k)
       storeInt(
