@@ -7,6 +7,7 @@
 #include "passes/InitKiln.h"
 
 #include "dialects/tfm/TfmDialect.h"
+#include "backends/x86/Passes.h"
 #include "passes/lowering/Passes.h"
 #include "passes/tfm/Passes.h"
 
@@ -75,4 +76,5 @@ void kiln::registerKilnPasses() {
   mlir::tfm::registerTfmPasses();
   mlir::tfm::registerTfmPipelines();
   mlir::tfm::registerLoweringPasses();
+  mlir::tfm::registerX86Passes();
 }

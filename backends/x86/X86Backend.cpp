@@ -35,9 +35,11 @@ LogicalResult kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm,
   // expand-strided-metadata creates affine.apply ops, so it goes before
   // lower-affine.
   const char *pipeline =
-      "func.func(convert-linalg-to-parallel-loops, canonicalize),"
+      "func.func(convert-linalg-to-parallel-loops,"
+      "kiln-serialize-nested-parallel, canonicalize),"
       "convert-scf-to-openmp, canonicalize, expand-strided-metadata,"
-      "lower-affine, convert-scf-to-cf, convert-math-to-llvm,"
+      "lower-affine, convert-scf-to-cf, convert-vector-to-llvm,"
+      "convert-math-to-llvm,"
       "convert-math-to-libm, finalize-memref-to-llvm, convert-arith-to-llvm,"
       "convert-index-to-llvm, convert-cf-to-llvm, convert-func-to-llvm,"
       "convert-openmp-to-llvm, reconcile-unrealized-casts";

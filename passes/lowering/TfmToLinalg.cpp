@@ -353,8 +353,16 @@ Value reduceDims(
              b, loc, TypeRange{outType}, ValueRange{input}, ValueRange{acc},
              maps, iterators,
              [&](OpBuilder &nb, Location nloc, ValueRange args) {
-               linalg::YieldOp::create(nb, nloc,
-                                       combine(nb, nloc, args[0], args[1]));
+               Value combined = combine(nb, nloc, args[0], args[1]);
+               // Let LLVM vectorize the reduction by reassociating it.
+               if (auto fm = combined.getDefiningOp<
+                             arith::ArithFastMathInterface>())
+                 fm->setAttr(fm.getFastMathAttrName(),
+                             arith::FastMathFlagsAttr::get(
+                                 nb.getContext(),
+                                 arith::FastMathFlags::reassoc |
+                                     arith::FastMathFlags::contract));
+               linalg::YieldOp::create(nb, nloc, combined);
              })
       .getResult(0);
 }
@@ -679,9 +687,12 @@ struct LowerMatmul : TfmPattern<tfm::MatmulOp> {
         else
           exprs.push_back(getAffineDimExpr(loopDim, ctx));
       }
+      // Loops (batch..., m, k, n): n innermost, so that the inner loop
+      // streams rows of rhs and of the result (vectorizable without
+      // reassociating the reduction).
       AffineExpr m = getAffineDimExpr(rank - 2, ctx);
-      AffineExpr n = getAffineDimExpr(rank - 1, ctx);
-      AffineExpr k = getAffineDimExpr(rank, ctx);
+      AffineExpr k = getAffineDimExpr(rank - 1, ctx);
+      AffineExpr n = getAffineDimExpr(rank, ctx);
       AffineExpr row = isLhs ? m : k, col = isLhs ? k : n;
       if (transposed)
         std::swap(row, col);
@@ -710,9 +721,9 @@ struct LowerMatmul : TfmPattern<tfm::MatmulOp> {
     Value acc = filled(rewriter, loc, init, zeroOf(rewriter, loc, t));
     SmallVector<AffineMap> maps{operandMap(lhs, op.getTransposeLhs(), true),
                                 operandMap(rhs, op.getTransposeRhs(), false),
-                                dropDimsMap(ctx, rank + 1, {rank})};
-    SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
-    iterators.push_back(IteratorType::reduction);
+                                dropDimsMap(ctx, rank + 1, {rank - 1})};
+    SmallVector<IteratorType> iterators(rank + 1, IteratorType::parallel);
+    iterators[rank - 1] = IteratorType::reduction;
     Value product =
         linalg::GenericOp::create(
             rewriter, loc, TypeRange{type}, ValueRange{lhs, rhs},
@@ -1600,27 +1611,41 @@ struct LowerAttention : TfmPattern<tfm::AttentionOp> {
       Value df = arith::SIToFPOp::create(rewriter, loc, t, d);
       scaleValue = math::RsqrtOp::create(rewriter, loc, df);
     }
+    // Loops (b, h, i, d, j) over K transposed to [B, Hkv, D, Sk]: the inner
+    // loop runs along keys, contiguous in K^T and in the scores.
     AffineExpr b0 = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx),
-               i = getAffineDimExpr(2, ctx), j = getAffineDimExpr(3, ctx),
-               r = getAffineDimExpr(4, ctx);
+               i = getAffineDimExpr(2, ctx), r = getAffineDimExpr(3, ctx),
+               j = getAffineDimExpr(4, ctx);
     AffineExpr kvHead = group == 1 ? h : h.floorDiv(group);
-    // scores[b, h, i, j] = scale * sum_d q[b, h, i, d] k[b, h/g, j, d]
+    auto kTType = RankedTensorType::get(
+        {kt.getDimSize(0), kt.getDimSize(1), kt.getDimSize(3),
+         kt.getDimSize(2)},
+        t);
+    Value kTInit = emptyLike(rewriter, loc, kTType, [&](int64_t d) {
+      int64_t from[] = {0, 1, 3, 2};
+      return dimOf(rewriter, loc, k, from[d]);
+    });
+    Value kT = linalg::TransposeOp::create(rewriter, loc, k, kTInit,
+                                           ArrayRef<int64_t>{0, 1, 3, 2})
+                   .getResult()[0];
     auto scoreType = RankedTensorType::get(
         {qt.getDimSize(0), hq, qt.getDimSize(2), kt.getDimSize(2)}, t);
     Value scoreInit = emptyLike(rewriter, loc, scoreType, [&](int64_t d) {
       return d == 3 ? dimOf(rewriter, loc, k, 2) : dimOf(rewriter, loc, q, d);
     });
     Value zero = zeroOf(rewriter, loc, t);
+    SmallVector<IteratorType> contraction{
+        IteratorType::parallel, IteratorType::parallel,
+        IteratorType::parallel, IteratorType::reduction,
+        IteratorType::parallel};
     Value scores =
         linalg::GenericOp::create(
-            rewriter, loc, TypeRange{scoreType}, ValueRange{q, k},
+            rewriter, loc, TypeRange{scoreType}, ValueRange{q, kT},
             ValueRange{filled(rewriter, loc, scoreInit, zero)},
             {AffineMap::get(5, 0, {b0, h, i, r}, ctx),
-             AffineMap::get(5, 0, {b0, kvHead, j, r}, ctx),
+             AffineMap::get(5, 0, {b0, kvHead, r, j}, ctx),
              AffineMap::get(5, 0, {b0, h, i, j}, ctx)},
-            {IteratorType::parallel, IteratorType::parallel,
-             IteratorType::parallel, IteratorType::parallel,
-             IteratorType::reduction},
+            contraction,
             [&](OpBuilder &b, Location l, ValueRange a) {
               Value p = arith::MulFOp::create(b, l, a[0], a[1]);
               linalg::YieldOp::create(
@@ -1658,7 +1683,8 @@ struct LowerAttention : TfmPattern<tfm::AttentionOp> {
           return s;
         });
     Value probs = softmax(rewriter, loc, masked, 3, false);
-    // out[b, h, i, e] = sum_j probs[b, h, i, j] v[b, h/g, j, e]
+    // out[b, h, i, e] = sum_j probs[b, h, i, j] v[b, h/g, j, e], loops
+    // (b, h, i, j, e): the inner loop runs along rows of V and the output.
     RankedTensorType type = op.getType();
     Value outInit = emptyLike(rewriter, loc, type, [&](int64_t d) {
       return d == 3 ? dimOf(rewriter, loc, v, 3) : dimOf(rewriter, loc, q, d);
@@ -1670,9 +1696,7 @@ struct LowerAttention : TfmPattern<tfm::AttentionOp> {
             {AffineMap::get(5, 0, {b0, h, i, r}, ctx),
              AffineMap::get(5, 0, {b0, kvHead, r, j}, ctx),
              AffineMap::get(5, 0, {b0, h, i, j}, ctx)},
-            {IteratorType::parallel, IteratorType::parallel,
-             IteratorType::parallel, IteratorType::parallel,
-             IteratorType::reduction},
+            contraction,
             [&](OpBuilder &b, Location l, ValueRange a) {
               Value p = arith::MulFOp::create(b, l, a[0], a[1]);
               linalg::YieldOp::create(

@@ -9,6 +9,7 @@
 #include "tools/kiln/RunModel.h"
 
 #include "backends/common/ModelLibrary.h"
+#include "backends/x86/Passes.h"
 #include "backends/x86/X86Backend.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "passes/InitKiln.h"
@@ -242,6 +243,9 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
 
   PassManager weights(&context);
   weights.enableTiming(timer);
+  // Matmuls with weight operands go to the packed-weight GEMM kernel; the
+  // packed weights are then externalized like any other.
+  weights.addPass(mlir::tfm::createX86PackMatmul());
   weights.addPass(mlir::tfm::createKilnExternalizeWeights());
   if (failed(weights.run(module)))
     return 1;

@@ -26,11 +26,11 @@ func.func @static_one(%x: tensor<4x8xf32>, %y: tensor<1x8xf32>) -> tensor<4x8xf3
 
 // -----
 
-// Matmul is a contraction over the last loop; the epilogue is one more
-// elementwise generic.
+// Matmul is a contraction with loops (batch, m, k, n): n innermost; the
+// epilogue is one more elementwise generic.
 // CHECK-LABEL: func.func @matmul_epilogue
 // CHECK: linalg.fill
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "parallel"]
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // CHECK: linalg.generic
@@ -104,11 +104,13 @@ func.func @embedding(%table: tensor<100x16xf32>, %ids: tensor<?x?xi64>) -> tenso
 
 // -----
 
-// Grouped-query attention reads key/value head h floordiv 4; causal masking
-// compares the query and key positions.
+// Grouped-query attention reads key/value head h floordiv 4 (of K
+// transposed, keys innermost); causal masking compares the query and key
+// positions.
 // CHECK-DAG: #[[KV:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 4, d3, d4)>
 // CHECK-LABEL: func.func @attention_gqa
-// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[KV]], #{{.+}}]
+// CHECK: linalg.transpose {{.*}} permutation = [0, 1, 3, 2]
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[KV]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]
 // CHECK: linalg.index 3
 // CHECK: arith.cmpi sle
 // CHECK: math.exp
