@@ -239,17 +239,36 @@ LogicalResult convertSoftmax(NodeImporter &n) {
 }
 
 LogicalResult convertLayerNormalization(NodeImporter &n) {
-  if (n.hasOutput(1) || n.hasOutput(2))
-    return n.fail("the Mean and InvStdDev outputs are not supported");
   RankedTensorType type = n.inputType(0);
   FailureOr<int64_t> axis = n.normalizeAxis(n.intAttr("axis", -1),
                                             type.getRank());
   if (failed(axis))
     return failure();
+  float epsilon = n.floatAttr("epsilon", 1e-5f);
   Value bias = n.hasInput(2) ? n.input(2) : Value();
-  n.setOutput(0, n.create<tfm::LayerNormOp>(
-                     type, n.input(0), n.input(1), bias, *axis,
-                     APFloat(n.floatAttr("epsilon", 1e-5f))));
+  n.setOutput(0, n.create<tfm::LayerNormOp>(type, n.input(0), n.input(1),
+                                            bias, *axis, APFloat(epsilon)));
+  if (!n.hasOutput(1) && !n.hasOutput(2))
+    return success();
+  // The statistics outputs (training graphs and the node tests ask for
+  // them): mean and 1 / sqrt(var + epsilon) over [axis, rank), kept dims.
+  SmallVector<int64_t> axes =
+      llvm::to_vector(llvm::seq<int64_t>(*axis, type.getRank()));
+  Value mean = n.make<tfm::ReduceOp>(tfm::ReduceKind::mean, n.input(0), axes,
+                                     true);
+  Value centered = mean ? n.make<tfm::SubOp>(n.input(0), mean) : Value();
+  Value squared = centered ? n.make<tfm::MulOp>(centered, centered) : Value();
+  Value var = squared ? n.make<tfm::ReduceOp>(tfm::ReduceKind::mean, squared,
+                                              axes, true)
+                      : Value();
+  Value shifted =
+      var ? n.make<tfm::AddOp>(
+                var, n.scalarConstant(type.getElementType(), epsilon))
+          : Value();
+  if (!shifted)
+    return failure();
+  n.setOutput(1, mean);
+  n.setOutput(2, n.create<tfm::RsqrtOp>(shifted));
   return success();
 }
 

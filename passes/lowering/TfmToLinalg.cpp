@@ -1031,7 +1031,10 @@ struct LowerReshape : TfmPattern<tfm::ReshapeOp> {
           rewriter, loc, isInferred, known,
           arith::MulIOp::create(rewriter, loc, known, e).getResult());
     }
-    Value inferred = arith::DivSIOp::create(rewriter, loc, total, known);
+    // An empty tensor makes `known` 0; its -1 entry is then 0 too.
+    Value one = indexConst(rewriter, loc, 1);
+    Value safeKnown = arith::MaxSIOp::create(rewriter, loc, known, one);
+    Value inferred = arith::DivSIOp::create(rewriter, loc, total, safeKnown);
     SmallVector<Value> dims;
     for (Value e : entries) {
       Value isInferred = arith::CmpIOp::create(
@@ -1398,9 +1401,18 @@ struct LowerRange : TfmPattern<tfm::RangeOp> {
       length = arith::IndexCastOp::create(rewriter, loc,
                                           rewriter.getIndexType(), length);
     } else {
+      // A zero delta is invalid ONNX; divide by 1 then rather than trap.
+      Value zeroD = zeroOf(rewriter, loc, t);
+      Value isZero = arith::CmpIOp::create(rewriter, loc,
+                                           arith::CmpIPredicate::eq, delta,
+                                           zeroD);
+      Value safeDelta = arith::SelectOp::create(
+          rewriter, loc, isZero,
+          arith::ConstantOp::create(rewriter, loc, rewriter.getIntegerAttr(t, 1)),
+          delta);
       Value n = arith::CeilDivSIOp::create(
           rewriter, loc, arith::SubIOp::create(rewriter, loc, limit, start),
-          delta);
+          safeDelta);
       length = arith::IndexCastOp::create(rewriter, loc,
                                           rewriter.getIndexType(), n);
     }
