@@ -349,7 +349,14 @@ OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
                   std::pow(a.convertToDouble(), b.convertToDouble()),
                   a.getSemantics());
             },
-            [](APInt, APInt) -> OptInt { return std::nullopt; });
+            [](APInt a, APInt b) -> OptInt {
+              if (b.isNegative())
+                return std::nullopt;
+              APInt result(a.getBitWidth(), 1);
+              for (uint64_t i = 0, e = b.getZExtValue(); i < e && i < 64; ++i)
+                result *= a;
+              return result;
+            });
       });
 }
 
@@ -492,16 +499,89 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-OpFoldResult ReduceOp::fold(FoldAdaptor) {
+OpFoldResult ReduceOp::fold(FoldAdaptor adaptor) {
+  ReduceKind kind = getKind();
   // Reducing only size-1 dimensions and keeping them is the identity for
   // every combiner but sum_square and l2.
-  if (getKind() == ReduceKind::sum_square || getKind() == ReduceKind::l2 ||
-      getInput().getType() != getType())
+  bool unitOnly = llvm::all_of(getAxes(), [&](int64_t axis) {
+    return getInput().getType().getDimSize(axis) == 1;
+  });
+  if (unitOnly && kind != ReduceKind::sum_square && kind != ReduceKind::l2 &&
+      getInput().getType() == getType())
+    return getInput();
+  // Constant inputs (shape computations: the product of some dims).
+  RankedTensorType type = getFoldableResultType(*this);
+  DenseElementsAttr dense = getFoldable(adaptor.getInput());
+  if (!type || !dense)
     return {};
-  for (int64_t axis : getAxes())
-    if (getInput().getType().getDimSize(axis) != 1)
-      return {};
-  return getInput();
+  RankedTensorType inType = getInput().getType();
+  bool isFloat = isa<FloatType>(type.getElementType());
+  int64_t count = type.getNumElements();
+  std::vector<double> fAcc(count);
+  std::vector<int64_t> iAcc(count);
+  std::vector<bool> seen(count, false);
+  ArrayRef<int64_t> axes = getAxes();
+  SmallVector<int64_t> index, outIndex;
+  SmallVector<Attribute> values(dense.getValues<Attribute>());
+  for (int64_t i = 0, e = inType.getNumElements(); i < e; ++i) {
+    delinearize(i, inType.getShape(), index);
+    outIndex.clear();
+    for (int64_t d = 0; d < inType.getRank(); ++d) {
+      if (!llvm::is_contained(axes, d))
+        outIndex.push_back(index[d]);
+      else if (getKeepdims())
+        outIndex.push_back(0);
+    }
+    int64_t o = linearize(outIndex, type.getShape());
+    Attribute v = dense.isSplat() ? values.front() : values[i];
+    double f = isFloat ? cast<FloatAttr>(v).getValueAsDouble() : 0;
+    int64_t n = isFloat ? 0 : cast<IntegerAttr>(v).getValue().getSExtValue();
+    bool first = !seen[o];
+    seen[o] = true;
+    switch (kind) {
+    case ReduceKind::sum:
+    case ReduceKind::mean:
+      fAcc[o] += f, iAcc[o] += n;
+      break;
+    case ReduceKind::sum_square:
+    case ReduceKind::l2:
+      fAcc[o] += f * f, iAcc[o] += n * n;
+      break;
+    case ReduceKind::prod:
+      fAcc[o] = first ? f : fAcc[o] * f;
+      iAcc[o] = first ? n : iAcc[o] * n;
+      break;
+    case ReduceKind::max:
+      fAcc[o] = first ? f : std::max(fAcc[o], f);
+      iAcc[o] = first ? n : std::max(iAcc[o], n);
+      break;
+    case ReduceKind::min:
+      fAcc[o] = first ? f : std::min(fAcc[o], f);
+      iAcc[o] = first ? n : std::min(iAcc[o], n);
+      break;
+    }
+  }
+  int64_t reduced = inType.getNumElements() / std::max<int64_t>(count, 1);
+  return buildElements(type, [&](ArrayRef<int64_t> at) -> Attribute {
+    int64_t o = linearize(at, type.getShape());
+    if (isFloat) {
+      double f = fAcc[o];
+      if (kind == ReduceKind::mean)
+        f /= reduced;
+      if (kind == ReduceKind::l2)
+        f = std::sqrt(f);
+      return FloatAttr::get(
+          type.getElementType(),
+          toSemantics(f, cast<FloatType>(type.getElementType())
+                             .getFloatSemantics()));
+    }
+    int64_t n = iAcc[o];
+    if (kind == ReduceKind::mean)
+      n /= std::max<int64_t>(reduced, 1);
+    if (kind == ReduceKind::l2)
+      return Attribute(); // Not an integer.
+    return IntegerAttr::get(type.getElementType(), n);
+  });
 }
 
 //===----------------------------------------------------------------------===//

@@ -240,7 +240,8 @@ def Tfm_MulOp : Tfm_BroadcastBinaryOp<"mul", Tfm_NumericTensor, "x * y",
                                       [Commutative]>;
 def Tfm_DivOp : Tfm_BroadcastBinaryOp<"div", Tfm_NumericTensor,
                                       "x / y (integers truncate)">;
-def Tfm_PowOp : Tfm_BroadcastBinaryOp<"pow", Tfm_FloatTensor, "x ^ y">;
+def Tfm_PowOp : Tfm_BroadcastBinaryOp<"pow", Tfm_NumericTensor,
+                                      "x ^ y (integers: exact powers)">;
 def Tfm_MaxOp : Tfm_BroadcastBinaryOp<"max", Tfm_NumericTensor, "max(x, y)",
                                       [Commutative]>;
 def Tfm_MinOp : Tfm_BroadcastBinaryOp<"min", Tfm_NumericTensor, "min(x, y)",

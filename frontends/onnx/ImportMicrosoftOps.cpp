@@ -266,14 +266,17 @@ LogicalResult convertMultiHeadAttention(NodeImporter &n) {
     return n.fail("needs num_heads");
   Value q = n.input(0), k = n.input(1), v = n.input(2);
   if (n.hasInput(3)) {
-    // Bias packs [bq, bk, bv].
-    int64_t hidden = n.inputType(0).getDimSize(2);
+    // Bias packs [bq (hidden), bk (hidden), bv (v_hidden)].
     SmallVector<Value *, 3> targets{&q, &k, &v};
+    int64_t offset = 0;
     for (int64_t i = 0; i < 3; ++i) {
+      int64_t size = n.inputType(i).getDimSize(2);
+      if (ShapedType::isDynamic(size))
+        return n.fail("the bias needs static query/key/value hidden sizes");
       Value part = n.make<tfm::SliceOp>(
-          n.input(3), n.i64Constant({i * hidden}),
-          n.i64Constant({(i + 1) * hidden}), ArrayRef<int64_t>{0},
-          ArrayRef<int64_t>{1});
+          n.input(3), n.i64Constant({offset}), n.i64Constant({offset + size}),
+          ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
+      offset += size;
       if (!part || !(*targets[i] = add(n, *targets[i], part)))
         return failure();
     }

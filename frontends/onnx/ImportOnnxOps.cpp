@@ -642,6 +642,24 @@ LogicalResult convertConstantOfShape(NodeImporter &n) {
     Type element = convertElementType(n.context(), t.data_type());
     if (!element)
       return n.fail("unsupported value type");
+    // Half-precision values are bit patterns (raw_data, or int32_data).
+    if (t.data_type() == onnx::TensorProto::FLOAT16 ||
+        t.data_type() == onnx::TensorProto::BFLOAT16) {
+      uint16_t bits = 0;
+      if (t.has_raw_data() && t.raw_data().size() >= 2)
+        std::memcpy(&bits, t.raw_data().data(), 2);
+      else if (t.int32_data_size())
+        bits = static_cast<uint16_t>(t.int32_data(0));
+      value = FloatAttr::get(
+          element, APFloat(cast<FloatType>(element).getFloatSemantics(),
+                           APInt(16, bits)));
+      Value v = n.make<tfm::ConstantOfShapeOp>(
+          castTo(n, n.input(0), b.getI64Type()), value);
+      if (!v)
+        return failure();
+      n.setOutput(0, v);
+      return success();
+    }
     // The single element, from raw_data or the typed fields.
     double v = 0;
     if (t.has_raw_data()) {
@@ -748,6 +766,8 @@ LogicalResult convertConstant(NodeImporter &n) {
       for (float v : t.float_data())
         append(v);
       for (int64_t v : t.int64_data())
+        append(v);
+      for (uint64_t v : t.uint64_data())
         append(v);
       for (int32_t v : t.int32_data())
         append(v);

@@ -122,7 +122,16 @@ kiln::onnx_import::checkModel(const onnx::ModelProto &model,
     onnx::checker::check_graph(model.graph(), context, scope);
     onnx::checker::check_model_local_functions(model, context, scope);
   } catch (const std::exception &e) {
-    return "ONNX checker: " + firstLine(e.what());
+    std::string message = firstLine(e.what());
+    // ONNX Runtime's optimizer writes some contrib ops (e.g.
+    // SimplifiedLayerNormalization) in the default domain; libonnx has no
+    // schema for them. Leave those to the importer, which knows them or
+    // reports them as unsupported.
+    if (llvm::StringRef(message).starts_with("No Op registered for ")) {
+      skippedReason = message;
+      return std::nullopt;
+    }
+    return "ONNX checker: " + message;
   }
   return std::nullopt;
 }

@@ -1868,7 +1868,9 @@ void mlir::tfm::populateTfmToLinalgPatterns(RewritePatternSet &patterns) {
   BINARY(SubOp, sub(b, l, x, y));
   BINARY(MulOp, mul(b, l, x, y));
   BINARY(DivOp, div(b, l, x, y));
-  BINARY(PowOp, math::PowFOp::create(b, l, x, y));
+  BINARY(PowOp, isFloat(x.getType())
+                    ? math::PowFOp::create(b, l, x, y).getResult()
+                    : math::IPowIOp::create(b, l, x, y).getResult());
   BINARY(MaxOp, maxOf(b, l, x, y));
   BINARY(MinOp, minOf(b, l, x, y));
   BINARY(AndOp, arith::AndIOp::create(b, l, x, y));
