@@ -6,7 +6,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${KILN_BUILD_DIR:-$root/build}
 
 bash "$root/scripts/setup.sh"
-bash "$root/scripts/build.sh" kiln-opt KilnUnitTests
+bash "$root/scripts/build.sh"
 
 python3 "$root/scripts/test_coverage.py" "$root"
 "$root/scripts/lit.sh" "$build/test"
