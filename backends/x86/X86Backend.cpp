@@ -119,32 +119,35 @@ static void runOptimizationPipeline(llvm::Module &module,
   mpm.run(module, mam);
 }
 
-LogicalResult kiln::x86::optimizeModule(llvm::Module &module,
-                                        const TargetOptions &options,
-                                        std::string &error) {
+/// Targets `module` at the machine `options` describe and optimizes it.
+static std::unique_ptr<llvm::TargetMachine>
+prepareModule(llvm::Module &module, const kiln::x86::TargetOptions &options,
+              std::string &error) {
   std::string triple;
   std::unique_ptr<llvm::TargetMachine> machine =
       createTargetMachine(options, triple, error);
   if (!machine)
-    return failure();
+    return nullptr;
   module.setTargetTriple(llvm::Triple(triple));
   module.setDataLayout(machine->createDataLayout());
   runOptimizationPipeline(module, *machine, options.optLevel);
-  return success();
+  return machine;
+}
+
+LogicalResult kiln::x86::optimizeModule(llvm::Module &module,
+                                        const TargetOptions &options,
+                                        std::string &error) {
+  return success(prepareModule(module, options, error) != nullptr);
 }
 
 LogicalResult kiln::x86::emitObject(llvm::Module &module,
                                     const TargetOptions &options,
                                     SmallVectorImpl<char> &object,
                                     std::string &error) {
-  std::string triple;
   std::unique_ptr<llvm::TargetMachine> machine =
-      createTargetMachine(options, triple, error);
+      prepareModule(module, options, error);
   if (!machine)
     return failure();
-  module.setTargetTriple(llvm::Triple(triple));
-  module.setDataLayout(machine->createDataLayout());
-  runOptimizationPipeline(module, *machine, options.optLevel);
   llvm::raw_svector_ostream os(object);
   llvm::legacy::PassManager codegen;
   if (machine->addPassesToEmitFile(codegen, os, nullptr,

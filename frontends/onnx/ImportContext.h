@@ -63,6 +63,14 @@ public:
   /// Whether output `i` is produced (present with a non-empty name).
   bool hasOutput(unsigned i) const;
   void setOutput(unsigned i, mlir::Value value);
+  /// Sets output 0 to `value`, or fails when it is null (an op that could
+  /// not be built, already diagnosed).
+  llvm::LogicalResult setResult(mlir::Value value) {
+    if (!value)
+      return mlir::failure();
+    setOutput(0, value);
+    return mlir::success();
+  }
 
   //===--- Diagnostics and helpers ---------------------------------------===//
 

@@ -62,11 +62,7 @@ LogicalResult convertUnary(NodeImporter &n) {
 
 template <typename OpTy>
 LogicalResult convertBinary(NodeImporter &n) {
-  Value v = n.make<OpTy>(n.input(0), n.input(1));
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<OpTy>(n.input(0), n.input(1)));
 }
 
 /// Variadic Max/Min/Sum fold pairwise; Mean divides the sum.
@@ -89,28 +85,16 @@ LogicalResult convertVariadic(NodeImporter &n) {
 LogicalResult convertPow(NodeImporter &n) {
   // The exponent may have another type than the base.
   Type element = n.inputType(0).getElementType();
-  Value v = n.make<tfm::PowOp>(n.input(0), castTo(n, n.input(1), element));
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::PowOp>(n.input(0), castTo(n, n.input(1), element)));
 }
 
 template <tfm::ComparePredicate predicate>
 LogicalResult convertCompare(NodeImporter &n) {
-  Value v = n.make<tfm::CompareOp>(predicate, n.input(0), n.input(1));
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::CompareOp>(predicate, n.input(0), n.input(1)));
 }
 
 LogicalResult convertWhere(NodeImporter &n) {
-  Value v = n.make<tfm::SelectOp>(n.input(0), n.input(1), n.input(2));
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::SelectOp>(n.input(0), n.input(1), n.input(2)));
 }
 
 LogicalResult convertIdentity(NodeImporter &n) {
@@ -211,14 +195,10 @@ LogicalResult convertGemm(NodeImporter &n) {
         !(bias = n.make<tfm::MulOp>(bias, n.scalarConstant(element, beta))))
       return failure();
   }
-  Value v = n.make<tfm::MatmulOp>(a, n.input(1), bias, Value(),
+  return n.setResult(n.make<tfm::MatmulOp>(a, n.input(1), bias, Value(),
                                   n.intAttr("transA", 0) != 0,
                                   n.intAttr("transB", 0) != 0,
-                                  tfm::ActivationAttr());
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+                                  tfm::ActivationAttr()));
 }
 
 template <bool log>
@@ -305,12 +285,8 @@ LogicalResult convertConv(NodeImporter &n) {
     return n.fail("unknown auto_pad='" + autoPad + "'");
   }
   Value bias = n.hasInput(2) ? n.input(2) : Value();
-  Value v = n.make<tfm::ConvOp>(n.input(0), n.input(1), bias, strides, pads,
-                                dilations, n.intAttr("group", 1));
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::ConvOp>(n.input(0), n.input(1), bias, strides, pads,
+                                dilations, n.intAttr("group", 1)));
 }
 
 //===----------------------------------------------------------------------===//
@@ -342,12 +318,8 @@ LogicalResult convertReduce(NodeImporter &n) {
     n.setOutput(0, n.input(0));
     return success();
   }
-  Value v = n.make<tfm::ReduceOp>(kind, n.input(0), reduced,
-                                  n.intAttr("keepdims", 1) != 0);
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::ReduceOp>(kind, n.input(0), reduced,
+                                  n.intAttr("keepdims", 1) != 0));
 }
 
 LogicalResult convertArgMax(NodeImporter &n) {
@@ -357,12 +329,8 @@ LogicalResult convertArgMax(NodeImporter &n) {
       n.normalizeAxis(n.intAttr("axis", 0), n.inputType(0).getRank());
   if (failed(axis))
     return failure();
-  Value v = n.make<tfm::ArgMaxOp>(n.input(0), *axis,
-                                  n.intAttr("keepdims", 1) != 0);
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::ArgMaxOp>(n.input(0), *axis,
+                                  n.intAttr("keepdims", 1) != 0));
 }
 
 LogicalResult convertCumSum(NodeImporter &n) {
@@ -391,13 +359,9 @@ LogicalResult convertShape(NodeImporter &n) {
   int64_t start = clampDim(n.intAttr("start", 0));
   int64_t end = clampDim(n.intAttr("end", rank));
   Builder b(n.context());
-  Value v = n.make<tfm::ShapeOp>(n.input(0), b.getI64IntegerAttr(start),
+  return n.setResult(n.make<tfm::ShapeOp>(n.input(0), b.getI64IntegerAttr(start),
                                  end == rank ? IntegerAttr()
-                                             : b.getI64IntegerAttr(end));
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+                                             : b.getI64IntegerAttr(end)));
 }
 
 LogicalResult convertReshape(NodeImporter &n) {
@@ -454,11 +418,7 @@ LogicalResult convertTranspose(NodeImporter &n) {
   for (int64_t &p : perm)
     if (p < 0)
       p += rank;
-  Value v = n.make<tfm::TransposeOp>(n.input(0), perm);
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::TransposeOp>(n.input(0), perm));
 }
 
 LogicalResult convertConcat(NodeImporter &n) {
@@ -473,11 +433,7 @@ LogicalResult convertConcat(NodeImporter &n) {
       cast<RankedTensorType>(inputs.front().getType()).getRank());
   if (failed(axis))
     return failure();
-  Value v = n.make<tfm::ConcatOp>(inputs, *axis);
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::ConcatOp>(inputs, *axis));
 }
 
 LogicalResult convertSlice(NodeImporter &n) {
@@ -513,11 +469,7 @@ LogicalResult convertSlice(NodeImporter &n) {
     a = *axis;
   }
   SmallVector<int64_t> stepList = steps ? *steps : SmallVector<int64_t>(count, 1);
-  Value v = n.make<tfm::SliceOp>(n.input(0), starts, ends, axisList, stepList);
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::SliceOp>(n.input(0), starts, ends, axisList, stepList));
 }
 
 LogicalResult convertSplit(NodeImporter &n) {
@@ -558,31 +510,19 @@ LogicalResult convertGather(NodeImporter &n) {
       n.normalizeAxis(n.intAttr("axis", 0), n.inputType(0).getRank());
   if (failed(axis))
     return failure();
-  Value v = n.make<tfm::GatherOp>(n.input(0), n.input(1), *axis);
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::GatherOp>(n.input(0), n.input(1), *axis));
 }
 
 LogicalResult convertScatterND(NodeImporter &n) {
   std::string reduction = n.stringAttr("reduction", "none");
   if (reduction != "none")
     return n.fail("reduction='" + reduction + "' is not supported");
-  Value v = n.make<tfm::ScatterNDOp>(n.input(0), n.input(1), n.input(2));
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::ScatterNDOp>(n.input(0), n.input(1), n.input(2)));
 }
 
 LogicalResult convertExpand(NodeImporter &n) {
-  Value v = n.make<tfm::ExpandOp>(
-      n.input(0), castTo(n, n.input(1), Builder(n.context()).getI64Type()));
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::ExpandOp>(
+      n.input(0), castTo(n, n.input(1), Builder(n.context()).getI64Type())));
 }
 
 LogicalResult convertSqueeze(NodeImporter &n) {
@@ -609,11 +549,7 @@ LogicalResult convertSqueeze(NodeImporter &n) {
         squeezed.push_back(d);
     }
   }
-  Value v = n.make<tfm::SqueezeOp>(n.input(0), squeezed);
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::SqueezeOp>(n.input(0), squeezed));
 }
 
 LogicalResult convertUnsqueeze(NodeImporter &n) {
@@ -705,20 +641,12 @@ LogicalResult convertConstantOfShape(NodeImporter &n) {
                 ? TypedAttr(FloatAttr::get(element, v))
                 : TypedAttr(IntegerAttr::get(element, static_cast<int64_t>(v)));
   }
-  Value v = n.make<tfm::ConstantOfShapeOp>(
-      castTo(n, n.input(0), b.getI64Type()), value);
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::ConstantOfShapeOp>(
+      castTo(n, n.input(0), b.getI64Type()), value));
 }
 
 LogicalResult convertRange(NodeImporter &n) {
-  Value v = n.make<tfm::RangeOp>(n.input(0), n.input(1), n.input(2));
-  if (!v)
-    return failure();
-  n.setOutput(0, v);
-  return success();
+  return n.setResult(n.make<tfm::RangeOp>(n.input(0), n.input(1), n.input(2)));
 }
 
 LogicalResult convertTrilu(NodeImporter &n) {

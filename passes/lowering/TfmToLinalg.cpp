@@ -1650,20 +1650,25 @@ struct LowerAttention : TfmPattern<tfm::AttentionOp> {
         IteratorType::parallel, IteratorType::parallel,
         IteratorType::parallel, IteratorType::reduction,
         IteratorType::parallel};
-    Value scores =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{scoreType}, ValueRange{q, kT},
-            ValueRange{filled(rewriter, loc, scoreInit, zero)},
-            {AffineMap::get(5, 0, {b0, h, i, r}, ctx),
-             AffineMap::get(5, 0, {b0, kvHead, r, j}, ctx),
-             AffineMap::get(5, 0, {b0, h, i, j}, ctx)},
-            contraction,
-            [&](OpBuilder &b, Location l, ValueRange a) {
-              Value p = arith::MulFOp::create(b, l, a[0], a[1]);
-              linalg::YieldOp::create(
-                  b, l, arith::AddFOp::create(b, l, a[2], p).getResult());
-            })
-            .getResult(0);
+    // Both products are c[b, h, i, j] = sum_r a[b, h, i, r] x[b, h/g, r, j]
+    // with loops (b, h, i, r, j): the inner loop runs along rows of x and c.
+    auto headContraction = [&](RankedTensorType resultType, Value lhs,
+                               Value rhs, Value init) {
+      return linalg::GenericOp::create(
+                 rewriter, loc, TypeRange{resultType}, ValueRange{lhs, rhs},
+                 ValueRange{filled(rewriter, loc, init, zero)},
+                 {AffineMap::get(5, 0, {b0, h, i, r}, ctx),
+                  AffineMap::get(5, 0, {b0, kvHead, r, j}, ctx),
+                  AffineMap::get(5, 0, {b0, h, i, j}, ctx)},
+                 contraction,
+                 [&](OpBuilder &b, Location l, ValueRange a) {
+                   Value p = arith::MulFOp::create(b, l, a[0], a[1]);
+                   linalg::YieldOp::create(
+                       b, l, arith::AddFOp::create(b, l, a[2], p).getResult());
+                 })
+          .getResult(0);
+    };
+    Value scores = headContraction(scoreType, q, kT, scoreInit);
     // Scale, mask and causal mask in one elementwise pass.
     SmallVector<Value> operands{scores};
     if (op.getMask())
@@ -1695,26 +1700,12 @@ struct LowerAttention : TfmPattern<tfm::AttentionOp> {
           return s;
         });
     Value probs = softmax(rewriter, loc, masked, 3, false);
-    // out[b, h, i, e] = sum_j probs[b, h, i, j] v[b, h/g, j, e], loops
-    // (b, h, i, j, e): the inner loop runs along rows of V and the output.
+    // out[b, h, i, e] = sum_j probs[b, h, i, j] v[b, h/g, j, e].
     RankedTensorType type = op.getType();
     Value outInit = emptyLike(rewriter, loc, type, [&](int64_t d) {
       return d == 3 ? dimOf(rewriter, loc, v, 3) : dimOf(rewriter, loc, q, d);
     });
-    Value out =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{type}, ValueRange{probs, v},
-            ValueRange{filled(rewriter, loc, outInit, zero)},
-            {AffineMap::get(5, 0, {b0, h, i, r}, ctx),
-             AffineMap::get(5, 0, {b0, kvHead, r, j}, ctx),
-             AffineMap::get(5, 0, {b0, h, i, j}, ctx)},
-            contraction,
-            [&](OpBuilder &b, Location l, ValueRange a) {
-              Value p = arith::MulFOp::create(b, l, a[0], a[1]);
-              linalg::YieldOp::create(
-                  b, l, arith::AddFOp::create(b, l, a[2], p).getResult());
-            })
-            .getResult(0);
+    Value out = headContraction(type, probs, v, outInit);
     rewriter.replaceOp(op, out);
     return success();
   }
