@@ -37,7 +37,9 @@
  *
  * `results` points to the output descriptors laid out one after another
  * (each 8 * (3 + 2 * RANK) bytes). Every output is a fresh, row-major
- * malloc() allocation that the caller owns and frees with free(allocated).
+ * allocation of _mlir_memref_to_llvm_alloc (the runtime's scratch
+ * allocator, which compiled code uses for every buffer) that the caller
+ * owns and returns with _mlir_memref_to_llvm_free(allocated).
  * (The runtime tolerates, by copying instead of adopting, an output whose
  * strides are not row-major or whose `allocated` is not its own: NULL,
  * 0xdeadbeef as memref.get_global makes, another output's, or one pointing
@@ -53,11 +55,17 @@
 #ifndef KILN_RUNTIME_KILN_MODEL_ABI_H
 #define KILN_RUNTIME_KILN_MODEL_ABI_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 __attribute__((visibility("hidden"))) extern const char kiln_model_manifest[];
+/* The allocator compiled code calls for every buffer (scratch_arena.c);
+ * outputs are its allocations. */
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void _mlir_memref_to_llvm_free(void *ptr);
 __attribute__((visibility("hidden"))) void kiln_model_invoke(void **args,
                                                              void *results);
 

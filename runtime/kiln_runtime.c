@@ -16,6 +16,7 @@
 #endif
 
 #include "kiln_runtime.h"
+#include "scratch_arena.h"
 #include "kiln_model_abi.h"
 
 #include <dlfcn.h>
@@ -221,7 +222,7 @@ static kiln_status create_tensor(kiln_dtype dtype, const int64_t *dims,
     return st;
   /* Never empty, so data is never NULL; a multiple of 64 bytes. */
   size_t alloc = bytes ? (bytes + 63) & ~(size_t)63 : 64;
-  if (alloc < bytes || posix_memalign(&t->data, 64, alloc) != 0) {
+  if (alloc < bytes || !(t->data = kiln_scratch_alloc(alloc, 64))) {
     free(t);
     return fail(KILN_ERROR_OUT_OF_MEMORY,
                 "out of memory allocating a tensor of %zu bytes", bytes);
@@ -264,7 +265,7 @@ KILN_API kiln_status kiln_tensor_wrap(kiln_dtype dtype, const int64_t *dims,
 static void tensor_free(kiln_tensor *tensor) {
   if (!tensor)
     return;
-  free(tensor->owned);
+  kiln_scratch_free(tensor->owned); /* Created or adopted: both pooled. */
   free(tensor);
 }
 
@@ -1232,7 +1233,7 @@ static kiln_status wrap_outputs(const kiln_model *m, int64_t *results,
    * never also owned by another output: owned pointers are distinct). */
   for (size_t i = 0; i < m->num_outputs; ++i)
     if (od[i].owned && !od[i].adopted)
-      free(od[i].allocated);
+      kiln_scratch_free(od[i].allocated);
   if (st != KILN_OK)
     for (size_t i = 0; i < m->num_outputs; ++i) {
       tensor_free(outs[i]);

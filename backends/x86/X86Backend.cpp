@@ -33,14 +33,17 @@ LogicalResult kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm,
   // standard conversions to the LLVM dialect. convert-scf-to-openmp wraps
   // bodies in alloca scopes that canonicalize must remove before scf-to-cf;
   // expand-strided-metadata creates affine.apply ops, so it goes before
-  // lower-affine.
+  // lower-affine. Allocations call the runtime's scratch allocator
+  // (use-generic-functions: _mlir_memref_to_llvm_alloc/free).
   const char *pipeline =
       "func.func(convert-linalg-to-parallel-loops,"
       "kiln-serialize-nested-parallel, canonicalize),"
       "convert-scf-to-openmp, canonicalize, expand-strided-metadata,"
       "lower-affine, convert-scf-to-cf, convert-vector-to-llvm,"
       "convert-math-to-llvm,"
-      "convert-math-to-libm, finalize-memref-to-llvm, convert-arith-to-llvm,"
+      "convert-math-to-libm,"
+      "finalize-memref-to-llvm{use-generic-functions},"
+      "convert-arith-to-llvm,"
       "convert-index-to-llvm, convert-cf-to-llvm, convert-func-to-llvm,"
       "convert-openmp-to-llvm, reconcile-unrealized-casts";
   llvm::raw_string_ostream os(error);

@@ -27,6 +27,9 @@
 
 #include "kiln_model_abi.h"
 
+/* Outputs come from the runtime's allocator, as compiled code's do. */
+#define kiln_output_alloc(size) _mlir_memref_to_llvm_alloc(size)
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +58,7 @@ void kiln_model_invoke(void **args, void *results) {
   const desc2 *ids = args[0], *mask = args[1];
   desc2 *out = results;
   int64_t n = ids->sizes[0] * ids->sizes[1];
-  int64_t *od = malloc((size_t)n * sizeof(int64_t) + 1);
+  int64_t *od = kiln_output_alloc((size_t)n * sizeof(int64_t) + 1);
   for (int64_t k = 0; k < n; ++k)
     od[k] = ((const int64_t *)ids->aligned)[k] *
             ((const int64_t *)mask->aligned)[k];
@@ -92,7 +95,7 @@ void kiln_model_invoke(void **args, void *results) {
 
   /* y: batch * 4 floats, then (mode 4) count's batch int64s. */
   int64_t pad = mode == 6 ? 3 : 0;
-  char *block = malloc((size_t)(batch * 16 + batch * 8 + pad * 4 + 8));
+  char *block = kiln_output_alloc((size_t)(batch * 16 + batch * 8 + pad * 4 + 8));
   float *yd = (float *)block + pad;
   *y = (desc2){block, block, pad, {batch, 4}, {4, 1}};
   if (mode == 1) /* Stored transposed, as [4, batch]. */
@@ -118,13 +121,13 @@ void kiln_model_invoke(void **args, void *results) {
       cd[b] = idd[b * ids->strides[0]] + 1;
     *count = (desc1){block, block, 2 * batch, {batch}, {1}};
   } else {
-    int64_t *cd = malloc((size_t)batch * sizeof(int64_t));
+    int64_t *cd = kiln_output_alloc((size_t)batch * sizeof(int64_t));
     for (int64_t b = 0; b < batch; ++b)
       cd[b] = idd[b * ids->strides[0]] + 1;
     *count = (desc1){cd, cd, 0, {batch}, {1}};
   }
   if (mode == 3)
-    free(block);
+    _mlir_memref_to_llvm_free(block);
 }
 
 #else /* FAKE_SCALAR */
@@ -140,11 +143,11 @@ void kiln_model_invoke(void **args, void *results) {
   const desc2 *m = args[1];
   desc0 *out = results;
   desc1 *sum = (desc1 *)(out + 1);
-  float *od = malloc(sizeof(float));
+  float *od = kiln_output_alloc(sizeof(float));
   *od = 2 * ((const float *)in->aligned)[in->offset];
   *out = (desc0){od, od, 0};
   int64_t rows = m->sizes[0];
-  float *sd = malloc((size_t)rows * sizeof(float)); /* may be malloc(0) */
+  float *sd = kiln_output_alloc((size_t)rows * sizeof(float)); /* may be kiln_output_alloc(0) */
   for (int64_t r = 0; r < rows; ++r) {
     sd[r] = 0;
     for (int64_t k = 0; k < 3; ++k)
