@@ -8,6 +8,7 @@
 
 #include "dialects/tfm/TfmDialect.h"
 #include "backends/x86/Passes.h"
+#include "passes/fusion/Passes.h"
 #include "passes/lowering/Passes.h"
 #include "passes/tfm/Passes.h"
 
@@ -76,5 +77,6 @@ void kiln::registerKilnPasses() {
   mlir::tfm::registerTfmPasses();
   mlir::tfm::registerTfmPipelines();
   mlir::tfm::registerLoweringPasses();
+  mlir::tfm::registerFusionPasses();
   mlir::tfm::registerX86Passes();
 }

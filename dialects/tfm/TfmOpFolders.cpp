@@ -678,6 +678,21 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   if (whole)
     return getInput();
   RankedTensorType type = getFoldableResultType(*this);
+  // Slicing the shape of a tensor needs only the dimensions read.
+  if (auto shape = getInput().getDefiningOp<ShapeOp>(); shape && type) {
+    ArrayRef<int64_t> dims = shape.getInput().getType().getShape().slice(
+        shape.getStart(), shape.getEndDim() - shape.getStart());
+    int64_t first =
+        sliceStart(inType.getDimSize(0), (*starts)[0], steps[0]);
+    SmallVector<int64_t> picked;
+    for (int64_t i = 0; i < type.getDimSize(0); ++i) {
+      int64_t d = dims[first + i * steps[0]];
+      if (ShapedType::isDynamic(d))
+        return {};
+      picked.push_back(d);
+    }
+    return DenseElementsAttr::get(type, ArrayRef<int64_t>(picked));
+  }
   DenseElementsAttr dense = getFoldable(adaptor.getInput());
   if (!type || !dense)
     return {};

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/fusion/Passes.h"
 #include "passes/tfm/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -19,11 +20,20 @@ void tfm::buildTfmPipeline(OpPassManager &pm,
     specialize.shapes.assign(options.shapes.begin(), options.shapes.end());
     pm.addNestedPass<func::FuncOp>(createTfmSpecializeShapes(specialize));
   }
-  // Fold shape computations and refine types until nothing changes, then
-  // share what is computed twice.
+  // Fold shape computations and refine types until nothing changes, share
+  // what is computed twice, then recompose the exporters' primitives into
+  // transformer ops: norms and activations first (attention and epilogues
+  // match on their results), then attention, then matmul epilogues.
   pm.addNestedPass<func::FuncOp>(createTfmSimplifyShapes());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createTfmFuseNorms());
+  pm.addNestedPass<func::FuncOp>(createTfmFuseGelu());
+  pm.addNestedPass<func::FuncOp>(createTfmFuseSilu());
+  pm.addNestedPass<func::FuncOp>(createTfmFuseAttention());
+  pm.addNestedPass<func::FuncOp>(createTfmFuseMatmulEpilogue());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void tfm::registerTfmPipelines() {

@@ -1,0 +1,118 @@
+//===- FuseMatmulEpilogue.cpp - bias, activation, residual into matmul ----===//
+//
+// Part of kiln. Implements tfm-fuse-matmul-epilogue.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/fusion/FusionUtils.h"
+#include "passes/fusion/Passes.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMFUSEMATMULEPILOGUE
+#include "passes/fusion/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+using namespace mlir::tfm::fusion;
+
+namespace {
+
+/// A matmul whose epilogue can still grow: used once, same type as `as`.
+MatmulOp openMatmul(Value v, Type as) {
+  auto mm = v.getDefiningOp<MatmulOp>();
+  if (!mm || !mm->hasOneUse() || mm.getType() != as || mm.getResidual())
+    return {};
+  return mm;
+}
+
+/// Whether `v` broadcasts into `shape` without growing it.
+bool fitsInto(Value v, RankedTensorType type) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getElementType() != type.getElementType())
+    return false;
+  std::optional<SmallVector<int64_t>> merged =
+      broadcastShapes(type.getShape(), t.getShape());
+  if (!merged || merged->size() != type.getShape().size())
+    return false;
+  for (auto [m, d] : llvm::zip(*merged, type.getShape()))
+    if (m != d)
+      return false;
+  return true;
+}
+
+/// matmul + b: the bias when b is [N] and the matmul has no bias or
+/// activation yet, else the residual.
+struct FoldAdd : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [m, other] : {std::pair{op.getLhs(), op.getRhs()},
+                            {op.getRhs(), op.getLhs()}}) {
+      MatmulOp mm = openMatmul(m, op.getType());
+      if (!mm || !fitsInto(other, op.getType()))
+        continue;
+      auto t = cast<RankedTensorType>(other.getType());
+      int64_t n = op.getType().getShape().back();
+      bool isBias = t.getRank() == 1 && t.getDimSize(0) == n &&
+                    !ShapedType::isDynamic(n) && !mm.getBias() &&
+                    !mm.getActivation();
+      rewriter.modifyOpInPlace(mm, [&] {
+        (isBias ? mm.getBiasMutable() : mm.getResidualMutable())
+            .assign(other);
+        // Keep the operand segment sizes in step with the operands.
+      });
+      rewriter.replaceOp(op, mm.getResult());
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "not matmul + tensor");
+  }
+};
+
+/// activation(matmul) -> matmul with that activation.
+template <typename ActOp>
+struct FoldActivation : OpRewritePattern<ActOp> {
+  FoldActivation(MLIRContext *context, Activation (*kind)(ActOp))
+      : OpRewritePattern<ActOp>(context), kind(kind) {}
+  LogicalResult matchAndRewrite(ActOp op,
+                                PatternRewriter &rewriter) const override {
+    MatmulOp mm = openMatmul(op.getInput(), op.getType());
+    if (!mm || mm.getActivation())
+      return rewriter.notifyMatchFailure(op, "no open matmul");
+    rewriter.modifyOpInPlace(mm, [&] {
+      mm.setActivationAttr(
+          ActivationAttr::get(rewriter.getContext(), kind(op)));
+    });
+    rewriter.replaceOp(op, mm.getResult());
+    return success();
+  }
+  Activation (*kind)(ActOp);
+};
+
+} // namespace
+
+void mlir::tfm::populateFuseMatmulEpiloguePatterns(
+    RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<FoldAdd>(ctx);
+  patterns.add<FoldActivation<GeluOp>>(ctx, [](GeluOp op) {
+    return op.getApproximate() == GeluApproximation::tanh
+               ? Activation::gelu_tanh
+               : Activation::gelu;
+  });
+  patterns.add<FoldActivation<SiluOp>>(
+      ctx, [](SiluOp) { return Activation::silu; });
+  patterns.add<FoldActivation<ReluOp>>(
+      ctx, [](ReluOp) { return Activation::relu; });
+  patterns.add<FoldActivation<SigmoidOp>>(
+      ctx, [](SigmoidOp) { return Activation::sigmoid; });
+  patterns.add<FoldActivation<TanhOp>>(
+      ctx, [](TanhOp) { return Activation::tanh; });
+}
+
+namespace {
+struct TfmFuseMatmulEpilogue
+    : PatternPass<
+          mlir::tfm::impl::TfmFuseMatmulEpilogueBase<TfmFuseMatmulEpilogue>,
+          populateFuseMatmulEpiloguePatterns> {};
+} // namespace

@@ -1,0 +1,29 @@
+// RUN: kiln-opt %s -tfm-fuse-matmul-epilogue | FileCheck %s
+
+// CHECK-LABEL: func.func @mlp
+// CHECK: %[[U:.+]] = tfm.matmul %arg0, %arg1 bias %arg2 activation gelu :
+// CHECK: %[[D:.+]] = tfm.matmul %[[U]], %arg3 bias %arg4 residual %arg0 :
+// CHECK: return %[[D]]
+func.func @mlp(%x: tensor<?x?x64xf32>, %w1: tensor<64x256xf32>, %b1: tensor<256xf32>, %w2: tensor<256x64xf32>, %b2: tensor<64xf32>) -> tensor<?x?x64xf32> {
+  %0 = tfm.matmul %x, %w1 : (tensor<?x?x64xf32>, tensor<64x256xf32>) -> tensor<?x?x256xf32>
+  %1 = tfm.add %0, %b1 : (tensor<?x?x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32>
+  %2 = tfm.gelu erf %1 : tensor<?x?x256xf32>
+  %3 = tfm.matmul %2, %w2 : (tensor<?x?x256xf32>, tensor<256x64xf32>) -> tensor<?x?x64xf32>
+  %4 = tfm.add %3, %b2 : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  %5 = tfm.add %x, %4 : (tensor<?x?x64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  return %5 : tensor<?x?x64xf32>
+}
+
+// Near misses: a matmul with another use; an add that would grow the result.
+// CHECK-LABEL: func.func @near_misses
+// CHECK: tfm.matmul %arg0, %arg1 :
+// CHECK: tfm.add
+// CHECK: tfm.matmul %arg0, %arg1 :
+// CHECK: tfm.add
+func.func @near_misses(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>, %big: tensor<2x4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4x8xf32>) {
+  %0 = tfm.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %1 = tfm.add %0, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  %2 = tfm.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %3 = tfm.add %2, %big : (tensor<4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %0, %1, %3 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4x8xf32>
+}
