@@ -23,6 +23,8 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/IR/LLVMContext.h"
+
+#include <map>
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -84,6 +86,25 @@ cl::list<std::string>
            cl::value_desc("NAME=DIMS"));
 cl::opt<bool> timing("timing", cl::sub(compileCommand),
                      cl::desc("Print how long each stage took"));
+cl::opt<bool> stats("stats", cl::sub(compileCommand),
+                    cl::desc("Print op counts by kind before and after the "
+                             "tfm pipeline"));
+
+/// Prints how many ops of each kind `module` holds (to stderr).
+void printOpCounts(ModuleOp module, StringRef when) {
+  std::map<std::string, int64_t> counts;
+  int64_t total = 0;
+  module.walk([&](Operation *op) {
+    if (isa<ModuleOp, func::FuncOp, func::ReturnOp>(op))
+      return;
+    ++counts[op->getName().getStringRef().str()];
+    ++total;
+  });
+  llvm::errs() << "kiln: " << total << " ops " << when << ":";
+  for (auto &[name, count] : counts)
+    llvm::errs() << " " << name << "=" << count;
+  llvm::errs() << "\n";
+}
 
 //===--- kiln run / kiln bench ----------------------------------------===//
 
@@ -270,7 +291,7 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
   }
   if (failed(parsePassPipeline(
           "func.func(kiln-own-results), one-shot-bufferize{"
-          "bufferize-function-boundaries "
+          "bufferize-function-boundaries allow-return-allocs-from-loops "
           "function-boundary-type-conversion=identity-layout-map}, "
           "buffer-deallocation-pipeline, canonicalize, cse",
           pm, errorStream)) ||
@@ -367,6 +388,8 @@ int compile() {
       return 1;
   }
 
+  if (stats)
+    printOpCounts(*module, "after import");
   PassManager pm(&context);
   pm.enableTiming(rootTimer);
   if (emitStage == Stage::Import) {
@@ -385,6 +408,8 @@ int compile() {
   }
   if (failed(pm.run(*module)))
     return 1;
+  if (stats && emitStage != Stage::Import)
+    printOpCounts(*module, "after the tfm pipeline");
   if (emitStage <= Stage::Tfm)
     return writeText(*module, rootTimer);
   return lowerAndEmit(*module, context, rootTimer);
