@@ -85,6 +85,8 @@ def main():
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--models", nargs="+", default=["bert", "gpt2"])
+    p.add_argument("--compare-fusion", action="store_true",
+                   help="also time a library compiled with --no-fusion")
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
     rows = []
@@ -102,6 +104,13 @@ def main():
               f"{weights / 2**20:.0f} MiB of weights", flush=True)
         kiln = KilnModel(lib)
         kiln.set_num_threads(args.threads)
+        unfused = None
+        if args.compare_fusion:
+            plain = os.path.join(args.work, f"{name}-base-unfused.so")
+            subprocess.run([args.kiln, "compile", onnx_path, "-o", plain,
+                            "--no-fusion"], check=True)
+            unfused = KilnModel(plain)
+            unfused.set_num_threads(args.threads)
         options = ort.SessionOptions()
         options.intra_op_num_threads = args.threads
         options.inter_op_num_threads = 1
@@ -133,7 +142,18 @@ def main():
             rows.append((name, seq, k * 1e3, o * 1e3, k / o, err))
             print(f"  seq {seq}: kiln {k*1e3:.1f} ms, onnxruntime {o*1e3:.1f} ms,"
                   f" ratio {k/o:.2f}x (max rel err {err:.1e})", flush=True)
-        del kiln
+            if unfused is not None:
+                f_times, u_times = [], []
+                for _ in range(args.rounds):
+                    t = time.perf_counter(); kiln.run(feeds)
+                    f_times.append(time.perf_counter() - t)
+                    t = time.perf_counter(); unfused.run(feeds)
+                    u_times.append(time.perf_counter() - t)
+                f, u = statistics.median(f_times), statistics.median(u_times)
+                print(f"  seq {seq}: fused {f*1e3:.1f} ms, unfused {u*1e3:.1f} ms,"
+                      f" fusion changes latency by {100 * (f / u - 1):+.1f}%",
+                      flush=True)
+        del kiln, unfused
     print(f"\n{'model':8s} {'batch':>5s} {'seq':>5s} {'kiln ms':>9s} "
           f"{'ort ms':>9s} {'kiln/ort':>9s}   threads={args.threads}")
     for name, seq, k, o, r, _ in rows:

@@ -31,6 +31,9 @@ struct TfmPipelineOptions : public PassPipelineOptions<TfmPipelineOptions> {
       *this, "shapes",
       llvm::cl::desc("Static input shapes, NAME=D0xD1x... (see "
                      "tfm-specialize-shapes)")};
+  Option<bool> fuse{*this, "fuse",
+                    llvm::cl::desc("Run the fusion passes (default true)"),
+                    llvm::cl::init(true)};
 };
 
 /// The tfm-level pipeline (`--emit=tfm` stops after it): input shape

@@ -27,6 +27,8 @@ void tfm::buildTfmPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createTfmSimplifyShapes());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  if (!options.fuse)
+    return;
   pm.addNestedPass<func::FuncOp>(createTfmFuseNorms());
   pm.addNestedPass<func::FuncOp>(createTfmFuseGelu());
   pm.addNestedPass<func::FuncOp>(createTfmFuseSilu());

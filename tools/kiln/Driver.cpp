@@ -86,6 +86,9 @@ cl::list<std::string>
            cl::value_desc("NAME=DIMS"));
 cl::opt<bool> timing("timing", cl::sub(compileCommand),
                      cl::desc("Print how long each stage took"));
+cl::opt<bool> noFusion("no-fusion", cl::sub(compileCommand),
+                       cl::desc("Skip the fusion passes (to measure what "
+                                "they buy)"));
 cl::opt<bool> stats("stats", cl::sub(compileCommand),
                     cl::desc("Print op counts by kind before and after the "
                              "tfm pipeline"));
@@ -404,6 +407,7 @@ int compile() {
     tfm::TfmPipelineOptions options;
     std::vector<std::string> shapeList(shapes.begin(), shapes.end());
     options.shapes = shapeList;
+    options.fuse = !noFusion;
     tfm::buildTfmPipeline(pm, options);
   }
   if (failed(pm.run(*module)))
