@@ -62,4 +62,17 @@ def TfmFuseAttention : Pass<"tfm-fuse-attention", "func::FuncOp"> {
   }];
 }
 
+def TfmFuseQkv : Pass<"tfm-fuse-qkv", "func::FuncOp"> {
+  let summary = "Merge matmuls of one input by constant weights into one";
+  let description = [{
+    Matmuls that share their left operand and multiply it by 2-D constant
+    weights `[K, N_i]` (the Q, K and V projections of a layer), with no
+    transposes, activation or residual and constant or no biases, become one
+    matmul by the concatenated weight `[K, sum N_i]` (biases concatenated
+    too) followed by a `tfm.split` of its last dimension. One larger GEMM
+    reads the input once and keeps both cores busier. The weights are
+    concatenated at compile time; the originals are released.
+  }];
+}
+
 #endif // KILN_PASSES_FUSION_PASSES_TD

@@ -34,6 +34,7 @@ void tfm::buildTfmPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createTfmFuseSilu());
   pm.addNestedPass<func::FuncOp>(createTfmFuseAttention());
   pm.addNestedPass<func::FuncOp>(createTfmFuseMatmulEpilogue());
+  pm.addNestedPass<func::FuncOp>(createTfmFuseQkv());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

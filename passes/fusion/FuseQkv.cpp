@@ -1,0 +1,163 @@
+//===- FuseQkv.cpp - horizontal fusion of projections ---------------------===//
+//
+// Part of kiln. Implements tfm-fuse-qkv (see Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/fusion/Passes.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMFUSEQKV
+#include "passes/fusion/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+/// The f32 data of a constant, or empty when it cannot be read.
+ArrayRef<float> floatsOf(ElementsAttr value, std::vector<float> &storage) {
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return {};
+    ArrayRef<char> bytes = blob->getData();
+    return ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()),
+                           bytes.size() / sizeof(float));
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense)
+    return {};
+  storage.assign(dense.getValues<float>().begin(),
+                 dense.getValues<float>().end());
+  return storage;
+}
+
+/// A matmul the pass can merge: constant [K, N] f32 weight, nothing but an
+/// optional constant bias.
+bool isMergeable(MatmulOp op) {
+  auto w = op.getRhs().getDefiningOp<ConstantOp>();
+  if (!w || w.getType().getRank() != 2 || !w.getType().getElementType().isF32() ||
+      op.getTransposeLhs() || op.getTransposeRhs() || op.getActivation() ||
+      op.getResidual())
+    return false;
+  if (Value bias = op.getBias()) {
+    auto b = bias.getDefiningOp<ConstantOp>();
+    if (!b || b.getType().getRank() != 1)
+      return false;
+  }
+  return true;
+}
+
+/// Frees a weight constant nothing uses any more.
+void release(ConstantOp op) {
+  if (!op || !op->use_empty())
+    return;
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(op.getValue()))
+    if (auto *entry = resource.getRawHandle().getResource())
+      entry->setBlob(AsmResourceBlob());
+  op.erase();
+}
+
+struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
+  void runOnOperation() override {
+    // Groups of mergeable matmuls by left operand, in program order.
+    llvm::MapVector<Value, SmallVector<MatmulOp>> groups;
+    getOperation().walk([&](MatmulOp op) {
+      if (isMergeable(op))
+        groups[op.getLhs()].push_back(op);
+    });
+    for (auto &[lhs, ops] : groups) {
+      // Only matmuls of the same contraction size and result rank merge.
+      if (ops.size() < 2)
+        continue;
+      int64_t k = ops.front().getRhs().getType().getDimSize(0);
+      if (!llvm::all_of(ops, [&](MatmulOp op) {
+            return op.getRhs().getType().getDimSize(0) == k &&
+                   op.getType().getRank() == ops.front().getType().getRank();
+          }))
+        continue;
+      if (failed(merge(lhs, ops, k)))
+        return signalPassFailure();
+    }
+  }
+
+  LogicalResult merge(Value lhs, MutableArrayRef<MatmulOp> ops, int64_t k) {
+    // Insert after the last of the group's weights and before its first use.
+    MatmulOp first = ops.front();
+    for (MatmulOp op : ops)
+      if (op->isBeforeInBlock(first))
+        first = op;
+    OpBuilder b(first);
+    SmallVector<int64_t> sizes;
+    int64_t total = 0;
+    for (MatmulOp op : ops) {
+      sizes.push_back(op.getRhs().getType().getDimSize(1));
+      total += sizes.back();
+    }
+    // Concatenated weight [K, sum N] and bias.
+    AsmResourceBlob blob =
+        HeapAsmResourceBlob::allocate(k * total * sizeof(float), 64);
+    float *w = reinterpret_cast<float *>(blob.getMutableData().data());
+    std::vector<float> bias(total, 0.0f);
+    bool anyBias = false;
+    int64_t offset = 0;
+    for (auto [op, n] : llvm::zip(ops, sizes)) {
+      std::vector<float> storage;
+      ArrayRef<float> data = floatsOf(
+          op.getRhs().getDefiningOp<ConstantOp>().getValue(), storage);
+      if (data.size() != static_cast<size_t>(k * n))
+        return op.emitOpError("cannot read the weight to merge it");
+      for (int64_t r = 0; r < k; ++r)
+        std::copy(data.begin() + r * n, data.begin() + (r + 1) * n,
+                  w + r * total + offset);
+      if (Value bv = op.getBias()) {
+        std::vector<float> bstore;
+        ArrayRef<float> bd =
+            floatsOf(bv.getDefiningOp<ConstantOp>().getValue(), bstore);
+        if (bd.size() != static_cast<size_t>(n))
+          return op.emitOpError("cannot read the bias to merge it");
+        std::copy(bd.begin(), bd.end(), bias.begin() + offset);
+        anyBias = true;
+      }
+      offset += n;
+    }
+    Location loc = first.getLoc();
+    auto wType = RankedTensorType::get({k, total}, b.getF32Type());
+    Value weight = ConstantOp::create(
+        b, loc,
+        DenseResourceElementsAttr::get(wType, "merged_weight", std::move(blob)));
+    Value biasValue;
+    if (anyBias)
+      biasValue = ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get({total}, b.getF32Type()),
+              ArrayRef<float>(bias)));
+    auto merged = MatmulOp::create(b, loc, lhs, weight, biasValue, Value(),
+                                   false, false, ActivationAttr());
+    int64_t axis = merged.getType().getRank() - 1;
+    SmallVector<Type> pieceTypes;
+    for (MatmulOp op : ops)
+      pieceTypes.push_back(op.getType());
+    auto split = SplitOp::create(b, loc, pieceTypes, merged.getResult(), axis,
+                                 b.getDenseI64ArrayAttr(sizes));
+    for (auto [op, piece] : llvm::zip(ops, split.getResults())) {
+      auto w0 = op.getRhs().getDefiningOp<ConstantOp>();
+      auto b0 = op.getBias() ? op.getBias().getDefiningOp<ConstantOp>()
+                             : ConstantOp();
+      op.getResult().replaceAllUsesWith(piece);
+      op.erase();
+      release(w0);
+      release(b0);
+    }
+    return success();
+  }
+};
+
+} // namespace
