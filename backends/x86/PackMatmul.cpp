@@ -6,6 +6,7 @@
 
 #include "backends/x86/Passes.h"
 #include "dialects/tfm/TfmOps.h"
+#include "dialects/tfm/WeightUtils.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -142,24 +143,6 @@ std::string kernelSource() {
   return s;
 }
 
-/// The f32 values of a constant weight, or empty when not available.
-ArrayRef<float> weightData(ElementsAttr value, std::vector<float> &storage) {
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return {};
-    ArrayRef<char> bytes = blob->getData();
-    return ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()),
-                           bytes.size() / sizeof(float));
-  }
-  auto dense = dyn_cast<DenseElementsAttr>(value);
-  if (!dense)
-    return {};
-  storage.assign(dense.getValues<float>().begin(),
-                 dense.getValues<float>().end());
-  return storage;
-}
-
 struct X86PackMatmul
     : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
   void runOnOperation() override {
@@ -191,11 +174,7 @@ struct X86PackMatmul
       // compile memory stays near one copy of the weights.
       if (weight->use_empty()) {
         packedWeights.erase(weight.getResult());
-        if (auto resource =
-                dyn_cast<DenseResourceElementsAttr>(weight.getValue()))
-          if (auto *entry = resource.getRawHandle().getResource())
-            entry->setBlob(AsmResourceBlob());
-        weight.erase();
+        tfm::releaseWeight(weight);
       }
     }
   }
@@ -221,7 +200,7 @@ struct X86PackMatmul
     Value &packed = packedWeights[op.getRhs()];
     if (!packed) {
       std::vector<float> storage;
-      ArrayRef<float> w = weightData(rhs.getValue(), storage);
+      ArrayRef<float> w = tfm::getWeightFloats(rhs.getValue(), storage);
       if (w.size() != static_cast<size_t>(k * n))
         return op.emitOpError("cannot read the weight to pack it");
       AsmResourceBlob blob = HeapAsmResourceBlob::allocate(

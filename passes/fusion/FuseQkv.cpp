@@ -4,11 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/tfm/WeightUtils.h"
 #include "passes/fusion/Passes.h"
 
 #include "mlir/IR/AsmState.h"
-#include "mlir/IR/BuiltinDialect.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMFUSEQKV
@@ -19,24 +18,6 @@ using namespace mlir;
 using namespace mlir::tfm;
 
 namespace {
-
-/// The f32 data of a constant, or empty when it cannot be read.
-ArrayRef<float> floatsOf(ElementsAttr value, std::vector<float> &storage) {
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return {};
-    ArrayRef<char> bytes = blob->getData();
-    return ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()),
-                           bytes.size() / sizeof(float));
-  }
-  auto dense = dyn_cast<DenseElementsAttr>(value);
-  if (!dense)
-    return {};
-  storage.assign(dense.getValues<float>().begin(),
-                 dense.getValues<float>().end());
-  return storage;
-}
 
 /// A matmul the pass can merge: constant [K, N] f32 weight, nothing but an
 /// optional constant bias.
@@ -52,16 +33,6 @@ bool isMergeable(MatmulOp op) {
       return false;
   }
   return true;
-}
-
-/// Frees a weight constant nothing uses any more.
-void release(ConstantOp op) {
-  if (!op || !op->use_empty())
-    return;
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(op.getValue()))
-    if (auto *entry = resource.getRawHandle().getResource())
-      entry->setBlob(AsmResourceBlob());
-  op.erase();
 }
 
 struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
@@ -109,7 +80,7 @@ struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
     int64_t offset = 0;
     for (auto [op, n] : llvm::zip(ops, sizes)) {
       std::vector<float> storage;
-      ArrayRef<float> data = floatsOf(
+      ArrayRef<float> data = getWeightFloats(
           op.getRhs().getDefiningOp<ConstantOp>().getValue(), storage);
       if (data.size() != static_cast<size_t>(k * n))
         return op.emitOpError("cannot read the weight to merge it");
@@ -119,7 +90,7 @@ struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
       if (Value bv = op.getBias()) {
         std::vector<float> bstore;
         ArrayRef<float> bd =
-            floatsOf(bv.getDefiningOp<ConstantOp>().getValue(), bstore);
+            getWeightFloats(bv.getDefiningOp<ConstantOp>().getValue(), bstore);
         if (bd.size() != static_cast<size_t>(n))
           return op.emitOpError("cannot read the bias to merge it");
         std::copy(bd.begin(), bd.end(), bias.begin() + offset);
@@ -153,8 +124,8 @@ struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
                              : ConstantOp();
       op.getResult().replaceAllUsesWith(piece);
       op.erase();
-      release(w0);
-      release(b0);
+      releaseWeight(w0);
+      releaseWeight(b0);
     }
     return success();
   }

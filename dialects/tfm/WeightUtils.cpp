@@ -1,0 +1,40 @@
+//===- WeightUtils.cpp - reading and releasing weight constants -----------===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/tfm/WeightUtils.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+
+ArrayRef<float> tfm::getWeightFloats(ElementsAttr value,
+                                     std::vector<float> &storage) {
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return {};
+    ArrayRef<char> bytes = blob->getData();
+    return ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()),
+                           bytes.size() / sizeof(float));
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense || !dense.getElementType().isF32())
+    return {};
+  storage.assign(dense.getValues<float>().begin(),
+                 dense.getValues<float>().end());
+  return storage;
+}
+
+void tfm::releaseWeight(ConstantOp op) {
+  if (!op || !op->use_empty())
+    return;
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(op.getValue()))
+    if (auto *entry = resource.getRawHandle().getResource())
+      entry->setBlob(AsmResourceBlob());
+  op.erase();
+}

@@ -1,0 +1,28 @@
+//===- WeightUtils.h - reading and releasing weight constants ---*- C++ -*-===//
+//
+// Part of kiln. Passes that rewrite weights at compile time (packing for
+// the GEMM kernel, merging projections) read their data and release the
+// originals they replace, so compile memory stays near one copy.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECTS_TFM_WEIGHTUTILS_H
+#define KILN_DIALECTS_TFM_WEIGHTUTILS_H
+
+#include "dialects/tfm/TfmOps.h"
+
+#include <vector>
+
+namespace mlir::tfm {
+
+/// The f32 data of a weight: a view of a resource blob's bytes, or the
+/// values of a dense attribute copied into `storage`. Empty when neither.
+llvm::ArrayRef<float> getWeightFloats(ElementsAttr value,
+                                      std::vector<float> &storage);
+
+/// Erases `op` if nothing uses it and frees its resource blob.
+void releaseWeight(ConstantOp op);
+
+} // namespace mlir::tfm
+
+#endif // KILN_DIALECTS_TFM_WEIGHTUTILS_H
