@@ -952,6 +952,64 @@ struct LowerReduce : TfmPattern<tfm::ReduceOp> {
   }
 };
 
+/// argmax as one reduction with two results: the running maximum and its
+/// index (the first occurrence wins, as in ONNX with select_last_index=0).
+struct LowerArgMax : TfmPattern<tfm::ArgMaxOp> {
+  using TfmPattern::TfmPattern;
+  LogicalResult matchAndRewrite(tfm::ArgMaxOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = op.getInput();
+    auto xt = tensorTypeOf(x);
+    Type t = xt.getElementType();
+    int64_t rank = xt.getRank(), axis = op.getAxis();
+    SmallVector<int64_t> shape;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis)
+        shape.push_back(xt.getDimSize(d));
+    auto valueType = RankedTensorType::get(shape, t);
+    auto indexType = RankedTensorType::get(shape, rewriter.getI64Type());
+    auto dimFn = [&](int64_t d) {
+      return dimOf(rewriter, loc, x, d < axis ? d : d + 1);
+    };
+    Value values = filled(rewriter, loc,
+                          emptyLike(rewriter, loc, valueType, dimFn),
+                          reduceInit(rewriter, loc, t, tfm::ReduceKind::max));
+    Value indices = filled(rewriter, loc,
+                           emptyLike(rewriter, loc, indexType, dimFn),
+                           zeroOf(rewriter, loc, rewriter.getI64Type()));
+    SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+    iterators[axis] = IteratorType::reduction;
+    AffineMap out = dropDimsMap(ctx, rank, {axis});
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{valueType, indexType}, ValueRange{x},
+        ValueRange{values, indices},
+        {AffineMap::getMultiDimIdentityMap(rank, ctx), out, out}, iterators,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value greater =
+              isFloat(t)
+                  ? arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                          a[0], a[1])
+                        .getResult()
+                  : arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt,
+                                          a[0], a[1])
+                        .getResult();
+          Value i = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::SelectOp::create(b, l, greater, a[0], a[1]),
+                         arith::SelectOp::create(b, l, greater, i, a[2])});
+        });
+    Value result = generic.getResult(1);
+    if (op.getKeepdims())
+      result = keepDims(rewriter, loc, result, op.getType(), {axis});
+    rewriter.replaceOp(op, castTo(rewriter, loc, result, op.getType()));
+    return success();
+  }
+};
+
 /// cumsum as a masked reduction over the scanned axis (the axes scanned in
 /// transformer graphs are short: position ids over the sequence).
 struct LowerCumSum : TfmPattern<tfm::CumSumOp> {
@@ -1956,7 +2014,7 @@ void mlir::tfm::populateTfmToLinalgPatterns(RewritePatternSet &patterns) {
                LowerNorm<tfm::LayerNormOp, false>,
                LowerNorm<tfm::RmsNormOp, true>, LowerReduce, LowerCumSum,
                LowerReshape, LowerTranspose, LowerConcat, LowerSlice,
-               LowerSplit, LowerGather, LowerEmbedding, LowerExpand,
+               LowerSplit, LowerGather, LowerArgMax, LowerEmbedding, LowerExpand,
                LowerSqueeze, LowerUnsqueeze, LowerShape, LowerConstantOfShape,
                LowerRange, LowerTrilu, LowerScatterND, LowerConv,
                LowerAttention, LowerRope>(ctx);

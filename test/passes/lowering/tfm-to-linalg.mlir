@@ -121,6 +121,18 @@ func.func @attention_gqa(%q: tensor<?x8x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v:
 
 // -----
 
+// ArgMax: one reduction yielding the running maximum and its index.
+// CHECK-LABEL: func.func @argmax
+// CHECK: %[[G:.+]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.cmpf ogt
+// CHECK: tensor.expand_shape %[[G]]#1
+func.func @argmax(%x: tensor<?x16xf32>) -> tensor<?x1xi64> {
+  %0 = tfm.argmax %x {axis = 1 : i64} : (tensor<?x16xf32>) -> tensor<?x1xi64>
+  return %0 : tensor<?x1xi64>
+}
+
+// -----
+
 // An op without a lowering is reported by name.
 func.func @unsupported(%x: tensor<4x8xf32>) -> tensor<4x8x!quant.uniform<i8:f32, 0.1>> {
   // expected-error @+1 {{kiln cannot lower 'tfm.quantize' to linalg yet}}
