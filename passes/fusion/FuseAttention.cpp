@@ -86,6 +86,7 @@ struct FuseAttention : OpRewritePattern<MatmulOp> {
     // Peel masks, then scales, from the softmax input down to q k^T.
     Value cur = softmax.getInput();
     Value additive, keep;
+    bool invertKeep = false; // masked_fill: the condition marks masked keys.
     double scale = 1.0;
     bool sawScale = false;
     MatmulOp product;
@@ -108,8 +109,9 @@ struct FuseAttention : OpRewritePattern<MatmulOp> {
           keep = select.getCondition(); // Where(keep, scores, min).
           cur = select.getOnTrue();
         } else if (isMaskingValue(select.getOnTrue())) {
-          keep = NotOp::create(rewriter, loc, select.getCondition());
-          cur = select.getOnFalse(); // masked_fill(masked, min).
+          keep = select.getCondition(); // masked_fill(masked, min).
+          invertKeep = true;
+          cur = select.getOnFalse();
         } else {
           return rewriter.notifyMatchFailure(op, "select is not a mask");
         }
@@ -151,6 +153,9 @@ struct FuseAttention : OpRewritePattern<MatmulOp> {
         q = mul.getLhs();
       }
     }
+    // The match is complete: from here on the pattern only builds.
+    if (invertKeep)
+      keep = NotOp::create(rewriter, loc, keep);
     // K from k^T; grouped-query K/V from their repeats.
     Value kT = product.getRhs();
     Value k;
