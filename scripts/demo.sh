@@ -18,10 +18,11 @@ mkdir -p "$out"
 name=$(basename "$model" .onnx)
 lib="$out/$name.so"
 
-echo "== kiln compile $(realpath --relative-to="$root" "$model") -o $lib --timing"
-"$kiln" compile "$model" -o "$lib" --timing 2>&1 |
-  grep -E "Total Execution|import|pipeline|Pipeline|LLVM|link|weights file" |
-  grep -v "^ *0.0000" || true
+echo "== kiln compile $(realpath --relative-to="$root" "$model") -o $lib --timing --stats"
+"$kiln" compile "$model" -o "$lib" --timing --stats 2>&1 |
+  grep -E "^kiln: |Total Execution|  import$|translate to LLVM IR|LLVM optimization|  link$|weights file" |
+  sed -e 's/^\(kiln: [0-9]* ops after import\):.*tfm.softmax=\([0-9]*\).*/\1 (\2 softmax)/' \
+      -e 's/^kiln: \([0-9]* ops [a-z ]*\):.*tfm.attention=\([0-9]*\).*tfm.layer_norm=\([0-9]*\).*/kiln: \1 (\2 attention, \3 layer_norm)/' || true
 ls -l "$lib" "$lib.weights" | awk '{print "   " $5 " bytes  " $9}'
 
 echo "== kiln run $lib --random --shape batch=2 --shape seq=16"
