@@ -57,7 +57,8 @@ class KilnModel:
     def run(self, inputs):
         L = self.lib
         names = list(inputs)
-        arrays = [np.ascontiguousarray(inputs[n]) for n in names]
+        # np.require keeps 0-d arrays 0-d (np.ascontiguousarray makes them 1-d).
+        arrays = [np.require(inputs[n], requirements="C") for n in names]
         tensors = []
         for a in arrays:
             t = ctypes.c_void_p()
