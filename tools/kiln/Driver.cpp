@@ -260,6 +260,11 @@ int fail(const std::string &message) {
 /// From the tfm IR to the requested stage past tfm: linalg, LLVM IR, an
 /// object or a model library, plus its weights file.
 int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
+  // Code generation exists for x86-64 CPUs only so far.
+  if (!targetTriple.empty() && !StringRef(targetTriple).starts_with("x86_64"))
+    return fail("target '" + targetTriple +
+                "' is not supported: kiln generates code for x86_64 only "
+                "(the CUDA backend is not written yet)");
   auto func = module.lookupSymbol<func::FuncOp>("main_graph");
   if (!func)
     return fail("the module has no main_graph function");
