@@ -194,6 +194,26 @@ FloatAttr scaleAttr(NodeImporter &n) {
   return scale > 0 ? Builder(n.context()).getF32FloatAttr(scale) : FloatAttr();
 }
 
+/// The part both contrib attention ops share: split [B, S, hidden] Q, K, V
+/// into heads, attend (with the key padding mask of input `maskInput` if
+/// given, causal when `unidirectional`) and merge the heads back.
+LogicalResult attendAndMerge(NodeImporter &n, Value q, Value k, Value v,
+                             int64_t heads, unsigned maskInput) {
+  Value qh = splitHeads(n, q, heads);
+  Value kh = qh ? splitHeads(n, k, heads) : Value();
+  Value vh = kh ? splitHeads(n, v, heads) : Value();
+  if (!vh)
+    return failure();
+  Value mask;
+  if (n.hasInput(maskInput) &&
+      !(mask = keyPaddingMask(n, n.input(maskInput), kh)))
+    return failure();
+  Value out = n.make<tfm::AttentionOp>(qh, kh, vh, mask,
+                                       n.intAttr("unidirectional", 0) != 0,
+                                       scaleAttr(n));
+  return n.setResult(out ? mergeHeads(n, out) : Value());
+}
+
 /// Attention(input, weights, bias?, mask_index?, past?, ...): packed QKV
 /// projection, attention and the head merge.
 LogicalResult convertAttention(NodeImporter &n) {
@@ -231,21 +251,8 @@ LogicalResult convertAttention(NodeImporter &n) {
   }
   auto split = n.create<tfm::SplitOp>(
       types, qkv, 2, Builder(n.context()).getDenseI64ArrayAttr(sizes));
-  Value q = splitHeads(n, split.getResult(0), heads);
-  Value k = q ? splitHeads(n, split.getResult(1), heads) : Value();
-  Value v = k ? splitHeads(n, split.getResult(2), heads) : Value();
-  if (!v)
-    return failure();
-  Value mask;
-  if (n.hasInput(3) && !(mask = keyPaddingMask(n, n.input(3), k)))
-    return failure();
-  Value out = n.make<tfm::AttentionOp>(q, k, v, mask,
-                                       n.intAttr("unidirectional", 0) != 0,
-                                       scaleAttr(n));
-  if (!out || !(out = mergeHeads(n, out)))
-    return failure();
-  n.setOutput(0, out);
-  return success();
+  return attendAndMerge(n, split.getResult(0), split.getResult(1),
+                        split.getResult(2), heads, /*maskInput=*/3);
 }
 
 /// MultiHeadAttention(query, key, value, bias?, key_padding_mask?, ...) with
@@ -281,21 +288,7 @@ LogicalResult convertMultiHeadAttention(NodeImporter &n) {
         return failure();
     }
   }
-  Value qh = splitHeads(n, q, heads);
-  Value kh = qh ? splitHeads(n, k, heads) : Value();
-  Value vh = kh ? splitHeads(n, v, heads) : Value();
-  if (!vh)
-    return failure();
-  Value mask;
-  if (n.hasInput(4) && !(mask = keyPaddingMask(n, n.input(4), kh)))
-    return failure();
-  Value out = n.make<tfm::AttentionOp>(qh, kh, vh, mask,
-                                       n.intAttr("unidirectional", 0) != 0,
-                                       scaleAttr(n));
-  if (!out || !(out = mergeHeads(n, out)))
-    return failure();
-  n.setOutput(0, out);
-  return success();
+  return attendAndMerge(n, q, k, v, heads, /*maskInput=*/4);
 }
 
 } // namespace
