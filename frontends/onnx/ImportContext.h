@@ -85,6 +85,10 @@ public:
   mlir::FailureOr<llvm::SmallVector<int64_t>>
   normalizeAxes(llvm::ArrayRef<int64_t> axes, int64_t rank) const;
 
+  /// A tensor's value as the initializers get it (dense when small, a
+  /// resource blob otherwise). Raw data moves out of `tensor`.
+  mlir::FailureOr<mlir::ElementsAttr> convertTensor(onnx::TensorProto &tensor);
+
   /// A 1-D (or, with `scalar`, 0-D) i64 constant.
   mlir::Value i64Constant(llvm::ArrayRef<int64_t> values,
                           bool scalar = false);

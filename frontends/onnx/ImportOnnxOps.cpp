@@ -673,49 +673,12 @@ LogicalResult convertConstant(NodeImporter &n) {
   auto f32 = b.getF32Type();
   auto i64 = b.getI64Type();
   if (a.name() == "value") {
-    // Tensor-valued: reuse the initializer path through a copy.
+    // Tensor-valued: the initializers' conversion, on a copy of the tensor.
     onnx::TensorProto t = a.t();
-    Type element = convertElementType(n.context(), t.data_type());
-    if (!element)
-      return n.fail("unsupported constant data type " + Twine(t.data_type()));
-    SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
-    auto type = RankedTensorType::get(shape, element);
-    if (t.data_location() == onnx::TensorProto::EXTERNAL)
-      return n.fail("Constant with external data is not supported");
-    std::string bytes;
-    if (t.has_raw_data()) {
-      bytes = t.raw_data();
-    } else {
-      unsigned width =
-          element.isInteger(1) ? 1 : element.getIntOrFloatBitWidth() / 8;
-      auto append = [&](auto v) {
-        bytes.append(reinterpret_cast<const char *>(&v), width);
-      };
-      for (float v : t.float_data())
-        append(v);
-      for (int64_t v : t.int64_data())
-        append(v);
-      for (uint64_t v : t.uint64_data())
-        append(v);
-      for (int32_t v : t.int32_data())
-        append(v);
-      for (double v : t.double_data())
-        append(v);
-    }
-    if (element.isInteger(1)) {
-      SmallVector<bool> bits;
-      for (char c : bytes)
-        bits.push_back(c != 0);
-      if (static_cast<int64_t>(bits.size()) != type.getNumElements())
-        return n.fail("constant size does not match its shape");
-      value = DenseElementsAttr::get(type, bits);
-    } else {
-      size_t width = element.getIntOrFloatBitWidth() / 8;
-      if (bytes.size() != width * type.getNumElements())
-        return n.fail("constant size does not match its shape");
-      value = DenseElementsAttr::getFromRawBuffer(
-          type, ArrayRef<char>(bytes.data(), bytes.size()));
-    }
+    FailureOr<ElementsAttr> converted = n.convertTensor(t);
+    if (failed(converted))
+      return failure();
+    value = *converted;
   } else if (a.name() == "value_float") {
     value = DenseElementsAttr::get(RankedTensorType::get({}, f32), a.f());
   } else if (a.name() == "value_floats") {

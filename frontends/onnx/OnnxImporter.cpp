@@ -600,6 +600,10 @@ NodeImporter::normalizeAxes(ArrayRef<int64_t> axes, int64_t rank) const {
   return result;
 }
 
+FailureOr<ElementsAttr> NodeImporter::convertTensor(onnx::TensorProto &tensor) {
+  return graph.convertTensor(tensor, location);
+}
+
 Value NodeImporter::inferResult(Operation *op) {
   SmallVector<Type> types;
   auto infer = cast<InferTypeOpInterface>(op);
