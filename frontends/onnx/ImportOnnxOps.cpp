@@ -574,72 +574,16 @@ LogicalResult convertConstantOfShape(NodeImporter &n) {
   Builder b(n.context());
   TypedAttr value = b.getF32FloatAttr(0.0f);
   if (const onnx::AttributeProto *a = n.attr("value")) {
-    const onnx::TensorProto &t = a->t();
-    Type element = convertElementType(n.context(), t.data_type());
-    if (!element)
-      return n.fail("unsupported value type");
-    // Half-precision values are bit patterns (raw_data, or int32_data).
-    if (t.data_type() == onnx::TensorProto::FLOAT16 ||
-        t.data_type() == onnx::TensorProto::BFLOAT16) {
-      uint16_t bits = 0;
-      if (t.has_raw_data() && t.raw_data().size() >= 2)
-        std::memcpy(&bits, t.raw_data().data(), 2);
-      else if (t.int32_data_size())
-        bits = static_cast<uint16_t>(t.int32_data(0));
-      value = FloatAttr::get(
-          element, APFloat(cast<FloatType>(element).getFloatSemantics(),
-                           APInt(16, bits)));
-      Value v = n.make<tfm::ConstantOfShapeOp>(
-          castTo(n, n.input(0), b.getI64Type()), value);
-      if (!v)
-        return failure();
-      n.setOutput(0, v);
-      return success();
-    }
-    // The single element, from raw_data or the typed fields.
-    double v = 0;
-    if (t.has_raw_data()) {
-      const std::string &raw = t.raw_data();
-      auto read = [&](auto sample) {
-        decltype(sample) x;
-        std::memcpy(&x, raw.data(), std::min(sizeof(x), raw.size()));
-        return static_cast<double>(x);
-      };
-      switch (t.data_type()) {
-      case onnx::TensorProto::FLOAT:
-        v = read(float());
-        break;
-      case onnx::TensorProto::DOUBLE:
-        v = read(double());
-        break;
-      case onnx::TensorProto::INT64:
-        v = read(int64_t());
-        break;
-      case onnx::TensorProto::INT32:
-        v = read(int32_t());
-        break;
-      case onnx::TensorProto::BOOL:
-      case onnx::TensorProto::UINT8:
-        v = read(uint8_t());
-        break;
-      case onnx::TensorProto::INT8:
-        v = read(int8_t());
-        break;
-      default:
-        return n.fail("unsupported value type for ConstantOfShape");
-      }
-    } else if (t.float_data_size()) {
-      v = t.float_data(0);
-    } else if (t.int64_data_size()) {
-      v = t.int64_data(0);
-    } else if (t.int32_data_size()) {
-      v = t.int32_data(0);
-    } else if (t.double_data_size()) {
-      v = t.double_data(0);
-    }
-    value = isa<FloatType>(element)
-                ? TypedAttr(FloatAttr::get(element, v))
-                : TypedAttr(IntegerAttr::get(element, static_cast<int64_t>(v)));
+    // A one-element tensor, decoded as initializers are (raw data, typed
+    // fields, half-precision bit patterns).
+    onnx::TensorProto t = a->t();
+    FailureOr<ElementsAttr> converted = n.convertTensor(t);
+    if (failed(converted))
+      return failure();
+    auto dense = dyn_cast<DenseElementsAttr>(*converted);
+    if (!dense || dense.getNumElements() != 1)
+      return n.fail("value must be a tensor of one element");
+    value = cast<TypedAttr>(*dense.getValues<Attribute>().begin());
   }
   return n.setResult(n.make<tfm::ConstantOfShapeOp>(
       castTo(n, n.input(0), b.getI64Type()), value));
