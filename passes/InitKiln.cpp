@@ -7,6 +7,7 @@
 #include "passes/InitKiln.h"
 
 #include "dialects/tfm/TfmDialect.h"
+#include "backends/cuda/Passes.h"
 #include "backends/x86/Passes.h"
 #include "passes/fusion/Passes.h"
 #include "passes/lowering/Passes.h"
@@ -81,6 +82,9 @@ void kiln::registerKilnDialects(mlir::DialectRegistry &registry) {
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
   mlir::registerGPUDialectTranslation(registry);
+  // Embeds gpu.binary kernels into the host module (gpu.select_object).
+  mlir::gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(
+      registry);
   mlir::registerNVVMDialectTranslation(registry);
 }
 
@@ -91,4 +95,5 @@ void kiln::registerKilnPasses() {
   mlir::tfm::registerLoweringPasses();
   mlir::tfm::registerFusionPasses();
   mlir::tfm::registerX86Passes();
+  mlir::tfm::registerCudaPasses();
 }

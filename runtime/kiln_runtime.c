@@ -16,6 +16,7 @@
 #endif
 
 #include "kiln_runtime.h"
+#include "cuda_driver.h"
 #include "scratch_arena.h"
 #include "kiln_model_abi.h"
 
@@ -23,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -39,6 +41,10 @@ _Static_assert(sizeof(void *) == sizeof(int64_t),
 /* Present when the model library is linked with an OpenMP runtime. */
 extern void omp_set_num_threads(int)
     __attribute__((weak, visibility("default")));
+
+/* Present in GPU model libraries: loads the kernels (kiln_model_abi.h). */
+extern void kiln_model_device_init(void)
+    __attribute__((weak, visibility("hidden")));
 
 /*--- Errors and strings ---------------------------------------------------*/
 
@@ -303,6 +309,7 @@ typedef struct weight_info {
 } weight_info;
 
 struct kiln_model {
+  int on_gpu; /* The manifest says `device cuda`: buffers are on the GPU. */
   size_t num_inputs, num_outputs, num_weights, num_syms;
   value_info *inputs, *outputs;
   weight_info *weights;
@@ -310,6 +317,10 @@ struct kiln_model {
   uint64_t weights_end; /* Bytes of the weights file the model needs.     */
   void *map;            /* The weights file, read-only; NULL if unneeded. */
   size_t map_size;
+  /* Where weight descriptors point: the mapping, or its copy in GPU
+   * memory (the mapping is then released). */
+  char *weights_base;
+  size_t weights_size;
   int64_t **weight_descs; /* A memref descriptor per weight.              */
   size_t input_desc_words, output_desc_words; /* Summed over all values.  */
   char *json;
@@ -349,6 +360,8 @@ static void model_free(kiln_model *m) {
   free(m->json);
   if (m->map)
     munmap(m->map, m->map_size);
+  if (m->on_gpu && m->weights_base)
+    kiln_cuda_free_persistent(m->weights_base);
   free(m);
 }
 
@@ -622,6 +635,11 @@ static kiln_status parse_manifest(kiln_model *m) {
       st = parse_value(&p, &m->outputs[no++], 0);
     } else if (!strcmp(tok[0], "weight") && nw < m->num_weights) {
       st = parse_weight(&p, &m->weights[nw++]);
+    } else if (!strcmp(tok[0], "device")) {
+      if (p.num_tok != 2 || strcmp(tok[1], "cuda"))
+        st = malformed(&p, "unknown device '%s'",
+                       p.num_tok > 1 ? tok[1] : "");
+      m->on_gpu = 1;
     } else {
       st = malformed(&p, "unknown record '%s'", tok[0]);
     }
@@ -735,9 +753,67 @@ static kiln_status build_weight_descriptors(kiln_model *m) {
     const weight_info *w = &m->weights[i];
     if (!(m->weight_descs[i] = malloc((3 + 2 * w->rank) * sizeof(int64_t))))
       return fail(KILN_ERROR_OUT_OF_MEMORY, "out of memory");
-    void *data = m->map && w->bytes ? (char *)m->map + w->offset : m->map;
+    void *data = m->weights_base && w->bytes ? m->weights_base + w->offset
+                                             : m->weights_base;
     fill_descriptor(m->weight_descs[i], data, w->dims, w->rank);
   }
+  return KILN_OK;
+}
+
+/*--- The GPU (model libraries compiled with --target=cuda) ----------------*/
+
+/* The status of the last CUDA error on this thread, with its message. */
+static kiln_status device_error(const char *what) {
+  char message[512];
+  if (!kiln_cuda_take_error(message, sizeof message))
+    snprintf(message, sizeof message, "unknown error");
+  return fail(KILN_ERROR_DEVICE, "%s: %s", what, message);
+}
+
+static pthread_once_t device_once = PTHREAD_ONCE_INIT;
+static char device_init_error[600];
+
+/* Loads this library's kernels, once. */
+static void load_kernels(void) {
+  if (!kiln_model_device_init) {
+    snprintf(device_init_error, sizeof device_init_error,
+             "the library has no kernels (kiln_model_device_init)");
+    return;
+  }
+  kiln_model_device_init();
+  char message[512];
+  if (kiln_cuda_take_error(message, sizeof message))
+    snprintf(device_init_error, sizeof device_init_error,
+             "cannot load the model's kernels on %s (was it compiled for "
+             "another --gpu-arch?): %s",
+             kiln_cuda_device_name(), message);
+}
+
+static kiln_status start_device(void) {
+  if (kiln_cuda_init() != 0)
+    return device_error("this model library runs on an NVIDIA GPU, but "
+                        "CUDA is not available");
+  pthread_once(&device_once, load_kernels);
+  if (device_init_error[0])
+    return fail(KILN_ERROR_DEVICE, "%s", device_init_error);
+  return KILN_OK;
+}
+
+/* Copies the weights into GPU memory once, and drops the mapping. */
+static kiln_status upload_weights(kiln_model *m) {
+  if (!m->map)
+    return KILN_OK;
+  void *device = kiln_cuda_alloc_persistent(m->weights_end);
+  if (!device)
+    return device_error("cannot allocate GPU memory for the weights");
+  if (kiln_cuda_copy_to_device(device, m->map, m->weights_end) != 0) {
+    kiln_cuda_free_persistent(device);
+    return device_error("cannot copy the weights to the GPU");
+  }
+  munmap(m->map, m->map_size);
+  m->map = NULL;
+  m->weights_base = device;
+  m->weights_size = m->weights_end;
   return KILN_OK;
 }
 
@@ -808,8 +884,16 @@ KILN_API kiln_status kiln_model_load(const char *weights_path,
   if (!m)
     return fail(KILN_ERROR_OUT_OF_MEMORY, "out of memory");
   kiln_status st = parse_manifest(m);
+  if (st == KILN_OK && m->on_gpu)
+    st = start_device();
   if (st == KILN_OK)
     st = map_weights(m, weights_path);
+  if (st == KILN_OK) {
+    m->weights_base = m->map;
+    m->weights_size = m->map_size;
+    if (m->on_gpu)
+      st = upload_weights(m);
+  }
   if (st == KILN_OK)
     st = build_weight_descriptors(m);
   if (st == KILN_OK)
@@ -1166,10 +1250,38 @@ static char *copy_strided(char *dst, const char *src, const out_desc *o,
   return dst;
 }
 
-/* Turns the output descriptors into tensors; frees what is not adopted. */
+/* Copies GPU output `o` (any strides) into host tensor `t`. */
+static kiln_status download_output(const out_desc *o, const char *first,
+                                   size_t rank, size_t elem, kiln_tensor *t) {
+  size_t bytes = t->num_elements * elem;
+  if (!bytes)
+    return KILN_OK;
+  if (is_contiguous(o, rank))
+    return kiln_cuda_copy_to_host(t->data, first, bytes) == 0
+               ? KILN_OK
+               : device_error("cannot copy an output from the GPU");
+  /* Download the span the strides cover, then gather on the host. */
+  size_t span = 1;
+  for (size_t d = 0; d < rank; ++d)
+    span += (size_t)(o->sizes[d] - 1) * (size_t)o->strides[d];
+  char *host = malloc(span * elem);
+  if (!host)
+    return fail(KILN_ERROR_OUT_OF_MEMORY, "out of memory");
+  kiln_status st = KILN_OK;
+  if (kiln_cuda_copy_to_host(host, first, span * elem) != 0)
+    st = device_error("cannot copy an output from the GPU");
+  else
+    copy_strided(t->data, host, o, 0, rank, elem);
+  free(host);
+  return st;
+}
+
+/* Turns the output descriptors into tensors; frees what is not adopted.
+ * `in_base`/`in_bytes`: the GPU block holding the inputs (GPU models). */
 static kiln_status wrap_outputs(const kiln_model *m, int64_t *results,
-                                kiln_tensor *const *in_tensors, out_desc *od,
-                                kiln_tensor **outs) {
+                                kiln_tensor *const *in_tensors,
+                                const char *in_base, size_t in_bytes,
+                                out_desc *od, kiln_tensor **outs) {
   kiln_status st = KILN_OK;
   for (size_t i = 0; i < m->num_outputs; ++i) {
     size_t rank = m->outputs[i].rank;
@@ -1182,9 +1294,11 @@ static kiln_status wrap_outputs(const kiln_model *m, int64_t *results,
     results += 3 + 2 * rank;
     /* Own `allocated` unless it is clearly not a fresh allocation. */
     o->owned = o->allocated && o->allocated != (void *)(uintptr_t)0xdeadbeef &&
-               !within(o->allocated, m->map, m->map_size) &&
-               !within(o->aligned, m->map, m->map_size);
-    for (size_t j = 0; o->owned && j < m->num_inputs; ++j) {
+               !within(o->allocated, m->weights_base, m->weights_size) &&
+               !within(o->aligned, m->weights_base, m->weights_size) &&
+               !within(o->allocated, in_base, in_bytes) &&
+               !within(o->aligned, in_base, in_bytes);
+    for (size_t j = 0; o->owned && !m->on_gpu && j < m->num_inputs; ++j) {
       const kiln_tensor *t = in_tensors[j];
       size_t bytes = t->num_elements * dtype_size(t->dtype);
       o->owned = !within(o->allocated, t->data, bytes) &&
@@ -1216,7 +1330,11 @@ static kiln_status wrap_outputs(const kiln_model *m, int64_t *results,
     out_desc *o = &od[i];
     size_t elem = dtype_size(v->dtype), bytes = 0;
     char *first = o->aligned ? o->aligned + o->offset * (int64_t)elem : NULL;
-    if (o->owned && is_contiguous(o, v->rank)) {
+    if (m->on_gpu) {
+      st = create_tensor(v->dtype, o->sizes, v->rank, &outs[i]);
+      if (st == KILN_OK)
+        st = download_output(o, first, v->rank, elem, outs[i]);
+    } else if (o->owned && is_contiguous(o, v->rank)) {
       st = new_tensor(v->dtype, o->sizes, v->rank, &bytes, &outs[i]);
       if (st == KILN_OK) {
         outs[i]->data = first;
@@ -1232,8 +1350,12 @@ static kiln_status wrap_outputs(const kiln_model *m, int64_t *results,
   /* Frees each owned allocation no tensor took over (an adopted one is
    * never also owned by another output: owned pointers are distinct). */
   for (size_t i = 0; i < m->num_outputs; ++i)
-    if (od[i].owned && !od[i].adopted)
-      kiln_scratch_free(od[i].allocated);
+    if (od[i].owned && !od[i].adopted) {
+      if (m->on_gpu)
+        kiln_cuda_free(od[i].allocated);
+      else
+        kiln_scratch_free(od[i].allocated);
+    }
   if (st != KILN_OK)
     for (size_t i = 0; i < m->num_outputs; ++i) {
       tensor_free(outs[i]);
@@ -1292,21 +1414,47 @@ KILN_API kiln_status kiln_model_run(const kiln_model *m,
     return st;
   }
 
+  /* A GPU model gets the inputs in one block of GPU memory. */
+  char *in_base = NULL;
+  size_t in_bytes = 0;
+  if (m->on_gpu) {
+    for (size_t j = 0; j < ni; ++j)
+      in_bytes += (order[j]->num_elements * dtype_size(order[j]->dtype) + 255) &
+                  ~(size_t)255;
+    if (in_bytes && !(in_base = kiln_cuda_alloc(in_bytes)))
+      st = device_error("cannot allocate GPU memory for the inputs");
+  }
   int64_t *desc = in_descs;
-  for (size_t j = 0; j < ni; ++j) {
-    fill_descriptor(desc, order[j]->data, order[j]->dims, order[j]->rank);
+  for (size_t j = 0, at = 0; j < ni && st == KILN_OK; ++j) {
+    void *data = order[j]->data;
+    if (m->on_gpu) {
+      size_t bytes = order[j]->num_elements * dtype_size(order[j]->dtype);
+      data = in_base + at;
+      at += (bytes + 255) & ~(size_t)255;
+      if (kiln_cuda_copy_to_device(data, order[j]->data, bytes) != 0)
+        st = device_error("cannot copy the inputs to the GPU");
+    }
+    fill_descriptor(desc, data, order[j]->dims, order[j]->rank);
     args[j] = desc;
     desc += 3 + 2 * order[j]->rank;
   }
   for (size_t w = 0; w < nw; ++w)
     args[ni + w] = m->weight_descs[w];
 
-  /* OpenMP's thread count is per calling thread: set it on every run. */
-  if (omp_set_num_threads)
-    omp_set_num_threads(resolved_threads(m));
-  kiln_model_invoke(args, results);
+  if (st == KILN_OK) {
+    /* OpenMP's thread count is per calling thread: set it on every run. */
+    if (omp_set_num_threads)
+      omp_set_num_threads(resolved_threads(m));
+    kiln_model_invoke(args, results);
+    /* The results are only valid if every launch and copy succeeded. */
+    if (m->on_gpu && kiln_cuda_synchronize() != 0)
+      st = device_error("the model failed on the GPU");
+  }
 
-  st = wrap_outputs(m, results, order, od, outs);
+  if (st == KILN_OK)
+    st = wrap_outputs(m, results, order, in_base, in_bytes, od, outs);
+  if (in_base)
+    kiln_cuda_free(in_base);
   if (st == KILN_OK)
     memcpy(out_outputs, outs, no * sizeof *outs);
   free(block);

@@ -36,6 +36,7 @@ typedef enum kiln_status {
   KILN_ERROR_IO = 3,               /* The weights file cannot be read.      */
   KILN_ERROR_OUT_OF_MEMORY = 4,
   KILN_ERROR_INTERNAL = 5,
+  KILN_ERROR_DEVICE = 6, /* A GPU library: no usable GPU, or CUDA failed. */
 } kiln_status;
 
 /* Element types (values match ONNX's TensorProto.DataType). */

@@ -184,6 +184,8 @@ std::string kiln::buildManifest(const ModelSignature &signature) {
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "kiln-manifest 1\n";
+  if (!signature.device.empty())
+    os << "device " << signature.device << "\n";
   auto tensor = [&](StringRef kind, const TensorInfo &t) {
     os << kind << " " << percentEncode(t.name) << " " << t.dtype << " "
        << t.dims.size();
@@ -249,6 +251,40 @@ LogicalResult kiln::writeWeightsFile(const ModelSignature &signature,
   return success();
 }
 
+/// Moves the module's static constructors into kiln_model_device_init and
+/// drops its destructors: a library must load (and report a missing GPU)
+/// on a machine without one, so nothing may touch the device at dlopen.
+static void addDeviceInit(llvm::Module &module) {
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false);
+  auto *init = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                                      "kiln_model_device_init", module);
+  init->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", init));
+  if (llvm::GlobalVariable *ctors =
+          module.getGlobalVariable("llvm.global_ctors",
+                                  /*AllowInternal=*/true)) {
+    // Entries are {priority, function, data}; call them in priority order.
+    SmallVector<std::pair<uint64_t, llvm::Function *>> calls;
+    if (auto *list = dyn_cast<llvm::ConstantArray>(ctors->getInitializer()))
+      for (llvm::Value *entry : list->operands()) {
+        auto *fields = cast<llvm::ConstantStruct>(entry);
+        auto *priority = cast<llvm::ConstantInt>(fields->getOperand(0));
+        if (auto *fn = dyn_cast<llvm::Function>(fields->getOperand(1)))
+          calls.push_back({priority->getZExtValue(), fn});
+      }
+    llvm::stable_sort(calls, llvm::less_first());
+    for (auto &[priority, fn] : calls)
+      b.CreateCall(fn);
+    ctors->eraseFromParent();
+  }
+  if (llvm::GlobalVariable *dtors =
+          module.getGlobalVariable("llvm.global_dtors",
+                                  /*AllowInternal=*/true))
+    dtors->eraseFromParent();
+  b.CreateRetVoid();
+}
+
 LogicalResult kiln::addModelInterface(llvm::Module &module,
                                       const ModelSignature &signature,
                                       StringRef entry, std::string &error) {
@@ -272,7 +308,7 @@ LogicalResult kiln::addModelInterface(llvm::Module &module,
     if (!f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
   for (llvm::GlobalVariable &g : module.globals())
-    if (!g.isDeclaration())
+    if (!g.isDeclaration() && !g.getName().starts_with("llvm."))
       g.setLinkage(llvm::GlobalValue::InternalLinkage);
 
   auto *ptr = llvm::PointerType::get(ctx, 0);
@@ -292,6 +328,9 @@ LogicalResult kiln::addModelInterface(llvm::Module &module,
   }
   b.CreateCall(ciface, callArgs);
   b.CreateRetVoid();
+
+  if (!signature.device.empty())
+    addDeviceInit(module);
 
   std::string text = buildManifest(signature);
   auto *data = llvm::ConstantDataArray::getString(ctx, text, true);

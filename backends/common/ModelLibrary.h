@@ -35,6 +35,9 @@ struct TensorInfo {
 
 struct ModelSignature {
   std::vector<TensorInfo> inputs, outputs, weights;
+  /// Where the compiled code runs: "" for the CPU, "cuda" for an NVIDIA GPU
+  /// (inputs, weights and outputs are then device buffers).
+  std::string device;
 };
 
 /// The kiln_dtype number of an MLIR element type, or 0 if none.
@@ -58,7 +61,10 @@ mlir::LogicalResult writeWeightsFile(const ModelSignature &signature,
 
 /// Adds kiln_model_manifest and kiln_model_invoke (calling
 /// `_mlir_ciface_<entry>`) to `module`, and hides every other symbol the
-/// compiled code defines so that several models load side by side.
+/// compiled code defines so that several models load side by side. For a
+/// device model, the static constructors (GPU module loads) are moved into
+/// kiln_model_device_init, which the runtime calls once the device is up,
+/// and the destructors are dropped (modules live as long as the process).
 mlir::LogicalResult addModelInterface(llvm::Module &module,
                                       const ModelSignature &signature,
                                       llvm::StringRef entry,

@@ -9,6 +9,7 @@
 #include "tools/kiln/RunModel.h"
 
 #include "backends/common/ModelLibrary.h"
+#include "backends/cuda/CudaBackend.h"
 #include "backends/x86/Passes.h"
 #include "backends/x86/X86Backend.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -41,7 +42,7 @@ namespace cl = llvm::cl;
 namespace {
 
 /// The stages `--emit` can stop after, in pipeline order.
-enum class Stage { Import, Tfm, Linalg, Llvm, Obj, So };
+enum class Stage { Import, Tfm, Linalg, Ptx, Llvm, Obj, So };
 
 cl::SubCommand compileCommand("compile", "Compile a model (ONNX) with kiln");
 
@@ -60,7 +61,10 @@ cl::opt<Stage> emitStage(
                    "the tfm IR after the tfm-level pipeline"),
         clEnumValN(Stage::Linalg, "linalg",
                    "the IR lowered to linalg/tensor/arith/math on tensors"),
-        clEnumValN(Stage::Llvm, "llvm", "the optimized LLVM IR"),
+        clEnumValN(Stage::Ptx, "ptx",
+                   "the kernels' PTX (--target=cuda only)"),
+        clEnumValN(Stage::Llvm, "llvm", "the optimized LLVM IR (host code "
+                                        "for --target=cuda)"),
         clEnumValN(Stage::Obj, "obj", "an ELF object (with OUT.weights)"),
         clEnumValN(Stage::So, "so",
                    "the model library (with OUT.weights), the default")),
@@ -69,9 +73,22 @@ cl::opt<unsigned> optLevel("O", cl::sub(compileCommand), cl::Prefix,
                            cl::desc("Optimization level, -O0 to -O3 "
                                     "(default -O3)"),
                            cl::init(3));
-cl::opt<std::string> targetTriple("target", cl::sub(compileCommand),
-                                  cl::desc("Target triple (default: host)"),
-                                  cl::init(""));
+cl::opt<std::string> targetTriple(
+    "target", cl::sub(compileCommand),
+    cl::desc("Target: an x86_64 triple (default: the host), or 'cuda' for "
+             "an NVIDIA GPU"),
+    cl::init(""));
+cl::opt<std::string>
+    gpuArch("gpu-arch", cl::sub(compileCommand),
+            cl::desc("GPU architecture for --target=cuda: sm_80 (default), "
+                     "sm_86, sm_89, sm_90 or sm_90a"),
+            cl::init("sm_80"));
+cl::opt<std::string> cudaPath(
+    "cuda-path", cl::sub(compileCommand),
+    cl::desc("CUDA toolkit whose ptxas and fatbinary add cubins to "
+             "--target=cuda libraries (default /usr/local/cuda; without "
+             "them the library carries PTX only)"),
+    cl::init("/usr/local/cuda"));
 cl::opt<std::string> targetCpu("mcpu", cl::sub(compileCommand),
                                cl::desc("Target CPU (default: native)"),
                                cl::init("native"));
@@ -257,14 +274,42 @@ int fail(const std::string &message) {
   return 1;
 }
 
-/// From the tfm IR to the requested stage past tfm: linalg, LLVM IR, an
-/// object or a model library, plus its weights file.
+/// Whether --target names an NVIDIA GPU.
+bool isCudaTarget() {
+  return targetTriple == "cuda" || StringRef(targetTriple).starts_with("nvptx");
+}
+
+/// Writes `text` to the output file.
+int writeString(StringRef text) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputPath, &error);
+  if (!output)
+    return fail(error);
+  output->os() << text;
+  output->keep();
+  return 0;
+}
+
+/// From the tfm IR to the requested stage past tfm: linalg, PTX, LLVM IR,
+/// an object or a model library, plus its weights file.
 int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
-  // Code generation exists for x86-64 CPUs only so far.
-  if (!targetTriple.empty() && !StringRef(targetTriple).starts_with("x86_64"))
+  bool cuda = isCudaTarget();
+  if (!cuda && !targetTriple.empty() &&
+      !StringRef(targetTriple).starts_with("x86_64"))
     return fail("target '" + targetTriple +
-                "' is not supported: kiln generates code for x86_64 only "
-                "(the CUDA backend is not written yet)");
+                "' is not supported: kiln generates code for x86_64 CPUs "
+                "and for NVIDIA GPUs (--target=cuda)");
+  if (emitStage == Stage::Ptx && !cuda)
+    return fail("--emit=ptx needs --target=cuda");
+  kiln::cuda::TargetOptions gpuTarget;
+  gpuTarget.arch = gpuArch;
+  gpuTarget.optLevel = std::min(optLevel.getValue(), 3u);
+  gpuTarget.toolkit = cudaPath;
+  if (cuda && !kiln::cuda::isSupportedArch(gpuArch))
+    return fail("--gpu-arch=" + gpuArch +
+                " is not supported; use sm_80, sm_86, sm_89, sm_90 or "
+                "sm_90a");
   auto func = module.lookupSymbol<func::FuncOp>("main_graph");
   if (!func)
     return fail("the module has no main_graph function");
@@ -272,15 +317,18 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
 
   PassManager weights(&context);
   weights.enableTiming(timer);
-  // Matmuls with weight operands go to the packed-weight GEMM kernel; the
-  // packed weights are then externalized like any other.
-  weights.addPass(mlir::tfm::createX86PackMatmul());
+  // On the CPU, matmuls with weight operands go to the packed-weight GEMM
+  // kernel; the packed weights are then externalized like any other.
+  if (!cuda)
+    weights.addPass(mlir::tfm::createX86PackMatmul());
   weights.addPass(mlir::tfm::createKilnExternalizeWeights());
   if (failed(weights.run(module)))
     return 1;
   FailureOr<kiln::ModelSignature> signature = kiln::readSignature(func);
   if (failed(signature))
     return 1;
+  if (cuda)
+    signature->device = "cuda";
   // The signature has what the argument and result attributes said.
   func.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
   func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
@@ -297,14 +345,30 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
       return 1;
     return writeText(module, timer);
   }
-  if (failed(parsePassPipeline(
-          "func.func(kiln-own-results), one-shot-bufferize{"
-          "bufferize-function-boundaries allow-return-allocs-from-loops "
-          "function-boundary-type-conversion=identity-layout-map}, "
-          "buffer-deallocation-pipeline, canonicalize, cse",
-          pm, errorStream)) ||
-      failed(kiln::x86::buildLowerToLLVMPipeline(pm, error)))
+  if (cuda) {
+    if (failed(kiln::cuda::buildKernelPipeline(pm, gpuTarget, error)) ||
+        failed(kiln::cuda::buildSerializePipeline(
+            pm, gpuTarget, emitStage == Stage::Ptx, error)))
+      return fail(error);
+    if (emitStage == Stage::Ptx) {
+      if (failed(pm.run(module)))
+        return 1;
+      FailureOr<std::string> ptx = kiln::cuda::collectPtx(module);
+      if (failed(ptx))
+        return 1;
+      return writeString(*ptx);
+    }
+    if (failed(kiln::cuda::buildHostToLLVMPipeline(pm, error)))
+      return fail(error);
+  } else if (failed(parsePassPipeline(
+                 "func.func(kiln-own-results), one-shot-bufferize{"
+                 "bufferize-function-boundaries allow-return-allocs-from-loops "
+                 "function-boundary-type-conversion=identity-layout-map}, "
+                 "buffer-deallocation-pipeline, canonicalize, cse",
+                 pm, errorStream)) ||
+             failed(kiln::x86::buildLowerToLLVMPipeline(pm, error))) {
     return fail(error);
+  }
   if (failed(pm.run(module)))
     return 1;
 
@@ -317,9 +381,10 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
                                                       "main_graph", error)))
       return fail(error);
   }
-  // The module and its weights are in LLVM IR and the signature now.
+  // The module and its weights are in LLVM IR and the signature now. For
+  // a GPU, what is left is the host code, compiled for this machine.
   kiln::x86::TargetOptions target;
-  target.triple = targetTriple;
+  target.triple = cuda ? std::string() : targetTriple.getValue();
   target.cpu = targetCpu;
   target.features = targetFeatures;
   target.optLevel = std::min(optLevel.getValue(), 3u);
@@ -434,8 +499,9 @@ int kiln::runDriver(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "kiln: ahead-of-time compiler for transformer models\n\n"
-      "  kiln compile MODEL.onnx -o OUT.so [--emit=import|tfm|linalg|llvm|"
-      "obj|so] [--shape NAME=DIMS]... [-O0..3] [--timing]\n"
+      "  kiln compile MODEL.onnx -o OUT.so [--emit=import|tfm|linalg|ptx|"
+      "llvm|obj|so] [--target=cuda [--gpu-arch=sm_80]] [--shape NAME=DIMS]... "
+      "[-O0..3] [--timing]\n"
       "  kiln run OUT.so (--input NAME=FILE.npy... | --random) "
       "[--output-dir DIR]\n"
       "  kiln bench OUT.so [--shape NAME=DIMS]... [--threads N]\n");

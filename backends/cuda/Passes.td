@@ -1,0 +1,109 @@
+//===- Passes.td - CUDA backend passes ---------------------*- tablegen -*-===//
+//
+// Part of kiln. The passes that take kiln's buffer-level IR onto an NVIDIA
+// GPU: loop nests become kernels, buffers move to device memory.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_BACKENDS_CUDA_PASSES_TD
+#define KILN_BACKENDS_CUDA_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def GpuReductionsInnermost
+    : Pass<"kiln-gpu-reductions-innermost", "func::FuncOp"> {
+  let summary = "Interchange linalg.generic loops so reductions come last";
+  let description = [{
+    On a GPU each thread computes one point of the parallel iteration space
+    and loops over the reduction dims itself. The shared lowering orders some
+    contractions for the CPU (`(batch, m, k, n)`, so that `n` is the
+    contiguous vector loop); this pass permutes every `linalg.generic` so that
+    its parallel dims come first, in their original order, and its reduction
+    dims last. After `convert-linalg-to-parallel-loops` each op is then one
+    `scf.parallel` over all its parallel dims with `scf.for` reductions
+    inside.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def GpuDeviceMemory : Pass<"kiln-gpu-device-memory", "func::FuncOp"> {
+  let summary = "Put every buffer the host code creates in device memory";
+  let description = [{
+    Runs after bufferization, before buffer deallocation and before kernels
+    are formed. Every `memref.alloc` becomes `gpu.alloc`, in
+    managed memory (`host_shared`) when host code loads or stores its
+    elements (the small shape tensors of dynamic-shape models); every
+    `memref.copy` becomes a `linalg.copy`, which later becomes a
+    kernel like any other loop nest; every `memref.get_global` (a small
+    constant the weights file does not hold) is copied into a device buffer
+    with `gpu.memcpy`. A linalg op
+    without loops (0-d: scalar shape arithmetic) stays host code, so the
+    buffers it reads and writes are managed memory too. Function
+    arguments are device buffers by contract (the runtime uploads inputs and
+    weights).
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect"
+  ];
+}
+
+def GpuDeviceDeallocs : Pass<"kiln-gpu-device-deallocs", "func::FuncOp"> {
+  let summary = "Free device buffers with gpu.dealloc";
+  let description = [{
+    Runs after `bufferization-lower-deallocations`, whose bookkeeping
+    buffers (`memref.alloc` on the host) stay host memory: a `memref.dealloc`
+    of anything else (a `gpu.alloc` buffer, directly, through a view, or
+    through a loop or branch result) becomes `gpu.dealloc`.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GpuLaunchParallelLoops
+    : Pass<"kiln-gpu-launch-parallel-loops", "func::FuncOp"> {
+  let summary = "Turn each outermost scf.parallel into a 1-D gpu.launch";
+  let description = [{
+    Each outermost `scf.parallel` (without reductions) becomes a `gpu.launch`
+    of `ceil(N / block-size)` blocks of `block-size` threads, where `N` is
+    the product of its trip counts. Thread `t` computes the linear index
+    `blockIdx.x * blockDim.x + threadIdx.x`, returns if it is past `N`, and
+    otherwise runs the body at the point that index delinearizes to, the last
+    dim varying fastest, so consecutive threads touch consecutive elements
+    (coalesced). The launch is skipped when `N` is 0. Parallel loops nested
+    inside run sequentially in the thread. Fails, naming the op, on anything
+    left on the host that reads or writes a buffer: that would touch device
+    memory from the CPU.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "256",
+           "Threads per block">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+def GpuMergeModules : Pass<"kiln-gpu-merge-modules", "ModuleOp"> {
+  let summary = "Gather every outlined kernel into one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` puts each kernel in a `gpu.module` of its own.
+    This pass moves every kernel into the first one (renaming on clashes)
+    and repoints the `gpu.launch_func` ops, so the model has a single PTX
+    module: one `ptxas` run at compile time and one module load at run time.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GpuSyncManagedAllocs
+    : Pass<"kiln-gpu-sync-managed-allocs", "func::FuncOp"> {
+  let summary = "Allocate managed memory outside the stream";
+  let description = [{
+    Runs after `gpu-async-region`. Managed memory (`gpu.alloc host_shared`)
+    is not stream-ordered, and `gpu-to-llvm` lowers it only synchronously:
+    each async managed allocation becomes a wait for its dependencies, a
+    synchronous allocation, and a fresh token for the ops that followed it.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+#endif // KILN_BACKENDS_CUDA_PASSES_TD
