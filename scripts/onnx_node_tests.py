@@ -50,13 +50,14 @@ def load_xfail(path):
     return xfail
 
 
-def run_case(case, kiln, tmp):
+def run_case(case, kiln, tmp, compile_args=()):
     """Returns None when the test passes, else a one-line reason. The model
     runs in a forked child, so that a crash fails the test, not the run."""
     import multiprocessing
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=lambda: child.send(_run_case(case, kiln, tmp)))
+    proc = ctx.Process(target=lambda: child.send(_run_case(case, kiln, tmp,
+                                                            compile_args)))
     proc.start()
     proc.join(120)
     if proc.is_alive():
@@ -67,11 +68,12 @@ def run_case(case, kiln, tmp):
     return f"crashed (exit code {proc.exitcode})"
 
 
-def _run_case(case, kiln, tmp):
+def _run_case(case, kiln, tmp, compile_args=()):
     path = os.path.join(tmp, case.name + ".onnx")
     onnx.save(case.model, path)
     lib = os.path.join(tmp, case.name + ".so")
-    proc = subprocess.run([kiln, "compile", path, "-o", lib, "-O1"],
+    proc = subprocess.run([kiln, "compile", path, "-o", lib, "-O1",
+                           *compile_args],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         lines = [l for l in proc.stderr.splitlines() if "error" in l]
@@ -116,6 +118,9 @@ def main():
     p.add_argument("--xfail", default=os.path.join(
         root, "test", "backends", "x86", "onnx_node_xfail.txt"))
     p.add_argument("--only")
+    p.add_argument("--compile-arg", action="append", default=[],
+                   help="extra kiln compile argument, e.g. "
+                        "--compile-arg=--target=cuda (repeatable)")
     p.add_argument("--write-xfail", help="write the failures found here")
     args = p.parse_args()
     logging.disable(logging.WARNING)
@@ -137,7 +142,7 @@ def main():
     found = {}
     with tempfile.TemporaryDirectory() as tmp:
         for case in selected:
-            reason = run_case(case, args.kiln, tmp)
+            reason = run_case(case, args.kiln, tmp, args.compile_arg)
             if reason is None:
                 if case.name in xfail:
                     unexpected_pass.append(case.name)

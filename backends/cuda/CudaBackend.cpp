@@ -35,8 +35,7 @@ static LogicalResult parse(OpPassManager &pm, const std::string &pipeline,
   return parsePassPipeline(pipeline, pm, os);
 }
 
-LogicalResult kiln::cuda::buildKernelPipeline(OpPassManager &pm,
-                                              const TargetOptions &options,
+LogicalResult kiln::cuda::buildLaunchPipeline(OpPassManager &pm,
                                               std::string &error) {
   // Reductions go innermost while ops are still on tensors; then the same
   // bufferization as on the CPU. Buffers move to the device before
@@ -45,30 +44,38 @@ LogicalResult kiln::cuda::buildKernelPipeline(OpPassManager &pm,
   // outermost loop nest becomes a kernel before the deallocations are
   // lowered: their host bookkeeping buffers stay host memory. (No
   // canonicalization between loops and launches: it would inline
-  // one-iteration loops into host code.) The kernels are outlined into one
-  // module; host-side GPU ops become asynchronous on a stream, with a wait
-  // before any host code that has side effects (gpu-to-llvm needs them
-  // async).
-  std::string pipeline =
-      "func.func(kiln-gpu-reductions-innermost, kiln-own-results),"
-      "one-shot-bufferize{bufferize-function-boundaries "
-      "allow-return-allocs-from-loops "
-      "function-boundary-type-conversion=identity-layout-map},"
-      "func.func(kiln-gpu-device-memory),"
-      "ownership-based-buffer-deallocation, canonicalize,"
-      "buffer-deallocation-simplification,"
-      "func.func(convert-linalg-to-parallel-loops,"
-      "kiln-gpu-launch-parallel-loops),"
-      "bufferization-lower-deallocations, func.func(kiln-gpu-device-deallocs),"
-      "canonicalize, cse,"
-      "gpu-kernel-outlining, kiln-gpu-merge-modules,"
-      "func.func(gpu-async-region, kiln-gpu-sync-managed-allocs),"
-      "nvvm-attach-target{chip=" +
-      options.arch + " O=" + std::to_string(options.optLevel) +
-      "},"
-      "gpu.module(expand-strided-metadata, lower-affine, convert-scf-to-cf,"
-      "convert-gpu-to-nvvm, canonicalize, cse, reconcile-unrealized-casts)";
-  return parse(pm, pipeline, error);
+  // one-iteration loops into host code.)
+  return parse(pm,
+               "func.func(kiln-gpu-reductions-innermost, kiln-own-results),"
+               "one-shot-bufferize{bufferize-function-boundaries "
+               "allow-return-allocs-from-loops "
+               "function-boundary-type-conversion=identity-layout-map},"
+               "func.func(kiln-gpu-device-memory),"
+               "ownership-based-buffer-deallocation, canonicalize,"
+               "buffer-deallocation-simplification,"
+               "func.func(convert-linalg-to-parallel-loops,"
+               "kiln-gpu-launch-parallel-loops),"
+               "bufferization-lower-deallocations,"
+               "func.func(kiln-gpu-device-deallocs), canonicalize, cse",
+               error);
+}
+
+LogicalResult kiln::cuda::buildKernelPipeline(OpPassManager &pm,
+                                              const TargetOptions &options,
+                                              std::string &error) {
+  // The kernels are outlined into one module; host-side GPU ops become
+  // asynchronous on a stream, with a wait before any host code that has
+  // side effects (gpu-to-llvm needs them async).
+  return parse(pm,
+               "gpu-kernel-outlining, kiln-gpu-merge-modules,"
+               "func.func(gpu-async-region, kiln-gpu-sync-managed-allocs),"
+               "nvvm-attach-target{chip=" +
+                   options.arch + " O=" + std::to_string(options.optLevel) +
+                   "},"
+                   "gpu.module(expand-strided-metadata, lower-affine,"
+                   "convert-scf-to-cf, convert-gpu-to-nvvm, canonicalize, "
+                   "cse, reconcile-unrealized-casts)",
+               error);
 }
 
 LogicalResult kiln::cuda::buildSerializePipeline(OpPassManager &pm,

@@ -31,9 +31,13 @@ bool isSupportedArch(llvm::StringRef arch);
 /// Whether `options.toolkit` can assemble cubins (ptxas and fatbinary).
 bool hasToolkit(const TargetOptions &options);
 
-/// Buffer-level IR into kernels: bufferization, device buffers, loop nests
-/// to gpu.launch, outlining into one gpu.module, NVVM. Stops before the
-/// kernels are serialized.
+/// Linalg on tensors to host code with gpu.launch ops: bufferization,
+/// device buffers, loop nests to launches, deallocation.
+mlir::LogicalResult buildLaunchPipeline(mlir::OpPassManager &pm,
+                                        std::string &error);
+
+/// After buildLaunchPipeline: outlining into one gpu.module, async host
+/// ops, NVVM. Stops before the kernels are serialized.
 mlir::LogicalResult buildKernelPipeline(mlir::OpPassManager &pm,
                                         const TargetOptions &options,
                                         std::string &error);

@@ -86,21 +86,57 @@ LogicalResult replaceGetGlobal(memref::GetGlobalOp global) {
   return success();
 }
 
+/// Whether `op` has loops, but no parallel loop of more than one iteration
+/// (a full reduction to a scalar): it would become a host loop.
+bool isSerialLoopNest(linalg::LinalgOp op) {
+  if (op.getNumLoops() == 0)
+    return false;
+  for (auto [range, type] : llvm::zip(op.getStaticLoopRanges(),
+                                      op.getIteratorTypesArray()))
+    if (type == utils::IteratorType::parallel && range != 1)
+      return false;
+  return true;
+}
+
+/// A one-iteration parallel loop around `op` makes it a (single-thread)
+/// kernel.
+void wrapInParallelLoop(linalg::LinalgOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto loop = scf::ParallelOp::create(b, loc, zero, one, one);
+  op->moveBefore(loop.getBody()->getTerminator());
+}
+
 struct GpuDeviceMemory
     : mlir::tfm::impl::GpuDeviceMemoryBase<GpuDeviceMemory> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    SmallVector<Operation *> hostOps;
-    func.walk([&](Operation *op) {
-      if (isa<memref::AllocOp, memref::CopyOp, memref::GetGlobalOp>(op) &&
-          !inKernel(op))
-        hostOps.push_back(op);
+    // Copies first: a 0-d copy is host code, which decides where the
+    // buffers it touches live.
+    SmallVector<memref::CopyOp> copies;
+    func.walk([&](memref::CopyOp op) {
+      if (!inKernel(op))
+        copies.push_back(op);
     });
-    for (Operation *op : hostOps) {
+    for (memref::CopyOp op : copies)
+      replaceCopy(op);
+    SmallVector<linalg::LinalgOp> reductions;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isSerialLoopNest(op) && !inKernel(op))
+        reductions.push_back(op);
+    });
+    for (linalg::LinalgOp op : reductions)
+      wrapInParallelLoop(op);
+    SmallVector<Operation *> buffers;
+    func.walk([&](Operation *op) {
+      if (isa<memref::AllocOp, memref::GetGlobalOp>(op) && !inKernel(op))
+        buffers.push_back(op);
+    });
+    for (Operation *op : buffers) {
       if (auto alloc = dyn_cast<memref::AllocOp>(op))
         replaceAlloc(alloc);
-      else if (auto copy = dyn_cast<memref::CopyOp>(op))
-        replaceCopy(copy);
       else if (failed(replaceGetGlobal(cast<memref::GetGlobalOp>(op))))
         return signalPassFailure();
     }

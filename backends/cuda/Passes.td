@@ -38,12 +38,15 @@ def GpuDeviceMemory : Pass<"kiln-gpu-device-memory", "func::FuncOp"> {
     constant the weights file does not hold) is copied into a device buffer
     with `gpu.memcpy`. A linalg op
     without loops (0-d: scalar shape arithmetic) stays host code, so the
-    buffers it reads and writes are managed memory too. Function
+    buffers it reads and writes are managed memory too; one whose loops are
+    all reductions or unit-sized (a full reduction) is wrapped in a one-iteration `scf.parallel`, so that it
+    becomes a (single-thread) kernel rather than a host loop. Function
     arguments are device buffers by contract (the runtime uploads inputs and
     weights).
   }];
   let dependentDialects = [
-    "::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect"
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect"
   ];
 }
 
@@ -104,6 +107,24 @@ def GpuSyncManagedAllocs
     synchronous allocation, and a fresh token for the ops that followed it.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GpuEmulateOnHost : Pass<"kiln-gpu-emulate-on-host", "func::FuncOp"> {
+  let summary = "Run GPU launches as CPU loops (to test the GPU lowering)";
+  let description = [{
+    A testing aid for machines without a GPU: every `gpu.launch` becomes an
+    `scf.parallel` over its blocks and threads with the same body (block
+    and thread ids are the loop indices), and `gpu.alloc`/`gpu.dealloc`/
+    `gpu.memcpy` become their `memref` counterparts. Compiled for the CPU
+    (`kiln compile --target=cuda --gpu-emulate`), a model then runs the
+    exact kernel code the GPU would run, so that the numerics of the GPU
+    lowering can be checked against onnxruntime anywhere. Kernels that
+    synchronize threads (barriers, shared memory) cannot be emulated this
+    way and are rejected.
+  }];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
 }
 
 #endif // KILN_BACKENDS_CUDA_PASSES_TD

@@ -83,6 +83,11 @@ cl::opt<std::string>
             cl::desc("GPU architecture for --target=cuda: sm_80 (default), "
                      "sm_86, sm_89, sm_90 or sm_90a"),
             cl::init("sm_80"));
+cl::opt<bool> gpuEmulate(
+    "gpu-emulate", cl::sub(compileCommand),
+    cl::desc("With --target=cuda: build a CPU library that runs the GPU "
+             "kernels' code on the host, one loop iteration per GPU thread "
+             "(tests the GPU lowering without a GPU; slow)"));
 cl::opt<std::string> cudaPath(
     "cuda-path", cl::sub(compileCommand),
     cl::desc("CUDA toolkit whose ptxas and fatbinary add cubins to "
@@ -327,7 +332,7 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
   FailureOr<kiln::ModelSignature> signature = kiln::readSignature(func);
   if (failed(signature))
     return 1;
-  if (cuda)
+  if (cuda && !gpuEmulate)
     signature->device = "cuda";
   // The signature has what the argument and result attributes said.
   func.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
@@ -345,8 +350,17 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
       return 1;
     return writeText(module, timer);
   }
-  if (cuda) {
-    if (failed(kiln::cuda::buildKernelPipeline(pm, gpuTarget, error)) ||
+  if (cuda && gpuEmulate) {
+    if (emitStage == Stage::Ptx)
+      return fail("--emit=ptx and --gpu-emulate exclude each other");
+    if (failed(kiln::cuda::buildLaunchPipeline(pm, error)) ||
+        failed(parsePassPipeline("func.func(kiln-gpu-emulate-on-host)", pm,
+                                 errorStream)) ||
+        failed(kiln::x86::buildLowerToLLVMPipeline(pm, error)))
+      return fail(error);
+  } else if (cuda) {
+    if (failed(kiln::cuda::buildLaunchPipeline(pm, error)) ||
+        failed(kiln::cuda::buildKernelPipeline(pm, gpuTarget, error)) ||
         failed(kiln::cuda::buildSerializePipeline(
             pm, gpuTarget, emitStage == Stage::Ptx, error)))
       return fail(error);
@@ -382,7 +396,8 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
       return fail(error);
   }
   // The module and its weights are in LLVM IR and the signature now. For
-  // a GPU, what is left is the host code, compiled for this machine.
+  // a GPU, what is left is the host code (or with --gpu-emulate, all of
+  // it), compiled for this machine.
   kiln::x86::TargetOptions target;
   target.triple = cuda ? std::string() : targetTriple.getValue();
   target.cpu = targetCpu;
