@@ -6,6 +6,7 @@ matches when max|kiln - ort| <= tol * max|ort| (its scale).
 
 Usage: check_numerics.py --kiln PATH --models DIR [--batches 1 3]
          [--seqs 1 7 128 512] [--only bert gpt2 ...] [--tol 1e-4]
+         [--compile-arg=--target=cuda ...]
 Prints one line per (model, batch, seq) and "N passed, M failed".
 """
 import argparse
@@ -63,6 +64,9 @@ def main():
     p.add_argument("--past", type=int, default=5)
     p.add_argument("--only", nargs="*")
     p.add_argument("--tol", type=float, default=1e-4)
+    p.add_argument("--compile-arg", action="append", default=[],
+                   help="extra kiln compile argument, e.g. "
+                        "--compile-arg=--target=cuda (repeatable)")
     args = p.parse_args()
     manifest = json.loads((args.models / "manifest.json").read_text())
     passed = failed = 0
@@ -74,7 +78,8 @@ def main():
             onnx_path = args.models / entry["file"]
             lib = os.path.join(tmp, entry["file"].replace(".onnx", ".so"))
             start = time.perf_counter()
-            proc = subprocess.run([args.kiln, "compile", str(onnx_path), "-o", lib],
+            proc = subprocess.run([args.kiln, "compile", str(onnx_path), "-o",
+                                   lib, *args.compile_arg],
                                   capture_output=True, text=True)
             compile_s = time.perf_counter() - start
             if proc.returncode != 0:

@@ -115,8 +115,9 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--kiln", required=True)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    p.add_argument("--xfail", default=os.path.join(
-        root, "test", "backends", "x86", "onnx_node_xfail.txt"))
+    p.add_argument("--xfail", action="append", help=(
+        "expected failures, 'name: reason' per line (repeatable; default "
+        "test/backends/x86/onnx_node_xfail.txt)"))
     p.add_argument("--only")
     p.add_argument("--compile-arg", action="append", default=[],
                    help="extra kiln compile argument, e.g. "
@@ -125,7 +126,10 @@ def main():
     args = p.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
-    xfail = load_xfail(args.xfail)
+    xfail = {}
+    for path in args.xfail or [os.path.join(
+            root, "test", "backends", "x86", "onnx_node_xfail.txt")]:
+        xfail.update(load_xfail(path))
     cases = [c for c in collect_testcases() if c.model is not None]
     selected = []
     for case in cases:

@@ -86,27 +86,22 @@ LogicalResult replaceGetGlobal(memref::GetGlobalOp global) {
   return success();
 }
 
-/// Whether `op` has loops, but no parallel loop of more than one iteration
-/// (a full reduction to a scalar): it would become a host loop.
-bool isSerialLoopNest(linalg::LinalgOp op) {
-  if (op.getNumLoops() == 0)
-    return false;
-  for (auto [range, type] : llvm::zip(op.getStaticLoopRanges(),
-                                      op.getIteratorTypesArray()))
-    if (type == utils::IteratorType::parallel && range != 1)
-      return false;
-  return true;
-}
-
-/// A one-iteration parallel loop around `op` makes it a (single-thread)
-/// kernel.
-void wrapInParallelLoop(linalg::LinalgOp op) {
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  auto loop = scf::ParallelOp::create(b, loc, zero, one, one);
-  op->moveBefore(loop.getBody()->getTerminator());
+/// Host code reads `arg` (a shape input): it gets a managed copy.
+void copyToManagedMemory(BlockArgument arg) {
+  auto type = cast<MemRefType>(arg.getType());
+  OpBuilder b = OpBuilder::atBlockBegin(arg.getOwner());
+  Location loc = arg.getLoc();
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(memref::DimOp::create(b, loc, arg, d));
+  auto copy = gpu::AllocOp::create(b, loc, type, Type(), ValueRange(), sizes,
+                                   ValueRange(), /*hostShared=*/true);
+  arg.replaceUsesWithIf(copy.getMemref(), [&](OpOperand &use) {
+    return !isa<memref::DimOp>(use.getOwner());
+  });
+  gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(), copy.getMemref(),
+                        arg);
 }
 
 struct GpuDeviceMemory
@@ -122,18 +117,14 @@ struct GpuDeviceMemory
     });
     for (memref::CopyOp op : copies)
       replaceCopy(op);
-    SmallVector<linalg::LinalgOp> reductions;
-    func.walk([&](linalg::LinalgOp op) {
-      if (isSerialLoopNest(op) && !inKernel(op))
-        reductions.push_back(op);
-    });
-    for (linalg::LinalgOp op : reductions)
-      wrapInParallelLoop(op);
     SmallVector<Operation *> buffers;
     func.walk([&](Operation *op) {
       if (isa<memref::AllocOp, memref::GetGlobalOp>(op) && !inKernel(op))
         buffers.push_back(op);
     });
+    for (BlockArgument arg : func.getArguments())
+      if (isa<MemRefType>(arg.getType()) && isHostAccessed(arg))
+        copyToManagedMemory(arg);
     for (Operation *op : buffers) {
       if (auto alloc = dyn_cast<memref::AllocOp>(op))
         replaceAlloc(alloc);

@@ -128,6 +128,17 @@ bool touchesDeviceMemory(Operation *op) {
   });
 }
 
+/// Runs the host loop nest `loop` as a single-thread kernel.
+void launchSerially(scf::ForOp loop) {
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto launchOp = gpu::LaunchOp::create(b, loc, one, one, one, one, one, one);
+  b.setInsertionPointToStart(&launchOp.getBody().front());
+  auto terminator = gpu::TerminatorOp::create(b, loc);
+  loop->moveBefore(terminator);
+}
+
 struct GpuLaunchParallelLoops
     : mlir::tfm::impl::GpuLaunchParallelLoopsBase<GpuLaunchParallelLoops> {
   using Base::Base;
@@ -148,6 +159,28 @@ struct GpuLaunchParallelLoops
       serialize(loop);
     for (scf::ParallelOp loop : outermost)
       launch(loop, blockSize);
+    // Serial loop nests left on the host that touch device memory.
+    SmallVector<scf::ForOp> serial;
+    func.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (isa<gpu::LaunchOp>(op))
+        return WalkResult::skip();
+      auto loop = dyn_cast<scf::ForOp>(op);
+      if (!loop)
+        return WalkResult::advance();
+      bool hasKernels = false, touchesDevice = false;
+      loop.walk([&](Operation *inner) {
+        hasKernels |= isa<gpu::LaunchOp, scf::ParallelOp>(inner);
+        touchesDevice |= touchesDeviceMemory(inner);
+      });
+      // (A loop yielding values, such as buffers it updates, cannot move
+      // into a kernel.)
+      if (hasKernels || !touchesDevice || loop.getNumResults() != 0)
+        return WalkResult::advance();
+      serial.push_back(loop);
+      return WalkResult::skip();
+    });
+    for (scf::ForOp loop : serial)
+      launchSerially(loop);
 
     // What remains on the host must not touch device memory.
     WalkResult result = func.walk<WalkOrder::PreOrder>([&](Operation *op) {

@@ -38,15 +38,13 @@ def GpuDeviceMemory : Pass<"kiln-gpu-device-memory", "func::FuncOp"> {
     constant the weights file does not hold) is copied into a device buffer
     with `gpu.memcpy`. A linalg op
     without loops (0-d: scalar shape arithmetic) stays host code, so the
-    buffers it reads and writes are managed memory too; one whose loops are
-    all reductions or unit-sized (a full reduction) is wrapped in a one-iteration `scf.parallel`, so that it
-    becomes a (single-thread) kernel rather than a host loop. Function
+    buffers it reads and writes are managed memory too. Function
     arguments are device buffers by contract (the runtime uploads inputs and
-    weights).
+    weights); one that host code reads (a shape input) is first copied into
+    managed memory.
   }];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
-    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect"
+    "::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect"
   ];
 }
 
@@ -72,7 +70,10 @@ def GpuLaunchParallelLoops
     otherwise runs the body at the point that index delinearizes to, the last
     dim varying fastest, so consecutive threads touch consecutive elements
     (coalesced). The launch is skipped when `N` is 0. Parallel loops nested
-    inside run sequentially in the thread. Fails, naming the op, on anything
+    inside run sequentially in the thread. A host `scf.for` nest without
+    parallel loops that touches device memory (a full reduction to a
+    scalar, whose parallel loops were all unit-sized) becomes a
+    single-thread launch. Fails, naming the op, on anything
     left on the host that reads or writes a buffer: that would touch device
     memory from the CPU.
   }];
