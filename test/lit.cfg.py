@@ -42,3 +42,30 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.kiln_tools_dir, config.llvm_tools_dir]
 tools = ["kiln", "kiln-opt", "KilnUnitTests"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The CUDA toolkit's ptxas checks kiln's PTX (REQUIRES: ptxas); without it
+# those tests are reported unsupported.
+cuda_path = os.environ.get("KILN_CUDA_PATH", "/usr/local/cuda")
+ptxas = os.path.join(cuda_path, "bin", "ptxas")
+if os.access(ptxas, os.X_OK):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+
+
+def usable_cuda_gpu():
+    """Whether the CUDA driver loads and sees a device (REQUIRES: cuda-gpu):
+    GPU end-to-end tests run only then, and are reported unsupported, never
+    passed, without one."""
+    import ctypes
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    count = ctypes.c_int(0)
+    return (cuda.cuInit(0) == 0 and
+            cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and
+            count.value > 0)
+
+
+if usable_cuda_gpu():
+    config.available_features.add("cuda-gpu")

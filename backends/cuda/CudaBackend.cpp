@@ -40,7 +40,10 @@ LogicalResult kiln::cuda::buildLaunchPipeline(OpPassManager &pm,
   // Reductions go innermost while ops are still on tensors; then the same
   // bufferization as on the CPU. Buffers move to the device before
   // deallocation is planned (which then frees them like any allocation)
-  // and before loops exist, so that copies become loop nests too. Every
+  // and before loops exist, so that copies become loop nests too.
+  // Canonicalization first drops loop-carried buffers a loop updates in
+  // place (a scatter), so such a loop has no results and can move into a
+  // kernel. Every
   // outermost loop nest becomes a kernel before the deallocations are
   // lowered: their host bookkeeping buffers stay host memory. (No
   // canonicalization between loops and launches: it would inline
@@ -50,7 +53,7 @@ LogicalResult kiln::cuda::buildLaunchPipeline(OpPassManager &pm,
                "one-shot-bufferize{bufferize-function-boundaries "
                "allow-return-allocs-from-loops "
                "function-boundary-type-conversion=identity-layout-map},"
-               "func.func(kiln-gpu-device-memory),"
+               "func.func(kiln-gpu-device-memory), canonicalize,"
                "ownership-based-buffer-deallocation, canonicalize,"
                "buffer-deallocation-simplification,"
                "func.func(convert-linalg-to-parallel-loops,"

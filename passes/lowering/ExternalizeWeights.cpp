@@ -49,7 +49,15 @@ struct KilnExternalizeWeights
 struct KilnOwnResults
     : mlir::tfm::impl::KilnOwnResultsBase<KilnOwnResults> {
   void runOnOperation() override {
-    getOperation().walk([](func::ReturnOp ret) {
+    // Inputs and weights belong to the caller: bufferization must copy
+    // before writing (a scatter into its data input, say), not write in
+    // place.
+    func::FuncOp func = getOperation();
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      if (isa<TensorType>(func.getArgument(i).getType()))
+        func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
+                        BoolAttr::get(&getContext(), false));
+    func.walk([](func::ReturnOp ret) {
       OpBuilder b(ret);
       for (OpOperand &operand : ret->getOpOperands()) {
         auto type = dyn_cast<RankedTensorType>(operand.get().getType());

@@ -47,7 +47,10 @@ def KilnOwnResults : Pass<"kiln-own-results", "func::FuncOp"> {
   let description = [{
     Copies each returned tensor into a fresh `bufferization.alloc_tensor`,
     so that after bufferization every result is a new allocation the caller
-    owns, never an argument, a constant or a view of either.
+    owns, never an argument, a constant or a view of either. Marks every
+    tensor argument `bufferization.writable = false`: inputs and weights
+    belong to the caller, so an op updating one (a scatter into its data
+    input) works on a copy.
   }];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }

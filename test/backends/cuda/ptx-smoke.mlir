@@ -1,5 +1,5 @@
-// kiln-opt carries what the CUDA backend (issue 6) will build on: the gpu and
-// nvvm dialects, the NVVM target and its serialization to PTX through LLVM's
+// kiln-opt carries what the CUDA backend builds on: the gpu and nvvm
+// dialects, the NVVM target and its serialization to PTX through LLVM's
 // NVPTX backend, in process (no CUDA toolkit needed to emit PTX).
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(nvvm-attach-target{chip=sm_80}, gpu.module(convert-gpu-to-nvvm), reconcile-unrealized-casts, gpu-module-to-binary{format=isa})" | FileCheck %s --check-prefix=SM80
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(nvvm-attach-target{chip=sm_90}, gpu.module(convert-gpu-to-nvvm), reconcile-unrealized-casts, gpu-module-to-binary{format=isa})" | FileCheck %s --check-prefix=SM90
