@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/common/MatmulKernels.h"
 #include "backends/x86/Passes.h"
 #include "dialects/tfm/TfmOps.h"
 #include "dialects/tfm/WeightUtils.h"
@@ -149,22 +150,13 @@ struct X86PackMatmul
     ModuleOp module = getOperation();
     SmallVector<tfm::MatmulOp> matmuls;
     module.walk([&](tfm::MatmulOp op) {
-      if (isCandidate(op))
+      if (kiln::isWeightMatmul(op))
         matmuls.push_back(op);
     });
     if (matmuls.empty())
       return;
-    if (!module.lookupSymbol(kKernelName)) {
-      OwningOpRef<ModuleOp> parsed =
-          parseSourceString<ModuleOp>(kernelSource(), &getContext());
-      if (!parsed) {
-        module.emitError("internal error: the GEMM kernel does not parse");
-        return signalPassFailure();
-      }
-      Operation *kernel = parsed->lookupSymbol(kKernelName);
-      kernel->remove();
-      module.push_back(kernel);
-    }
+    if (failed(kiln::addKernelFunction(module, kKernelName, kernelSource())))
+      return signalPassFailure();
     llvm::DenseMap<Value, Value> packedWeights;
     for (tfm::MatmulOp op : matmuls) {
       auto weight = op.getRhs().getDefiningOp<tfm::ConstantOp>();
@@ -179,23 +171,13 @@ struct X86PackMatmul
     }
   }
 
-  static bool isCandidate(tfm::MatmulOp op) {
-    auto rhs = op.getRhs().getDefiningOp<tfm::ConstantOp>();
-    RankedTensorType lhsType = op.getLhs().getType();
-    return rhs && !op.getTransposeLhs() && rhs.getType().getRank() == 2 &&
-           rhs.getType().getElementType().isF32() &&
-           lhsType.getElementType().isF32() && lhsType.getRank() >= 2;
-  }
-
   LogicalResult rewrite(tfm::MatmulOp op,
                         llvm::DenseMap<Value, Value> &packedWeights) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     auto rhs = op.getRhs().getDefiningOp<tfm::ConstantOp>();
-    ArrayRef<int64_t> wShape = rhs.getType().getShape();
     bool transposed = op.getTransposeRhs();
-    int64_t k = transposed ? wShape[1] : wShape[0];
-    int64_t n = transposed ? wShape[0] : wShape[1];
+    auto [k, n] = kiln::weightMatmulSizes(op);
     int64_t panels = (n + kPanel - 1) / kPanel;
     Value &packed = packedWeights[op.getRhs()];
     if (!packed) {
@@ -223,83 +205,11 @@ struct X86PackMatmul
                                          std::move(blob)));
       b.setInsertionPoint(op);
     }
-    // A as [M, K]; C back to the leading dims of A plus N.
-    Value lhs = op.getLhs();
-    RankedTensorType lhsType = op.getLhs().getType();
-    auto i64 = b.getI64Type();
-    auto shapeConst = [&](ArrayRef<int64_t> v) -> Value {
-      auto t = RankedTensorType::get({static_cast<int64_t>(v.size())}, i64);
-      return tfm::ConstantOp::create(b, loc, DenseIntElementsAttr::get(t, v));
-    };
-    int64_t staticM = 1;
-    for (int64_t d : lhsType.getShape().drop_back())
-      staticM = ShapedType::isDynamic(d) || ShapedType::isDynamic(staticM)
-                    ? ShapedType::kDynamic
-                    : staticM * d;
-    auto flatType = RankedTensorType::get({staticM, k}, b.getF32Type());
-    Value flat = lhs;
-    if (lhsType.getRank() != 2 || lhsType != flatType)
-      flat = tfm::ReshapeOp::create(b, loc, flatType, lhs, shapeConst({-1, k}));
-    auto dynFlat = RankedTensorType::get({ShapedType::kDynamic,
-                                          ShapedType::kDynamic},
-                                         b.getF32Type());
-    Value flatDyn = flat.getType() == dynFlat
-                        ? flat
-                        : tensor::CastOp::create(b, loc, dynFlat, flat)
-                              .getResult();
     auto dynPacked = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic, kPanel}, b.getF32Type());
     Value packedDyn = tensor::CastOp::create(b, loc, dynPacked, packed);
     Value nValue = arith::ConstantIndexOp::create(b, loc, n);
-    Value c = func::CallOp::create(b, loc, kKernelName, TypeRange{dynFlat},
-                                   ValueRange{flatDyn, packedDyn, nValue})
-                  .getResult(0);
-    c = tensor::CastOp::create(
-        b, loc, RankedTensorType::get({staticM, n}, b.getF32Type()), c);
-    // Back to [..., N].
-    Value result = c;
-    RankedTensorType type = op.getType();
-    if (type.getRank() != 2) {
-      Value lead = tfm::ShapeOp::create(b, loc, lhs, b.getI64IntegerAttr(0),
-                                        b.getI64IntegerAttr(lhsType.getRank() -
-                                                            1));
-      Value shape = tfm::ConcatOp::create(
-          b, loc, ValueRange{lead, shapeConst({n})}, b.getI64IntegerAttr(0));
-      result = tfm::ReshapeOp::create(b, loc, type, c, shape);
-    } else if (result.getType() != type) {
-      result = tensor::CastOp::create(b, loc, type, result);
-    }
-    // The epilogue as tfm elementwise ops.
-    if (Value bias = op.getBias())
-      result = tfm::AddOp::create(b, loc, type, result, bias);
-    if (std::optional<tfm::Activation> act = op.getActivation()) {
-      switch (*act) {
-      case tfm::Activation::relu:
-        result = tfm::ReluOp::create(b, loc, result);
-        break;
-      case tfm::Activation::gelu:
-        result = tfm::GeluOp::create(b, loc, tfm::GeluApproximation::erf,
-                                     result);
-        break;
-      case tfm::Activation::gelu_tanh:
-        result = tfm::GeluOp::create(b, loc, tfm::GeluApproximation::tanh,
-                                     result);
-        break;
-      case tfm::Activation::silu:
-        result = tfm::SiluOp::create(b, loc, result);
-        break;
-      case tfm::Activation::sigmoid:
-        result = tfm::SigmoidOp::create(b, loc, result);
-        break;
-      case tfm::Activation::tanh:
-        result = tfm::TanhOp::create(b, loc, result);
-        break;
-      }
-    }
-    if (Value residual = op.getResidual())
-      result = tfm::AddOp::create(b, loc, type, result, residual);
-    op.replaceAllUsesWith(result);
-    op.erase();
+    kiln::replaceWithKernelCall(op, kKernelName, {packedDyn, nValue});
     return success();
   }
 };

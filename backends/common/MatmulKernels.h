@@ -1,0 +1,40 @@
+//===- MatmulKernels.h - matmuls handed to a backend's GEMM kernel -*- C++ -*-===//
+//
+// Part of kiln. What the x86 and CUDA GEMM passes share: a matmul whose
+// right operand is a 2-D f32 weight is replaced by a call of a GEMM kernel
+// function (written in MLIR by the backend) on its left operand flattened
+// to [M, K], with the epilogue left as tfm elementwise ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_BACKENDS_COMMON_MATMULKERNELS_H
+#define KILN_BACKENDS_COMMON_MATMULKERNELS_H
+
+#include "dialects/tfm/TfmOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+namespace kiln {
+
+/// Whether `op` is f32, untransposed on the left, with a 2-D f32 constant
+/// weight on the right.
+bool isWeightMatmul(mlir::tfm::MatmulOp op);
+
+/// The weight's K and N (after `transpose_rhs`).
+std::pair<int64_t, int64_t> weightMatmulSizes(mlir::tfm::MatmulOp op);
+
+/// Parses `source` and adds its function `name` to `module` unless present.
+mlir::LogicalResult addKernelFunction(mlir::ModuleOp module,
+                                      llvm::StringRef name,
+                                      llvm::StringRef source);
+
+/// Replaces `op` by `kernel(A as tensor<?x?xf32> [M, K], extraOperands...)`
+/// returning tensor<?x?xf32> [M, N]; the result is reshaped back to A's
+/// leading dims plus N, then bias, activation and residual are applied as
+/// tfm ops.
+void replaceWithKernelCall(mlir::tfm::MatmulOp op, llvm::StringRef kernel,
+                           mlir::ValueRange extraOperands);
+
+} // namespace kiln
+
+#endif // KILN_BACKENDS_COMMON_MATMULKERNELS_H
