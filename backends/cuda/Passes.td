@@ -10,6 +10,29 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CudaGemm : Pass<"kiln-cuda-gemm", "ModuleOp"> {
+  let summary = "Run weight matmuls through a register-tiled GPU GEMM kernel";
+  let description = [{
+    Every f32 `tfm.matmul` whose right operand is a 2-D weight constant
+    becomes, before lowering, a call of `@kiln_cuda_sgemm` on its left
+    operand flattened to `[M, K]`; the weight is stored `[K, N]` (transposed
+    at compile time for `transpose_rhs`), and the epilogue stays as tfm
+    elementwise ops. The kernel, added once, launches 16x16 threads per
+    block; each thread accumulates an 8x4 register tile whose rows and
+    columns are 16 apart, so a half-warp's loads of a weight row are 16
+    consecutive floats (coalesced) and each loaded value feeds 4 or 8
+    fused multiply-adds. M (batch x sequence) stays dynamic; ragged edges
+    clamp their loads and guard their stores. It uses no shared memory or
+    barriers, so `--gpu-emulate` runs it on the CPU as it is.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def GpuReductionsInnermost
     : Pass<"kiln-gpu-reductions-innermost", "func::FuncOp"> {
   let summary = "Interchange linalg.generic loops so reductions come last";

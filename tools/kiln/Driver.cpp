@@ -10,6 +10,7 @@
 
 #include "backends/common/ModelLibrary.h"
 #include "backends/cuda/CudaBackend.h"
+#include "backends/cuda/Passes.h"
 #include "backends/x86/Passes.h"
 #include "backends/x86/X86Backend.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -322,9 +323,12 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
 
   PassManager weights(&context);
   weights.enableTiming(timer);
-  // On the CPU, matmuls with weight operands go to the packed-weight GEMM
-  // kernel; the packed weights are then externalized like any other.
-  if (!cuda)
+  // Matmuls with weight operands go to the target's GEMM kernel (on the
+  // CPU with packed weights); its weights are then externalized like any
+  // other.
+  if (cuda)
+    weights.addPass(mlir::tfm::createCudaGemm());
+  else
     weights.addPass(mlir::tfm::createX86PackMatmul());
   weights.addPass(mlir::tfm::createKilnExternalizeWeights());
   if (failed(weights.run(module)))
