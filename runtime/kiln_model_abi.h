@@ -7,6 +7,7 @@
  * fields separated by single spaces:
  *
  *   kiln-manifest 1
+ *   device cuda                       (GPU libraries only)
  *   input NAME DTYPE RANK DIM... [range LO HI]
  *   output NAME DTYPE RANK DIM...
  *   weight DTYPE OFFSET BYTES RANK DIM...
@@ -46,6 +47,12 @@
  * into an input or the weights. Its static dims must match the manifest.)
  * The function is re-entrant: runs may overlap on several threads.
  *
+ * GPU libraries (`device cuda`): every pointer in `args` and `results` is
+ * device memory (the runtime uploads inputs and weights and downloads
+ * outputs); outputs are allocations of the runtime's mgpuMemAlloc, returned
+ * with kiln_cuda_free. kiln_model_device_init loads the kernels through
+ * mgpuModuleLoad; the runtime calls it once, after the CUDA driver is up.
+ *
  * Both symbols are declared hidden below: the linker binds the runtime's
  * references to this library's own definitions (no interposition when
  * several models share a process) and does not export them.
@@ -68,6 +75,8 @@ void *_mlir_memref_to_llvm_alloc(size_t size);
 void _mlir_memref_to_llvm_free(void *ptr);
 __attribute__((visibility("hidden"))) void kiln_model_invoke(void **args,
                                                              void *results);
+/* GPU libraries only (the runtime references it weakly). */
+__attribute__((visibility("hidden"))) void kiln_model_device_init(void);
 
 #ifdef __cplusplus
 }

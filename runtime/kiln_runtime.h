@@ -67,7 +67,13 @@ KILN_API size_t kiln_dtype_size(kiln_dtype dtype);
 
 /* Loads the model of this library. `weights_path` may be NULL: the weights
  * are then read from "<path of this library>.weights". The caller owns
- * *out_model and frees it with kiln_model_free. */
+ * *out_model and frees it with kiln_model_free.
+ * A library compiled for an NVIDIA GPU (kiln compile --target=cuda) also
+ * loads the CUDA driver (libcuda.so.1, or $KILN_CUDA_DRIVER), uses device
+ * $KILN_CUDA_DEVICE (default 0), loads its kernels and copies the weights
+ * to the GPU; without a usable GPU it fails with KILN_ERROR_DEVICE and the
+ * reason in kiln_last_error. Its runs take and return host tensors (inputs
+ * are copied to the GPU and outputs back on every run). */
 KILN_API kiln_status kiln_model_load(const char *weights_path,
                                      kiln_model **out_model);
 KILN_API void kiln_model_free(kiln_model *model);
