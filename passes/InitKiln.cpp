@@ -20,6 +20,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -59,6 +60,7 @@ void kiln::registerKilnDialects(mlir::DialectRegistry &registry) {
                   mlir::memref::MemRefDialect,
                   mlir::bufferization::BufferizationDialect,
                   mlir::gpu::GPUDialect, mlir::NVVM::NVVMDialect,
+                  mlir::nvgpu::NVGPUDialect,
                   mlir::LLVM::LLVMDialect, mlir::quant::QuantDialect,
                   mlir::transform::TransformDialect,
                   mlir::cf::ControlFlowDialect, mlir::omp::OpenMPDialect>();

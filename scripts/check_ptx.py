@@ -5,8 +5,9 @@ each with the CUDA toolkit's ptxas, which rejects PTX the architecture
 cannot run.
 
 Usage: check_ptx.py --kiln PATH --models DIR [--archs sm_80 sm_90a]
-         [--ptxas /usr/local/cuda/bin/ptxas]
-Prints one line per (model, arch) and "ptxas: N passed, M failed".
+         [--precisions fp32 bf16] [--ptxas /usr/local/cuda/bin/ptxas]
+Prints one line per (model, arch, precision) and "ptxas: N passed, M
+failed".
 """
 import argparse
 import json
@@ -22,6 +23,7 @@ def main():
     p.add_argument("--kiln", required=True)
     p.add_argument("--models", required=True, type=pathlib.Path)
     p.add_argument("--archs", nargs="+", default=["sm_80", "sm_90a"])
+    p.add_argument("--precisions", nargs="+", default=["fp32"])
     p.add_argument("--ptxas", default="/usr/local/cuda/bin/ptxas")
     args = p.parse_args()
     manifest = json.loads((args.models / "manifest.json").read_text())
@@ -29,12 +31,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for entry in manifest["files"]:
             onnx_path = args.models / entry["file"]
-            for arch in args.archs:
+            for arch, precision in [(a, p) for a in args.archs
+                                    for p in args.precisions]:
                 ptx = os.path.join(tmp, f"{entry['file']}.{arch}.ptx")
                 step = "kiln"
                 proc = subprocess.run(
                     [args.kiln, "compile", str(onnx_path), "--target=cuda",
-                     f"--gpu-arch={arch}", "--emit=ptx", "-o", ptx],
+                     f"--gpu-arch={arch}", f"--precision={precision}",
+                     "--emit=ptx", "-o", ptx],
                     capture_output=True, text=True)
                 if proc.returncode == 0:
                     step = "ptxas"
@@ -43,10 +47,11 @@ def main():
                         capture_output=True, text=True)
                 if proc.returncode == 0:
                     kernels = open(ptx).read().count(".entry")
-                    print(f"{entry['file']:28s} {arch}: ok ({kernels} kernels)")
+                    print(f"{entry['file']:28s} {arch} {precision}: ok "
+                          f"({kernels} kernels)")
                     passed += 1
                 else:
-                    print(f"{entry['file']:28s} {arch}: {step} FAILED: "
+                    print(f"{entry['file']:28s} {arch} {precision}: {step} FAILED: "
                           f"{proc.stderr.strip()[:500]}")
                     failed += 1
     print(f"ptxas: {passed} passed, {failed} failed")

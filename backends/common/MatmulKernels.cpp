@@ -34,12 +34,15 @@ LogicalResult kiln::addKernelFunction(ModuleOp module, StringRef name,
     return success();
   OwningOpRef<ModuleOp> parsed =
       parseSourceString<ModuleOp>(source, module.getContext());
-  Operation *kernel = parsed ? parsed->lookupSymbol(name) : nullptr;
-  if (!kernel)
+  if (!parsed || !parsed->lookupSymbol(name))
     return module.emitError("internal error: the kernel ")
            << name << " does not parse";
-  kernel->remove();
-  module.push_back(kernel);
+  // Everything the source defines (the function, and for a GPU kernel its
+  // gpu.module), and its module attributes (gpu.container_module).
+  for (Operation &op : llvm::make_early_inc_range(*parsed->getBody()))
+    op.moveBefore(module.getBody(), module.getBody()->end());
+  for (NamedAttribute attr : parsed->getOperation()->getDiscardableAttrs())
+    module->setAttr(attr.getName(), attr.getValue());
   return success();
 }
 

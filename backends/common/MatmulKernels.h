@@ -23,7 +23,9 @@ bool isWeightMatmul(mlir::tfm::MatmulOp op);
 /// The weight's K and N (after `transpose_rhs`).
 std::pair<int64_t, int64_t> weightMatmulSizes(mlir::tfm::MatmulOp op);
 
-/// Parses `source` and adds its function `name` to `module` unless present.
+/// Unless `module` has a symbol `name`: parses `source` (which defines
+/// `name`) and moves all it defines into `module`, with its module
+/// attributes.
 mlir::LogicalResult addKernelFunction(mlir::ModuleOp module,
                                       llvm::StringRef name,
                                       llvm::StringRef source);

@@ -70,13 +70,15 @@ LogicalResult kiln::cuda::buildKernelPipeline(OpPassManager &pm,
   // asynchronous on a stream, with a wait before any host code that has
   // side effects (gpu-to-llvm needs them async).
   return parse(pm,
-               "gpu-kernel-outlining, kiln-gpu-merge-modules,"
+               "kiln-cuda-link-kernels, gpu-kernel-outlining, "
+               "kiln-gpu-merge-modules,"
                "func.func(gpu-async-region, kiln-gpu-sync-managed-allocs),"
                "nvvm-attach-target{chip=" +
                    options.arch + " O=" + std::to_string(options.optLevel) +
                    "},"
                    "gpu.module(expand-strided-metadata, lower-affine,"
-                   "convert-scf-to-cf, convert-gpu-to-nvvm, canonicalize, "
+                   "convert-scf-to-cf, convert-vector-to-llvm,"
+                   "convert-gpu-to-nvvm, canonicalize, "
                    "cse, reconcile-unrealized-casts)",
                error);
 }

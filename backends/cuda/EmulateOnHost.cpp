@@ -6,6 +6,8 @@
 
 #include "backends/cuda/Passes.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+
 namespace mlir::tfm {
 #define GEN_PASS_DEF_GPUEMULATEONHOST
 #include "backends/cuda/Passes.h.inc"
@@ -17,7 +19,7 @@ namespace {
 
 LogicalResult emulate(gpu::LaunchOp launch) {
   WalkResult unsupported = launch.getBody().walk([](Operation *op) {
-    if (isa<gpu::BarrierOp, gpu::ShuffleOp>(op) ||
+    if (isa<NVVM::NVVMDialect>(op->getDialect()) ||
         (isa<gpu::GPUDialect>(op->getDialect()) &&
          !isa<gpu::TerminatorOp>(op)))
       return WalkResult::interrupt();

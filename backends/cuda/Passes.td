@@ -24,13 +24,40 @@ def CudaGemm : Pass<"kiln-cuda-gemm", "ModuleOp"> {
     fused multiply-adds. M (batch x sequence) stays dynamic; ragged edges
     clamp their loads and guard their stores. It uses no shared memory or
     barriers, so `--gpu-emulate` runs it on the CPU as it is.
+
+    With `precision=bf16` or `fp16` the matmul runs on tensor cores
+    instead (`@kiln_cuda_mma_bf16` / `_fp16`, sm_80 and up): the weight is
+    rounded at compile time and stored `[N, ceil(K/16)*8]` as packed pairs
+    (32 bits: k even in the low half), activations are rounded as they are
+    loaded, and products accumulate in fp32. Each block of 4 warps computes
+    a 64x64 tile; each warp a 32x32 tile of 2x4 `nvvm.mma.sync` m16n8k16
+    fragments per 16-deep step, loaded straight from global memory in the
+    PTX fragment layout. Warp-level, so not emulable. Until
+    `kiln-cuda-link-kernels` runs, the call goes to a stand-in.
   }];
+  let options = [
+    Option<"precision", "precision", "std::string", "\"fp32\"",
+           "fp32 (SIMT), or bf16 / fp16 (tensor cores, fp32 accumulation)">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::func::FuncDialect", "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
   ];
+}
+
+def CudaLinkKernels : Pass<"kiln-cuda-link-kernels", "ModuleOp"> {
+  let summary = "Give hand-written GPU kernels' stand-ins their bodies";
+  let description = [{
+    `kiln-cuda-gemm` calls a stand-in for each tensor-core GEMM (a function
+    on tensors marked `kiln.gpu_kernel`, returning an empty result), since
+    buffer deallocation cannot analyse the kernel's launch. After
+    deallocation, this pass replaces each stand-in's body by the kernel's
+    host function on buffers (allocate the result on the device, launch)
+    and adds its `gpu.module`.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::NVVM::NVVMDialect"];
 }
 
 def GpuReductionsInnermost

@@ -84,6 +84,12 @@ cl::opt<std::string>
             cl::desc("GPU architecture for --target=cuda: sm_80 (default), "
                      "sm_86, sm_89, sm_90 or sm_90a"),
             cl::init("sm_80"));
+cl::opt<std::string> precision(
+    "precision", cl::sub(compileCommand),
+    cl::desc("Matmul precision with --target=cuda: fp32 (default; SIMT), "
+             "or bf16 / fp16 (tensor cores, fp32 accumulation; weights "
+             "stored rounded)"),
+    cl::init("fp32"));
 cl::opt<bool> gpuEmulate(
     "gpu-emulate", cl::sub(compileCommand),
     cl::desc("With --target=cuda: build a CPU library that runs the GPU "
@@ -312,6 +318,15 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
   gpuTarget.arch = gpuArch;
   gpuTarget.optLevel = std::min(optLevel.getValue(), 3u);
   gpuTarget.toolkit = cudaPath;
+  if (precision != "fp32" && precision != "bf16" && precision != "fp16")
+    return fail("--precision=" + precision +
+                " is not supported; use fp32, bf16 or fp16");
+  if (precision != "fp32" && !cuda)
+    return fail("--precision=" + precision +
+                " needs --target=cuda (the CPU computes in fp32)");
+  if (precision != "fp32" && gpuEmulate)
+    return fail("--precision=" + precision +
+                " uses tensor cores, which --gpu-emulate cannot run");
   if (cuda && !kiln::cuda::isSupportedArch(gpuArch))
     return fail("--gpu-arch=" + gpuArch +
                 " is not supported; use sm_80, sm_86, sm_89, sm_90 or "
@@ -326,9 +341,12 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
   // Matmuls with weight operands go to the target's GEMM kernel (on the
   // CPU with packed weights); its weights are then externalized like any
   // other.
-  if (cuda)
-    weights.addPass(mlir::tfm::createCudaGemm());
-  else
+  if (cuda) {
+    mlir::tfm::CudaGemmOptions gemm;
+    gemm.precision = precision;
+    weights.addPass(mlir::tfm::createCudaGemm(gemm));
+  }
+  if (!cuda)
     weights.addPass(mlir::tfm::createX86PackMatmul());
   weights.addPass(mlir::tfm::createKilnExternalizeWeights());
   if (failed(weights.run(module)))

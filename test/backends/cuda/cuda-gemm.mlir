@@ -1,4 +1,18 @@
 // RUN: kiln-opt %s --kiln-cuda-gemm | FileCheck %s
+// RUN: kiln-opt %s --kiln-cuda-gemm=precision=bf16 | FileCheck %s --check-prefix=BF16
+// RUN: not kiln-opt %s --kiln-cuda-gemm=precision=fp8 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: error: unknown precision 'fp8' (use fp32, bf16 or fp16)
+
+// With tensor cores the weight is packed [N, ceil(K/16)*8] i32 words of two
+// bf16 halves, and the call goes to a stand-in that kiln-cuda-link-kernels
+// later replaces.
+// BF16-LABEL: func.func @linear
+// BF16: %[[W:.+]] = tfm.constant dense_resource<gemm_weight_bf16> : tensor<3x8xi32>
+// BF16: %[[WDYN:.+]] = tensor.cast %[[W]] : tensor<3x8xi32> to tensor<?x?xi32>
+// BF16: call @kiln_cuda_mma_bf16(%{{.+}}, %[[WDYN]], %{{.+}})
+// BF16-LABEL: func.func private @kiln_cuda_mma_bf16
+// BF16-SAME: attributes {kiln.gpu_kernel = "bf16"}
+// BF16: tensor.empty
 
 // A weight matmul becomes a call of the GEMM kernel on A flattened to
 // [M, K]; a transposed weight is stored [K, N]; the epilogue stays tfm ops.
