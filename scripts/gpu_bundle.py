@@ -3,14 +3,17 @@
 machine with an NVIDIA GPU but no LLVM/MLIR (the `device` tool's machine:
 CUDA, PyTorch, onnxruntime on the CPU, numpy; at most 64 MiB travels):
 
-  OUT/models/       the test exports (ONNX, small) and their manifest
+  OUT/models/       the test exports at opset 17 (ONNX, small: every
+                    architecture, within the 64 MiB) and their manifest
   OUT/libs/         each compiled with --target=cuda (MODEL.so + weights)
-  OUT/bert_base.so  BERT-base (Hugging Face config, random weights, dynamic
-                    batch and sequence) for timing; its 417 MiB weights
-                    stay here: the check writes a zero-filled weights file
-                    of the size in OUT/sizes.json (values do not change the
-                    timing)
-  OUT/gemm.so       C[M, 4096] = A[M, 4096] x W[4096, 4096] (fp32), likewise
+  OUT/libs-bf16/    the same with --precision=bf16 (tensor-core GEMMs)
+  OUT/bert_base.so  BERT-base, and bert_base_bf16.so (Hugging Face config,
+                    random weights, dynamic batch and sequence) for
+                    timing; its 417 MiB weights stay here: the check
+                    writes a zero-filled weights file of the size in
+                    OUT/sizes.json (values do not change the timing)
+  OUT/gemm.so       C[M, 4096] = A[M, 4096] x W[4096, 4096] (fp32), likewise,
+                    and gemm_bf16.so (tensor cores)
   OUT/scripts/      kiln_ctypes.py, check_numerics.py, gpu_device_check.py
 
 Usage: gpu_bundle.py --kiln build/bin/kiln --out DIR [--gpu-arch sm_90a]
@@ -33,9 +36,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from benchmark import EXPORT  # noqa: E402  (the BERT-base export snippet)
 
 
-def compile_cuda(kiln, onnx_path, lib, arch):
+def compile_cuda(kiln, onnx_path, lib, arch, precision="fp32"):
     subprocess.run([kiln, "compile", str(onnx_path), "--target=cuda",
-                    f"--gpu-arch={arch}", "-o", str(lib)], check=True)
+                    f"--gpu-arch={arch}", f"--precision={precision}",
+                    "-o", str(lib)], check=True)
 
 
 def gemm_model(path, k=4096, n=4096):
@@ -61,30 +65,34 @@ def main():
     out = args.out
     shutil.rmtree(out, ignore_errors=True)
     (out / "libs").mkdir(parents=True)
+    (out / "libs-bf16").mkdir()
     (out / "scripts").mkdir()
     work = out.parent / (out.name + ".work")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
 
     subprocess.run(["/usr/bin/python3", str(ROOT / "scripts" / "export_models.py"),
-                    "--out", str(out / "models"), "--opsets", "14", "17"],
+                    "--out", str(out / "models"), "--opsets", "17"],
                    check=True, stdout=subprocess.DEVNULL)
     manifest = json.loads((out / "models" / "manifest.json").read_text())
     for entry in manifest["files"]:
-        compile_cuda(args.kiln, out / "models" / entry["file"],
-                     out / "libs" / entry["file"].replace(".onnx", ".so"),
-                     args.gpu_arch)
+        for libs, precision in [("libs", "fp32"), ("libs-bf16", "bf16")]:
+            compile_cuda(args.kiln, out / "models" / entry["file"],
+                         out / libs / entry["file"].replace(".onnx", ".so"),
+                         args.gpu_arch, precision)
 
     sizes = {}
     subprocess.run(["/usr/bin/python3", "-c", EXPORT, "bert",
                     str(work / "bert_base.onnx")], check=True)
     gemm_model(work / "gemm.onnx")
-    for name in ["bert_base", "gemm"]:
-        compile_cuda(args.kiln, work / f"{name}.onnx", out / f"{name}.so",
-                     args.gpu_arch)
-        weights = out / f"{name}.so.weights"
-        sizes[name] = weights.stat().st_size
-        weights.unlink()
+    for model in ["bert_base", "gemm"]:
+        for precision in ["fp32", "bf16"]:
+            name = model if precision == "fp32" else f"{model}_bf16"
+            compile_cuda(args.kiln, work / f"{model}.onnx", out / f"{name}.so",
+                         args.gpu_arch, precision)
+            weights = out / f"{name}.so.weights"
+            sizes[name] = weights.stat().st_size
+            weights.unlink()
     (out / "sizes.json").write_text(json.dumps(sizes, indent=1))
     for script in ["kiln_ctypes.py", "check_numerics.py",
                    "gpu_device_check.py"]:

@@ -21,6 +21,15 @@ bool kiln::isWeightMatmul(tfm::MatmulOp op) {
          lhsType.getElementType().isF32() && lhsType.getRank() >= 2;
 }
 
+SmallVector<tfm::MatmulOp> kiln::collectWeightMatmuls(ModuleOp module) {
+  SmallVector<tfm::MatmulOp> matmuls;
+  module.walk([&](tfm::MatmulOp op) {
+    if (isWeightMatmul(op))
+      matmuls.push_back(op);
+  });
+  return matmuls;
+}
+
 std::pair<int64_t, int64_t> kiln::weightMatmulSizes(tfm::MatmulOp op) {
   ArrayRef<int64_t> shape =
       cast<RankedTensorType>(op.getRhs().getType()).getShape();

@@ -20,6 +20,9 @@ namespace kiln {
 /// weight on the right.
 bool isWeightMatmul(mlir::tfm::MatmulOp op);
 
+/// The matmuls of `module` that isWeightMatmul accepts.
+llvm::SmallVector<mlir::tfm::MatmulOp> collectWeightMatmuls(mlir::ModuleOp module);
+
 /// The weight's K and N (after `transpose_rhs`).
 std::pair<int64_t, int64_t> weightMatmulSizes(mlir::tfm::MatmulOp op);
 

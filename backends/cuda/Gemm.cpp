@@ -385,11 +385,7 @@ struct CudaGemm : mlir::tfm::impl::CudaGemmBase<CudaGemm> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<tfm::MatmulOp> matmuls;
-    module.walk([&](tfm::MatmulOp op) {
-      if (kiln::isWeightMatmul(op))
-        matmuls.push_back(op);
-    });
+    SmallVector<tfm::MatmulOp> matmuls = kiln::collectWeightMatmuls(module);
     if (matmuls.empty())
       return;
     bool tensorCores = precision != "fp32";

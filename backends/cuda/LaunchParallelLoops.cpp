@@ -4,10 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/common/LoopUtils.h"
 #include "backends/cuda/GpuUtils.h"
 #include "backends/cuda/Passes.h"
 
-#include "mlir/IR/IRMapping.h"
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_GPULAUNCHPARALLELLOOPS
@@ -82,28 +82,6 @@ void launch(scf::ParallelOp loop, int64_t blockSize) {
   loop.erase();
 }
 
-/// Parallel loops inside a kernel run sequentially in their thread.
-void serialize(scf::ParallelOp loop) {
-  OpBuilder b(loop);
-  Location loc = loop.getLoc();
-  SmallVector<Value> ivs;
-  Block *inner = nullptr;
-  for (auto [lb, ub, step] : llvm::zip(
-           loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-    auto forOp = scf::ForOp::create(b, loc, lb, ub, step);
-    ivs.push_back(forOp.getInductionVar());
-    inner = forOp.getBody();
-    b.setInsertionPointToStart(inner);
-  }
-  Block &body = loop.getRegion().front();
-  body.getTerminator()->erase();
-  for (auto [arg, iv] : llvm::zip(body.getArguments(), ivs))
-    arg.replaceAllUsesWith(iv);
-  inner->getOperations().splice(inner->getTerminator()->getIterator(),
-                                body.getOperations());
-  loop.erase();
-}
-
 /// Whether the host may read and write `buffer`: host stack memory, or
 /// managed memory (gpu.alloc host_shared), possibly through views.
 bool isHostReachable(Value buffer) {
@@ -155,8 +133,9 @@ struct GpuLaunchParallelLoops
                        "GPU kernel yet");
         return signalPassFailure();
       }
+    // Parallel loops inside a kernel run sequentially in their thread.
     for (scf::ParallelOp loop : llvm::reverse(nested))
-      serialize(loop);
+      kiln::serializeParallelLoop(loop);
     for (scf::ParallelOp loop : outermost)
       launch(loop, blockSize);
     // Serial loop nests left on the host that touch device memory.

@@ -148,11 +148,7 @@ struct X86PackMatmul
     : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<tfm::MatmulOp> matmuls;
-    module.walk([&](tfm::MatmulOp op) {
-      if (kiln::isWeightMatmul(op))
-        matmuls.push_back(op);
-    });
+    SmallVector<tfm::MatmulOp> matmuls = kiln::collectWeightMatmuls(module);
     if (matmuls.empty())
       return;
     if (failed(kiln::addKernelFunction(module, kKernelName, kernelSource())))

@@ -4,9 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/common/LoopUtils.h"
 #include "backends/x86/Passes.h"
 
-#include "mlir/IR/IRMapping.h"
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_X86SERIALIZENESTEDPARALLEL
@@ -16,30 +16,6 @@ namespace mlir::tfm {
 using namespace mlir;
 
 namespace {
-
-/// Replaces `loop` (without reductions) by a nest of scf.for loops.
-void serialize(scf::ParallelOp loop) {
-  OpBuilder b(loop);
-  Location loc = loop.getLoc();
-  SmallVector<Value> ivs;
-  Block *body = nullptr;
-  for (auto [lb, ub, step] : llvm::zip(
-           loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-    auto forOp = scf::ForOp::create(b, loc, lb, ub, step);
-    ivs.push_back(forOp.getInductionVar());
-    body = forOp.getBody();
-    b.setInsertionPointToStart(body);
-  }
-  // Move the parallel body (less its scf.reduce terminator) into the
-  // innermost loop.
-  Block &from = loop.getRegion().front();
-  from.getTerminator()->erase();
-  for (auto [arg, iv] : llvm::zip(from.getArguments(), ivs))
-    arg.replaceAllUsesWith(iv);
-  body->getOperations().splice(body->getTerminator()->getIterator(),
-                               from.getOperations());
-  loop.erase();
-}
 
 struct X86SerializeNestedParallel
     : mlir::tfm::impl::X86SerializeNestedParallelBase<
@@ -54,7 +30,7 @@ struct X86SerializeNestedParallel
     // Each loop is moved into its new nest as a whole, so the order does not
     // matter.
     for (scf::ParallelOp loop : llvm::reverse(nested))
-      serialize(loop);
+      kiln::serializeParallelLoop(loop);
   }
 };
 
