@@ -5,7 +5,10 @@
  * mapped PROT_NONE, so host code that touches it crashes the test; copies
  * unprotect it briefly. Managed memory is ordinary memory. Module images
  * must be a fatbin or PTX; launches must have a valid grid. Every module
- * load, kernel lookup and launch is logged to $KILN_FAKE_CUDA_LOG. */
+ * load and launch is logged to $KILN_FAKE_CUDA_LOG. $KILN_FAKE_CUDA_FAIL
+ * names a call (cuModuleLoadData, cuLaunchKernel, cuMemAlloc_v2) that then
+ * fails, as on a real device for a wrong architecture, a bad launch or
+ * exhausted memory. */
 
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -21,6 +24,13 @@ typedef int CUresult;
 #define OUT_OF_MEMORY 2
 #define INVALID_IMAGE 200
 #define NOT_FOUND 500
+#define NO_BINARY_FOR_GPU 209
+
+/* Whether $KILN_FAKE_CUDA_FAIL names `call`. */
+static int failing(const char *call) {
+  const char *f = getenv("KILN_FAKE_CUDA_FAIL");
+  return f && !strcmp(f, call);
+}
 
 static void logf_(const char *fmt, ...) {
   const char *path = getenv("KILN_FAKE_CUDA_LOG");
@@ -62,8 +72,10 @@ static void expose(const void *p, int on) {
 
 CUresult cuInit(unsigned flags) { return flags ? INVALID_VALUE : OK; }
 CUresult cuGetErrorName(CUresult r, const char **s) {
-  *s = r == INVALID_VALUE   ? "CUDA_ERROR_INVALID_VALUE"
-       : r == INVALID_IMAGE ? "CUDA_ERROR_INVALID_IMAGE"
+  *s = r == INVALID_VALUE       ? "CUDA_ERROR_INVALID_VALUE"
+       : r == INVALID_IMAGE     ? "CUDA_ERROR_INVALID_IMAGE"
+       : r == NO_BINARY_FOR_GPU ? "CUDA_ERROR_NO_BINARY_FOR_GPU"
+       : r == OUT_OF_MEMORY     ? "CUDA_ERROR_OUT_OF_MEMORY"
        : r == NOT_FOUND     ? "CUDA_ERROR_NOT_FOUND"
                             : "CUDA_ERROR_UNKNOWN";
   return OK;
@@ -94,6 +106,8 @@ CUresult cuDevicePrimaryCtxRetain(void **ctx, int d) {
 CUresult cuCtxSetCurrent(void *ctx) { return ctx ? OK : INVALID_VALUE; }
 
 CUresult cuModuleLoadData(void **module, const void *image) {
+  if (failing("cuModuleLoadData"))
+    return NO_BINARY_FOR_GPU;
   const unsigned char *b = image;
   const char *kind = NULL;
   if (b[0] == 0x50 && b[1] == 0xed && b[2] == 0x55 && b[3] == 0xba)
@@ -122,6 +136,8 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   (void)smem;
   (void)stream;
   (void)extra;
+  if (failing("cuLaunchKernel"))
+    return INVALID_VALUE;
   if (!f || !params || !gx || !gy || !gz || !bx || !by || !bz ||
       (size_t)bx * by * bz > 1024)
     return INVALID_VALUE;
@@ -173,6 +189,8 @@ static CUresult allocate(unsigned long long *ptr, size_t bytes, int managed) {
   return OK;
 }
 CUresult cuMemAlloc_v2(unsigned long long *ptr, size_t bytes) {
+  if (failing("cuMemAlloc_v2"))
+    return OUT_OF_MEMORY;
   return allocate(ptr, bytes, 0);
 }
 CUresult cuMemAllocManaged(unsigned long long *ptr, size_t bytes,
