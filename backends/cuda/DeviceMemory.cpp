@@ -19,9 +19,8 @@ namespace {
 
 /// Whether host code reads or writes the buffer `value` (or a view of it)
 /// directly: shape tensors built and read element by element (also by
-/// memref.reshape), and 0-d
-/// linalg ops (scalar shape arithmetic, which stays host code). Other
-/// linalg ops and copies do not count; they become kernels.
+/// memref.reshape), and 0-d linalg ops (scalar shape arithmetic, which
+/// stays host code). Other linalg ops (copies included) become kernels.
 bool isHostAccessed(Value value) {
   for (Operation *user : value.getUsers()) {
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(user)) {
@@ -29,7 +28,7 @@ bool isHostAccessed(Value value) {
         return true;
       continue;
     }
-    if (inKernel(user) || isa<memref::CopyOp>(user))
+    if (inKernel(user))
       continue;
     // memref.reshape reads its shape operand on the host.
     if (auto reshape = dyn_cast<memref::ReshapeOp>(user))
