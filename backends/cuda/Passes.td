@@ -47,6 +47,31 @@ def CudaGemm : Pass<"kiln-cuda-gemm", "ModuleOp"> {
   ];
 }
 
+def CudaAttention : Pass<"kiln-cuda-attention", "ModuleOp"> {
+  let summary = "Run fused attention as one GPU kernel";
+  let description = [{
+    Every f32 `tfm.attention` with static head dims up to 256 becomes a
+    call of `@kiln_cuda_attention_d<D>_v<Dv>[_addmask|_keepmask][_causal]`
+    (added once per variant): one launch, one GPU thread per query row,
+    which holds its query in registers, walks the keys of its (grouped-
+    query) key/value head one at a time with an online softmax (a score of
+    -inf, a false `i1` mask or the causal bound skips the key), accumulates
+    the output row in registers and divides at the end; a row with every
+    key masked gives zeros. The mask is unsqueezed to rank 4 and broadcast
+    by index (a dim of size 1 reads index 0). Consecutive threads take
+    consecutive query rows of one head, so they read the same key and value
+    rows together. This replaces the generic lowering's host loop over key
+    blocks, which launches several kernels per block; no shared memory or
+    barriers, so `--gpu-emulate` runs it on the CPU.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def CudaLinkKernels : Pass<"kiln-cuda-link-kernels", "ModuleOp"> {
   let summary = "Give hand-written GPU kernels' stand-ins their bodies";
   let description = [{

@@ -345,6 +345,7 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
     mlir::tfm::CudaGemmOptions gemm;
     gemm.precision = precision;
     weights.addPass(mlir::tfm::createCudaGemm(gemm));
+    weights.addPass(mlir::tfm::createCudaAttention());
   }
   if (!cuda)
     weights.addPass(mlir::tfm::createX86PackMatmul());
