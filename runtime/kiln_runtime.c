@@ -169,6 +169,10 @@ static size_t dtype_size(kiln_dtype dtype) {
 
 KILN_API size_t kiln_dtype_size(kiln_dtype dtype) { return dtype_size(dtype); }
 
+KILN_API const char *kiln_dtype_name(kiln_dtype dtype) {
+  return dtype_name(dtype);
+}
+
 /* Elements of `dims` and their bytes; 0 on overflow or a negative dim. */
 static int count_elements(const int64_t *dims, size_t rank, size_t elem_size,
                           size_t *out_elements, size_t *out_bytes) {

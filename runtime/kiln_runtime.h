@@ -63,6 +63,10 @@ KILN_API const char *kiln_last_error(void);
 /* Size in bytes of one element of `dtype` (0 for an unknown dtype). */
 KILN_API size_t kiln_dtype_size(kiln_dtype dtype);
 
+/* The NumPy-style name of `dtype` ("float32", "int64", "bool", ...;
+ * "unknown" for an unknown dtype). A static string. */
+KILN_API const char *kiln_dtype_name(kiln_dtype dtype);
+
 /*--- Models ---------------------------------------------------------------*/
 
 /* Loads the model of this library. `weights_path` may be NULL: the weights

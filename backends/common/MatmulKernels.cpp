@@ -37,6 +37,13 @@ std::pair<int64_t, int64_t> kiln::weightMatmulSizes(tfm::MatmulOp op) {
                               : std::make_pair(shape[0], shape[1]);
 }
 
+void kiln::moveModuleContents(ModuleOp source, ModuleOp module) {
+  for (Operation &op : llvm::make_early_inc_range(*source.getBody()))
+    op.moveBefore(module.getBody(), module.getBody()->end());
+  for (NamedAttribute attr : source->getDiscardableAttrs())
+    module->setAttr(attr.getName(), attr.getValue());
+}
+
 LogicalResult kiln::addKernelFunction(ModuleOp module, StringRef name,
                                       StringRef source) {
   if (module.lookupSymbol(name))
@@ -46,12 +53,7 @@ LogicalResult kiln::addKernelFunction(ModuleOp module, StringRef name,
   if (!parsed || !parsed->lookupSymbol(name))
     return module.emitError("internal error: the kernel ")
            << name << " does not parse";
-  // Everything the source defines (the function, and for a GPU kernel its
-  // gpu.module), and its module attributes (gpu.container_module).
-  for (Operation &op : llvm::make_early_inc_range(*parsed->getBody()))
-    op.moveBefore(module.getBody(), module.getBody()->end());
-  for (NamedAttribute attr : parsed->getOperation()->getDiscardableAttrs())
-    module->setAttr(attr.getName(), attr.getValue());
+  moveModuleContents(*parsed, module);
   return success();
 }
 

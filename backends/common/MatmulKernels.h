@@ -26,6 +26,10 @@ llvm::SmallVector<mlir::tfm::MatmulOp> collectWeightMatmuls(mlir::ModuleOp modul
 /// The weight's K and N (after `transpose_rhs`).
 std::pair<int64_t, int64_t> weightMatmulSizes(mlir::tfm::MatmulOp op);
 
+/// Moves everything `source` defines into `module`, with its module
+/// attributes (such as gpu.container_module for a GPU kernel's gpu.module).
+void moveModuleContents(mlir::ModuleOp source, mlir::ModuleOp module);
+
 /// Unless `module` has a symbol `name`: parses `source` (which defines
 /// `name`) and moves all it defines into `module`, with its module
 /// attributes.

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/common/MatmulKernels.h"
 #include "backends/cuda/GemmKernels.h"
 #include "backends/cuda/Passes.h"
 
@@ -47,10 +48,7 @@ struct CudaLinkKernels
       standIn.getBody().takeBody(kernel.getBody());
       standIn->removeAttr("kiln.gpu_kernel");
       kernel.erase();
-      for (Operation &op : llvm::make_early_inc_range(*parsed->getBody()))
-        op.moveBefore(module.getBody(), module.getBody()->end());
-      for (NamedAttribute attr : parsed->getOperation()->getDiscardableAttrs())
-        module->setAttr(attr.getName(), attr.getValue());
+      kiln::moveModuleContents(*parsed, module);
     }
   }
 };

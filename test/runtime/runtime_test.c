@@ -40,6 +40,7 @@ static int passed, failed;
 #define KILN_FUNCTIONS(X) \
   X(kiln_last_error) \
   X(kiln_dtype_size) \
+  X(kiln_dtype_name) \
   X(kiln_model_load) \
   X(kiln_model_free) \
   X(kiln_model_num_inputs) \
@@ -243,6 +244,9 @@ static void test_signature(kiln_model *m) {
   CHECK(K.kiln_dtype_size(KILN_FLOAT16) == 2 &&
         K.kiln_dtype_size(KILN_INT64) == 8 &&
         K.kiln_dtype_size(KILN_BOOL) == 1 && K.kiln_dtype_size(42) == 0);
+  CHECK(!strcmp(K.kiln_dtype_name(KILN_FLOAT32), "float32") &&
+        !strcmp(K.kiln_dtype_name(KILN_BFLOAT16), "bfloat16") &&
+        !strcmp(K.kiln_dtype_name(42), "unknown"));
 }
 
 static void test_run(kiln_model *m) {

@@ -346,9 +346,9 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
     gemm.precision = precision;
     weights.addPass(mlir::tfm::createCudaGemm(gemm));
     weights.addPass(mlir::tfm::createCudaAttention());
-  }
-  if (!cuda)
+  } else {
     weights.addPass(mlir::tfm::createX86PackMatmul());
+  }
   weights.addPass(mlir::tfm::createKilnExternalizeWeights());
   if (failed(weights.run(module)))
     return 1;

@@ -33,6 +33,7 @@ namespace {
 #define KILN_LIBRARY_FUNCTIONS(X)                                              \
   X(kiln_last_error)                                                           \
   X(kiln_dtype_size)                                                           \
+  X(kiln_dtype_name)                                                           \
   X(kiln_model_load)                                                           \
   X(kiln_model_free)                                                           \
   X(kiln_model_num_inputs)                                                     \
@@ -117,30 +118,6 @@ struct Tensor {
 //===----------------------------------------------------------------------===//
 // Element types
 //===----------------------------------------------------------------------===//
-
-const char *dtypeName(kiln_dtype dtype) {
-  switch (dtype) {
-  case KILN_FLOAT32:
-    return "float32";
-  case KILN_UINT8:
-    return "uint8";
-  case KILN_INT8:
-    return "int8";
-  case KILN_INT32:
-    return "int32";
-  case KILN_INT64:
-    return "int64";
-  case KILN_BOOL:
-    return "bool";
-  case KILN_FLOAT16:
-    return "float16";
-  case KILN_FLOAT64:
-    return "float64";
-  case KILN_BFLOAT16:
-    return "bfloat16";
-  }
-  return "unknown";
-}
 
 bool isFloat(kiln_dtype d) {
   return d == KILN_FLOAT32 || d == KILN_FLOAT16 || d == KILN_FLOAT64 ||
@@ -549,7 +526,7 @@ bool InputBuilder::fromFile(size_t i, const std::string &path, Tensor &out,
   std::string name = inputName(i);
   if (isFloat(dtype) != isFloat(a.dtype)) {
     error = "input '" + name + "' is " + npy::dtypeName(a.dtype) + " in '" +
-            path + "' but the model expects " + dtypeName(dtype);
+            path + "' but the model expects " + lib.kiln_dtype_name(dtype);
     return false;
   }
   kiln_tensor *t;
@@ -576,7 +553,7 @@ bool InputBuilder::fromFile(size_t i, const std::string &path, Tensor &out,
       if (v < lo || v > hi) {
         error = "input '" + name + "': value " + std::to_string(v) +
                 " (element " + std::to_string(k) + " of '" + path +
-                "') does not fit the model's " + dtypeName(dtype);
+                "') does not fit the model's " + lib.kiln_dtype_name(dtype);
         return false;
       }
       storeInt(data, dtype, k, v);
@@ -756,7 +733,7 @@ bool InputBuilder::build(const InputSpec &spec, std::vector<Tensor> &out,
     kiln_tensor *t = out[i].t;
     std::printf(
         "  input  %s: %s %s %s\n", inputName(i),
-        dtypeName(lib.kiln_tensor_dtype(t)),
+        lib.kiln_dtype_name(lib.kiln_tensor_dtype(t)),
         shapeString(lib.kiln_tensor_dims(t), lib.kiln_tensor_rank(t)).c_str(),
         notes[i].c_str());
   }
@@ -876,7 +853,7 @@ int runModelCommand(const RunOptions &options) {
     std::string name = lib.kiln_model_output_name(lib.model, i);
     std::string line =
         std::string("  output ") + name + ": " +
-        dtypeName(lib.kiln_tensor_dtype(t)) + " " +
+        lib.kiln_dtype_name(lib.kiln_tensor_dtype(t)) + " " +
         shapeString(lib.kiln_tensor_dims(t), lib.kiln_tensor_rank(t));
     if (!options.outputDir.empty()) {
       // Distinct names that sanitise alike get a suffix.
