@@ -8,6 +8,7 @@
  *
  *   kiln-manifest 1
  *   device cuda                       (GPU libraries only)
+ *   requires FEATURE...               (CPU features, LLVM's names)
  *   input NAME DTYPE RANK DIM... [range LO HI]
  *   output NAME DTYPE RANK DIM...
  *   weight DTYPE OFFSET BYTES RANK DIM...

@@ -19,6 +19,7 @@
 #include "cuda_driver.h"
 #include "scratch_arena.h"
 #include "kiln_model_abi.h"
+#include "ukernels/ukernels.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -644,6 +645,22 @@ static kiln_status parse_manifest(kiln_model *m) {
         st = malformed(&p, "unknown device '%s'",
                        p.num_tok > 1 ? tok[1] : "");
       m->on_gpu = 1;
+    } else if (!strcmp(tok[0], "requires")) {
+      for (size_t i = 1; st == KILN_OK && i < p.num_tok; ++i) {
+        const char *missing = kiln_cpu_missing_feature(tok[i]);
+        if (missing && !strcmp(missing, "unknown"))
+          st = fail(KILN_ERROR_UNSUPPORTED_CPU,
+                    "the model needs the CPU feature '%s', which this "
+                    "runtime cannot check; rebuild the model",
+                    tok[i]);
+        else if (missing)
+          st = fail(KILN_ERROR_UNSUPPORTED_CPU,
+                    "the model was compiled for CPUs with %s, which this "
+                    "CPU lacks; recompile it for this machine (kiln compile "
+                    "--mcpu=native) or for a CPU it has (e.g. "
+                    "--mcpu=x86-64-v3)",
+                    missing);
+      }
     } else {
       st = malformed(&p, "unknown record '%s'", tok[0]);
     }

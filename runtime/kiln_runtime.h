@@ -37,6 +37,8 @@ typedef enum kiln_status {
   KILN_ERROR_OUT_OF_MEMORY = 4,
   KILN_ERROR_INTERNAL = 5,
   KILN_ERROR_DEVICE = 6, /* A GPU library: no usable GPU, or CUDA failed. */
+  KILN_ERROR_UNSUPPORTED_CPU = 7, /* The CPU lacks a feature the library
+                                     was compiled for (named in the error). */
 } kiln_status;
 
 /* Element types (values match ONNX's TensorProto.DataType). */
@@ -77,7 +79,11 @@ KILN_API const char *kiln_dtype_name(kiln_dtype dtype);
  * $KILN_CUDA_DEVICE (default 0), loads its kernels and copies the weights
  * to the GPU; without a usable GPU it fails with KILN_ERROR_DEVICE and the
  * reason in kiln_last_error. Its runs take and return host tensors (inputs
- * are copied to the GPU and outputs back on every run). */
+ * are copied to the GPU and outputs back on every run).
+ * A CPU library records the instruction-set features it was compiled for
+ * (kiln compile --mcpu/--mattr); on a CPU without one of them it fails with
+ * KILN_ERROR_UNSUPPORTED_CPU naming the feature, before running any of its
+ * code. */
 KILN_API kiln_status kiln_model_load(const char *weights_path,
                                      kiln_model **out_model);
 KILN_API void kiln_model_free(kiln_model *model);

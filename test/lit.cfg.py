@@ -36,11 +36,24 @@ if os.path.exists(export_python) and subprocess.run(
         capture_output=True).returncode == 0:
     config.available_features.add("torch-export")
 
+# The host CPU's features (cpu-avx512f, cpu-amx-tile, ...): tests of code
+# for other CPUs say UNSUPPORTED/REQUIRES with them.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("flags"):
+                for flag in line.split(":", 1)[1].split():
+                    config.available_features.add(
+                        "cpu-" + flag.replace("_", "-"))
+                break
+except OSError:
+    pass
+
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.kiln_tools_dir, config.llvm_tools_dir]
-tools = ["kiln", "kiln-opt", "KilnUnitTests"]
+tools = ["kiln", "kiln-opt", "KilnUnitTests", "kiln-ukernels-test"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The CUDA toolkit's ptxas checks kiln's PTX (REQUIRES: ptxas); without it

@@ -53,63 +53,80 @@ LogicalResult kiln::addKernelFunction(ModuleOp module, StringRef name,
   if (!parsed || !parsed->lookupSymbol(name))
     return module.emitError("internal error: the kernel ")
            << name << " does not parse";
+  // Declarations several kernels share (a runtime microkernel) are moved
+  // once.
+  for (Operation &op : llvm::make_early_inc_range(*parsed->getBody()))
+    if (auto symbol = dyn_cast<SymbolOpInterface>(op))
+      if (module.lookupSymbol(symbol.getNameAttr()))
+        op.erase();
   moveModuleContents(*parsed, module);
   return success();
 }
 
-void kiln::replaceWithKernelCall(tfm::MatmulOp op, StringRef kernel,
-                                 ValueRange extraOperands) {
-  OpBuilder b(op);
+static Value shapeConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> v) {
+  auto t = RankedTensorType::get({static_cast<int64_t>(v.size())},
+                                 b.getI64Type());
+  return tfm::ConstantOp::create(b, loc, DenseIntElementsAttr::get(t, v));
+}
+
+Value kiln::flattenToRows(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t cols = type.getShape().back();
+  Type flatType = flattenedType(type);
+  Value flat = x;
+  if (type != flatType)
+    flat = tfm::ReshapeOp::create(b, loc, flatType, x,
+                                  shapeConstant(b, loc, {-1, cols}));
+  auto dynFlat = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, type.getElementType());
+  if (flat.getType() == dynFlat)
+    return flat;
+  return tensor::CastOp::create(b, loc, dynFlat, flat);
+}
+
+Value kiln::unflattenResult(OpBuilder &b, tfm::MatmulOp op, Value c) {
   Location loc = op.getLoc();
   auto [k, n] = weightMatmulSizes(op);
-  // A as [M, K]; C back to the leading dims of A plus N.
-  Value lhs = op.getLhs();
+  (void)k;
   RankedTensorType lhsType = op.getLhs().getType();
-  auto i64 = b.getI64Type();
-  auto shapeConst = [&](ArrayRef<int64_t> v) -> Value {
-    auto t = RankedTensorType::get({static_cast<int64_t>(v.size())}, i64);
-    return tfm::ConstantOp::create(b, loc, DenseIntElementsAttr::get(t, v));
-  };
-  int64_t staticM = 1;
-  for (int64_t d : lhsType.getShape().drop_back())
-    staticM = ShapedType::isDynamic(d) || ShapedType::isDynamic(staticM)
-                  ? ShapedType::kDynamic
-                  : staticM * d;
-  auto flatType = RankedTensorType::get({staticM, k}, b.getF32Type());
-  Value flat = lhs;
-  if (lhsType.getRank() != 2 || lhsType != flatType)
-    flat = tfm::ReshapeOp::create(b, loc, flatType, lhs, shapeConst({-1, k}));
-  auto dynFlat = RankedTensorType::get({ShapedType::kDynamic,
-                                        ShapedType::kDynamic},
-                                       b.getF32Type());
-  Value flatDyn = flat.getType() == dynFlat
-                      ? flat
-                      : tensor::CastOp::create(b, loc, dynFlat, flat)
-                            .getResult();
-  SmallVector<Value> operands{flatDyn};
-  llvm::append_range(operands, extraOperands);
-  Value c = func::CallOp::create(b, loc, kernel, TypeRange{dynFlat},
-                                 operands)
-                .getResult(0);
+  RankedTensorType type = op.getType();
+  int64_t staticM =
+      cast<RankedTensorType>(flattenedType(lhsType)).getDimSize(0);
   c = tensor::CastOp::create(
       b, loc, RankedTensorType::get({staticM, n}, b.getF32Type()), c);
-  // Back to [..., N].
-  Value result = c;
-  RankedTensorType type = op.getType();
   if (type.getRank() != 2) {
-    Value lead = tfm::ShapeOp::create(b, loc, lhs, b.getI64IntegerAttr(0),
+    Value lead = tfm::ShapeOp::create(b, loc, op.getLhs(),
+                                      b.getI64IntegerAttr(0),
                                       b.getI64IntegerAttr(lhsType.getRank() -
                                                           1));
     Value shape = tfm::ConcatOp::create(
-        b, loc, ValueRange{lead, shapeConst({n})}, b.getI64IntegerAttr(0));
-    result = tfm::ReshapeOp::create(b, loc, type, c, shape);
-  } else if (result.getType() != type) {
-    result = tensor::CastOp::create(b, loc, type, result);
+        b, loc, ValueRange{lead, shapeConstant(b, loc, {n})},
+        b.getI64IntegerAttr(0));
+    return tfm::ReshapeOp::create(b, loc, type, c, shape);
   }
-  // The epilogue as tfm elementwise ops.
-  if (Value bias = op.getBias())
+  if (c.getType() != type)
+    return tensor::CastOp::create(b, loc, type, c);
+  return c;
+}
+
+Type kiln::flattenedType(RankedTensorType type) {
+  int64_t rows = 1;
+  for (int64_t d : type.getShape().drop_back())
+    rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
+               ? ShapedType::kDynamic
+               : rows * d;
+  return RankedTensorType::get({rows, type.getShape().back()},
+                               type.getElementType());
+}
+
+Value kiln::applyEpilogue(OpBuilder &b, tfm::MatmulOp op, Value result,
+                          const FusedEpilogue &fused) {
+  Location loc = op.getLoc();
+  RankedTensorType type = op.getType();
+  if (Value bias = op.getBias(); bias && !fused.bias)
     result = tfm::AddOp::create(b, loc, type, result, bias);
-  if (std::optional<tfm::Activation> act = op.getActivation()) {
+  std::optional<tfm::Activation> act = op.getActivation();
+  if (act && !fused.activation) {
     switch (*act) {
     case tfm::Activation::relu:
       result = tfm::ReluOp::create(b, loc, result);
@@ -133,8 +150,22 @@ void kiln::replaceWithKernelCall(tfm::MatmulOp op, StringRef kernel,
       break;
     }
   }
-  if (Value residual = op.getResidual())
+  if (Value residual = op.getResidual(); residual && !fused.residual)
     result = tfm::AddOp::create(b, loc, type, result, residual);
+  return result;
+}
+
+void kiln::replaceWithKernelCall(tfm::MatmulOp op, StringRef kernel,
+                                 ValueRange extraOperands) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  SmallVector<Value> operands{flattenToRows(b, loc, op.getLhs())};
+  llvm::append_range(operands, extraOperands);
+  auto dynFlat = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
+  Value c = func::CallOp::create(b, loc, kernel, TypeRange{dynFlat}, operands)
+                .getResult(0);
+  Value result = applyEpilogue(b, op, unflattenResult(b, op, c), {});
   op.replaceAllUsesWith(result);
   op.erase();
 }

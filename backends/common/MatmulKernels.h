@@ -32,10 +32,34 @@ void moveModuleContents(mlir::ModuleOp source, mlir::ModuleOp module);
 
 /// Unless `module` has a symbol `name`: parses `source` (which defines
 /// `name`) and moves all it defines into `module`, with its module
-/// attributes.
+/// attributes; symbols `module` already has (declarations of runtime
+/// functions several kernels call) are not moved again.
 mlir::LogicalResult addKernelFunction(mlir::ModuleOp module,
                                       llvm::StringRef name,
                                       llvm::StringRef source);
+
+/// `x` [..., C] as tensor<?x?xf32> [rows, C] (a tfm.reshape and a cast).
+mlir::Value flattenToRows(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value x);
+
+/// The [rows, C] type `type` [..., C] flattens to, rows static when every
+/// leading dim is.
+mlir::Type flattenedType(mlir::RankedTensorType type);
+
+/// The kernel's C [M, N] (tensor<?x?xf32>) back to op's result shape: A's
+/// leading dims plus N.
+mlir::Value unflattenResult(mlir::OpBuilder &b, mlir::tfm::MatmulOp op,
+                            mlir::Value c);
+
+/// The parts of a matmul's epilogue a kernel applied itself.
+struct FusedEpilogue {
+  bool bias = false, activation = false, residual = false;
+};
+
+/// Applies the parts of op's epilogue (bias, activation, residual) that
+/// `fused` does not name to `result`, as tfm elementwise ops.
+mlir::Value applyEpilogue(mlir::OpBuilder &b, mlir::tfm::MatmulOp op,
+                          mlir::Value result, const FusedEpilogue &fused);
 
 /// Replaces `op` by `kernel(A as tensor<?x?xf32> [M, K], extraOperands...)`
 /// returning tensor<?x?xf32> [M, N]; the result is reshaped back to A's

@@ -186,6 +186,12 @@ std::string kiln::buildManifest(const ModelSignature &signature) {
   os << "kiln-manifest 1\n";
   if (!signature.device.empty())
     os << "device " << signature.device << "\n";
+  if (!signature.requiredFeatures.empty()) {
+    os << "requires";
+    for (const std::string &feature : signature.requiredFeatures)
+      os << " " << feature;
+    os << "\n";
+  }
   auto tensor = [&](StringRef kind, const TensorInfo &t) {
     os << kind << " " << percentEncode(t.name) << " " << t.dtype << " "
        << t.dims.size();

@@ -38,6 +38,9 @@ struct ModelSignature {
   /// Where the compiled code runs: "" for the CPU, "cuda" for an NVIDIA GPU
   /// (inputs, weights and outputs are then device buffers).
   std::string device;
+  /// CPU features the compiled code needs (LLVM's names, e.g. "avx512f");
+  /// the runtime checks them before running anything.
+  std::vector<std::string> requiredFeatures;
 };
 
 /// The kiln_dtype number of an MLIR element type, or 0 if none.

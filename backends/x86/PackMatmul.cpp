@@ -1,18 +1,19 @@
-//===- PackMatmul.cpp - packed-weight GEMM for x86 ------------------------===//
+//===- PackMatmul.cpp - weight matmuls on the packed GEMM microkernel -----===//
 //
 // Part of kiln. Implements kiln-x86-pack-matmul (see Passes.td).
 //
 //===----------------------------------------------------------------------===//
 
 #include "backends/common/MatmulKernels.h"
+#include "backends/x86/KernelIsa.h"
 #include "backends/x86/Passes.h"
 #include "dialects/tfm/TfmOps.h"
 #include "dialects/tfm/WeightUtils.h"
 
-#include "mlir/IR/AsmState.h"
-#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace mlir::tfm {
@@ -24,139 +25,160 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kTileRows = 8;   // Rows of A per register tile.
-constexpr int64_t kPanel = 32;     // Columns per packed panel (2 x 16 lanes).
-constexpr llvm::StringLiteral kKernelName = "kiln_sgemm_packed";
+/// Rows of C per parallel work item; the microkernel blocks K inside it.
+constexpr int64_t kRowBlock = 256;
 
-/// The kernel's MLIR text: C[M, n] = A[M, K] x B, with B packed as
-/// [ceil(n / 32), K, 32]. Rows go 8 at a time (16 accumulators of
-/// vector<16xf32>), then one at a time for the last M % 8.
-std::string kernelSource() {
+/// What one call site needs from the kernel: the fused epilogue parts.
+struct GemmVariant {
+  bool bias = false, residual = false;
+  int64_t activation = 0; // KILN_UK_ACT_* (ukernels.h)
+
+  std::string name(const kiln::x86::KernelIsa &isa) const {
+    std::string s = "kiln_sgemm_" + isa.name;
+    if (bias)
+      s += "_bias";
+    if (residual)
+      s += "_res";
+    if (activation)
+      s += "_act" + std::to_string(activation);
+    return s;
+  }
+};
+
+int64_t activationCode(std::optional<tfm::Activation> act) {
+  if (!act)
+    return 0;
+  switch (*act) {
+  case tfm::Activation::relu:
+    return 1;
+  case tfm::Activation::gelu:
+    return 2;
+  case tfm::Activation::gelu_tanh:
+    return 3;
+  case tfm::Activation::silu:
+    return 4;
+  case tfm::Activation::sigmoid:
+    return 5;
+  case tfm::Activation::tanh:
+    return 6;
+  }
+  return 0;
+}
+
+/// The wrapper's MLIR text: C = kernel(A [M, K], B packed [P, K, NR], n,
+/// [bias [n]], [residual [M, n]]) -> C [M, n], parallel over blocks of
+/// kRowBlock rows and groups of panels, each block one microkernel call on
+/// raw pointers.
+std::string wrapperSource(const kiln::x86::KernelIsa &isa,
+                          const GemmVariant &v) {
   std::string s;
   llvm::raw_string_ostream os(s);
-  auto accList = [&](StringRef prefix, int count) {
-    for (int i = 0; i < count; ++i)
-      os << (i ? ", " : "") << prefix << i;
+  std::string panelType =
+      llvm::formatv("memref<?x?x{0}xf32>", isa.panelWidth).str();
+  std::string panelTensor =
+      llvm::formatv("tensor<?x?x{0}xf32>", isa.panelWidth).str();
+  std::string uk = "kiln_uk_sgemm_" + isa.name;
+  os << "func.func private @" << uk
+     << "(!llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64, i64, i64, i64, "
+        "i64, i64, !llvm.ptr, !llvm.ptr, i64, i64)\n";
+  os << "func.func private @" << v.name(isa)
+     << "(%a: tensor<?x?xf32>, %b: " << panelTensor << ", %n: index";
+  if (v.bias)
+    os << ", %bias: tensor<?xf32>";
+  if (v.residual)
+    os << ", %res: tensor<?x?xf32>";
+  os << ") -> tensor<?x?xf32> {\n";
+  auto pointer = [&](StringRef name, StringRef tensor, StringRef memrefType,
+                     StringRef tensorType) {
+    os << llvm::formatv(
+        "  %{0} = bufferization.to_buffer %{1} read_only : {3} to {2}\n"
+        "  %{0}_i = memref.extract_aligned_pointer_as_index %{0} : {2} -> "
+        "index\n"
+        "  %{0}_w = arith.index_cast %{0}_i : index to i64\n"
+        "  %{0}_p = llvm.inttoptr %{0}_w : i64 to !llvm.ptr\n",
+        name, tensor, memrefType, tensorType);
   };
-  os << "func.func private @" << kKernelName
-     << "(%a: tensor<?x?xf32>, %b: tensor<?x?x32xf32>, %n: index)"
-        " -> tensor<?x?xf32> {\n"
-        "  %c0 = arith.constant 0 : index\n"
+  os << "  %c0 = arith.constant 0 : index\n"
         "  %c1 = arith.constant 1 : index\n"
-        "  %c8 = arith.constant 8 : index\n"
-        "  %c16 = arith.constant 16 : index\n"
-        "  %c32 = arith.constant 32 : index\n"
-        "  %A = bufferization.to_buffer %a read_only : tensor<?x?xf32> to "
-        "memref<?x?xf32>\n"
-        "  %B = bufferization.to_buffer %b read_only : tensor<?x?x32xf32> to "
-        "memref<?x?x32xf32>\n"
+        "  %c4 = arith.constant 4 : index\n"
+        "  %c64 = arith.constant 64 : index\n"
+        "  %mc = arith.constant "
+     << kRowBlock
+     << " : index\n"
+        "  %act = arith.constant "
+     << v.activation << " : i64\n";
+  pointer("A", "a", "memref<?x?xf32>", "tensor<?x?xf32>");
+  pointer("B", "b", panelType, panelTensor);
+  if (v.bias)
+    pointer("Bias", "bias", "memref<?xf32>", "tensor<?xf32>");
+  if (v.residual)
+    pointer("R", "res", "memref<?x?xf32>", "tensor<?x?xf32>");
+  os << "  %null = llvm.mlir.zero : !llvm.ptr\n"
         "  %M = memref.dim %A, %c0 : memref<?x?xf32>\n"
         "  %K = memref.dim %A, %c1 : memref<?x?xf32>\n"
-        "  %NB = memref.dim %B, %c0 : memref<?x?x32xf32>\n"
+        "  %P = memref.dim %B, %c0 : "
+     << panelType
+     << "\n"
         "  %C = memref.alloc(%M, %n) {alignment = 64} : memref<?x?xf32>\n"
-        "  %MB = arith.ceildivui %M, %c8 : index\n"
-        "  %zero = arith.constant dense<0.0> : vector<16xf32>\n"
-        "  scf.parallel (%mb, %nb) = (%c0, %c0) to (%MB, %NB) step (%c1, %c1) {\n"
-        "    %m0 = arith.muli %mb, %c8 : index\n"
-        "    %n0 = arith.muli %nb, %c32 : index\n"
-        "    %n1 = arith.addi %n0, %c16 : index\n"
-        "    %rowsLeft = arith.subi %M, %m0 : index\n"
-        "    %rows = arith.minui %rowsLeft, %c8 : index\n"
-        "    %colsLeft = arith.subi %n, %n0 : index\n"
-        "    %cols = arith.minui %colsLeft, %c32 : index\n"
-        "    %lo = arith.minui %cols, %c16 : index\n"
-        "    %hi = arith.subi %cols, %lo : index\n"
-        "    %mask0 = vector.create_mask %lo : vector<16xi1>\n"
-        "    %mask1 = vector.create_mask %hi : vector<16xi1>\n"
-        "    %full = arith.cmpi eq, %rows, %c8 : index\n"
-        "    scf.if %full {\n";
-  // Full 8-row tile.
-  for (int r = 0; r < kTileRows; ++r)
-    os << "      %row" << r << " = arith.addi %m0, %c" << (r == 0 ? "0" : "")
-       << (r == 0 ? "" : std::to_string(r)) << "_i : index\n";
-  os << "      %t:16 = scf.for %k = %c0 to %K step %c1 iter_args(";
-  for (int i = 0; i < 2 * kTileRows; ++i)
-    os << (i ? ", " : "") << "%x" << i << " = %zero";
-  os << ") -> (";
-  for (int i = 0; i < 2 * kTileRows; ++i)
-    os << (i ? ", " : "") << "vector<16xf32>";
-  os << ") {\n"
-        "        %b0 = vector.load %B[%nb, %k, %c0] : memref<?x?x32xf32>, "
-        "vector<16xf32>\n"
-        "        %b1 = vector.load %B[%nb, %k, %c16] : memref<?x?x32xf32>, "
-        "vector<16xf32>\n";
-  for (int r = 0; r < kTileRows; ++r) {
-    os << "        %s" << r << " = memref.load %A[%row" << r
-       << ", %k] : memref<?x?xf32>\n"
-       << "        %v" << r << " = vector.broadcast %s" << r
-       << " : f32 to vector<16xf32>\n"
-       << "        %y" << 2 * r << " = vector.fma %v" << r << ", %b0, %x"
-       << 2 * r << " : vector<16xf32>\n"
-       << "        %y" << 2 * r + 1 << " = vector.fma %v" << r << ", %b1, %x"
-       << 2 * r + 1 << " : vector<16xf32>\n";
-  }
-  os << "        scf.yield ";
-  accList("%y", 2 * kTileRows);
-  os << " : ";
-  for (int i = 0; i < 2 * kTileRows; ++i)
-    os << (i ? ", " : "") << "vector<16xf32>";
-  os << "\n      }\n";
-  for (int r = 0; r < kTileRows; ++r)
-    os << "      vector.maskedstore %C[%row" << r << ", %n0], %mask0, %t#"
-       << 2 * r << " : memref<?x?xf32>, vector<16xi1>, vector<16xf32>\n"
-       << "      vector.maskedstore %C[%row" << r << ", %n1], %mask1, %t#"
-       << 2 * r + 1 << " : memref<?x?xf32>, vector<16xi1>, vector<16xf32>\n";
-  // Ragged rows one at a time.
-  os << "    } else {\n"
-        "      scf.for %r = %c0 to %rows step %c1 {\n"
-        "        %i = arith.addi %m0, %r : index\n"
-        "        %u:2 = scf.for %k = %c0 to %K step %c1 iter_args(%x0 = %zero, "
-        "%x1 = %zero) -> (vector<16xf32>, vector<16xf32>) {\n"
-        "          %b0 = vector.load %B[%nb, %k, %c0] : memref<?x?x32xf32>, "
-        "vector<16xf32>\n"
-        "          %b1 = vector.load %B[%nb, %k, %c16] : memref<?x?x32xf32>, "
-        "vector<16xf32>\n"
-        "          %s = memref.load %A[%i, %k] : memref<?x?xf32>\n"
-        "          %v = vector.broadcast %s : f32 to vector<16xf32>\n"
-        "          %y0 = vector.fma %v, %b0, %x0 : vector<16xf32>\n"
-        "          %y1 = vector.fma %v, %b1, %x1 : vector<16xf32>\n"
-        "          scf.yield %y0, %y1 : vector<16xf32>, vector<16xf32>\n"
-        "        }\n"
-        "        vector.maskedstore %C[%i, %n0], %mask0, %u#0 : "
-        "memref<?x?xf32>, vector<16xi1>, vector<16xf32>\n"
-        "        vector.maskedstore %C[%i, %n1], %mask1, %u#1 : "
-        "memref<?x?xf32>, vector<16xi1>, vector<16xf32>\n"
-        "      }\n"
-        "    }\n"
+        "  %C_i = memref.extract_aligned_pointer_as_index %C : "
+        "memref<?x?xf32> -> index\n"
+        "  %C_w = arith.index_cast %C_i : index to i64\n"
+        "  %C_p = llvm.inttoptr %C_w : i64 to !llvm.ptr\n"
+        "  %K_w = arith.index_cast %K : index to i64\n"
+        "  %n_w = arith.index_cast %n : index to i64\n"
+        // Few rows (decode) are memory-bound: one panel per work item
+        // spreads the weight stream over every thread. More rows reuse a
+        // slice of A across four panels.
+        "  %small = arith.cmpi ule, %M, %c64 : index\n"
+        "  %g = arith.select %small, %c1, %c4 : index\n"
+        "  %MB = arith.ceildivui %M, %mc : index\n"
+        "  %PG = arith.ceildivui %P, %g : index\n"
+        "  scf.parallel (%mb, %pg) = (%c0, %c0) to (%MB, %PG) step (%c1, "
+        "%c1) {\n"
+        "    %m0 = arith.muli %mb, %mc : index\n"
+        "    %m1e = arith.addi %m0, %mc : index\n"
+        "    %m1 = arith.minui %m1e, %M : index\n"
+        "    %p0 = arith.muli %pg, %g : index\n"
+        "    %p1e = arith.addi %p0, %g : index\n"
+        "    %p1 = arith.minui %p1e, %P : index\n"
+        "    %m0w = arith.index_cast %m0 : index to i64\n"
+        "    %m1w = arith.index_cast %m1 : index to i64\n"
+        "    %p0w = arith.index_cast %p0 : index to i64\n"
+        "    %p1w = arith.index_cast %p1 : index to i64\n"
+        "    func.call @"
+     << uk
+     << "(%A_p, %K_w, %B_p, %K_w, %C_p, %n_w, %m0w, %m1w, %p0w, %p1w, "
+        "%n_w, "
+     << (v.bias ? "%Bias_p" : "%null") << ", "
+     << (v.residual ? "%R_p" : "%null")
+     << ", %n_w, %act) : (!llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64, "
+        "i64, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, i64) -> ()\n"
         "    scf.reduce\n"
         "  }\n"
         "  %r = bufferization.to_tensor %C restrict writable : "
         "memref<?x?xf32> to tensor<?x?xf32>\n"
         "  return %r : tensor<?x?xf32>\n"
         "}\n";
-  // Row offsets: %c0_i is %c0, the others constants.
-  std::string constants;
-  for (int r = 0; r < kTileRows; ++r)
-    constants += "  %c" + std::to_string(r) + "_i = arith.constant " +
-                 std::to_string(r) + " : index\n";
-  size_t at = s.find("  %c1 = arith.constant 1 : index\n");
-  s.insert(at, constants);
   return s;
 }
 
-struct X86PackMatmul
-    : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
+struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
+  using X86PackMatmulBase::X86PackMatmulBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<tfm::MatmulOp> matmuls = kiln::collectWeightMatmuls(module);
-    if (matmuls.empty())
-      return;
-    if (failed(kiln::addKernelFunction(module, kKernelName, kernelSource())))
+    std::optional<kiln::x86::KernelIsa> kernelIsa =
+        kiln::x86::kernelIsaNamed(isa);
+    if (!kernelIsa) {
+      module.emitError("kiln-x86-pack-matmul: unknown isa '")
+          << isa << "' (avx512 or avx2)";
       return signalPassFailure();
+    }
+    SmallVector<tfm::MatmulOp> matmuls = kiln::collectWeightMatmuls(module);
     llvm::DenseMap<Value, Value> packedWeights;
     for (tfm::MatmulOp op : matmuls) {
       auto weight = op.getRhs().getDefiningOp<tfm::ConstantOp>();
-      if (failed(rewrite(op, packedWeights)))
+      if (failed(rewrite(module, op, *kernelIsa, packedWeights)))
         return signalPassFailure();
       // Release each unpacked weight as soon as nothing uses it, so that
       // compile memory stays near one copy of the weights.
@@ -167,46 +189,153 @@ struct X86PackMatmul
     }
   }
 
-  LogicalResult rewrite(tfm::MatmulOp op,
-                        llvm::DenseMap<Value, Value> &packedWeights) {
-    OpBuilder b(op);
-    Location loc = op.getLoc();
+  /// The weight packed into panels of `isa.panelWidth` columns, once per
+  /// weight.
+  FailureOr<Value> packWeight(tfm::MatmulOp op, const kiln::x86::KernelIsa &isa,
+                              llvm::DenseMap<Value, Value> &packedWeights) {
+    Value &packed = packedWeights[op.getRhs()];
+    if (packed)
+      return packed;
     auto rhs = op.getRhs().getDefiningOp<tfm::ConstantOp>();
     bool transposed = op.getTransposeRhs();
     auto [k, n] = kiln::weightMatmulSizes(op);
-    int64_t panels = (n + kPanel - 1) / kPanel;
-    Value &packed = packedWeights[op.getRhs()];
-    if (!packed) {
-      std::vector<float> storage;
-      ArrayRef<float> w = tfm::getWeightFloats(rhs.getValue(), storage);
-      if (w.size() != static_cast<size_t>(k * n))
-        return op.emitOpError("cannot read the weight to pack it");
-      AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-          panels * k * kPanel * sizeof(float), /*align=*/64);
-      float *out = reinterpret_cast<float *>(blob.getMutableData().data());
-      for (int64_t p = 0; p < panels; ++p)
-        for (int64_t kk = 0; kk < k; ++kk)
-          for (int64_t j = 0; j < kPanel; ++j) {
-            int64_t col = p * kPanel + j;
-            float v = 0;
-            if (col < n)
-              v = transposed ? w[col * k + kk] : w[kk * n + col];
-            *out++ = v;
-          }
-      auto type = RankedTensorType::get({panels, k, kPanel}, b.getF32Type());
-      b.setInsertionPoint(rhs);
-      packed = tfm::ConstantOp::create(
-          b, rhs.getLoc(),
-          DenseResourceElementsAttr::get(type, "packed_weight",
-                                         std::move(blob)));
-      b.setInsertionPoint(op);
-    }
+    int64_t nr = isa.panelWidth;
+    int64_t panels = (n + nr - 1) / nr;
+    std::vector<float> storage;
+    ArrayRef<float> w = tfm::getWeightFloats(rhs.getValue(), storage);
+    if (w.size() != static_cast<size_t>(k * n))
+      return op.emitOpError("cannot read the weight to pack it");
+    AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+        panels * k * nr * sizeof(float), /*align=*/64);
+    float *out = reinterpret_cast<float *>(blob.getMutableData().data());
+    for (int64_t p = 0; p < panels; ++p)
+      for (int64_t kk = 0; kk < k; ++kk)
+        for (int64_t j = 0; j < nr; ++j) {
+          int64_t col = p * nr + j;
+          float v = 0;
+          if (col < n)
+            v = transposed ? w[col * k + kk] : w[kk * n + col];
+          *out++ = v;
+        }
+    OpBuilder b(rhs);
+    auto type = RankedTensorType::get({panels, k, nr}, b.getF32Type());
+    packed = tfm::ConstantOp::create(
+        b, rhs.getLoc(),
+        DenseResourceElementsAttr::get(type, "packed_weight", std::move(blob)));
+    return packed;
+  }
+
+  /// Calls the wrapper of `v` and returns C reshaped to op's result type,
+  /// with the epilogue parts the kernel does not fuse applied.
+  FailureOr<Value> emitCall(OpBuilder &b, ModuleOp module, tfm::MatmulOp op,
+                            const kiln::x86::KernelIsa &isa,
+                            const GemmVariant &v, Value packed) {
+    Location loc = op.getLoc();
+    std::string name = v.name(isa);
+    if (failed(kiln::addKernelFunction(module, name, wrapperSource(isa, v))))
+      return failure();
+    auto [k, n] = kiln::weightMatmulSizes(op);
     auto dynPacked = RankedTensorType::get(
-        {ShapedType::kDynamic, ShapedType::kDynamic, kPanel}, b.getF32Type());
-    Value packedDyn = tensor::CastOp::create(b, loc, dynPacked, packed);
-    Value nValue = arith::ConstantIndexOp::create(b, loc, n);
-    kiln::replaceWithKernelCall(op, kKernelName, {packedDyn, nValue});
+        {ShapedType::kDynamic, ShapedType::kDynamic, isa.panelWidth},
+        b.getF32Type());
+    SmallVector<Value> operands{
+        kiln::flattenToRows(b, loc, op.getLhs()),
+        tensor::CastOp::create(b, loc, dynPacked, packed),
+        arith::ConstantIndexOp::create(b, loc, n)};
+    if (v.bias)
+      operands.push_back(tensor::CastOp::create(
+          b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF32Type()),
+          op.getBias()));
+    if (v.residual)
+      operands.push_back(kiln::flattenToRows(b, loc, op.getResidual()));
+    auto dynFlat = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
+    Value c = func::CallOp::create(b, loc, name, TypeRange{dynFlat}, operands)
+                  .getResult(0);
+    kiln::FusedEpilogue fused;
+    fused.bias = v.bias;
+    fused.activation = v.activation != 0;
+    fused.residual = v.residual;
+    return kiln::applyEpilogue(b, op, kiln::unflattenResult(b, op, c), fused);
+  }
+
+  LogicalResult rewrite(ModuleOp module, tfm::MatmulOp op,
+                        const kiln::x86::KernelIsa &isa,
+                        llvm::DenseMap<Value, Value> &packedWeights) {
+    FailureOr<Value> packed = packWeight(op, isa, packedWeights);
+    if (failed(packed))
+      return failure();
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto [k, n] = kiln::weightMatmulSizes(op);
+    GemmVariant v;
+    // A bias of [N] is read per column; other shapes broadcast as tfm ops.
+    if (Value bias = op.getBias()) {
+      auto t = cast<RankedTensorType>(bias.getType());
+      v.bias = t.getRank() == 1 && t.getDimSize(0) == n &&
+               t.getElementType().isF32();
+    }
+    // An activation is fused only with the bias before it.
+    if (!op.getBias() || v.bias)
+      v.activation = activationCode(op.getActivation());
+    // A residual of the result's type is fused when it has as many rows as
+    // A at run time (it could still broadcast along a dynamic dim of 1).
+    Value residual = op.getResidual();
+    bool fuseResidual = residual && residual.getType() == op.getType() &&
+                        (!op.getActivation() || v.activation);
+    if (!fuseResidual) {
+      FailureOr<Value> result = emitCall(b, module, op, isa, v, *packed);
+      if (failed(result))
+        return failure();
+      op.replaceAllUsesWith(*result);
+      op.erase();
+      return success();
+    }
+    GemmVariant withResidual = v;
+    withResidual.residual = true;
+    if (cast<RankedTensorType>(kiln::flattenedType(op.getType()))
+            .hasStaticShape()) {
+      FailureOr<Value> result =
+          emitCall(b, module, op, isa, withResidual, *packed);
+      if (failed(result))
+        return failure();
+      op.replaceAllUsesWith(*result);
+      op.erase();
+      return success();
+    }
+    Value rowsA = rowCount(b, loc, op.getLhs());
+    Value rowsR = rowCount(b, loc, residual);
+    Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rowsA,
+                                       rowsR);
+    bool failedCall = false;
+    auto ifOp = scf::IfOp::create(
+        b, loc, same,
+        [&](OpBuilder &nb, Location) {
+          FailureOr<Value> r =
+              emitCall(nb, module, op, isa, withResidual, *packed);
+          failedCall |= failed(r);
+          scf::YieldOp::create(nb, loc, failed(r) ? Value() : *r);
+        },
+        [&](OpBuilder &nb, Location) {
+          FailureOr<Value> r = emitCall(nb, module, op, isa, v, *packed);
+          failedCall |= failed(r);
+          scf::YieldOp::create(nb, loc, failed(r) ? Value() : *r);
+        });
+    if (failedCall)
+      return failure();
+    op.replaceAllUsesWith(ifOp.getResult(0));
+    op.erase();
     return success();
+  }
+
+  /// The product of x's leading dims, as an index.
+  static Value rowCount(OpBuilder &b, Location loc, Value x) {
+    auto t = cast<RankedTensorType>(x.getType());
+    Value rows = arith::ConstantIndexOp::create(b, loc, 1);
+    for (int64_t d = 0; d + 1 < t.getRank(); ++d)
+      rows = arith::MulIOp::create(b, loc, rows,
+                                   tensor::DimOp::create(b, loc, x, d));
+    return rows;
   }
 };
 

@@ -10,24 +10,60 @@
 include "mlir/Pass/PassBase.td"
 
 def X86PackMatmul : Pass<"kiln-x86-pack-matmul", "ModuleOp"> {
-  let summary = "Pre-pack matmul weights and call the AVX-512 GEMM kernel";
+  let summary = "Pre-pack matmul weights and call the GEMM microkernel";
   let description = [{
     Every f32 `tfm.matmul` whose right-hand side is a 2-D weight constant
     (`[K, N]`, or `[N, K]` with `transpose_rhs`) is rewritten, before
-    lowering, into a call of `@kiln_sgemm_packed`: the weight is packed at
-    compile time into `[ceil(N/32), K, 32]` panels (zero padded), the left
-    operand is flattened to `[M, K]`, and the epilogue (bias, activation,
-    residual) stays as tfm elementwise ops on the result. The kernel, added
-    to the module once, computes 8x32 register tiles with `vector.fma` over
-    `vector<16xf32>` (two AVX-512 registers per row), parallel over row and
-    column blocks (`scf.parallel`, OpenMP after lowering), with masked stores
-    for the ragged edges, so M (batch x sequence) stays dynamic.
+    lowering, into a call of a wrapper `@kiln_sgemm_<isa>[_bias][_res][_actN]`:
+    the weight is packed at compile time into `[ceil(N/NR), K, NR]` panels
+    (zero padded; NR is 32 for avx512, 16 for avx2) and the left operand is
+    flattened to `[M, K]`. The wrapper runs an `scf.parallel` loop (OpenMP
+    after lowering) over blocks of 256 rows and groups of panels, each
+    iteration one call of the runtime's microkernel `kiln_uk_sgemm_<isa>`
+    (runtime/ukernels/sgemm.c) on raw pointers; M stays dynamic.
+
+    The epilogue runs in the microkernel while the C tile is in registers:
+    a bias of shape `[N]`, the activation, and a residual of the result's
+    type. When the residual's dims are dynamic it could still broadcast at
+    run time, so the call is guarded by `scf.if` on its row count, with an
+    unfused call and a `tfm.add` otherwise. Epilogues of other shapes stay
+    tfm elementwise ops.
   }];
+  let options = [
+    Option<"isa", "isa", "std::string", "\"avx512\"",
+           "Microkernel instruction set: avx512 or avx2">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
-    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
-    "::mlir::vector::VectorDialect"
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def X86Attention : Pass<"kiln-x86-attention", "ModuleOp"> {
+  let summary = "Run tfm.attention on the flash-attention microkernel";
+  let description = [{
+    Every f32 `tfm.attention` with static head counts and head dims of at
+    most 512 becomes a call of a wrapper
+    `@kiln_attention_<isa>_<mask>[_causal]`, which runs an `scf.parallel`
+    loop over work items (batch x query head x blocks of 32 query rows),
+    each one call of the runtime's `kiln_uk_attention_<isa>`
+    (runtime/ukernels/attention.c): key blocks with an online softmax,
+    vectorized exp, scores and P x V as register-tiled products. The mask
+    (float: added; i1: keep) is brought to rank 4 and passed with its
+    strides, 0 along the dims it broadcasts. Other attentions keep the
+    generic lowering of tfm-to-linalg.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", "\"avx512\"",
+           "Microkernel instruction set: avx512 or avx2">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
   ];
 }
 

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "backends/x86/X86Backend.h"
+#include "backends/x86/KernelIsa.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -76,16 +77,11 @@ createTargetMachine(const kiln::x86::TargetOptions &options,
       llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
   if (!target)
     return nullptr;
-  std::string cpu = options.cpu;
-  std::string features = options.features;
-  if (cpu == "native") {
-    cpu = llvm::sys::getHostCPUName().str();
-    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
-    std::string hostFeatures;
-    for (auto &feature : host)
-      hostFeatures += (feature.second ? "+" : "-") + feature.first().str() + ",";
-    features = hostFeatures + features;
-  }
+  std::optional<kiln::x86::TargetCpu> described =
+      kiln::x86::describeTarget(options, error);
+  if (!described)
+    return nullptr;
+  const std::string &cpu = described->cpu, &features = described->features;
   llvm::TargetOptions targetOptions;
   auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
                : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less

@@ -53,6 +53,8 @@ struct KilnOwnResults
     // before writing (a scatter into its data input, say), not write in
     // place.
     func::FuncOp func = getOperation();
+    if (func.isExternal()) // A runtime function's declaration.
+      return;
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
       if (isa<TensorType>(func.getArgument(i).getType()))
         func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,

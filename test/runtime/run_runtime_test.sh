@@ -22,7 +22,7 @@ rm -f "$out"/*.weights
 # position-independent archive with hidden visibility, so that only KILN_API
 # functions are exported.
 rm -f "$out/libkiln_runtime.a"
-for c in "$src"/runtime/*.c; do
+for c in "$src"/runtime/*.c "$src"/runtime/ukernels/cpu_features.c; do
   o="$out/$(basename "$c" .c).o"
   $cc $cflags -fPIC -fvisibility=hidden -c "$c" -o "$o"
   ar rcs "$out/libkiln_runtime.a" "$o"

@@ -12,6 +12,7 @@
 #include "backends/cuda/CudaBackend.h"
 #include "backends/cuda/Passes.h"
 #include "backends/x86/Passes.h"
+#include "backends/x86/KernelIsa.h"
 #include "backends/x86/X86Backend.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "passes/InitKiln.h"
@@ -336,6 +337,20 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
     return fail("the module has no main_graph function");
   func->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
 
+  // The CPU the code is for (for a GPU: the host): which microkernels it
+  // gets and which features the library then needs.
+  kiln::x86::TargetOptions target;
+  target.triple = cuda ? std::string() : targetTriple.getValue();
+  target.cpu = targetCpu;
+  target.features = targetFeatures;
+  target.optLevel = std::min(optLevel.getValue(), 3u);
+  std::string targetError;
+  std::optional<kiln::x86::TargetCpu> described =
+      kiln::x86::describeTarget(target, targetError);
+  if (!described)
+    return fail(targetError);
+  const kiln::x86::TargetCpu &cpuTarget = *described;
+
   PassManager weights(&context);
   weights.enableTiming(timer);
   // Matmuls with weight operands go to the target's GEMM kernel (on the
@@ -346,8 +361,13 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
     gemm.precision = precision;
     weights.addPass(mlir::tfm::createCudaGemm(gemm));
     weights.addPass(mlir::tfm::createCudaAttention());
-  } else {
-    weights.addPass(mlir::tfm::createX86PackMatmul());
+  } else if (cpuTarget.kernels) {
+    mlir::tfm::X86PackMatmulOptions gemm;
+    gemm.isa = cpuTarget.kernels->name;
+    weights.addPass(mlir::tfm::createX86PackMatmul(gemm));
+    mlir::tfm::X86AttentionOptions attention;
+    attention.isa = cpuTarget.kernels->name;
+    weights.addPass(mlir::tfm::createX86Attention(attention));
   }
   weights.addPass(mlir::tfm::createKilnExternalizeWeights());
   if (failed(weights.run(module)))
@@ -357,6 +377,8 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
     return 1;
   if (cuda && !gpuEmulate)
     signature->device = "cuda";
+  if (!cuda)
+    signature->requiredFeatures = cpuTarget.required;
   // The signature has what the argument and result attributes said.
   func.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
   func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
@@ -421,11 +443,6 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
   // The module and its weights are in LLVM IR and the signature now. For
   // a GPU, what is left is the host code (or with --gpu-emulate, all of
   // it), compiled for this machine.
-  kiln::x86::TargetOptions target;
-  target.triple = cuda ? std::string() : targetTriple.getValue();
-  target.cpu = targetCpu;
-  target.features = targetFeatures;
-  target.optLevel = std::min(optLevel.getValue(), 3u);
   if (emitStage == Stage::Llvm) {
     TimingScope t = timer.nest("LLVM optimization");
     if (failed(kiln::x86::optimizeModule(*llvmModule, target, error)))

@@ -1,0 +1,276 @@
+/*===- attention.c - flash-style attention microkernel -------------*- C -*-===*
+ *
+ * Part of kiln. One work item of tfm.attention (ukernels.h): up to QB query
+ * rows of one (batch, head) against every visible key, in blocks of KB
+ * keys with an online softmax, so memory stays O(QB * (KB + dv)).
+ *
+ * Per key block: the block of K is transposed into a panel Kt[d][KB]
+ * (zero past the last key), S = Q Kt runs as register tiles of RT rows x
+ * KB columns (broadcast q, vector over keys, as in sgemm.c), then scale,
+ * mask and causal limit, the running max / sum update with vectorized exp,
+ * and O = O * corr + P V with the rows of V read in place (vector over dv).
+ * With one or two query rows (decode) the scores are dot products instead:
+ * transposing K would cost as much as using it.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "simd.h"
+#include "ukernels.h"
+#include "vmath.h"
+
+#include <math.h>
+#include <string.h>
+
+#define QB KILN_UK_ATTENTION_QUERY_BLOCK
+#define KB (4 * VL) /* keys per block: four vectors of scores */
+#if VL == 16
+#define RT 6 /* score rows per register tile: 6 x 4 zmm accumulators */
+#else
+#define RT 2
+#endif
+#define DMAX KILN_UK_ATTENTION_MAX_HEAD_DIM
+
+typedef struct {
+  const float *q, *k, *v;
+  float *out;
+  int64_t d, dv, sk, i0, rows;
+  int64_t visible_base; /* key j visible to row i iff j <= i + base */
+  int causal;
+  float scale;
+  const unsigned char *mask; /* row i0's mask, in bytes */
+  int64_t mask_kind, mask_row, mask_col; /* strides in bytes */
+} head_work;
+
+/* The scores of rows [r0, r0 + R) against one key block: s[r][j] =
+ * q[r] . k[j] for j < KB (Kt zero-padded). */
+static inline __attribute__((always_inline)) void
+scores_tile(const int R, const float *q, int64_t d, const float *kt,
+            float *s) {
+  vf acc[RT][4];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < 4; ++c)
+      acc[r][c] = vf_zero();
+  for (int64_t x = 0; x < d; ++x) {
+    const float *row = kt + x * KB;
+    vf k0 = vf_load(row), k1 = vf_load(row + VL), k2 = vf_load(row + 2 * VL),
+       k3 = vf_load(row + 3 * VL);
+    for (int r = 0; r < R; ++r) {
+      vf a = vf_set1(q[r * d + x]);
+      acc[r][0] = vf_fma(a, k0, acc[r][0]);
+      acc[r][1] = vf_fma(a, k1, acc[r][1]);
+      acc[r][2] = vf_fma(a, k2, acc[r][2]);
+      acc[r][3] = vf_fma(a, k3, acc[r][3]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < 4; ++c)
+      vf_store(s + r * KB + c * VL, acc[r][c]);
+}
+
+static void scores_block(const float *q, int64_t rows, int64_t d,
+                         const float *kt, float *s) {
+  int64_t r = 0;
+  for (; r + RT <= rows; r += RT)
+    scores_tile(RT, q + r * d, d, kt, s + r * KB);
+  for (; r < rows; ++r)
+    scores_tile(1, q + r * d, d, kt, s + r * KB);
+}
+
+/* o[r][0:dv] += sum_j p[r][j] v[j][0:dv] for one row. */
+static void accumulate_pv(const float *p, int64_t len, const float *v,
+                          int64_t dv, float *o) {
+  for (int64_t c = 0; c < dv; c += 4 * VL) {
+    int n = dv - c < 4 * VL ? (int)(dv - c) : 4 * VL;
+    int n0 = n < VL ? n : VL, n1 = n - n0 < VL ? (n - n0 > 0 ? n - n0 : 0) : VL;
+    int n2 = n - 2 * VL < VL ? (n - 2 * VL > 0 ? n - 2 * VL : 0) : VL;
+    int n3 = n - 3 * VL > 0 ? n - 3 * VL : 0;
+    vf a0 = vf_load_mask(o + c, n0), a1 = vf_load_mask(o + c + VL, n1),
+       a2 = vf_load_mask(o + c + 2 * VL, n2),
+       a3 = vf_load_mask(o + c + 3 * VL, n3);
+    if (n == 4 * VL) {
+      for (int64_t j = 0; j < len; ++j) {
+        const float *vr = v + j * dv + c;
+        vf w = vf_set1(p[j]);
+        a0 = vf_fma(w, vf_load(vr), a0);
+        a1 = vf_fma(w, vf_load(vr + VL), a1);
+        a2 = vf_fma(w, vf_load(vr + 2 * VL), a2);
+        a3 = vf_fma(w, vf_load(vr + 3 * VL), a3);
+      }
+    } else {
+      for (int64_t j = 0; j < len; ++j) {
+        const float *vr = v + j * dv + c;
+        vf w = vf_set1(p[j]);
+        a0 = vf_fma(w, vf_load_mask(vr, n0), a0);
+        a1 = vf_fma(w, vf_load_mask(vr + VL, n1), a1);
+        a2 = vf_fma(w, vf_load_mask(vr + 2 * VL, n2), a2);
+        a3 = vf_fma(w, vf_load_mask(vr + 3 * VL, n3), a3);
+      }
+    }
+    vf_store_mask(o + c, a0, n0);
+    vf_store_mask(o + c + VL, a1, n1);
+    vf_store_mask(o + c + 2 * VL, a2, n2);
+    vf_store_mask(o + c + 3 * VL, a3, n3);
+  }
+}
+
+/* Scale, mask and causal limit on row r's `len` scores from key j0; then the
+ * online softmax update of (m, l, o). */
+static void softmax_update(const head_work *w, int64_t r, int64_t j0,
+                           int64_t len, float *s, float *m, float *l,
+                           float *o) {
+  const vf scale = vf_set1(w->scale);
+  const float ninf = -INFINITY;
+  for (int64_t j = 0; j < len; j += VL) {
+    int n = len - j < VL ? (int)(len - j) : VL;
+    vf_store_mask(s + j, vf_mul(vf_load_mask(s + j, n), scale), n);
+  }
+  if (w->mask_kind != KILN_UK_MASK_NONE) {
+    const unsigned char *mrow = w->mask + r * w->mask_row;
+    if (w->mask_kind == KILN_UK_MASK_ADD && w->mask_col == 4) {
+      const float *mf = (const float *)(const void *)mrow + j0;
+      for (int64_t j = 0; j < len; j += VL) {
+        int n = len - j < VL ? (int)(len - j) : VL;
+        vf_store_mask(s + j,
+                      vf_add(vf_load_mask(s + j, n), vf_load_mask(mf + j, n)),
+                      n);
+      }
+    } else {
+      for (int64_t j = 0; j < len; ++j) {
+        const unsigned char *e = mrow + (j0 + j) * w->mask_col;
+        if (w->mask_kind == KILN_UK_MASK_ADD) {
+          float x;
+          memcpy(&x, e, sizeof x);
+          s[j] += x;
+        } else if (!*e) {
+          s[j] = ninf;
+        }
+      }
+    }
+  }
+  if (w->causal) {
+    int64_t limit = w->i0 + r + w->visible_base - j0; /* last visible j */
+    for (int64_t j = limit + 1 < 0 ? 0 : limit + 1; j < len; ++j)
+      s[j] = ninf;
+  }
+  /* Lanes past len up to the next vector: -inf, so exp gives 0. */
+  int64_t padded = (len + VL - 1) / VL * VL;
+  for (int64_t j = len; j < padded; ++j)
+    s[j] = ninf;
+  vf mx = vf_set1(ninf);
+  for (int64_t j = 0; j < padded; j += VL)
+    mx = vf_max(mx, vf_load(s + j));
+  float bm = vf_reduce_max(mx);
+  float mnew = bm > m[r] ? bm : m[r];
+  if (mnew == ninf) /* nothing visible yet: p = 0, state unchanged */
+    return;
+  float corr = m[r] == ninf ? 0.0f : expf(m[r] - mnew);
+  vf mv = vf_set1(mnew), sum = vf_zero();
+  for (int64_t j = 0; j < padded; j += VL) {
+    vf p = vf_exp(vf_sub(vf_load(s + j), mv));
+    vf_store(s + j, p);
+    sum = vf_add(sum, p);
+  }
+  m[r] = mnew;
+  l[r] = l[r] * corr + vf_reduce_add(sum);
+  float *orow = o + r * w->dv;
+  if (corr != 1.0f) {
+    vf cv = vf_set1(corr);
+    for (int64_t c = 0; c < w->dv; c += VL) {
+      int n = w->dv - c < VL ? (int)(w->dv - c) : VL;
+      vf_store_mask(orow + c, vf_mul(vf_load_mask(orow + c, n), cv), n);
+    }
+  }
+  accumulate_pv(s, len, w->v + j0 * w->dv, w->dv, orow);
+}
+
+static void run_head(const head_work *w, float *kt, float *s, float *o,
+                     float *m, float *l) {
+  int64_t rows = w->rows, d = w->d, dv = w->dv;
+  for (int64_t r = 0; r < rows; ++r) {
+    m[r] = -INFINITY;
+    l[r] = 0;
+  }
+  memset(o, 0, sizeof(float) * rows * dv);
+  /* Keys past the last row's causal limit are invisible to every row. */
+  int64_t keys = w->sk;
+  if (w->causal) {
+    int64_t limit = w->i0 + rows - 1 + w->visible_base + 1;
+    keys = limit < 0 ? 0 : (limit < keys ? limit : keys);
+  }
+  const int dots = rows <= 2;
+  for (int64_t j0 = 0; j0 < keys; j0 += KB) {
+    int64_t len = keys - j0 < KB ? keys - j0 : KB;
+    const float *kb = w->k + j0 * d;
+    if (dots) {
+      for (int64_t r = 0; r < rows; ++r) {
+        const float *qr = w->q + r * d;
+        for (int64_t j = 0; j < len; ++j) {
+          const float *kr = kb + j * d;
+          vf acc = vf_zero();
+          int64_t x = 0;
+          for (; x + VL <= d; x += VL)
+            acc = vf_fma(vf_load(qr + x), vf_load(kr + x), acc);
+          if (x < d)
+            acc = vf_fma(vf_load_mask(qr + x, (int)(d - x)),
+                         vf_load_mask(kr + x, (int)(d - x)), acc);
+          s[r * KB + j] = vf_reduce_add(acc);
+        }
+      }
+    } else {
+      for (int64_t j = 0; j < KB; ++j)
+        for (int64_t x = 0; x < d; ++x)
+          kt[x * KB + j] = j < len ? kb[j * d + x] : 0.0f;
+      scores_block(w->q, rows, d, kt, s);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      softmax_update(w, r, j0, len, s + r * KB, m, l, o);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    float *dst = w->out + r * dv;
+    vf inv = vf_set1(l[r] > 0 ? 1.0f / l[r] : 0.0f);
+    for (int64_t c = 0; c < dv; c += VL) {
+      int n = dv - c < VL ? (int)(dv - c) : VL;
+      vf_store_mask(dst + c, vf_mul(vf_load_mask(o + r * dv + c, n), inv), n);
+    }
+  }
+}
+
+void KILN_UK(attention)(const float *q, const float *k, const float *v,
+                        float *out, int64_t batch, int64_t hq, int64_t hkv,
+                        int64_t sq, int64_t sk, int64_t d, int64_t dv,
+                        float scale, const void *mask, int64_t mask_kind,
+                        int64_t ms0, int64_t ms1, int64_t ms2, int64_t ms3,
+                        int64_t causal, int64_t item) {
+  int64_t blocks = (sq + QB - 1) / QB;
+  int64_t block = item % blocks, bh = item / blocks;
+  int64_t b = bh / hq, h = bh % hq, g = h / (hq / hkv);
+  if (b >= batch)
+    return;
+  head_work w;
+  w.i0 = block * QB;
+  w.rows = sq - w.i0 < QB ? sq - w.i0 : QB;
+  w.d = d;
+  w.dv = dv;
+  w.sk = sk;
+  w.q = q + ((b * hq + h) * sq + w.i0) * d;
+  w.k = k + (b * hkv + g) * sk * d;
+  w.v = v + (b * hkv + g) * sk * dv;
+  w.out = out + ((b * hq + h) * sq + w.i0) * dv;
+  w.visible_base = sk - sq;
+  w.causal = causal != 0;
+  w.scale = scale;
+  w.mask_kind = mask_kind;
+  int64_t esize = mask_kind == KILN_UK_MASK_ADD ? 4 : 1;
+  w.mask = mask_kind == KILN_UK_MASK_NONE
+               ? 0
+               : (const unsigned char *)mask +
+                     (b * ms0 + h * ms1 + w.i0 * ms2) * esize;
+  w.mask_row = ms2 * esize;
+  w.mask_col = ms3 * esize;
+
+  /* About 200 KiB of stack at the largest head dims (OpenMP workers
+   * have 4 MiB). */
+  float kt[DMAX * KB], o[QB * DMAX];
+  float s[QB * KB], m[QB], l[QB];
+  run_head(&w, kt, s, o, m, l);
+}

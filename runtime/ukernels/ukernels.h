@@ -1,0 +1,96 @@
+/*===- ukernels.h - kiln's CPU microkernels -------------------------*- C -*-===*
+ *
+ * Part of kiln. The compute kernels compiled code calls: each is written
+ * once over simd.h and compiled per instruction set, so every symbol below
+ * exists once per ISA (suffix _avx512 or _avx2). The compiler picks the
+ * suffix from the target's features at compile time and records the
+ * features in the library's manifest; kiln_model_load refuses a CPU that
+ * lacks them (cpu_features.c).
+ *
+ * All kernels are single-threaded and re-entrant: the compiler's parallel
+ * loops call them on disjoint blocks of the output.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef KILN_RUNTIME_UKERNELS_UKERNELS_H
+#define KILN_RUNTIME_UKERNELS_UKERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Epilogue activations (tfm.matmul's `activation`). */
+enum {
+  KILN_UK_ACT_NONE = 0,
+  KILN_UK_ACT_RELU = 1,
+  KILN_UK_ACT_GELU = 2,      /* erf form */
+  KILN_UK_ACT_GELU_TANH = 3,
+  KILN_UK_ACT_SILU = 4,
+  KILN_UK_ACT_SIGMOID = 5,
+  KILN_UK_ACT_TANH = 6,
+};
+
+/* Columns per packed weight panel: 32 for avx512, 16 for avx2. A weight
+ * W[K][N] is packed as P[ceil(N / NR)][K][NR] with P[p][k][j] =
+ * W[k][p * NR + j], zero past column N. */
+#define KILN_UK_PANEL_AVX512 32
+#define KILN_UK_PANEL_AVX2 16
+
+/* C[i][j] = act(sum_k A[i][k] B[k][j] + bias[j]) + res[i][j] for rows
+ * [m0, m1) and the columns of panels [p0, p1) (clipped to n).
+ * a: A row-major with row stride lda; b: B packed (above) with K = k;
+ * c: C row-major, row stride ldc; bias: n floats or NULL; res: row stride
+ * ldr or NULL; act: KILN_UK_ACT_*. */
+#define KILN_UK_DECLARE_SGEMM(isa)                                           \
+  void kiln_uk_sgemm_##isa(const float *a, int64_t lda, const float *b,      \
+                           int64_t k, float *c, int64_t ldc, int64_t m0,     \
+                           int64_t m1, int64_t p0, int64_t p1, int64_t n,    \
+                           const float *bias, const float *res, int64_t ldr, \
+                           int64_t act);                                     \
+  int64_t kiln_uk_sgemm_panel_width_##isa(void);
+KILN_UK_DECLARE_SGEMM(avx512)
+KILN_UK_DECLARE_SGEMM(avx2)
+
+/* Query rows per attention work item, and the largest head dims (d, dv)
+ * the kernel serves; the compiler lowers other attentions generically. */
+#define KILN_UK_ATTENTION_QUERY_BLOCK 32
+#define KILN_UK_ATTENTION_MAX_HEAD_DIM 512
+
+/* Mask kinds of kiln_uk_attention. */
+enum {
+  KILN_UK_MASK_NONE = 0,
+  KILN_UK_MASK_ADD = 1,  /* f32, added to the scaled scores */
+  KILN_UK_MASK_KEEP = 2, /* one byte per element, nonzero keeps the key */
+};
+
+/* One work item of softmax(scale q k^T + mask) v (tfm.attention): item
+ * (b * hq + h) * ceil(sq / QUERY_BLOCK) + block computes query rows
+ * [block * QUERY_BLOCK, ...) of batch b, head h. q [B][hq][sq][d],
+ * k [B][hkv][sk][d], v [B][hkv][sk][dv], out [B][hq][sq][dv], all
+ * row-major; query head h reads key/value head h / (hq / hkv). The mask is
+ * indexed [b][h][i][j] with element strides ms0..ms3 (0 along a broadcast
+ * dim). causal masks key j for query i when j > i + sk - sq. A row with
+ * every key masked gives zeros. */
+#define KILN_UK_DECLARE_ATTENTION(isa)                                       \
+  void kiln_uk_attention_##isa(                                              \
+      const float *q, const float *k, const float *v, float *out,           \
+      int64_t batch, int64_t hq, int64_t hkv, int64_t sq, int64_t sk,       \
+      int64_t d, int64_t dv, float scale, const void *mask,                 \
+      int64_t mask_kind, int64_t ms0, int64_t ms1, int64_t ms2, int64_t ms3, \
+      int64_t causal, int64_t item);
+KILN_UK_DECLARE_ATTENTION(avx512)
+KILN_UK_DECLARE_ATTENTION(avx2)
+
+/* CPU features a model library needs, as the manifest's `requires` record
+ * names them ("avx512f", "avx2", "fma", ...). Returns NULL when the running
+ * CPU has `feature`, else the name of the missing one (`feature` itself) or
+ * "unknown". Used by kiln_model_load. */
+const char *kiln_cpu_missing_feature(const char *feature);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_RUNTIME_UKERNELS_UKERNELS_H */
