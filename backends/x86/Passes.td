@@ -67,6 +67,38 @@ def X86Attention : Pass<"kiln-x86-attention", "ModuleOp"> {
   ];
 }
 
+def X86OutlineParallelLoops
+    : Pass<"kiln-outline-parallel-loops", "ModuleOp"> {
+  let summary = "Move each outermost parallel loop into a function of its own";
+  let description = [{
+    In a function with several outermost `scf.parallel` loops (a model's
+    `main_graph`, after bufferization), each loop moves into a private
+    function `<name>_parallel_<N>` that takes what the loop uses from above
+    as arguments (constants are cloned in) and returns the loop's results.
+    OpenMP's outlining of a parallel region (LLVM's CodeExtractor, at
+    translation to LLVM IR) scans the function holding the region; with one
+    region per small function, compile time grows linearly with the model
+    instead of quadratically.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def X86ApproximateMath : Pass<"kiln-approximate-math", "func::FuncOp"> {
+  let summary = "Inline polynomial approximations of exp, erf, tanh, log, ...";
+  let description = [{
+    The math ops left after the microkernels (softmax outside attention,
+    GELU or SiLU not fused into a GEMM, norms' reductions feeding exp or
+    log) become MLIR's f32 polynomial approximations (upstream
+    `populateMathPolynomialApproximationPatterns`) instead of libm calls,
+    so that LLVM vectorizes the loops around them. sin and cos stay libm
+    calls: their range reduction only holds for small arguments and rotary
+    angles are large.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def X86SerializeNestedParallel
     : Pass<"kiln-serialize-nested-parallel", "func::FuncOp"> {
   let summary = "Run parallel loops nested in parallel loops sequentially";

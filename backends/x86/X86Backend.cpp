@@ -30,7 +30,8 @@ using namespace mlir;
 
 LogicalResult kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm,
                                                   std::string &error) {
-  // Parallel loops become OpenMP work-sharing loops; everything else the
+  // Parallel loops become OpenMP work-sharing loops, each outlined first
+  // (compile time); everything else the
   // standard conversions to the LLVM dialect. convert-scf-to-openmp wraps
   // bodies in alloca scopes that canonicalize must remove before scf-to-cf;
   // expand-strided-metadata creates affine.apply ops, so it goes before
@@ -38,8 +39,8 @@ LogicalResult kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm,
   // (use-generic-functions: _mlir_memref_to_llvm_alloc/free).
   const char *pipeline =
       "func.func(convert-linalg-to-parallel-loops,"
-      "kiln-serialize-nested-parallel, canonicalize),"
-      "convert-scf-to-openmp, canonicalize, expand-strided-metadata,"
+      "kiln-serialize-nested-parallel, kiln-approximate-math, canonicalize),"
+      "kiln-outline-parallel-loops, convert-scf-to-openmp, canonicalize, expand-strided-metadata,"
       "lower-affine, convert-scf-to-cf, convert-vector-to-llvm,"
       "convert-math-to-llvm,"
       "convert-math-to-libm,"

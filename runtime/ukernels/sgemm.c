@@ -154,8 +154,23 @@ void KILN_UK(sgemm)(const float *a, int64_t lda, const float *b, int64_t k,
       int cols = n - col < NR ? (int)(n - col) : NR;
       const float *bp = b + p * k * NR + k0 * NR;
       const float *biasp = bias ? bias + col : 0;
+      /* The slice after this one: the next panel's, or the first panel's
+       * next K slice. Weights stream from DRAM once per run, so the first
+       * row tile would stall on every line of its slice; instead each row
+       * tile prefetches its share of the next slice into L2. */
+      int64_t nk0 = p + 1 < p1 ? k0 : k0 + KC, np = p + 1 < p1 ? p : p0 - 1;
+      const char *next = nk0 < k ? (const char *)(b + (np + 1) * k * NR +
+                                                  nk0 * NR)
+                                 : 0;
+      int64_t nkc = k - nk0 < KC ? k - nk0 : KC;
+      int64_t lines = next ? nkc * NR * 4 / 64 : 0;
+      int64_t tiles = (m1 - m0 + MR - 1) / MR, share = (lines + tiles - 1) / tiles;
+      int64_t line = 0;
       for (int64_t i = m0; i < m1; i += MR) {
         int rows = m1 - i < MR ? (int)(m1 - i) : MR;
+        for (int64_t e = line + share < lines ? line + share : lines; line < e;
+             ++line)
+          _mm_prefetch(next + line * 64, _MM_HINT_T1);
         tile_rows(rows, a + i * lda + k0, lda, bp, kc, c + i * ldc + col, ldc,
                   cols, first, last, biasp, res ? res + i * ldr + col : 0,
                   ldr, act);
