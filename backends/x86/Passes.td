@@ -99,6 +99,29 @@ def X86ApproximateMath : Pass<"kiln-approximate-math", "func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def X86ParallelThreshold : Pass<"kiln-parallel-threshold", "ModuleOp"> {
+  let summary = "Run small OpenMP regions on the calling thread";
+  let description = [{
+    A fork/join of the OpenMP team costs microseconds; a decoder step runs
+    hundreds of loops over a few hundred elements each. Every `omp.parallel`
+    (from convert-scf-to-openmp) gets `num_threads(enough ?
+    omp_get_max_threads() : 1)`, `enough` being true when its loop nest has
+    at least `min-work / ops` iterations at run time, `ops` the operations
+    of one iteration; a nest whose iterations run loops or calls (a
+    microkernel) needs only two. A region that statically has enough keeps
+    the default team. A team of one runs serially in the calling thread.
+    (An `if` clause would say the same, but Debian's libomp 14 lacks the
+    `__kmpc_fork_call_if` it lowers to.)
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", "32768",
+           "Operations a region must run to be parallel">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::omp::OpenMPDialect"];
+}
+
 def X86SerializeNestedParallel
     : Pass<"kiln-serialize-nested-parallel", "func::FuncOp"> {
   let summary = "Run parallel loops nested in parallel loops sequentially";

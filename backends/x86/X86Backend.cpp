@@ -40,7 +40,8 @@ LogicalResult kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm,
   const char *pipeline =
       "func.func(convert-linalg-to-parallel-loops,"
       "kiln-serialize-nested-parallel, kiln-approximate-math, canonicalize),"
-      "kiln-outline-parallel-loops, convert-scf-to-openmp, canonicalize, expand-strided-metadata,"
+      "kiln-outline-parallel-loops, convert-scf-to-openmp, canonicalize,"
+      "kiln-parallel-threshold, expand-strided-metadata,"
       "lower-affine, convert-scf-to-cf, convert-vector-to-llvm,"
       "convert-math-to-llvm,"
       "convert-math-to-libm,"

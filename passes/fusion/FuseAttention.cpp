@@ -67,8 +67,16 @@ std::pair<Value, int64_t> unrepeat(Value v) {
   int64_t groups = expand.getType().getDimSize(2);
   auto kt = unsq.getInput().getType();
   auto rt = reshape.getType();
-  if (ShapedType::isDynamic(groups) || ShapedType::isDynamic(kt.getDimSize(1)) ||
-      rt.getDimSize(1) != kt.getDimSize(1) * groups)
+  int64_t kvHeads = kt.getDimSize(1), heads = rt.getDimSize(1);
+  if (ShapedType::isDynamic(kvHeads) || ShapedType::isDynamic(heads) ||
+      kvHeads <= 0)
+    return {Value(), 0};
+  // Exports with a dynamic past compute the expand's shape (a Where on -1
+  // entries), so its group dim is not inferred; the reshape to
+  // [B, Hkv * g, S, D] still fixes g.
+  if (ShapedType::isDynamic(groups) && heads % kvHeads == 0)
+    groups = heads / kvHeads;
+  if (ShapedType::isDynamic(groups) || heads != kvHeads * groups)
     return {Value(), 0};
   return {unsq.getInput(), groups};
 }

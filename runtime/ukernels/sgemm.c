@@ -163,8 +163,12 @@ void KILN_UK(sgemm)(const float *a, int64_t lda, const float *b, int64_t k,
                                                   nk0 * NR)
                                  : 0;
       int64_t nkc = k - nk0 < KC ? k - nk0 : KC;
-      int64_t lines = next ? nkc * NR * 4 / 64 : 0;
-      int64_t tiles = (m1 - m0 + MR - 1) / MR, share = (lines + tiles - 1) / tiles;
+      int64_t tiles = (m1 - m0 + MR - 1) / MR;
+      /* With one row tile (decode) the stream is sequential and short of
+       * compute: the hardware prefetcher keeps up, software prefetch only
+       * costs instructions. */
+      int64_t lines = next && tiles > 1 ? nkc * NR * 4 / 64 : 0;
+      int64_t share = (lines + tiles - 1) / tiles;
       int64_t line = 0;
       for (int64_t i = m0; i < m1; i += MR) {
         int rows = m1 - i < MR ? (int)(m1 - i) : MR;

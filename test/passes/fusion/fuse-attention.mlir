@@ -68,6 +68,27 @@ func.func @llama_gqa(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: ten
   return %o : tensor<?x4x?x16xf32>
 }
 
+// A decoder export with a dynamic past computes the expand's shape, so its
+// group dim is dynamic; the reshape to 4 heads still fixes g = 2.
+// CHECK-LABEL: func.func @llama_gqa_computed_shape
+// CHECK: tfm.attention %arg0, %arg1, %arg2 mask %arg3 {{.*}} : (tensor<?x4x1x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x1x1x?xf32>)
+func.func @llama_gqa_computed_shape(%q: tensor<?x4x1x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %mask: tensor<?x1x1x?xf32>, %s5: tensor<5xi64>, %s4: tensor<4xi64>) -> tensor<?x4x1x16xf32> {
+  %c4 = tfm.constant dense<4.0> : tensor<f32>
+  %ku = tfm.unsqueeze %k {axes = array<i64: 2>} : (tensor<?x2x?x16xf32>) -> tensor<?x2x1x?x16xf32>
+  %ke = tfm.expand %ku, %s5 : (tensor<?x2x1x?x16xf32>, tensor<5xi64>) -> tensor<?x2x?x?x16xf32>
+  %kr = tfm.reshape %ke, %s4 : (tensor<?x2x?x?x16xf32>, tensor<4xi64>) -> tensor<?x4x?x16xf32>
+  %vu = tfm.unsqueeze %v {axes = array<i64: 2>} : (tensor<?x2x?x16xf32>) -> tensor<?x2x1x?x16xf32>
+  %ve = tfm.expand %vu, %s5 : (tensor<?x2x1x?x16xf32>, tensor<5xi64>) -> tensor<?x2x?x?x16xf32>
+  %vr = tfm.reshape %ve, %s4 : (tensor<?x2x?x?x16xf32>, tensor<4xi64>) -> tensor<?x4x?x16xf32>
+  %kt = tfm.transpose %kr {permutation = array<i64: 0, 1, 3, 2>} : (tensor<?x4x?x16xf32>) -> tensor<?x4x16x?xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x4x1x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x1x?xf32>
+  %d = tfm.div %s, %c4 : (tensor<?x4x1x?xf32>, tensor<f32>) -> tensor<?x4x1x?xf32>
+  %m = tfm.add %d, %mask : (tensor<?x4x1x?xf32>, tensor<?x1x1x?xf32>) -> tensor<?x4x1x?xf32>
+  %p = tfm.softmax %m {axis = 3 : i64} : tensor<?x4x1x?xf32>
+  %o = tfm.matmul %p, %vr : (tensor<?x4x1x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x1x16xf32>
+  return %o : tensor<?x4x1x16xf32>
+}
+
 // Near misses: softmax over another axis; a scale that is not a constant;
 // a mask added before the scale (which would scale the mask too).
 // CHECK-LABEL: func.func @near_misses
