@@ -7,6 +7,7 @@
 #include "backends/common/MatmulKernels.h"
 #include "backends/x86/KernelIsa.h"
 #include "backends/x86/Passes.h"
+#include "backends/x86/WrapperText.h"
 #include "dialects/tfm/TfmOps.h"
 #include "runtime/ukernels/ukernels.h"
 
@@ -55,14 +56,9 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, MaskKind mask,
   os << ", %scale: f32) -> " << t4 << " {\n";
   auto pointer = [&](StringRef name, StringRef tensor, StringRef memrefType,
                      StringRef tensorType) {
-    os << llvm::formatv(
-        "  %{0} = bufferization.to_buffer %{1} read_only : {3} to {2}\n"
-        "  %{0}_i = memref.extract_aligned_pointer_as_index %{0} : {2} -> "
-        "index\n"
-        "  %{0}_w = arith.index_cast %{0}_i : index to i64\n"
-        "  %{0}_p = llvm.inttoptr %{0}_w : i64 to !llvm.ptr\n",
-        name, tensor, memrefType, tensorType);
+    os << kiln::x86::tensorPointer(name, tensor, memrefType, tensorType);
   };
+
   os << "  %c0 = arith.constant 0 : index\n"
         "  %c1 = arith.constant 1 : index\n"
         "  %c2 = arith.constant 2 : index\n"
@@ -118,12 +114,8 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, MaskKind mask,
   }
   os << "  %O = memref.alloc(%B, %HQ, %SQ, %DV) {alignment = 64} : " << m4
      << "\n"
-        "  %O_i = memref.extract_aligned_pointer_as_index %O : "
-     << m4
-     << " -> index\n"
-        "  %O_w = arith.index_cast %O_i : index to i64\n"
-        "  %O_p = llvm.inttoptr %O_w : i64 to !llvm.ptr\n"
-        "  %blocks = arith.ceildivui %SQ, %qb : index\n"
+     << kiln::x86::bufferPointer("O", m4)
+     << "  %blocks = arith.ceildivui %SQ, %qb : index\n"
         "  %bh = arith.muli %B, %HQ : index\n"
         "  %items = arith.muli %bh, %blocks : index\n"
         "  scf.parallel (%it) = (%c0) to (%items) step (%c1) {\n"

@@ -7,6 +7,7 @@
 #include "backends/common/MatmulKernels.h"
 #include "backends/x86/KernelIsa.h"
 #include "backends/x86/Passes.h"
+#include "backends/x86/WrapperText.h"
 #include "dialects/tfm/TfmOps.h"
 #include "dialects/tfm/WeightUtils.h"
 
@@ -90,14 +91,9 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa,
   os << ") -> tensor<?x?xf32> {\n";
   auto pointer = [&](StringRef name, StringRef tensor, StringRef memrefType,
                      StringRef tensorType) {
-    os << llvm::formatv(
-        "  %{0} = bufferization.to_buffer %{1} read_only : {3} to {2}\n"
-        "  %{0}_i = memref.extract_aligned_pointer_as_index %{0} : {2} -> "
-        "index\n"
-        "  %{0}_w = arith.index_cast %{0}_i : index to i64\n"
-        "  %{0}_p = llvm.inttoptr %{0}_w : i64 to !llvm.ptr\n",
-        name, tensor, memrefType, tensorType);
+    os << kiln::x86::tensorPointer(name, tensor, memrefType, tensorType);
   };
+
   os << "  %c0 = arith.constant 0 : index\n"
         "  %c1 = arith.constant 1 : index\n"
         "  %c4 = arith.constant 4 : index\n"
@@ -120,11 +116,8 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa,
      << panelType
      << "\n"
         "  %C = memref.alloc(%M, %n) {alignment = 64} : memref<?x?xf32>\n"
-        "  %C_i = memref.extract_aligned_pointer_as_index %C : "
-        "memref<?x?xf32> -> index\n"
-        "  %C_w = arith.index_cast %C_i : index to i64\n"
-        "  %C_p = llvm.inttoptr %C_w : i64 to !llvm.ptr\n"
-        "  %K_w = arith.index_cast %K : index to i64\n"
+     << kiln::x86::bufferPointer("C", "memref<?x?xf32>")
+     << "  %K_w = arith.index_cast %K : index to i64\n"
         "  %n_w = arith.index_cast %n : index to i64\n"
         // Few rows (decode) are memory-bound: one panel per work item
         // spreads the weight stream over every thread. More rows reuse a

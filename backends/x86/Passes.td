@@ -67,6 +67,29 @@ def X86Attention : Pass<"kiln-x86-attention", "ModuleOp"> {
   ];
 }
 
+def X86Norms : Pass<"kiln-x86-norms", "ModuleOp"> {
+  let summary = "Run layer and RMS norms on the norm microkernel";
+  let description = [{
+    Every f32 `tfm.layer_norm` / `tfm.rms_norm` over the last dim (static,
+    with `[N]` scale and bias) becomes a call of a wrapper
+    `@kiln_{layer,rms}_norm_<isa>[_bias]` on the input flattened to
+    `[rows, N]`: an `scf.parallel` loop over blocks of 16 rows, each one call
+    of the runtime's `kiln_uk_norm_<isa>` (runtime/ukernels/norm.c), which
+    reads each row once and vectorizes the mean, variance and output. Other
+    norms keep the generic lowering.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", "\"avx512\"",
+           "Microkernel instruction set: avx512 or avx2">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def X86OutlineParallelLoops
     : Pass<"kiln-outline-parallel-loops", "ModuleOp"> {
   let summary = "Move each outermost parallel loop into a function of its own";

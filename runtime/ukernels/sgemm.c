@@ -30,7 +30,8 @@
 static inline __attribute__((always_inline)) void
 tile(const int ROWS, const float *a, int64_t lda, const float *b, int64_t kc,
      float *c, int64_t ldc, int cols, int first, int last, const float *bias,
-     const float *res, int64_t ldr, int64_t act) {
+     const float *res, int64_t ldr, int64_t act, const char *pf,
+     int64_t pstride) {
   vf acc[MR][2];
   /* With few rows the FMA chains are too few to hide their latency:
    * alternate two sets of accumulators over k. */
@@ -70,6 +71,8 @@ tile(const int ROWS, const float *a, int64_t lda, const float *b, int64_t kc,
     }
   }
   for (; kk < kc; ++kk) {
+    /* Spread over the k steps: in a burst, prefetches queue up and stall. */
+    _mm_prefetch(pf + kk * pstride, _MM_HINT_T1);
     vf b0 = vf_load(b + kk * NR), b1 = vf_load(b + kk * NR + VL);
     for (int r = 0; r < ROWS; ++r) {
       vf x = vf_set1(a[r * lda + kk]);
@@ -114,13 +117,15 @@ tile(const int ROWS, const float *a, int64_t lda, const float *b, int64_t kc,
 
 #define TILE_CASE(R)                                                          \
   case R:                                                                     \
-    tile(R, a, lda, b, kc, c, ldc, cols, first, last, bias, res, ldr, act);   \
+    tile(R, a, lda, b, kc, c, ldc, cols, first, last, bias, res, ldr, act,    \
+         pf, pstride);                                                        \
     break;
 
 static void tile_rows(int rows, const float *a, int64_t lda, const float *b,
                       int64_t kc, float *c, int64_t ldc, int cols, int first,
                       int last, const float *bias, const float *res,
-                      int64_t ldr, int64_t act) {
+                      int64_t ldr, int64_t act, const char *pf,
+                      int64_t pstride) {
   switch (rows) {
     TILE_CASE(1)
     TILE_CASE(2)
@@ -165,19 +170,19 @@ void KILN_UK(sgemm)(const float *a, int64_t lda, const float *b, int64_t k,
       int64_t nkc = k - nk0 < KC ? k - nk0 : KC;
       int64_t tiles = (m1 - m0 + MR - 1) / MR;
       /* With one row tile (decode) the stream is sequential and short of
-       * compute: the hardware prefetcher keeps up, software prefetch only
-       * costs instructions. */
-      int64_t lines = next && tiles > 1 ? nkc * NR * 4 / 64 : 0;
-      int64_t share = (lines + tiles - 1) / tiles;
-      int64_t line = 0;
-      for (int64_t i = m0; i < m1; i += MR) {
+       * compute: the hardware prefetcher keeps up. Otherwise tile t
+       * prefetches bytes [t, t + 1) * share of the next slice, a little at
+       * every k step. */
+      int64_t bytes = next && tiles > 1 ? nkc * NR * 4 : 0;
+      int64_t share = (bytes + tiles - 1) / tiles;
+      int64_t pstride = kc ? (share + kc - 1) / kc : 0;
+      int64_t t = 0;
+      for (int64_t i = m0; i < m1; i += MR, ++t) {
         int rows = m1 - i < MR ? (int)(m1 - i) : MR;
-        for (int64_t e = line + share < lines ? line + share : lines; line < e;
-             ++line)
-          _mm_prefetch(next + line * 64, _MM_HINT_T1);
+        const char *pf = bytes ? next + t * share : (const char *)bp;
         tile_rows(rows, a + i * lda + k0, lda, bp, kc, c + i * ldc + col, ldc,
                   cols, first, last, biasp, res ? res + i * ldr + col : 0,
-                  ldr, act);
+                  ldr, act, pf, bytes ? pstride : 0);
       }
     }
     if (last)

@@ -83,6 +83,16 @@ enum {
 KILN_UK_DECLARE_ATTENTION(avx512)
 KILN_UK_DECLARE_ATTENTION(avx2)
 
+/* y = (x - mean) / sqrt(var + eps) * gamma + beta over each row of n
+ * floats, rows [r0, r1) (layer norm; beta may be NULL); with rms != 0,
+ * mean is 0 and var is mean(x^2) (RMS norm). x and y are row-major. */
+#define KILN_UK_DECLARE_NORM(isa)                                            \
+  void kiln_uk_norm_##isa(const float *x, float *y, int64_t r0, int64_t r1,  \
+                          int64_t n, const float *gamma, const float *beta,  \
+                          float eps, int64_t rms);
+KILN_UK_DECLARE_NORM(avx512)
+KILN_UK_DECLARE_NORM(avx2)
+
 /* CPU features a model library needs, as the manifest's `requires` record
  * names them ("avx512f", "avx2", "fma", ...). Returns NULL when the running
  * CPU has `feature`, else the name of the missing one (`feature` itself) or

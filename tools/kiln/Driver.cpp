@@ -368,6 +368,9 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
     mlir::tfm::X86AttentionOptions attention;
     attention.isa = cpuTarget.kernels->name;
     weights.addPass(mlir::tfm::createX86Attention(attention));
+    mlir::tfm::X86NormsOptions norms;
+    norms.isa = cpuTarget.kernels->name;
+    weights.addPass(mlir::tfm::createX86Norms(norms));
   }
   weights.addPass(mlir::tfm::createKilnExternalizeWeights());
   if (failed(weights.run(module)))
