@@ -29,6 +29,11 @@
 #define RT 2
 #endif
 #define DMAX KILN_UK_ATTENTION_MAX_HEAD_DIM
+#if VL == 16
+#define PR 6 /* P x V rows per register tile: 6 x 4 zmm accumulators */
+#else
+#define PR 2
+#endif
 
 typedef struct {
   const float *q, *k, *v;
@@ -113,8 +118,78 @@ static void accumulate_pv(const float *p, int64_t len, const float *v,
   }
 }
 
+/* o[r][c0 .. c0 + NV * VL) += sum_j p[r][j] v[j][...] for R rows at once:
+ * each row of V is loaded once for all R rows. */
+static inline __attribute__((always_inline)) void
+pv_tile(const int R, const int NV, const float *p, int64_t len,
+        const float *v, int64_t dv, float *o) {
+  vf acc[PR][4];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < NV; ++c)
+      acc[r][c] = vf_load(o + r * dv + c * VL);
+  for (int64_t j = 0; j < len; ++j) {
+    vf vv[4];
+    for (int c = 0; c < NV; ++c)
+      vv[c] = vf_load(v + j * dv + c * VL);
+    for (int r = 0; r < R; ++r) {
+      vf w = vf_set1(p[r * KB + j]);
+      for (int c = 0; c < NV; ++c)
+        acc[r][c] = vf_fma(w, vv[c], acc[r][c]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < NV; ++c)
+      vf_store(o + r * dv + c * VL, acc[r][c]);
+}
+
+/* o[rows][dv] += p[rows][len] v[len][dv], dv a multiple of VL. */
+static void pv_block(const float *p, int64_t rows, int64_t len,
+                     const float *v, int64_t dv, float *o) {
+  for (int64_t c0 = 0; c0 < dv; c0 += 4 * VL) {
+    int nv = dv - c0 >= 4 * VL ? 4 : (int)((dv - c0) / VL);
+    int64_t r = 0;
+    for (; r + PR <= rows; r += PR) {
+      const float *pr = p + r * KB;
+      float *orr = o + r * dv;
+      switch (nv) {
+      case 4:
+        pv_tile(PR, 4, pr, len, v + c0, dv, orr + c0);
+        break;
+      case 3:
+        pv_tile(PR, 3, pr, len, v + c0, dv, orr + c0);
+        break;
+      case 2:
+        pv_tile(PR, 2, pr, len, v + c0, dv, orr + c0);
+        break;
+      default:
+        pv_tile(PR, 1, pr, len, v + c0, dv, orr + c0);
+        break;
+      }
+    }
+    for (; r < rows; ++r) {
+      const float *pr = p + r * KB;
+      float *orr = o + r * dv;
+      switch (nv) {
+      case 4:
+        pv_tile(1, 4, pr, len, v + c0, dv, orr + c0);
+        break;
+      case 3:
+        pv_tile(1, 3, pr, len, v + c0, dv, orr + c0);
+        break;
+      case 2:
+        pv_tile(1, 2, pr, len, v + c0, dv, orr + c0);
+        break;
+      default:
+        pv_tile(1, 1, pr, len, v + c0, dv, orr + c0);
+        break;
+      }
+    }
+  }
+}
+
 /* Scale, mask and causal limit on row r's `len` scores from key j0; then the
- * online softmax update of (m, l, o). */
+ * online softmax update of (m, l) and the rescaling of row r of o; the
+ * scores become probabilities (0 past len) for pv_block. */
 static void softmax_update(const head_work *w, int64_t r, int64_t j0,
                            int64_t len, float *s, float *m, float *l,
                            float *o) {
@@ -161,8 +236,11 @@ static void softmax_update(const head_work *w, int64_t r, int64_t j0,
     mx = vf_max(mx, vf_load(s + j));
   float bm = vf_reduce_max(mx);
   float mnew = bm > m[r] ? bm : m[r];
-  if (mnew == ninf) /* nothing visible yet: p = 0, state unchanged */
+  if (mnew == ninf) { /* nothing visible yet: p = 0, state unchanged */
+    for (int64_t j = 0; j < padded; ++j)
+      s[j] = 0;
     return;
+  }
   float corr = m[r] == ninf ? 0.0f : expf(m[r] - mnew);
   vf mv = vf_set1(mnew), sum = vf_zero();
   for (int64_t j = 0; j < padded; j += VL) {
@@ -180,7 +258,6 @@ static void softmax_update(const head_work *w, int64_t r, int64_t j0,
       vf_store_mask(orow + c, vf_mul(vf_load_mask(orow + c, n), cv), n);
     }
   }
-  accumulate_pv(s, len, w->v + j0 * w->dv, w->dv, orow);
 }
 
 static void run_head(const head_work *w, float *kt, float *s, float *o,
@@ -224,6 +301,12 @@ static void run_head(const head_work *w, float *kt, float *s, float *o,
     }
     for (int64_t r = 0; r < rows; ++r)
       softmax_update(w, r, j0, len, s + r * KB, m, l, o);
+    const float *vb = w->v + j0 * dv;
+    if (dv % VL == 0)
+      pv_block(s, rows, len, vb, dv, o);
+    else
+      for (int64_t r = 0; r < rows; ++r)
+        accumulate_pv(s + r * KB, len, vb, dv, o + r * dv);
   }
   for (int64_t r = 0; r < rows; ++r) {
     float *dst = w->out + r * dv;
@@ -268,7 +351,7 @@ void KILN_UK(attention)(const float *q, const float *k, const float *v,
   w.mask_row = ms2 * esize;
   w.mask_col = ms3 * esize;
 
-  /* About 200 KiB of stack at the largest head dims (OpenMP workers
+  /* About 230 KiB of stack at the largest head dims (OpenMP workers
    * have 4 MiB). */
   float kt[DMAX * KB], o[QB * DMAX];
   float s[QB * KB], m[QB], l[QB];

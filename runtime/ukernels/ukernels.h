@@ -55,8 +55,8 @@ KILN_UK_DECLARE_SGEMM(avx2)
 
 /* Query rows per attention work item, and the largest head dims (d, dv)
  * the kernel serves; the compiler lowers other attentions generically. */
-#define KILN_UK_ATTENTION_QUERY_BLOCK 32
-#define KILN_UK_ATTENTION_MAX_HEAD_DIM 512
+#define KILN_UK_ATTENTION_QUERY_BLOCK 128
+#define KILN_UK_ATTENTION_MAX_HEAD_DIM 256
 
 /* Mask kinds of kiln_uk_attention. */
 enum {
