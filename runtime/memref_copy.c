@@ -40,14 +40,32 @@ void memrefCopy(int64_t element_size, unranked_memref *src,
   for (int64_t i = 0; i < rank; ++i)
     if (sizes[i] == 0)
       return;
-  /* Walk every index, innermost fastest, keeping both offsets. */
-  int64_t index[rank];
+  /* Rows: the innermost dims that are contiguous in both, copied with one
+   * memcpy each (a reshape or split of a row-major buffer copies whole rows
+   * of hundreds of elements). */
+  int64_t outer = rank, row = 1;
+  while (outer > 0 && src_strides[outer - 1] == row &&
+         dst_strides[outer - 1] == row) {
+    row *= sizes[outer - 1];
+    --outer;
+  }
+  size_t row_bytes = (size_t)(row * element_size);
+  if (outer == 0) {
+    memcpy(dst_base, src_base, row_bytes);
+    return;
+  }
+  /* Walk the outer indices, innermost fastest, keeping both offsets. */
+  int64_t index[outer];
   int64_t src_off = 0, dst_off = 0;
   memset(index, 0, sizeof(index));
   for (;;) {
-    memcpy(dst_base + dst_off * element_size, src_base + src_off * element_size,
-           (size_t)element_size);
-    int64_t axis = rank - 1;
+    char *to = dst_base + dst_off * element_size;
+    const char *from = src_base + src_off * element_size;
+    if (row_bytes == 4)
+      memcpy(to, from, 4); /* a constant size: one move, no call */
+    else
+      memcpy(to, from, row_bytes);
+    int64_t axis = outer - 1;
     for (; axis >= 0; --axis) {
       if (++index[axis] < sizes[axis]) {
         src_off += src_strides[axis];

@@ -4,8 +4,9 @@
  * (others are reported skipped): sgemm over ragged M, N, K, M = 1, every
  * epilogue and the block split the compiler uses; attention with and
  * without masks (float, keep, broadcast), causal, grouped-query heads,
- * ragged query and key blocks, decode (one query row); the vector math
- * against libm. Prints "ukernels: N passed, M failed, S skipped".
+ * ragged query and key blocks, decode (one query row); layer and RMS
+ * norms; the vector math against libm; and the runtime's strided copy
+ * (memrefCopy). Prints "ukernels: N passed, M failed, S skipped".
  *
  * With --bench [threads]: GFLOP/s of the sgemm microkernel on the shapes
  * M in {1, 8, 128, 512, 2048} x K, N in {384, 576, 768, 1536, 3072}, as a
@@ -217,6 +218,45 @@ static void test_attention(const struct isa *isa, int64_t batch, int64_t hq,
   free(q), free(k), free(v), free(out), free(maskf), free(maskb), free(sc);
 }
 
+/* memrefCopy (runtime/memref_copy.c): strided views, rows that collapse. */
+typedef struct {
+  int64_t rank;
+  void *descriptor;
+} unranked;
+void memrefCopy(int64_t element_size, unranked *src, unranked *dst);
+
+static void test_memref_copy(void) {
+  /* src: a [4][6][5] buffer viewed as [3][6][4] from offset 1 (inner rows
+   * of 4 contiguous), and as its transpose [5][6][4] (nothing contiguous). */
+  float buf[4 * 6 * 5], out[5 * 6 * 4];
+  for (int i = 0; i < 4 * 6 * 5; ++i)
+    buf[i] = (float)i;
+  struct {
+    void *a, *b;
+    int64_t off, sizes[3], strides[3];
+  } s1 = {buf, buf, 1, {3, 6, 4}, {30, 5, 1}},
+    d1 = {out, out, 0, {3, 6, 4}, {24, 4, 1}},
+    s2 = {buf, buf, 0, {5, 6, 4}, {1, 5, 30}},
+    d2 = {out, out, 0, {5, 6, 4}, {24, 4, 1}};
+  unranked us = {3, &s1}, ud = {3, &d1};
+  memrefCopy(4, &us, &ud);
+  int ok = 1;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 6; ++j)
+      for (int k = 0; k < 4; ++k)
+        ok &= out[i * 24 + j * 4 + k] == buf[1 + i * 30 + j * 5 + k];
+  check(ok, "memrefCopy of a view with contiguous rows");
+  us.descriptor = &s2;
+  ud.descriptor = &d2;
+  memrefCopy(4, &us, &ud);
+  ok = 1;
+  for (int i = 0; i < 5; ++i)
+    for (int j = 0; j < 6; ++j)
+      for (int k = 0; k < 4; ++k)
+        ok &= out[i * 24 + j * 4 + k] == buf[i + j * 5 + k * 30];
+  check(ok, "memrefCopy of a transposed view");
+}
+
 static void test_norm(const struct isa *isa, int64_t rows, int64_t n,
                       int bias_on, int rms, float offset) {
   float *x = randv(rows * n), *g = randv(n), *b = randv(n);
@@ -383,6 +423,7 @@ static int bench(int threads) {
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "--bench"))
     return bench(argc > 2 ? atoi(argv[2]) : 2);
+  test_memref_copy();
   for (size_t i = 0; i < sizeof isas / sizeof isas[0]; ++i) {
     const struct isa *isa = &isas[i];
     if (kiln_cpu_missing_feature(isa->feature) ||
