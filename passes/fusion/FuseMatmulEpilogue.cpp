@@ -69,21 +69,27 @@ struct FoldAdd : OpRewritePattern<AddOp> {
   }
 };
 
-/// activation(matmul) -> matmul with that activation.
+/// activation(matmul) -> matmul with that activation; also through a
+/// reshape of the matmul (GPT-2's Conv1D flattens to 2-D around the
+/// matmul), which an elementwise activation commutes with.
 template <typename ActOp>
 struct FoldActivation : OpRewritePattern<ActOp> {
   FoldActivation(MLIRContext *context, Activation (*kind)(ActOp))
       : OpRewritePattern<ActOp>(context), kind(kind) {}
   LogicalResult matchAndRewrite(ActOp op,
                                 PatternRewriter &rewriter) const override {
-    MatmulOp mm = openMatmul(op.getInput(), op.getType());
+    Value result = op.getInput();
+    MatmulOp mm = openMatmul(result, op.getType());
+    if (auto reshape = result.getDefiningOp<ReshapeOp>();
+        !mm && reshape && reshape->hasOneUse())
+      mm = openMatmul(reshape.getInput(), reshape.getInput().getType());
     if (!mm || mm.getActivation())
       return rewriter.notifyMatchFailure(op, "no open matmul");
     rewriter.modifyOpInPlace(mm, [&] {
       mm.setActivationAttr(
           ActivationAttr::get(rewriter.getContext(), kind(op)));
     });
-    rewriter.replaceOp(op, mm.getResult());
+    rewriter.replaceOp(op, result);
     return success();
   }
   Activation (*kind)(ActOp);

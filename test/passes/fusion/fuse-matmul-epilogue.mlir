@@ -14,6 +14,25 @@ func.func @mlp(%x: tensor<?x?x64xf32>, %w1: tensor<64x256xf32>, %b1: tensor<256x
   return %5 : tensor<?x?x64xf32>
 }
 
+// GPT-2's Conv1D: the activation after the reshape back to 3-D folds into
+// the 2-D matmul; a reshape with another use keeps it.
+// CHECK-LABEL: func.func @conv1d
+// CHECK: %[[M:.+]] = tfm.matmul %arg0, %arg1 bias %arg2 activation gelu_tanh :
+// CHECK: %[[R:.+]] = tfm.reshape %[[M]]
+// CHECK-NOT: tfm.gelu
+// CHECK: tfm.reshape
+// CHECK: tfm.gelu tanh
+// CHECK: return %[[R]],
+func.func @conv1d(%x: tensor<?x64xf32>, %w: tensor<64x256xf32>, %b: tensor<256xf32>, %s: tensor<3xi64>) -> (tensor<?x?x256xf32>, tensor<?x?x256xf32>, tensor<?x?x256xf32>) {
+  %0 = tfm.matmul %x, %w bias %b : (tensor<?x64xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+  %1 = tfm.reshape %0, %s : (tensor<?x256xf32>, tensor<3xi64>) -> tensor<?x?x256xf32>
+  %2 = tfm.gelu tanh %1 : tensor<?x?x256xf32>
+  %3 = tfm.matmul %x, %w : (tensor<?x64xf32>, tensor<64x256xf32>) -> tensor<?x256xf32>
+  %4 = tfm.reshape %3, %s : (tensor<?x256xf32>, tensor<3xi64>) -> tensor<?x?x256xf32>
+  %5 = tfm.gelu tanh %4 : tensor<?x?x256xf32>
+  return %2, %4, %5 : tensor<?x?x256xf32>, tensor<?x?x256xf32>, tensor<?x?x256xf32>
+}
+
 // Near misses: a matmul with another use; an add that would grow the result.
 // CHECK-LABEL: func.func @near_misses
 // CHECK: tfm.matmul %arg0, %arg1 :
