@@ -155,6 +155,74 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa,
   return s;
 }
 
+/// A 1-D i64 constant (a shape operand).
+Value shapeConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> v) {
+  auto t = RankedTensorType::get({static_cast<int64_t>(v.size())},
+                                 b.getI64Type());
+  return tfm::ConstantOp::create(b, loc, DenseIntElementsAttr::get(t, v));
+}
+
+/// A patch-embedding convolution (ViT: 2-D, stride = kernel, no padding or
+/// dilation, one group, static channels and image size, a constant weight)
+/// as a weight matmul on the image cut into patches:
+///   [N, C, Ph*kh, Pw*kw] -> [N, Ph, Pw, C, kh, kw] -> [N*Ph*Pw, C*kh*kw]
+///   x W[M, C*kh*kw]^T + bias -> [N, Ph, Pw, M] -> [N, M, Ph, Pw].
+/// The generic lowering of the conv is a scalar loop nest.
+void rewritePatchConv(tfm::ConvOp op) {
+  auto xt = cast<RankedTensorType>(op.getInput().getType());
+  auto wt = cast<RankedTensorType>(op.getWeight().getType());
+  auto weight = op.getWeight().getDefiningOp<tfm::ConstantOp>();
+  if (!weight || xt.getRank() != 4 || wt.getRank() != 4 ||
+      !xt.getElementType().isF32() || !wt.getElementType().isF32() ||
+      op.getGroup() != 1 || !wt.hasStaticShape())
+    return;
+  int64_t m = wt.getDimSize(0), c = wt.getDimSize(1), kh = wt.getDimSize(2),
+          kw = wt.getDimSize(3);
+  int64_t h = xt.getDimSize(2), w = xt.getDimSize(3);
+  if (xt.getDimSize(1) != c || ShapedType::isDynamic(h) ||
+      ShapedType::isDynamic(w) || h % kh || w % kw ||
+      op.getStrides() != ArrayRef<int64_t>{kh, kw} ||
+      llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }) ||
+      llvm::any_of(op.getDilations(), [](int64_t d) { return d != 1; }))
+    return;
+  std::vector<float> storage;
+  ArrayRef<float> data = tfm::getWeightFloats(weight.getValue(), storage);
+  int64_t k = c * kh * kw, ph = h / kh, pw = w / kw;
+  if (static_cast<int64_t>(data.size()) != m * k)
+    return;
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  // The weight's bytes are already [M, C*kh*kw] row-major.
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(data));
+  auto matrixType = RankedTensorType::get({m, k}, b.getF32Type());
+  Value matrix = tfm::ConstantOp::create(
+      b, loc,
+      DenseResourceElementsAttr::get(matrixType, "patch_weight",
+                                     std::move(blob)));
+  int64_t dyn = ShapedType::kDynamic;
+  Value x = tfm::ReshapeOp::create(
+      b, loc, RankedTensorType::get({dyn, c, ph, kh, pw, kw}, b.getF32Type()),
+      op.getInput(), shapeConstant(b, loc, {-1, c, ph, kh, pw, kw}));
+  x = tfm::TransposeOp::create(b, loc, x,
+                               b.getDenseI64ArrayAttr({0, 2, 4, 1, 3, 5}));
+  x = tfm::ReshapeOp::create(b, loc,
+                             RankedTensorType::get({dyn, k}, b.getF32Type()),
+                             x, shapeConstant(b, loc, {-1, k}));
+  Value y = tfm::MatmulOp::create(b, loc, x, matrix, op.getBias(), Value(),
+                                  false, true, tfm::ActivationAttr());
+  y = tfm::ReshapeOp::create(
+      b, loc, RankedTensorType::get({dyn, ph, pw, m}, b.getF32Type()), y,
+      shapeConstant(b, loc, {-1, ph, pw, m}));
+  y = tfm::TransposeOp::create(b, loc, y, b.getDenseI64ArrayAttr({0, 3, 1, 2}));
+  if (y.getType() != op.getType())
+    y = tensor::CastOp::create(b, loc, op.getType(), y);
+  op.getResult().replaceAllUsesWith(y);
+  op.erase();
+  if (weight->use_empty())
+    tfm::releaseWeight(weight);
+}
+
 struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
   using X86PackMatmulBase::X86PackMatmulBase;
 
@@ -167,6 +235,10 @@ struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
           << isa << "' (avx512 or avx2)";
       return signalPassFailure();
     }
+    SmallVector<tfm::ConvOp> convs;
+    module.walk([&](tfm::ConvOp op) { convs.push_back(op); });
+    for (tfm::ConvOp op : convs)
+      rewritePatchConv(op);
     SmallVector<tfm::MatmulOp> matmuls = kiln::collectWeightMatmuls(module);
     llvm::DenseMap<Value, Value> packedWeights;
     for (tfm::MatmulOp op : matmuls) {

@@ -28,6 +28,12 @@ def X86PackMatmul : Pass<"kiln-x86-pack-matmul", "ModuleOp"> {
     run time, so the call is guarded by `scf.if` on its row count, with an
     unfused call and a `tfm.add` otherwise. Epilogues of other shapes stay
     tfm elementwise ops.
+
+    A patch-embedding `tfm.conv` (ViT: stride equal to the kernel, no
+    padding or dilation, one group, static image size) is first rewritten
+    into such a weight matmul on the image cut into patches (reshape and
+    transpose to `[N * patches, C * kh * kw]`), and the result transposed
+    back to `[N, M, Ph, Pw]`.
   }];
   let options = [
     Option<"isa", "isa", "std::string", "\"avx512\"",

@@ -74,3 +74,28 @@ func.func @activations(%q: tensor<?x8xf32>, %k: tensor<8x?xf32>, %w: tensor<8x4x
   %t = tfm.matmul %w, %c {transpose_lhs} : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<4x4xf32>
   return %s, %t : tensor<?x?xf32>, tensor<4x4xf32>
 }
+
+// -----
+
+// A patch-embedding convolution (stride = kernel, no padding) becomes a
+// weight matmul on the image cut into patches: [N, 3, 4x8, 4x8] ->
+// [N*16, 3*8*8] x W^T [4, 192] + bias -> [N, 4, 4, 4] -> [N, 4, 4, 4].
+// CHECK-LABEL: func.func @patches
+// CHECK-NOT: tfm.conv
+// CHECK: tfm.reshape %arg0, %{{.+}} -> tensor<?x3x4x8x4x8xf32>
+// CHECK: tfm.transpose {{.*}}permutation = array<i64: 0, 2, 4, 1, 3, 5>
+// CHECK: call @kiln_sgemm_avx512_bias(
+// CHECK: tfm.transpose {{.*}}permutation = array<i64: 0, 3, 1, 2>
+// A strided conv with padding stays a conv.
+// CHECK-LABEL: func.func @padded
+// CHECK: tfm.conv
+func.func @patches(%x: tensor<?x3x32x32xf32>, %b: tensor<4xf32>) -> tensor<?x4x4x4xf32> {
+  %w = tfm.constant dense<0.25> : tensor<4x3x8x8xf32>
+  %y = tfm.conv %x, %w, %b {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 8, 8>} : (tensor<?x3x32x32xf32>, tensor<4x3x8x8xf32>, tensor<4xf32>) -> tensor<?x4x4x4xf32>
+  return %y : tensor<?x4x4x4xf32>
+}
+func.func @padded(%x: tensor<?x3x32x32xf32>) -> tensor<?x4x5x5xf32> {
+  %w = tfm.constant dense<0.25> : tensor<4x3x8x8xf32>
+  %y = tfm.conv %x, %w {dilations = array<i64: 1, 1>, pads = array<i64: 4, 4, 4, 4>, strides = array<i64: 8, 8>} : (tensor<?x3x32x32xf32>, tensor<4x3x8x8xf32>) -> tensor<?x4x5x5xf32>
+  return %y : tensor<?x4x5x5xf32>
+}
