@@ -84,53 +84,11 @@ BUSY_CORES = 0.25  # other processes' CPU use (in cores) that marks a row
 # ---------------------------------------------------------------------------
 
 def _kiln_engine(path, threads):
-    import ctypes
-    from kiln_ctypes import KilnModel, _DTYPES
+    from kiln_ctypes import KilnModel
 
     model = KilnModel(path)
     model.set_num_threads(threads)
-    L = model.lib
-
-    def run(feeds):
-        # KilnModel.run, reading each output with one copy (as the other
-        # engines hand theirs back) rather than two.
-        names = list(feeds)
-        arrays = [np.require(feeds[n], requirements="C") for n in names]
-        from kiln_ctypes import _CODES
-        tensors = []
-        for a in arrays:
-            t = ctypes.c_void_p()
-            dims = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
-            model._check(L.kiln_tensor_wrap(_CODES[a.dtype], dims, a.ndim,
-                                            a.ctypes.data, ctypes.byref(t)))
-            tensors.append(t)
-        n_out = len(model.signature["outputs"])
-        outs = (ctypes.c_void_p * n_out)()
-        c_names = (ctypes.c_char_p * len(names))(*[n.encode() for n in names])
-        c_tensors = (ctypes.c_void_p * len(tensors))(*[t.value for t in tensors])
-        try:
-            model._check(L.kiln_model_run(model.handle, c_names, c_tensors,
-                                          len(tensors), outs, n_out))
-        finally:
-            for t in tensors:
-                L.kiln_tensor_free(t)
-        results = {}
-        for i, spec in enumerate(model.signature["outputs"]):
-            t = outs[i]
-            rank = L.kiln_tensor_rank(t)
-            shape = tuple(L.kiln_tensor_dims(t)[d] for d in range(rank))
-            dtype = np.dtype(_DTYPES[L.kiln_tensor_dtype(t)])
-            count = int(np.prod(shape)) if shape else 1
-            if count:
-                buf = (ctypes.c_char * (count * dtype.itemsize)).from_address(
-                    L.kiln_tensor_data(t))
-                arr = np.frombuffer(buf, dtype=dtype).reshape(shape).copy()
-            else:
-                arr = np.zeros(shape, dtype)
-            results[spec["name"]] = arr
-            L.kiln_tensor_free(t)
-        return results
-    return run, {"engine": "kiln"}
+    return model.run, {"engine": "kiln"}
 
 
 def _ort_engine(path, threads):

@@ -84,8 +84,13 @@ class KilnModel:
             dtype = _DTYPES[L.kiln_tensor_dtype(t)]
             count = int(np.prod(shape)) if shape else 1
             size = count * np.dtype(dtype).itemsize
-            buf = ctypes.string_at(L.kiln_tensor_data(t), size) if size else b""
-            results[spec["name"]] = np.frombuffer(buf, dtype=dtype).reshape(shape).copy()
+            if size:
+                # One copy, out of the runtime's buffer.
+                buf = (ctypes.c_char * size).from_address(L.kiln_tensor_data(t))
+                arr = np.frombuffer(buf, dtype=dtype).reshape(shape).copy()
+            else:
+                arr = np.zeros(shape, dtype)
+            results[spec["name"]] = arr
             L.kiln_tensor_free(t)
         return results
 

@@ -177,12 +177,9 @@ struct X86Attention : mlir::tfm::impl::X86AttentionBase<X86Attention> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::optional<kiln::x86::KernelIsa> kernelIsa =
-        kiln::x86::kernelIsaNamed(isa);
-    if (!kernelIsa) {
-      module.emitError("kiln-x86-attention: unknown isa '")
-          << isa << "' (avx512 or avx2)";
+        kiln::x86::kernelIsaOption(module, "kiln-x86-attention", isa);
+    if (!kernelIsa)
       return signalPassFailure();
-    }
     SmallVector<tfm::AttentionOp> ops;
     module.walk([&](tfm::AttentionOp op) {
       if (supported(op))

@@ -26,6 +26,16 @@ std::optional<KernelIsa> kiln::x86::kernelIsaNamed(llvm::StringRef name) {
   return std::nullopt;
 }
 
+std::optional<KernelIsa> kiln::x86::kernelIsaOption(mlir::ModuleOp module,
+                                                    llvm::StringRef pass,
+                                                    llvm::StringRef isa) {
+  std::optional<KernelIsa> variant = kernelIsaNamed(isa);
+  if (!variant)
+    module.emitError() << pass << ": unknown isa '" << isa
+                       << "' (avx512 or avx2)";
+  return variant;
+}
+
 std::optional<TargetCpu> kiln::x86::describeTarget(const TargetOptions &options,
                                                    std::string &error) {
   llvm::InitializeNativeTarget();

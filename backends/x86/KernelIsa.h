@@ -9,6 +9,7 @@
 #ifndef KILN_BACKENDS_X86_KERNELISA_H
 #define KILN_BACKENDS_X86_KERNELISA_H
 
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -28,6 +29,12 @@ struct KernelIsa {
 
 /// The variant called `name`, if there is one.
 std::optional<KernelIsa> kernelIsaNamed(llvm::StringRef name);
+
+/// A kernel pass's `isa` option as a variant, or nullopt after an error on
+/// `module` naming the pass.
+std::optional<KernelIsa> kernelIsaOption(mlir::ModuleOp module,
+                                         llvm::StringRef pass,
+                                         llvm::StringRef isa);
 
 /// What the compiler knows of its target CPU.
 struct TargetCpu {

@@ -99,12 +99,9 @@ struct X86Norms : mlir::tfm::impl::X86NormsBase<X86Norms> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::optional<kiln::x86::KernelIsa> kernelIsa =
-        kiln::x86::kernelIsaNamed(isa);
-    if (!kernelIsa) {
-      module.emitError("kiln-x86-norms: unknown isa '")
-          << isa << "' (avx512 or avx2)";
+        kiln::x86::kernelIsaOption(module, "kiln-x86-norms", isa);
+    if (!kernelIsa)
       return signalPassFailure();
-    }
     SmallVector<Operation *> norms;
     module.walk([&](Operation *op) {
       if (isa_and_nonnull<tfm::LayerNormOp, tfm::RmsNormOp>(op))

@@ -229,12 +229,9 @@ struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::optional<kiln::x86::KernelIsa> kernelIsa =
-        kiln::x86::kernelIsaNamed(isa);
-    if (!kernelIsa) {
-      module.emitError("kiln-x86-pack-matmul: unknown isa '")
-          << isa << "' (avx512 or avx2)";
+        kiln::x86::kernelIsaOption(module, "kiln-x86-pack-matmul", isa);
+    if (!kernelIsa)
       return signalPassFailure();
-    }
     SmallVector<tfm::ConvOp> convs;
     module.walk([&](tfm::ConvOp op) { convs.push_back(op); });
     for (tfm::ConvOp op : convs)
