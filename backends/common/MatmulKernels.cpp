@@ -63,7 +63,7 @@ LogicalResult kiln::addKernelFunction(ModuleOp module, StringRef name,
   return success();
 }
 
-static Value shapeConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> v) {
+Value kiln::shapeConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> v) {
   auto t = RankedTensorType::get({static_cast<int64_t>(v.size())},
                                  b.getI64Type());
   return tfm::ConstantOp::create(b, loc, DenseIntElementsAttr::get(t, v));
@@ -86,8 +86,7 @@ Value kiln::flattenToRows(OpBuilder &b, Location loc, Value x) {
 
 Value kiln::unflattenResult(OpBuilder &b, tfm::MatmulOp op, Value c) {
   Location loc = op.getLoc();
-  auto [k, n] = weightMatmulSizes(op);
-  (void)k;
+  int64_t n = weightMatmulSizes(op).second;
   RankedTensorType lhsType = op.getLhs().getType();
   RankedTensorType type = op.getType();
   int64_t staticM =

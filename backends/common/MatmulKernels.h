@@ -38,6 +38,10 @@ mlir::LogicalResult addKernelFunction(mlir::ModuleOp module,
                                       llvm::StringRef name,
                                       llvm::StringRef source);
 
+/// A 1-D i64 tfm.constant: a shape operand.
+mlir::Value shapeConstant(mlir::OpBuilder &b, mlir::Location loc,
+                          llvm::ArrayRef<int64_t> values);
+
 /// `x` [..., C] as tensor<?x?xf32> [rows, C] (a tfm.reshape and a cast).
 mlir::Value flattenToRows(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value x);

@@ -155,13 +155,6 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa,
   return s;
 }
 
-/// A 1-D i64 constant (a shape operand).
-Value shapeConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> v) {
-  auto t = RankedTensorType::get({static_cast<int64_t>(v.size())},
-                                 b.getI64Type());
-  return tfm::ConstantOp::create(b, loc, DenseIntElementsAttr::get(t, v));
-}
-
 /// A patch-embedding convolution (ViT: 2-D, stride = kernel, no padding or
 /// dilation, one group, static channels and image size, a constant weight)
 /// as a weight matmul on the image cut into patches:
@@ -203,17 +196,17 @@ void rewritePatchConv(tfm::ConvOp op) {
   int64_t dyn = ShapedType::kDynamic;
   Value x = tfm::ReshapeOp::create(
       b, loc, RankedTensorType::get({dyn, c, ph, kh, pw, kw}, b.getF32Type()),
-      op.getInput(), shapeConstant(b, loc, {-1, c, ph, kh, pw, kw}));
+      op.getInput(), kiln::shapeConstant(b, loc, {-1, c, ph, kh, pw, kw}));
   x = tfm::TransposeOp::create(b, loc, x,
                                b.getDenseI64ArrayAttr({0, 2, 4, 1, 3, 5}));
   x = tfm::ReshapeOp::create(b, loc,
                              RankedTensorType::get({dyn, k}, b.getF32Type()),
-                             x, shapeConstant(b, loc, {-1, k}));
+                             x, kiln::shapeConstant(b, loc, {-1, k}));
   Value y = tfm::MatmulOp::create(b, loc, x, matrix, op.getBias(), Value(),
                                   false, true, tfm::ActivationAttr());
   y = tfm::ReshapeOp::create(
       b, loc, RankedTensorType::get({dyn, ph, pw, m}, b.getF32Type()), y,
-      shapeConstant(b, loc, {-1, ph, pw, m}));
+      kiln::shapeConstant(b, loc, {-1, ph, pw, m}));
   y = tfm::TransposeOp::create(b, loc, y, b.getDenseI64ArrayAttr({0, 3, 1, 2}));
   if (y.getType() != op.getType())
     y = tensor::CastOp::create(b, loc, op.getType(), y);
@@ -287,16 +280,14 @@ struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
     return packed;
   }
 
-  /// Calls the wrapper of `v` and returns C reshaped to op's result type,
-  /// with the epilogue parts the kernel does not fuse applied.
-  FailureOr<Value> emitCall(OpBuilder &b, ModuleOp module, tfm::MatmulOp op,
-                            const kiln::x86::KernelIsa &isa,
-                            const GemmVariant &v, Value packed) {
+  /// Calls the wrapper of `v` (added to the module beforehand) and returns
+  /// C reshaped to op's result type, with the epilogue parts the kernel
+  /// does not fuse applied.
+  Value emitCall(OpBuilder &b, tfm::MatmulOp op,
+                 const kiln::x86::KernelIsa &isa, const GemmVariant &v,
+                 Value packed) {
     Location loc = op.getLoc();
-    std::string name = v.name(isa);
-    if (failed(kiln::addKernelFunction(module, name, wrapperSource(isa, v))))
-      return failure();
-    auto [k, n] = kiln::weightMatmulSizes(op);
+    int64_t n = kiln::weightMatmulSizes(op).second;
     auto dynPacked = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic, isa.panelWidth},
         b.getF32Type());
@@ -312,7 +303,8 @@ struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
       operands.push_back(kiln::flattenToRows(b, loc, op.getResidual()));
     auto dynFlat = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
-    Value c = func::CallOp::create(b, loc, name, TypeRange{dynFlat}, operands)
+    Value c = func::CallOp::create(b, loc, v.name(isa), TypeRange{dynFlat},
+                                   operands)
                   .getResult(0);
     kiln::FusedEpilogue fused;
     fused.bias = v.bias;
@@ -329,7 +321,7 @@ struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
       return failure();
     OpBuilder b(op);
     Location loc = op.getLoc();
-    auto [k, n] = kiln::weightMatmulSizes(op);
+    int64_t n = kiln::weightMatmulSizes(op).second;
     GemmVariant v;
     // A bias of [N] is read per column; other shapes broadcast as tfm ops.
     if (Value bias = op.getBias()) {
@@ -345,47 +337,42 @@ struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
     Value residual = op.getResidual();
     bool fuseResidual = residual && residual.getType() == op.getType() &&
                         (!op.getActivation() || v.activation);
-    if (!fuseResidual) {
-      FailureOr<Value> result = emitCall(b, module, op, isa, v, *packed);
-      if (failed(result))
-        return failure();
-      op.replaceAllUsesWith(*result);
-      op.erase();
-      return success();
-    }
     GemmVariant withResidual = v;
     withResidual.residual = true;
-    if (cast<RankedTensorType>(kiln::flattenedType(op.getType()))
-            .hasStaticShape()) {
-      FailureOr<Value> result =
-          emitCall(b, module, op, isa, withResidual, *packed);
-      if (failed(result))
+    bool guarded = fuseResidual &&
+                   !cast<RankedTensorType>(kiln::flattenedType(op.getType()))
+                        .hasStaticShape();
+    // The wrappers the calls below use: the unfused one unless the residual
+    // is fused unguarded, the fused one when it is fused at all.
+    SmallVector<const GemmVariant *, 2> wrappers;
+    if (!fuseResidual || guarded)
+      wrappers.push_back(&v);
+    if (fuseResidual)
+      wrappers.push_back(&withResidual);
+    for (const GemmVariant *w : wrappers)
+      if (failed(kiln::addKernelFunction(module, w->name(isa),
+                                         wrapperSource(isa, *w))))
         return failure();
-      op.replaceAllUsesWith(*result);
-      op.erase();
-      return success();
+    Value result;
+    if (!guarded) {
+      result = emitCall(b, op, isa, fuseResidual ? withResidual : v, *packed);
+    } else {
+      Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         rowCount(b, loc, op.getLhs()),
+                                         rowCount(b, loc, residual));
+      result = scf::IfOp::create(
+                   b, loc, same,
+                   [&](OpBuilder &nb, Location) {
+                     scf::YieldOp::create(
+                         nb, loc, emitCall(nb, op, isa, withResidual, *packed));
+                   },
+                   [&](OpBuilder &nb, Location) {
+                     scf::YieldOp::create(nb, loc,
+                                          emitCall(nb, op, isa, v, *packed));
+                   })
+                   .getResult(0);
     }
-    Value rowsA = rowCount(b, loc, op.getLhs());
-    Value rowsR = rowCount(b, loc, residual);
-    Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rowsA,
-                                       rowsR);
-    bool failedCall = false;
-    auto ifOp = scf::IfOp::create(
-        b, loc, same,
-        [&](OpBuilder &nb, Location) {
-          FailureOr<Value> r =
-              emitCall(nb, module, op, isa, withResidual, *packed);
-          failedCall |= failed(r);
-          scf::YieldOp::create(nb, loc, failed(r) ? Value() : *r);
-        },
-        [&](OpBuilder &nb, Location) {
-          FailureOr<Value> r = emitCall(nb, module, op, isa, v, *packed);
-          failedCall |= failed(r);
-          scf::YieldOp::create(nb, loc, failed(r) ? Value() : *r);
-        });
-    if (failedCall)
-      return failure();
-    op.replaceAllUsesWith(ifOp.getResult(0));
+    op.replaceAllUsesWith(result);
     op.erase();
     return success();
   }

@@ -63,25 +63,24 @@ struct X86ParallelThreshold
       });
       if (!nest)
         return;
-      int64_t ops = 0;
+      int64_t ops = 0; // at least the terminator
       nest.getRegion().walk([&](Operation *) { ++ops; });
-      int64_t minTrips =
-          isHeavy(nest.getRegion())
-              ? 2
-              : (static_cast<int64_t>(minWork) + ops - 1) / std::max<int64_t>(ops, 1);
+      int64_t minTrips = isHeavy(nest.getRegion())
+                             ? 2
+                             : (static_cast<int64_t>(minWork) + ops - 1) / ops;
       if (minTrips <= 1)
         return;
+      // The bounds come from outside the parallel region (scf-to-openmp
+      // keeps the scf.parallel's operands); anything else is left alone.
+      for (Value v : nest.getOperands())
+        if (parallel.getRegion().isAncestor(v.getParentRegion()))
+          return;
       OpBuilder b(parallel);
       Location loc = parallel.getLoc();
       Value trips = arith::ConstantIndexOp::create(b, loc, 1);
       for (auto [lb, ub, step] :
            llvm::zip(nest.getLoopLowerBounds(), nest.getLoopUpperBounds(),
                      nest.getLoopSteps())) {
-        // The bounds come from outside the parallel region (scf-to-openmp
-        // keeps the scf.parallel's operands); anything else is left alone.
-        for (Value v : {lb, ub, step})
-          if (parallel.getRegion().isAncestor(v.getParentRegion()))
-            return;
         Value span = b.createOrFold<arith::SubIOp>(loc, ub, lb);
         Value count = b.createOrFold<arith::CeilDivSIOp>(loc, span, step);
         trips = b.createOrFold<arith::MulIOp>(loc, trips, count);

@@ -30,10 +30,11 @@ using namespace mlir;
 
 LogicalResult kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm,
                                                   std::string &error) {
-  // Parallel loops become OpenMP work-sharing loops, each outlined first
-  // (compile time); everything else the
-  // standard conversions to the LLVM dialect. convert-scf-to-openmp wraps
-  // bodies in alloca scopes that canonicalize must remove before scf-to-cf;
+  // Parallel loops become OpenMP work-sharing loops, each outlined into a
+  // function of its own first (compile time) and given a team of one when
+  // too small; everything else the standard conversions to the LLVM
+  // dialect. convert-scf-to-openmp wraps bodies in alloca scopes that
+  // canonicalize must remove before scf-to-cf;
   // expand-strided-metadata creates affine.apply ops, so it goes before
   // lower-affine. Allocations call the runtime's scratch allocator
   // (use-generic-functions: _mlir_memref_to_llvm_alloc/free).

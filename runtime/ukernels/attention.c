@@ -81,14 +81,18 @@ static void scores_block(const float *q, int64_t rows, int64_t d,
     scores_tile(1, q + r * d, d, kt, s + r * KB);
 }
 
-/* o[r][0:dv] += sum_j p[r][j] v[j][0:dv] for one row. */
+/* How many of the n columns from vector i on fall in vector i: 0..VL. */
+static inline int lanes(int n, int i) {
+  int r = n - i * VL;
+  return r < 0 ? 0 : r > VL ? VL : r;
+}
+
+/* o[r][0:dv] += sum_j p[r][j] v[j][0:dv] for one row, any dv. */
 static void accumulate_pv(const float *p, int64_t len, const float *v,
                           int64_t dv, float *o) {
   for (int64_t c = 0; c < dv; c += 4 * VL) {
     int n = dv - c < 4 * VL ? (int)(dv - c) : 4 * VL;
-    int n0 = n < VL ? n : VL, n1 = n - n0 < VL ? (n - n0 > 0 ? n - n0 : 0) : VL;
-    int n2 = n - 2 * VL < VL ? (n - 2 * VL > 0 ? n - 2 * VL : 0) : VL;
-    int n3 = n - 3 * VL > 0 ? n - 3 * VL : 0;
+    int n0 = lanes(n, 0), n1 = lanes(n, 1), n2 = lanes(n, 2), n3 = lanes(n, 3);
     vf a0 = vf_load_mask(o + c, n0), a1 = vf_load_mask(o + c + VL, n1),
        a2 = vf_load_mask(o + c + 2 * VL, n2),
        a3 = vf_load_mask(o + c + 3 * VL, n3);
@@ -142,48 +146,36 @@ pv_tile(const int R, const int NV, const float *p, int64_t len,
       vf_store(o + r * dv + c * VL, acc[r][c]);
 }
 
+/* pv_tile with a run-time count of vectors (1..4). */
+static inline __attribute__((always_inline)) void
+pv_tiles(const int R, int nv, const float *p, int64_t len, const float *v,
+         int64_t dv, float *o) {
+  switch (nv) {
+  case 4:
+    pv_tile(R, 4, p, len, v, dv, o);
+    break;
+  case 3:
+    pv_tile(R, 3, p, len, v, dv, o);
+    break;
+  case 2:
+    pv_tile(R, 2, p, len, v, dv, o);
+    break;
+  default:
+    pv_tile(R, 1, p, len, v, dv, o);
+    break;
+  }
+}
+
 /* o[rows][dv] += p[rows][len] v[len][dv], dv a multiple of VL. */
 static void pv_block(const float *p, int64_t rows, int64_t len,
                      const float *v, int64_t dv, float *o) {
   for (int64_t c0 = 0; c0 < dv; c0 += 4 * VL) {
     int nv = dv - c0 >= 4 * VL ? 4 : (int)((dv - c0) / VL);
     int64_t r = 0;
-    for (; r + PR <= rows; r += PR) {
-      const float *pr = p + r * KB;
-      float *orr = o + r * dv;
-      switch (nv) {
-      case 4:
-        pv_tile(PR, 4, pr, len, v + c0, dv, orr + c0);
-        break;
-      case 3:
-        pv_tile(PR, 3, pr, len, v + c0, dv, orr + c0);
-        break;
-      case 2:
-        pv_tile(PR, 2, pr, len, v + c0, dv, orr + c0);
-        break;
-      default:
-        pv_tile(PR, 1, pr, len, v + c0, dv, orr + c0);
-        break;
-      }
-    }
-    for (; r < rows; ++r) {
-      const float *pr = p + r * KB;
-      float *orr = o + r * dv;
-      switch (nv) {
-      case 4:
-        pv_tile(1, 4, pr, len, v + c0, dv, orr + c0);
-        break;
-      case 3:
-        pv_tile(1, 3, pr, len, v + c0, dv, orr + c0);
-        break;
-      case 2:
-        pv_tile(1, 2, pr, len, v + c0, dv, orr + c0);
-        break;
-      default:
-        pv_tile(1, 1, pr, len, v + c0, dv, orr + c0);
-        break;
-      }
-    }
+    for (; r + PR <= rows; r += PR)
+      pv_tiles(PR, nv, p + r * KB, len, v + c0, dv, o + r * dv + c0);
+    for (; r < rows; ++r)
+      pv_tiles(1, nv, p + r * KB, len, v + c0, dv, o + r * dv + c0);
   }
 }
 

@@ -163,10 +163,9 @@ void KILN_UK(sgemm)(const float *a, int64_t lda, const float *b, int64_t k,
        * next K slice. Weights stream from DRAM once per run, so the first
        * row tile would stall on every line of its slice; instead each row
        * tile prefetches its share of the next slice into L2. */
-      int64_t nk0 = p + 1 < p1 ? k0 : k0 + KC, np = p + 1 < p1 ? p : p0 - 1;
-      const char *next = nk0 < k ? (const char *)(b + (np + 1) * k * NR +
-                                                  nk0 * NR)
-                                 : 0;
+      int64_t nk0 = p + 1 < p1 ? k0 : k0 + KC, np = p + 1 < p1 ? p + 1 : p0;
+      const char *next =
+          nk0 < k ? (const char *)(b + np * k * NR + nk0 * NR) : 0;
       int64_t nkc = k - nk0 < KC ? k - nk0 : KC;
       int64_t tiles = (m1 - m0 + MR - 1) / MR;
       /* With one row tile (decode) the stream is sequential and short of
