@@ -136,15 +136,8 @@ def _llama_decode(torch, model, path):
         outs += ["present.%d.key" % i, "present.%d.value" % i]
     past = 7
 
-    def fn(m, kw):
-        cache = tuple((kw.pop("past_key_values.%d.key" % i),
-                       kw.pop("past_key_values.%d.value" % i))
-                      for i in range(n_layers))
-        o = m(**kw, past_key_values=cache, use_cache=True, return_dict=True)
-        flat = [o.logits]
-        for k, v in o.past_key_values:
-            flat += [k, v]
-        return tuple(flat)
+    from export_models import decoder_step
+    fn = decoder_step(n_layers)
     g = torch.Generator().manual_seed(0)
     args = [torch.tensor([[5]]), torch.ones(1, past + 1, dtype=torch.long),
             torch.tensor([[past]])]

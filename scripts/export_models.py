@@ -275,6 +275,22 @@ def build_gpt2(torch, transformers):
     }
 
 
+def decoder_step(n_layers):
+    """The forward of a decoding step for _make_wrapper: takes the inputs
+    by name, with past_key_values.N.key/value, and returns logits followed
+    by every present key and value (also used by bench_models.py)."""
+    def run(m, kw):
+        past = tuple((kw.pop("past_key_values.%d.key" % i),
+                      kw.pop("past_key_values.%d.value" % i))
+                     for i in range(n_layers))
+        o = m(**kw, past_key_values=past, use_cache=True, return_dict=True)
+        flat = [o.logits]
+        for k, v in o.past_key_values:
+            flat += [k, v]
+        return tuple(flat)
+    return run
+
+
 def build_gpt2_past(torch, transformers):
     T = transformers
     cfg = _gpt2_config(T, use_cache=True)
@@ -292,17 +308,7 @@ def build_gpt2_past(torch, transformers):
                            "kind": "past_" + kv})
             outputs.append(_out("present.%d.%s" % (i, kv), present_shape))
     names = [i["name"] for i in inputs]
-    n_layer = cfg.n_layer
-
-    def run(m, kw):
-        past = tuple((kw.pop("past_key_values.%d.key" % i),
-                      kw.pop("past_key_values.%d.value" % i))
-                     for i in range(n_layer))
-        o = m(**kw, past_key_values=past, use_cache=True, return_dict=True)
-        flat = [o.logits]
-        for k, v in o.past_key_values:
-            flat += [k, v]
-        return tuple(flat)
+    run = decoder_step(cfg.n_layer)
 
     return {
         "model": model, "hf_class": "GPT2LMHeadModel",
