@@ -48,6 +48,15 @@
  * into an input or the weights. Its static dims must match the manifest.)
  * The function is re-entrant: runs may overlap on several threads.
  *
+ * Compiled code ends a run early with kiln_rt_check_failed(format, a, b)
+ * when a run-time check fails (a dynamic size that does not broadcast, an
+ * impossible shape computed from data): a printf format with at most two
+ * %lld, for a and b. It does not return: kiln_model_run frees what the run
+ * allocated and fails with KILN_ERROR_INVALID_ARGUMENT and the message. An
+ * allocation the system refuses ends the run the same way, with
+ * KILN_ERROR_OUT_OF_MEMORY. Both only from the thread that called
+ * kiln_model_invoke, outside OpenMP parallel regions (run_guard.c).
+ *
  * GPU libraries (`device cuda`): every pointer in `args` and `results` is
  * device memory (the runtime uploads inputs and weights and downloads
  * outputs); outputs are allocations of the runtime's mgpuMemAlloc, returned
@@ -64,6 +73,7 @@
 #define KILN_RUNTIME_KILN_MODEL_ABI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -74,6 +84,9 @@ __attribute__((visibility("hidden"))) extern const char kiln_model_manifest[];
  * outputs are its allocations. */
 void *_mlir_memref_to_llvm_alloc(size_t size);
 void _mlir_memref_to_llvm_free(void *ptr);
+/* Ends the run with an error; see above. */
+__attribute__((noreturn)) void kiln_rt_check_failed(const char *format,
+                                                   int64_t a, int64_t b);
 __attribute__((visibility("hidden"))) void kiln_model_invoke(void **args,
                                                              void *results);
 /* GPU libraries only (the runtime references it weakly). */

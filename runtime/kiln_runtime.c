@@ -17,6 +17,7 @@
 
 #include "kiln_runtime.h"
 #include "cuda_driver.h"
+#include "run_guard.h"
 #include "scratch_arena.h"
 #include "kiln_model_abi.h"
 #include "ukernels/ukernels.h"
@@ -891,9 +892,10 @@ static int available_cores(void) {
 static int default_threads(void) {
   const char *env = getenv("KILN_NUM_THREADS");
   int64_t n;
-  if (env && parse_int(env, &n) && n > 0 && n <= INT_MAX)
-    return (int)n;
-  return available_cores();
+  if (env && parse_int(env, &n) && n > 0)
+    return n < KILN_MAX_THREADS ? (int)n : KILN_MAX_THREADS;
+  int cores = available_cores();
+  return cores < KILN_MAX_THREADS ? cores : KILN_MAX_THREADS;
 }
 
 KILN_API kiln_status kiln_model_load(const char *weights_path,
@@ -1009,9 +1011,10 @@ KILN_API kiln_status kiln_model_set_num_threads(kiln_model *m,
   clear_error();
   if (!m)
     return fail(KILN_ERROR_INVALID_ARGUMENT, "model is NULL");
-  if (num_threads < 0)
+  if (num_threads < 0 || num_threads > KILN_MAX_THREADS)
     return fail(KILN_ERROR_INVALID_ARGUMENT,
-                "invalid thread count %d (0 means the default)", num_threads);
+                "invalid thread count %d (0 means the default; at most %d)",
+                num_threads, KILN_MAX_THREADS);
   atomic_store(&m->num_threads, num_threads);
   return KILN_OK;
 }
@@ -1466,9 +1469,16 @@ KILN_API kiln_status kiln_model_run(const kiln_model *m,
     /* OpenMP's thread count is per calling thread: set it on every run. */
     if (omp_set_num_threads)
       omp_set_num_threads(resolved_threads(m));
-    kiln_model_invoke(args, results);
-    /* The results are only valid if every launch and copy succeeded. */
-    if (m->on_gpu && kiln_cuda_synchronize() != 0)
+    /* A failed run-time check or allocation ends the run early, its
+     * buffers freed (run_guard.c). */
+    char message[1024];
+    st = kiln_run_guarded(kiln_model_invoke, args, results, message,
+                          sizeof message);
+    if (st != KILN_OK)
+      fail(st, "%s", message);
+    /* The results are only valid if every launch and copy succeeded; after
+     * a failure, the launches made must end before their buffers go. */
+    if (m->on_gpu && kiln_cuda_synchronize() != 0 && st == KILN_OK)
       st = device_error("the model failed on the GPU");
   }
 

@@ -124,8 +124,10 @@ KILN_API const char *kiln_model_signature_json(const kiln_model *model);
 
 /* Threads used by one run: 0 (the default) means all cores, or the value of
  * the KILN_NUM_THREADS environment variable when it is set (both read once,
- * by kiln_model_load). Negative is KILN_ERROR_INVALID_ARGUMENT. Safe to call
+ * by kiln_model_load; a larger value counts as KILN_MAX_THREADS). Negative
+ * or more than KILN_MAX_THREADS is KILN_ERROR_INVALID_ARGUMENT. Safe to call
  * while other threads run the model: a run uses the value it started with. */
+#define KILN_MAX_THREADS 1024
 KILN_API kiln_status kiln_model_set_num_threads(kiln_model *model,
                                                 int num_threads);
 /* The number of threads a run uses: the value set, or what 0 resolves to. */

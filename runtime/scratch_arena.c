@@ -7,6 +7,8 @@
  * next run, so a model's intermediates cost no malloc/mmap and no page
  * faults after the first run. Each thread keeps at most
  * KILN_SCRATCH_CACHE_LIMIT bytes; its cache is released at thread exit.
+ * A thread may also track its live blocks in a list (kiln_scratch_track),
+ * which is how a run ended early frees what it allocated (run_guard.c).
  * Internal: not part of the C API.
  *
  *===----------------------------------------------------------------------===*/
@@ -14,6 +16,8 @@
 #define _POSIX_C_SOURCE 200809L /* posix_memalign */
 
 #include "scratch_arena.h"
+
+#include "run_guard.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -31,7 +35,10 @@ typedef struct header {
   void *base;       /* What posix_memalign returned. */
   uint32_t cls;     /* Block size is 1 << cls; UNCACHED if not pooled. */
   uint32_t magic;
+  kiln_scratch_list *list; /* The list tracking it, or NULL. */
+  struct header *prev, *next;
 } header;
+_Static_assert(sizeof(header) <= HEADER_SPACE, "header must fit its space");
 #define MAGIC 0x6b696c6eu /* "kiln" */
 
 /* A free block's payload links it into its class's list. */
@@ -77,41 +84,105 @@ static cache *thread_cache(void) {
   return c;
 }
 
+static _Thread_local kiln_scratch_list *tracking;
+
+void kiln_scratch_list_init(kiln_scratch_list *list) {
+  list->head = NULL;
+  pthread_mutex_init(&list->lock, NULL);
+}
+
+void kiln_scratch_list_destroy(kiln_scratch_list *list) {
+  pthread_mutex_destroy(&list->lock);
+}
+
+void kiln_scratch_track(kiln_scratch_list *list) { tracking = list; }
+
+kiln_scratch_list *kiln_scratch_tracking(void) { return tracking; }
+
+static void *tracked(header *h) {
+  h->list = tracking;
+  h->prev = NULL;
+  h->next = NULL;
+  if (h->list) {
+    pthread_mutex_lock(&h->list->lock);
+    h->next = h->list->head;
+    if (h->next)
+      h->next->prev = h;
+    h->list->head = h;
+    pthread_mutex_unlock(&h->list->lock);
+  }
+  return (char *)h + sizeof(header);
+}
+
+static void untrack(header *h) {
+  kiln_scratch_list *list = h->list;
+  if (!list)
+    return;
+  pthread_mutex_lock(&list->lock);
+  if (h->prev)
+    h->prev->next = h->next;
+  else
+    list->head = h->next;
+  if (h->next)
+    h->next->prev = h->prev;
+  pthread_mutex_unlock(&list->lock);
+  h->list = NULL;
+}
+
+void kiln_scratch_forget(kiln_scratch_list *list) {
+  pthread_mutex_lock(&list->lock);
+  for (header *h = list->head; h; h = h->next)
+    h->list = NULL;
+  list->head = NULL;
+  pthread_mutex_unlock(&list->lock);
+}
+
+void kiln_scratch_release(kiln_scratch_list *list) {
+  while (list->head)
+    kiln_scratch_free((char *)list->head + sizeof(header));
+}
+
+static void *out_of_memory(size_t size) {
+  kiln_run_out_of_memory(size); /* Does not return in a guarded run. */
+  return NULL;
+}
+
 void *kiln_scratch_alloc(size_t size, size_t alignment) {
   if (alignment > HEADER_SPACE) {
     /* Rare: over-aligned, not pooled. */
     void *base = NULL;
     if (size > SIZE_MAX - alignment ||
         posix_memalign(&base, alignment, size + alignment) != 0)
-      return NULL;
-    void *ptr = (char *)base + alignment;
-    *header_of(ptr) = (header){base, UNCACHED, MAGIC};
-    return ptr;
+      return out_of_memory(size);
+    header *h = header_of((char *)base + alignment);
+    *h = (header){.base = base, .cls = UNCACHED, .magic = MAGIC};
+    return tracked(h);
   }
   uint32_t cls = MIN_CLASS;
   while (cls < NUM_CLASSES && ((size_t)1 << cls) - HEADER_SPACE < size)
     ++cls;
   if (cls >= NUM_CLASSES)
-    return NULL;
+    return out_of_memory(size);
   cache *c = thread_cache();
   if (c && c->lists[cls]) {
     free_block *b = c->lists[cls];
     c->lists[cls] = b->next;
     c->bytes -= (size_t)1 << cls;
-    return b;
+    return tracked(header_of(b));
   }
   void *base = NULL;
   if (posix_memalign(&base, HEADER_SPACE, (size_t)1 << cls) != 0)
-    return NULL;
-  void *ptr = (char *)base + HEADER_SPACE;
-  *header_of(ptr) = (header){base, cls, MAGIC};
-  return ptr;
+    return out_of_memory(size);
+  header *h = header_of((char *)base + HEADER_SPACE);
+  *h = (header){.base = base, .cls = cls, .magic = MAGIC};
+  return tracked(h);
 }
 
 void kiln_scratch_free(void *ptr) {
   if (!ptr)
     return;
   header *h = header_of(ptr);
+  untrack(h);
   if (h->cls == UNCACHED) {
     free(h->base);
     return;

@@ -102,8 +102,9 @@ LogicalResult kiln::cuda::buildHostToLLVMPipeline(OpPassManager &pm,
   // Allocations that stay on the host (scalars) use the runtime's scratch
   // allocator like on the CPU.
   return parse(pm,
-               "expand-strided-metadata, lower-affine, convert-scf-to-cf,"
-               "gpu-to-llvm, finalize-memref-to-llvm{use-generic-functions},"
+               "kiln-lower-runtime-checks, expand-strided-metadata,"
+               "lower-affine, convert-scf-to-cf, gpu-to-llvm,"
+               "finalize-memref-to-llvm{use-generic-functions},"
                "convert-arith-to-llvm, convert-index-to-llvm,"
                "convert-cf-to-llvm, convert-func-to-llvm,"
                "reconcile-unrealized-casts",

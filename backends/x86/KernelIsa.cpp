@@ -56,6 +56,31 @@ std::optional<TargetCpu> kiln::x86::describeTarget(const TargetOptions &options,
       host += (feature.second ? "+" : "-") + feature.first().str() + ",";
     result.features = host + result.features;
   }
+  // Names LLVM does not know would only get a warning from it, then a fatal
+  // error in code generation: check them first.
+  std::unique_ptr<llvm::MCSubtargetInfo> base(
+      target->createMCSubtargetInfo(llvm::Triple(triple), "", ""));
+  if (base && !result.cpu.empty() && !base->isCPUStringValid(result.cpu)) {
+    error = "unknown target CPU '" + result.cpu +
+            "' (--mcpu: native, or an LLVM CPU name such as x86-64-v3, "
+            "skylake-avx512, icelake-server, sapphirerapids)";
+    return std::nullopt;
+  }
+  if (base) {
+    llvm::SmallVector<llvm::StringRef> requested;
+    llvm::StringRef(options.features).split(requested, ',', -1, false);
+    for (llvm::StringRef feature : requested) {
+      llvm::StringRef name = feature.ltrim("+-");
+      if (!llvm::any_of(base->getAllProcessorFeatures(),
+                        [&](const llvm::SubtargetFeatureKV &kv) {
+                          return name == kv.Key;
+                        })) {
+        error = "unknown target feature '" + feature.str() +
+                "' (--mattr takes LLVM feature names, e.g. +avx2,-avx512f)";
+        return std::nullopt;
+      }
+    }
+  }
   std::unique_ptr<llvm::MCSubtargetInfo> info(target->createMCSubtargetInfo(
       llvm::Triple(triple), result.cpu, result.features));
   if (!info) {

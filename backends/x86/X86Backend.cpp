@@ -37,8 +37,10 @@ LogicalResult kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm,
   // canonicalize must remove before scf-to-cf;
   // expand-strided-metadata creates affine.apply ops, so it goes before
   // lower-affine. Allocations call the runtime's scratch allocator
-  // (use-generic-functions: _mlir_memref_to_llvm_alloc/free).
+  // (use-generic-functions: _mlir_memref_to_llvm_alloc/free); run-time
+  // checks call the runtime's kiln_rt_check_failed.
   const char *pipeline =
+      "kiln-lower-runtime-checks,"
       "func.func(convert-linalg-to-parallel-loops,"
       "kiln-serialize-nested-parallel, kiln-approximate-math, canonicalize),"
       "kiln-outline-parallel-loops, convert-scf-to-openmp, canonicalize,"

@@ -7,6 +7,7 @@
 
 #include "dialects/tfm/TfmOps.h"
 
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
@@ -72,6 +73,18 @@ struct ComposeTransposes : OpRewritePattern<TransposeOp> {
   }
 };
 
+/// A check whose condition folded to true has nothing left to check.
+struct EraseSatisfiedCheck : OpRewritePattern<RuntimeCheckOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RuntimeCheckOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!matchPattern(op.getCondition(), m_One()))
+      return rewriter.notifyMatchFailure(op, "condition is not constant true");
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
 
 void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
@@ -82,4 +95,9 @@ void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {
   results.add<ComposeTransposes>(context);
+}
+
+void RuntimeCheckOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                 MLIRContext *context) {
+  results.add<EraseSatisfiedCheck>(context);
 }

@@ -68,6 +68,34 @@ static LogicalResult checkBroadcastsInto(std::optional<Location> loc,
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult RuntimeCheckOp::verify() {
+  size_t n = getValues().size();
+  if (n > 2)
+    return emitOpError("takes at most 2 values, got ") << n;
+  // Each value's placeholder once, in order; no other placeholder.
+  StringRef message = getMessage();
+  size_t from = 0;
+  for (size_t i = 0; i < n; ++i) {
+    std::string placeholder = "{" + std::to_string(i) + "}";
+    size_t at = message.find(placeholder, from);
+    if (at == StringRef::npos)
+      return emitOpError("message must contain ")
+             << placeholder << " (once, after the previous value's)";
+    from = at + placeholder.size();
+  }
+  for (size_t at = message.find('{'); at != StringRef::npos;
+       at = message.find('{', at + 1)) {
+    StringRef rest = message.drop_front(at + 1);
+    unsigned index;
+    if (!rest.consumeInteger(10, index) && rest.starts_with("}") &&
+        (index >= n || message.find(("{" + std::to_string(index) + "}"),
+                                    at + 1) != StringRef::npos))
+      return emitOpError("message has a placeholder {")
+             << index << "} for " << n << " value(s)";
+  }
+  return success();
+}
+
 LogicalResult ConstantOp::verify() {
   if (!cast<RankedTensorType>(getValue().getType()).hasStaticShape())
     return emitOpError("value must have a static shape");

@@ -123,6 +123,33 @@ def Tfm_RangeOp : Tfm_InferOp<"range"> {
   let hasFolder = 1;
 }
 
+def Tfm_RuntimeCheckOp : Tfm_Op<"runtime_check",
+    [MemoryEffects<[MemWrite]>]> {
+  let summary = "Ends the run with an error when a run-time condition fails";
+  let description = [{
+    A check of something only known when the model runs (a dynamic dim, a
+    size computed from data): when `condition` is false, the run stops and
+    `kiln_model_run` returns `KILN_ERROR_INVALID_ARGUMENT` with `message`,
+    in which `{0}` and `{1}` stand for the values of `values` (at most two,
+    each placeholder once, in order). The lowering to linalg emits these;
+    `kiln-lower-runtime-checks` turns them into a call of the runtime's
+    `kiln_rt_check_failed`. Not pure: it is never moved, merged or removed,
+    except that a condition folded to true removes it.
+
+    Example:
+    ```mlir
+    tfm.runtime_check %ok, "node 'add': dimension 0 is {0}, not 1 or {1}"
+        (%d0, %d1 : index, index)
+    ```
+  }];
+  let arguments = (ins I1:$condition, Variadic<Index>:$values,
+                       StrAttr:$message);
+  let assemblyFormat =
+      "$condition `,` $message (`(` $values^ `:` type($values) `)`)? attr-dict";
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise operations
 //===----------------------------------------------------------------------===//

@@ -510,6 +510,14 @@ LogicalResult convertGather(NodeImporter &n) {
       n.normalizeAxis(n.intAttr("axis", 0), n.inputType(0).getRank());
   if (failed(axis))
     return failure();
+  // Constant indices are checked here; others when the model runs.
+  int64_t size = n.inputType(0).getDimSize(*axis);
+  if (std::optional<SmallVector<int64_t>> indices = n.constantInts(1);
+      indices && !ShapedType::isDynamic(size))
+    for (int64_t i : *indices)
+      if (i < -size || i >= size)
+        return n.fail("index " + Twine(i) + " is out of range for axis " +
+                      Twine(*axis) + " of size " + Twine(size));
   return n.setResult(n.make<tfm::GatherOp>(n.input(0), n.input(1), *axis));
 }
 
@@ -661,29 +669,86 @@ Value kiln::onnx_import::buildDim(NodeImporter &n, Value value, int64_t dim) {
                               b.getI64IntegerAttr(dim + 1));
 }
 
+/// Whether `v` only holds dimensions read by Shape and nonzero constants,
+/// moved about by Gather, Slice, Concat, (Un)squeeze, Reshape or Cast: what
+/// exporters build shapes from. Such an entry is 0 only for an empty tensor.
+static bool isDimensionRead(Value v, int depth = 0) {
+  if (depth > 16)
+    return false;
+  Operation *op = v.getDefiningOp();
+  if (!op)
+    return false;
+  if (isa<tfm::ShapeOp>(op))
+    return true;
+  if (std::optional<SmallVector<int64_t>> values =
+          tfm::getConstantIntValues(v))
+    return !llvm::is_contained(*values, 0);
+  if (auto concat = dyn_cast<tfm::ConcatOp>(op))
+    return llvm::all_of(concat.getInputs(), [&](Value in) {
+      return isDimensionRead(in, depth + 1);
+    });
+  if (isa<tfm::GatherOp, tfm::SliceOp, tfm::SqueezeOp, tfm::UnsqueezeOp,
+          tfm::ReshapeOp, tfm::CastOp>(op))
+    return isDimensionRead(op->getOperand(0), depth + 1);
+  return false;
+}
+
 Value kiln::onnx_import::buildOnnxReshape(NodeImporter &n, Value input,
                                           Value shape, bool allowZero) {
   if (allowZero)
     return n.make<tfm::ReshapeOp>(input, shape);
-  // Entries equal to 0 copy the input's dimension. They only ever come from
-  // constants, so look at the constant pieces of the shape: a constant, or
-  // a concat of constants and computed pieces.
+  // Entries equal to 0 copy the input's dimension at their position. Look
+  // at the pieces of the shape (a constant, or a concat of constants and
+  // computed pieces): a constant's 0s become the input's dims; a computed
+  // piece selects the input's dims where it is 0 at run time, unless it
+  // holds dimensions read by Shape (isDimensionRead: taken as they are).
+  int64_t inputRank = cast<RankedTensorType>(input.getType()).getRank();
   SmallVector<Value> pieces;
   if (auto concat = shape.getDefiningOp<tfm::ConcatOp>())
     pieces.assign(concat.getInputs().begin(), concat.getInputs().end());
   else
     pieces.push_back(shape);
   bool changed = false;
-  int64_t position = 0;
+  std::optional<int64_t> position = 0; // None after a piece of unknown length.
   SmallVector<Value> resolved;
   for (Value piece : pieces) {
     int64_t length = cast<RankedTensorType>(piece.getType()).getDimSize(0);
     std::optional<SmallVector<int64_t>> values =
         tfm::getConstantIntValues(piece);
+    if (!values && position && !ShapedType::isDynamic(length) &&
+        !isDimensionRead(piece) && *position < inputRank) {
+      // Where(piece == 0, Shape(input)[position, ...], piece).
+      Builder b(n.context());
+      int64_t end = std::min(*position + length, inputRank);
+      Value dims = n.make<tfm::ShapeOp>(input, b.getI64IntegerAttr(*position),
+                                        b.getI64IntegerAttr(end));
+      if (dims && end < *position + length)
+        dims = n.make<tfm::ConcatOp>(
+            ValueRange{dims, n.i64Constant(SmallVector<int64_t>(
+                                 *position + length - end, 0))},
+            0);
+      Value isZero = n.make<tfm::CompareOp>(tfm::ComparePredicate::eq, piece,
+                                            n.i64Constant({0}));
+      if (!dims || !isZero)
+        return {};
+      piece = n.make<tfm::SelectOp>(isZero, dims, piece);
+      if (!piece)
+        return {};
+      changed = true;
+    }
     if (!values || !llvm::is_contained(*values, 0)) {
       resolved.push_back(piece);
-      position += ShapedType::isDynamic(length) ? 0 : length;
+      if (position)
+        position = ShapedType::isDynamic(length)
+                       ? std::nullopt
+                       : std::optional<int64_t>(*position + length);
       continue;
+    }
+    if (!position) {
+      n.emitError() << "Reshape's shape has a 0 entry after a computed "
+                       "piece of unknown length: its position, and so the "
+                       "dimension it copies, is unknown";
+      return {};
     }
     changed = true;
     // Split the constant into runs, replacing each 0 with the input dim.
@@ -696,11 +761,17 @@ Value kiln::onnx_import::buildOnnxReshape(NodeImporter &n, Value input,
     for (int64_t v : *values) {
       if (v != 0) {
         run.push_back(v);
+      } else if (*position >= inputRank) {
+        n.emitError() << "Reshape's shape entry " << *position
+                      << " is 0 (copy the input's dimension), but the input "
+                         "has rank "
+                      << inputRank;
+        return {};
       } else {
         flush();
-        resolved.push_back(buildDim(n, input, position));
+        resolved.push_back(buildDim(n, input, *position));
       }
-      ++position;
+      ++*position;
     }
     flush();
   }

@@ -21,6 +21,7 @@
 #include "llvm/Support/Path.h"
 
 #include <fcntl.h>
+#include <limits>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -231,9 +232,13 @@ GraphImporter::importInputs(SmallVectorImpl<Type> &argTypes,
       return fail("has no rank; give it one in the model (kiln needs "
                   "ranked inputs)");
     SmallVector<int64_t> shape;
-    for (const onnx::TensorShapeProto::Dimension &dim : tensor.shape().dim())
+    for (const onnx::TensorShapeProto::Dimension &dim : tensor.shape().dim()) {
+      if (dim.has_dim_value() && dim.dim_value() < 0)
+        return fail("has a negative dimension " +
+                    Twine(dim.dim_value()) + " in its shape");
       shape.push_back(dim.has_dim_value() ? dim.dim_value()
                                           : ShapedType::kDynamic);
+    }
     argTypes.push_back(RankedTensorType::get(shape, element));
     argNames.push_back(input.name());
     argDims.push_back(dimNames(input));
@@ -249,10 +254,14 @@ GraphImporter::externalBlob(const onnx::TensorProto &tensor, size_t byteSize,
   for (const onnx::StringStringEntryProto &entry : tensor.external_data()) {
     if (entry.key() == "location")
       location = entry.value();
-    else if (entry.key() == "offset")
-      offset = std::stoll(entry.value());
-    else if (entry.key() == "length")
-      length = std::stoll(entry.value());
+    else if (entry.key() == "offset" || entry.key() == "length") {
+      int64_t &field = entry.key() == "offset" ? offset : length;
+      if (StringRef(entry.value()).getAsInteger(10, field) || field < 0)
+        return emitError(loc) << "initializer '" << tensor.name()
+                              << "' has external data with " << entry.key()
+                              << " '" << entry.value()
+                              << "', not a non-negative integer";
+    }
   }
   if (location.empty())
     return emitError(loc) << "initializer '" << tensor.name()
@@ -287,7 +296,8 @@ GraphImporter::externalBlob(const onnx::TensorProto &tensor, size_t byteSize,
     return emitError(loc) << "initializer '" << tensor.name() << "' needs "
                           << byteSize << " bytes but its external data has "
                           << length;
-  if (offset < 0 || offset + byteSize > mapped->size)
+  if (static_cast<size_t>(offset) > mapped->size ||
+      byteSize > mapped->size - static_cast<size_t>(offset))
     return emitError(loc) << "external data file '" << path
                           << "' is too short for initializer '"
                           << tensor.name() << "' (truncated?)";
@@ -346,11 +356,23 @@ FailureOr<ElementsAttr> GraphImporter::convertTensor(onnx::TensorProto &t,
                           << "' has unsupported element type "
                           << dataTypeName(t.data_type());
   SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
-  auto type = RankedTensorType::get(shape, element);
-  int64_t count = type.getNumElements();
   unsigned width = element.isInteger(1)
                        ? 1
                        : llvm::divideCeil(element.getIntOrFloatBitWidth(), 8);
+  // Sizes from the file: no negative dim, and a byte size that fits.
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return emitError(loc) << "tensor '" << t.name() << "' has shape "
+                            << mlir::tfm::formatShape(shape)
+                            << " with a negative dimension";
+    if (d && count > std::numeric_limits<int64_t>::max() / width / d)
+      return emitError(loc) << "tensor '" << t.name() << "' has shape "
+                            << mlir::tfm::formatShape(shape)
+                            << ", too large to address";
+    count *= d;
+  }
+  auto type = RankedTensorType::get(shape, element);
   size_t byteSize = static_cast<size_t>(count) * width;
 
   bool external = t.data_location() == onnx::TensorProto::EXTERNAL;
@@ -370,9 +392,10 @@ FailureOr<ElementsAttr> GraphImporter::convertTensor(onnx::TensorProto &t,
   std::string bytes = raw ? std::string() : typedFieldBytes(t, width);
   std::string &data = raw ? *raw : bytes;
   if (data.size() != byteSize) {
+    size_t held = data.size(); // `data` may be *raw.
     delete raw;
-    return emitError(loc) << "tensor '" << t.name() << "' holds "
-                          << data.size() << " bytes but its shape "
+    return emitError(loc) << "tensor '" << t.name() << "' holds " << held
+                          << " bytes but its shape "
                           << mlir::tfm::formatShape(shape) << " needs "
                           << byteSize;
   }

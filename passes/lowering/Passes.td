@@ -55,4 +55,20 @@ def KilnOwnResults : Pass<"kiln-own-results", "func::FuncOp"> {
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def KilnLowerRuntimeChecks : Pass<"kiln-lower-runtime-checks", "ModuleOp"> {
+  let summary = "Lower tfm.runtime_check to a call of the runtime";
+  let description = [{
+    Each `tfm.runtime_check` becomes a branch that, when its condition is
+    false, calls the runtime's `kiln_rt_check_failed(format, a, b)` with its
+    message as a printf format in a private global (`{0}`, `{1}` become
+    `%lld`) and its values as i64. The runtime ends the run there and
+    `kiln_model_run` returns the message (runtime/run_guard.c). Runs on
+    buffers or tensors, before the conversion of scf to cf.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // KILN_PASSES_LOWERING_PASSES_TD

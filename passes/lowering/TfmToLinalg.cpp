@@ -6,10 +6,11 @@
 // with NumPy broadcasting expressed in their indexing maps; data movement
 // becomes tensor ops. Dynamic dims are read with tensor.dim.
 //
-// Broadcasting assumption: a dynamic dimension broadcasts only against a
-// static 1 (two dynamic dims at the same position are taken to be equal),
-// as in the transformer graphs kiln compiles; the runtime validates input
-// shapes against the model's signature.
+// Broadcasting where dynamic dims meet (Add, Where, Expand, ...) is resolved
+// at run time: each dynamic size must be the result's or 1, checked by a
+// tfm.runtime_check naming the node, and an operand that is 1 at run time is
+// repeated to the result's size (resolveBroadcast). Internal elementwise
+// steps of other lowerings have consistent shapes and use plain maps.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -154,6 +156,164 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType type,
       b, loc, type, operands,
       [&](int64_t d) { return broadcastDim(b, loc, operands, type, d); },
       body);
+}
+
+/// How run-time errors name `op`: "node 'NAME' (tfm.add)", NAME from the
+/// NameLoc the importer gives each node (braces swapped for parentheses, as
+/// tfm.runtime_check messages reserve them for placeholders).
+std::string nodeLabel(Operation *op) {
+  std::string name;
+  op->getLoc()->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l)) {
+      name = n.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  for (char &c : name)
+    c = c == '{' ? '(' : c == '}' ? ')' : c;
+  std::string opName = op->getName().getStringRef().str();
+  return name.empty() ? opName : "node '" + name + "' (" + opName + ")";
+}
+
+/// Fails the run with `message` (placeholders {0}, {1}) unless `ok`.
+void runtimeCheck(OpBuilder &b, Location loc, Value ok, const Twine &message,
+                  ValueRange values) {
+  tfm::RuntimeCheckOp::create(b, loc, ok, values, b.getStringAttr(message));
+}
+
+/// `v` with its dim `dim` (1 at run time) repeated `size` times.
+Value repeatUnitDim(OpBuilder &b, Location loc, Value v, int64_t dim,
+                    Value size) {
+  auto t = tensorTypeOf(v);
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = t.getRank();
+  Value init = emptyLike(b, loc, t, [&](int64_t d) {
+    return d == dim ? size : dimOf(b, loc, v, d);
+  });
+  SmallVector<AffineExpr> read;
+  for (int64_t d = 0; d < rank; ++d)
+    read.push_back(d == dim ? getAffineConstantExpr(0, ctx)
+                            : getAffineDimExpr(d, ctx));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, read, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{t}, ValueRange{v}, ValueRange{init}, maps,
+             iterators,
+             [](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc, args[0]);
+             })
+      .getResult(0);
+}
+
+/// Operands and result sizes of a broadcast resolved at run time.
+struct ResolvedBroadcast {
+  SmallVector<Value> operands;
+  SmallVector<Value> sizes; // One per result dim.
+};
+
+/// NumPy broadcasting of `operands` to `type`, resolved at run time where
+/// dynamic dims meet. At each result dim the sizes taking part are the
+/// operands' (aligned right) and `shapeSizes[d]` when given (Expand's target
+/// shape); a static 1 takes none. The result's size is the static one if
+/// any, else the largest; every dynamic size must be it or 1, else the run
+/// fails naming `op` and both sizes. An operand whose dynamic dim is 1 at run
+/// time while the result's is larger is repeated to the result's size (only
+/// then: an scf.if), so that the elementwise maps, the identity on dynamic
+/// dims, read it right.
+ResolvedBroadcast resolveBroadcast(OpBuilder &b, Location loc, Operation *op,
+                                   ValueRange operands, RankedTensorType type,
+                                   ArrayRef<Value> shapeSizes = {}) {
+  ResolvedBroadcast r{SmallVector<Value>(operands), {}};
+  int64_t rank = type.getRank();
+  std::string label = nodeLabel(op);
+  for (int64_t d = 0; d < rank; ++d) {
+    struct Part {
+      int operand; // -1: the target shape.
+      int64_t dim;
+      Value size;
+    };
+    SmallVector<Part> dynamic;
+    std::optional<int64_t> fixed;
+    for (auto [i, v] : llvm::enumerate(r.operands)) {
+      auto t = tensorTypeOf(v);
+      int64_t j = d - (rank - t.getRank());
+      if (j < 0)
+        continue;
+      int64_t size = t.getDimSize(j);
+      if (ShapedType::isDynamic(size))
+        dynamic.push_back(
+            {static_cast<int>(i), j, tensor::DimOp::create(b, loc, v, j)});
+      else if (size != 1)
+        fixed = size;
+    }
+    if (!shapeSizes.empty() && shapeSizes[d]) {
+      Value nonNegative =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                shapeSizes[d], indexConst(b, loc, 0));
+      runtimeCheck(b, loc, nonNegative,
+                   label + ": the target shape's dimension " + Twine(d) +
+                       " is {0}, a negative size",
+                   shapeSizes[d]);
+      dynamic.push_back({-1, d, shapeSizes[d]});
+    }
+    if (dynamic.empty()) {
+      r.sizes.push_back(indexConst(b, loc, fixed.value_or(1)));
+      continue;
+    }
+    Value size;
+    if (fixed) {
+      size = indexConst(b, loc, *fixed);
+    } else {
+      size = dynamic.front().size;
+      for (const Part &p : llvm::drop_begin(dynamic))
+        size = arith::MaxSIOp::create(b, loc, size, p.size);
+    }
+    r.sizes.push_back(size);
+    Value one = indexConst(b, loc, 1);
+    for (const Part &p : dynamic) {
+      if (dynamic.size() == 1 && !fixed)
+        continue; // The result's size is its own.
+      Value same =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, p.size, size);
+      Value unit =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, p.size, one);
+      runtimeCheck(b, loc, arith::OrIOp::create(b, loc, same, unit),
+                   label + ": cannot broadcast " +
+                       (p.operand < 0 ? Twine("the target shape's")
+                                      : "operand " + Twine(p.operand) + "'s") +
+                       " dimension " + Twine(p.dim) + " of size {0} against " +
+                       "size {1}",
+                   ValueRange{p.size, size});
+      if (p.operand < 0)
+        continue;
+      Value v = r.operands[p.operand];
+      r.operands[p.operand] =
+          scf::IfOp::create(
+              b, loc, same,
+              [&](OpBuilder &nb, Location nloc) {
+                scf::YieldOp::create(nb, nloc, v);
+              },
+              [&](OpBuilder &nb, Location nloc) {
+                scf::YieldOp::create(
+                    nb, nloc, repeatUnitDim(nb, nloc, v, p.dim, size));
+              })
+              .getResult(0);
+    }
+  }
+  return r;
+}
+
+/// An elementwise op over operands with NumPy broadcasting, checked and
+/// resolved at run time (resolveBroadcast).
+Value broadcastElementwise(
+    OpBuilder &b, Location loc, Operation *op, RankedTensorType type,
+    ValueRange operands,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  ResolvedBroadcast r = resolveBroadcast(b, loc, op, operands, type);
+  return elementwiseSized(
+      b, loc, type, r.operands, [&](int64_t d) { return r.sizes[d]; }, body);
 }
 
 bool isFloat(Type t) { return isa<FloatType>(t); }
@@ -538,8 +698,8 @@ struct LowerBinary : TfmPattern<OpTy> {
       : TfmPattern<OpTy>(ctx), compute(compute) {}
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    Value result = elementwise(
-        rewriter, op.getLoc(), op.getType(),
+    Value result = broadcastElementwise(
+        rewriter, op.getLoc(), op, op.getType(),
         ValueRange{op.getLhs(), op.getRhs()},
         [&](OpBuilder &b, Location loc, ValueRange a) {
           return compute(b, loc, a[0], a[1]);
@@ -557,8 +717,8 @@ struct LowerCompare : TfmPattern<tfm::CompareOp> {
     Type t = op.getLhs().getType().getElementType();
     bool unsignedInt = t.isUnsignedInteger() || t.isInteger(1);
     tfm::ComparePredicate p = op.getPredicate();
-    Value result = elementwise(
-        rewriter, op.getLoc(), op.getType(),
+    Value result = broadcastElementwise(
+        rewriter, op.getLoc(), op, op.getType(),
         ValueRange{op.getLhs(), op.getRhs()},
         [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
           if (isFloat(t)) {
@@ -595,8 +755,8 @@ struct LowerSelect : TfmPattern<tfm::SelectOp> {
   using TfmPattern::TfmPattern;
   LogicalResult matchAndRewrite(tfm::SelectOp op,
                                 PatternRewriter &rewriter) const override {
-    Value result = elementwise(
-        rewriter, op.getLoc(), op.getType(),
+    Value result = broadcastElementwise(
+        rewriter, op.getLoc(), op, op.getType(),
         ValueRange{op.getCondition(), op.getOnTrue(), op.getOnFalse()},
         [](OpBuilder &b, Location loc, ValueRange a) -> Value {
           return arith::SelectOp::create(b, loc, a[0], a[1], a[2]);
@@ -1251,6 +1411,67 @@ struct LowerSplit : TfmPattern<tfm::SplitOp> {
 
 /// gather(input, indices, axis): result[pre, idx..., post] =
 /// input[pre, wrap(indices[idx...]), post].
+/// Fails the run unless every one of `indices` is in [-size, size) for
+/// dim `axis` of `input`: one pass over the indices for their least and
+/// greatest (serial code, before the gather's parallel loops).
+void checkIndices(OpBuilder &b, Location loc, Operation *op, Value input,
+                  Value indices, int64_t axis) {
+  MLIRContext *ctx = b.getContext();
+  auto idxType = tensorTypeOf(indices);
+  int64_t staticSize = tensorTypeOf(input).getDimSize(axis);
+  DenseIntElementsAttr constant;
+  if (!ShapedType::isDynamic(staticSize) &&
+      matchPattern(indices, m_Constant(&constant)) &&
+      llvm::all_of(constant.getValues<APInt>(), [&](const APInt &i) {
+        return i.getSExtValue() >= -staticSize && i.getSExtValue() < staticSize;
+      }))
+    return; // Known in range.
+  Type t = idxType.getElementType();
+  int64_t rank = idxType.getRank();
+  auto scalarType = RankedTensorType::get({}, t);
+  unsigned width = t.getIntOrFloatBitWidth();
+  auto extreme = [&](bool least) {
+    APInt v = least ? APInt::getSignedMaxValue(width)
+                    : APInt::getSignedMinValue(width);
+    Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, t);
+    return filled(b, loc, init,
+                  arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v)));
+  };
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 AffineMap::get(rank, 0, {}, ctx),
+                                 AffineMap::get(rank, 0, {}, ctx)};
+  SmallVector<IteratorType> iterators(rank, IteratorType::reduction);
+  auto bounds = linalg::GenericOp::create(
+      b, loc, TypeRange{scalarType, scalarType}, ValueRange{indices},
+      ValueRange{extreme(true), extreme(false)}, maps, iterators,
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::MinSIOp::create(nb, l, a[0], a[1]),
+                       arith::MaxSIOp::create(nb, l, a[0], a[2])});
+      });
+  auto extract = [&](unsigned i) -> Value {
+    Value v = tensor::ExtractOp::create(b, loc, bounds.getResult(i),
+                                        ValueRange{});
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  };
+  Value least = extract(0), greatest = extract(1);
+  Value size = dimOf(b, loc, input, axis);
+  Value low = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::slt, least,
+      arith::SubIOp::create(b, loc, indexConst(b, loc, 0), size));
+  Value high =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, greatest, size);
+  Value bad = arith::SelectOp::create(b, loc, low, least, greatest);
+  Value ok = arith::XOrIOp::create(
+      b, loc, arith::OrIOp::create(b, loc, low, high),
+      arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));
+  runtimeCheck(b, loc, ok,
+               nodeLabel(op) + ": index {0} is out of range for dimension " +
+                   Twine(axis) + " of size {1}",
+               ValueRange{bad, size});
+}
+
 Value gather(OpBuilder &b, Location loc, Value input, Value indices,
              int64_t axis, RankedTensorType type) {
   MLIRContext *ctx = b.getContext();
@@ -1298,6 +1519,8 @@ struct LowerGather : TfmPattern<tfm::GatherOp> {
   using TfmPattern::TfmPattern;
   LogicalResult matchAndRewrite(tfm::GatherOp op,
                                 PatternRewriter &rewriter) const override {
+    checkIndices(rewriter, op.getLoc(), op, op.getInput(), op.getIndices(),
+                 op.getAxis());
     rewriter.replaceOp(op, gather(rewriter, op.getLoc(), op.getInput(),
                                   op.getIndices(), op.getAxis(),
                                   op.getType()));
@@ -1311,6 +1534,7 @@ struct LowerEmbedding : TfmPattern<tfm::EmbeddingOp> {
                                 PatternRewriter &rewriter) const override {
     if (isa<quant::QuantizedType>(op.getTable().getType().getElementType()))
       return rewriter.notifyMatchFailure(op, "quantized table");
+    checkIndices(rewriter, op.getLoc(), op, op.getTable(), op.getIds(), 0);
     rewriter.replaceOp(op, gather(rewriter, op.getLoc(), op.getTable(),
                                   op.getIds(), 0, op.getType()));
     return success();
@@ -1324,19 +1548,17 @@ struct LowerExpand : TfmPattern<tfm::ExpandOp> {
     Location loc = op.getLoc();
     Value x = op.getInput();
     RankedTensorType type = op.getType();
-    auto xt = tensorTypeOf(x);
-    int64_t offset = type.getRank() - xt.getRank();
     int64_t shapeOffset =
         type.getRank() - tensorTypeOf(op.getShape()).getDimSize(0);
-    // A result dim is the input's where that is not 1, else the shape's.
+    // ONNX Expand broadcasts both ways: the input against the target shape.
+    SmallVector<Value> shapeSizes(type.getRank());
+    for (int64_t d = shapeOffset; d < type.getRank(); ++d)
+      shapeSizes[d] = extractIndex(rewriter, loc, op.getShape(), d - shapeOffset);
+    ResolvedBroadcast r =
+        resolveBroadcast(rewriter, loc, op, ValueRange{x}, type, shapeSizes);
     Value result = elementwiseSized(
-        rewriter, loc, type, ValueRange{x},
-        [&](int64_t d) -> Value {
-          int64_t j = d - offset;
-          if (j >= 0 && xt.getDimSize(j) != 1)
-            return dimOf(rewriter, loc, x, j);
-          return extractIndex(rewriter, loc, op.getShape(), d - shapeOffset);
-        },
+        rewriter, loc, type, r.operands,
+        [&](int64_t d) { return r.sizes[d]; },
         [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     rewriter.replaceOp(op, result);
     return success();
@@ -1992,7 +2214,9 @@ struct TfmToLinalg : mlir::tfm::impl::TfmToLinalgBase<TfmToLinalg> {
       return signalPassFailure();
     bool failedToLower = false;
     getOperation().walk([&](Operation *op) {
-      if (isa<tfm::TfmDialect>(op->getDialect())) {
+      // Run-time checks stay for kiln-lower-runtime-checks.
+      if (isa<tfm::TfmDialect>(op->getDialect()) &&
+          !isa<tfm::RuntimeCheckOp>(op)) {
         op->emitError("kiln cannot lower '")
             << op->getName() << "' to linalg yet";
         failedToLower = true;

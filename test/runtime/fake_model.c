@@ -77,7 +77,9 @@ const char kiln_model_manifest[] = "kiln-manifest 1\n"
 /* 0: well-behaved. 1: y column-major. 2: count aliases input ids (values
  * ids, not ids + 1). 3: y a "global" (allocated 0xdeadbeef). 4: count
  * inside y's allocation. 5: y of shape [batch, 5] (a compiler bug). 6: y at
- * a non-zero offset in its allocation. 7: y with padded rows. */
+ * a non-zero offset in its allocation. 7: y with padded rows. 8: a failed
+ * run-time check after allocating y. 9: an allocation the system refuses,
+ * after allocating y. */
 __attribute__((visibility("default"))) int fake_mode;
 
 static float global_y[64 * 4];
@@ -98,6 +100,11 @@ void kiln_model_invoke(void **args, void *results) {
   char *block = kiln_output_alloc((size_t)(batch * 16 + batch * 8 + pad * 4 + 8));
   float *yd = (float *)block + pad;
   *y = (desc2){block, block, pad, {batch, 4}, {4, 1}};
+  if (mode == 8)
+    kiln_rt_check_failed("node 'fake' (tfm.add): size %lld against %lld",
+                         batch, 9);
+  if (mode == 9)
+    kiln_output_alloc((size_t)1 << 62);
   if (mode == 1) /* Stored transposed, as [4, batch]. */
     y->strides[0] = 1, y->strides[1] = batch;
   if (mode == 7) /* Rows padded to 5 floats. */

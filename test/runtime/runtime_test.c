@@ -384,6 +384,32 @@ static void test_output_modes(kiln_model *m, int *mode) {
   *mode = 0;
 }
 
+/* Compiled code ending a run early: a failed check, an allocation refused.
+ * The run fails with the message and no outputs; the next run works. */
+static void test_run_ended_early(kiln_model *m, int *mode) {
+  for (int md = 8; md <= 9; ++md) {
+    *mode = md;
+    kiln_tensor *x, *ids, *out[2] = {0};
+    make_inputs(2, 2, &x, &ids);
+    kiln_status st = run2(m, NULL, x, ids, out);
+    if (md == 8)
+      CHECK_ERROR(st, KILN_ERROR_INVALID_ARGUMENT,
+                  "node 'fake' (tfm.add): size 2 against 9");
+    else
+      CHECK_ERROR(st, KILN_ERROR_OUT_OF_MEMORY,
+                  "out of memory: the model could not allocate "
+                  "4611686018427387904 bytes for an intermediate or output "
+                  "buffer");
+    CHECK(out[0] == NULL && out[1] == NULL);
+    *mode = 0;
+    st = run2(m, NULL, x, ids, out);
+    CHECK(st == KILN_OK && outputs_ok(out, 2, 2, 1));
+    free_all(out, 2);
+    K.kiln_tensor_free(x);
+    K.kiln_tensor_free(ids);
+  }
+}
+
 static void test_threads_setting(kiln_model *m) {
   kiln_tensor *x, *ids, *out[2];
   make_inputs(1, 0, &x, &ids);
@@ -393,7 +419,11 @@ static void test_threads_setting(kiln_model *m) {
   CHECK(run2(m, NULL, x, ids, out) == KILN_OK && omp_threads == 3);
   free_all(out, 2);
   CHECK_ERROR(K.kiln_model_set_num_threads(m, -2), KILN_ERROR_INVALID_ARGUMENT,
-              "invalid thread count -2 (0 means the default)");
+              "invalid thread count -2 (0 means the default; at most 1024)");
+  CHECK_ERROR(K.kiln_model_set_num_threads(m, 100000),
+              KILN_ERROR_INVALID_ARGUMENT,
+              "invalid thread count 100000 (0 means the default; at most "
+              "1024)");
   CHECK(K.kiln_model_set_num_threads(m, 0) == KILN_OK);
   CHECK(K.kiln_model_num_threads(m) >= 1);
   K.kiln_tensor_free(x);
@@ -693,8 +723,10 @@ int main(int argc, char **argv) {
   test_signature(m);
   test_run(m);
   test_validation(m);
-  if (mode)
+  if (mode) {
     test_output_modes(m, mode);
+    test_run_ended_early(m, mode);
+  }
   test_threads_setting(m);
   test_concurrency(m);
   test_weights_errors();

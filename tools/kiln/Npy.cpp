@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <sys/stat.h>
+
 namespace kiln {
 namespace npy {
 
@@ -341,6 +343,16 @@ bool readNpy(const std::string &path, Array &out, std::string &error) {
   got += std::fread(head.data() + got, 1, headerLen, f);
   size_t offset = 0, dataBytes = 0;
   bool ok = parseHeader(head.data(), got, out, offset, dataBytes, error);
+  // A header may claim more data than the file holds (a 64-byte file
+  // saying (1, 2^40)): compare before allocating for it.
+  struct stat info;
+  if (ok && offset <= got && ::fstat(fileno(f), &info) == 0 &&
+      S_ISREG(info.st_mode) &&
+      dataBytes > static_cast<size_t>(info.st_size) - offset) {
+    error = truncatedError(out, dataBytes,
+                           static_cast<size_t>(info.st_size) - offset);
+    ok = false;
+  }
   if (ok) {
     // Bytes of the data already read with the header, then the rest.
     size_t already = got - offset;

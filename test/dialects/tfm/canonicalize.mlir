@@ -253,3 +253,16 @@ func.func @no_fold_large() -> tensor<512x256xf32> {
   %t = tfm.transpose %n {permutation = array<i64: 1, 0>} : (tensor<256x512xf32>) -> tensor<512x256xf32>
   return %t : tensor<512x256xf32>
 }
+
+// -----
+
+// A run-time check whose condition folds to true goes; others stay.
+// CHECK-LABEL: func.func @runtime_check_satisfied
+// CHECK-NOT: "satisfied"
+// CHECK: tfm.runtime_check %{{.*}}, "open"
+func.func @runtime_check_satisfied(%ok: i1) {
+  %true = arith.constant true
+  tfm.runtime_check %true, "satisfied"
+  tfm.runtime_check %ok, "open"
+  return
+}

@@ -1022,3 +1022,27 @@ func.func @scatter_nd_updates_shape(%d: tensor<4x8xf32>, %i: tensor<2x1xi64>, %u
   %0 = tfm.scatter_nd %d, %i, %u : (tensor<4x8xf32>, tensor<2x1xi64>, tensor<2x7xf32>) -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
+
+// -----
+
+func.func @runtime_check_too_many_values(%ok: i1, %a: index) {
+  // expected-error @+1 {{'tfm.runtime_check' op takes at most 2 values, got 3}}
+  tfm.runtime_check %ok, "{0} {1} {2}"(%a, %a, %a : index, index, index)
+  return
+}
+
+// -----
+
+func.func @runtime_check_missing_placeholder(%ok: i1, %a: index, %b: index) {
+  // expected-error @+1 {{'tfm.runtime_check' op message must contain}}
+  tfm.runtime_check %ok, "size {0}"(%a, %b : index, index)
+  return
+}
+
+// -----
+
+func.func @runtime_check_extra_placeholder(%ok: i1, %a: index) {
+  // expected-error @+1 {{'tfm.runtime_check' op message has a placeholder {1} for 1 value(s)}}
+  tfm.runtime_check %ok, "size {0} against {1}"(%a : index)
+  return
+}

@@ -8,6 +8,15 @@
 // Constants and shape computations
 //===----------------------------------------------------------------------===//
 
+// CHECK-LABEL: func.func @runtime_check
+// CHECK: tfm.runtime_check %{{.*}}, "node 'n': size {0} is not {1}"(%{{.*}}, %{{.*}} : index, index)
+// CHECK: tfm.runtime_check %{{.*}}, "always checked"
+func.func @runtime_check(%ok: i1, %a: index, %b: index) {
+  tfm.runtime_check %ok, "node 'n': size {0} is not {1}"(%a, %b : index, index)
+  tfm.runtime_check %ok, "always checked"
+  return
+}
+
 // CHECK-LABEL: func.func @constant_dense
 func.func @constant_dense() -> tensor<3xi64> {
   // CHECK: tfm.constant dense<[0, 12, 64]> : tensor<3xi64>

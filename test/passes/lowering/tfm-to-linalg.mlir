@@ -26,6 +26,63 @@ func.func @static_one(%x: tensor<4x8xf32>, %y: tensor<1x8xf32>) -> tensor<4x8xf3
 
 // -----
 
+// Two dynamic dims meeting: the result's size is the larger, each must be it
+// or 1 (a run-time check naming the node), and an operand that is 1 at run
+// time is repeated to the result's size before the elementwise generic.
+// CHECK-DAG: #[[REPEAT:.+]] = affine_map<(d0, d1) -> (0, d1)>
+// CHECK-LABEL: func.func @dynamic_broadcast
+// CHECK: %[[A:.+]] = tensor.dim %arg0, %c0
+// CHECK: %[[B:.+]] = tensor.dim %arg1, %c0
+// CHECK: %[[N:.+]] = arith.maxsi %[[A]], %[[B]]
+// CHECK: %[[SAME:.+]] = arith.cmpi eq, %[[A]], %[[N]]
+// CHECK: %[[UNIT:.+]] = arith.cmpi eq, %[[A]], %{{.+}}
+// CHECK: %[[OK:.+]] = arith.ori %[[SAME]], %[[UNIT]]
+// CHECK: tfm.runtime_check %[[OK]], "node 'sum' (tfm.add): cannot broadcast operand 0's dimension 0 of size {0} against size {1}"(%[[A]], %[[N]] : index, index)
+// CHECK: %[[X:.+]] = scf.if %[[SAME]] -> (tensor<?x4xf32>) {
+// CHECK:   scf.yield %arg0
+// CHECK: } else {
+// CHECK:   tensor.empty(%[[N]]) : tensor<?x4xf32>
+// CHECK:   linalg.generic {indexing_maps = [#[[REPEAT]], #{{.+}}]
+// CHECK: tfm.runtime_check {{.*}}operand 1's dimension 0
+// CHECK: %[[Y:.+]] = scf.if
+// CHECK: tensor.empty(%[[N]]) : tensor<?x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[Y]]
+func.func @dynamic_broadcast(%x: tensor<?x4xf32>, %y: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %0 = tfm.add %x, %y : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32> loc("sum")
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// A dynamic dim against a static size: checked against it, repeated if 1.
+// CHECK-LABEL: func.func @dynamic_against_static
+// CHECK: %[[A:.+]] = tensor.dim %arg0, %c0
+// CHECK: arith.cmpi eq, %[[A]], %c8
+// CHECK: tfm.runtime_check {{.*}}of size {0} against size {1}"(%[[A]], %c8
+// CHECK: scf.if
+func.func @dynamic_against_static(%x: tensor<?x8xf32>, %y: tensor<8x1xf32>) -> tensor<8x8xf32> {
+  %0 = tfm.add %x, %y : (tensor<?x8xf32>, tensor<8x1xf32>) -> tensor<8x8xf32>
+  return %0 : tensor<8x8xf32>
+}
+
+// -----
+
+// Expand broadcasts both ways against its target shape, whose sizes must
+// not be negative.
+// CHECK-LABEL: func.func @expand_dynamic
+// CHECK: %[[S:.+]] = arith.index_cast %{{.+}} : i64 to index
+// CHECK: tfm.runtime_check {{.*}}the target shape's dimension 0 is {0}, a negative size"(%[[S]] : index)
+// CHECK: tfm.runtime_check {{.*}}cannot broadcast operand 0's dimension 0
+// CHECK: scf.if
+// CHECK: tfm.runtime_check {{.*}}cannot broadcast the target shape's dimension 0
+// CHECK: tfm.runtime_check {{.*}}the target shape's dimension 1 is {0}, a negative size
+func.func @expand_dynamic(%x: tensor<?x3xf32>, %s: tensor<2xi64>) -> tensor<?x3xf32> {
+  %0 = tfm.expand %x, %s : (tensor<?x3xf32>, tensor<2xi64>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
 // Matmul is a contraction with loops (batch, m, k, n): n innermost; the
 // epilogue is one more elementwise generic.
 // CHECK-LABEL: func.func @matmul_epilogue

@@ -4,6 +4,9 @@
   onnx_tool.py truncate IN.onnx OUT.onnx FRACTION
   onnx_tool.py external IN.onnxtxt OUT.onnx   (weights in OUT.onnx.data)
   onnx_tool.py unranked OUT.onnx               (an input without a shape)
+  onnx_tool.py corrupt KIND OUT.onnx           (MatMul X [N, 64] x W [64, 64]
+      with one fault: short-raw, negative-input-dim, negative-weight-dim,
+      huge-weight-dim, bad-offset)
 """
 import sys
 
@@ -43,7 +46,34 @@ def unranked(dst):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), dst)
 
 
+def corrupt(kind, dst):
+    from onnx import helper, TensorProto
+    x = helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N", 64])
+    y = helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["N", 64])
+    w = numpy_helper.from_array(np.ones((64, 64), np.float32), "W")
+    if kind == "short-raw":
+        w.raw_data = w.raw_data[:100]
+    elif kind == "negative-input-dim":
+        x.type.tensor_type.shape.dim[1].dim_value = -5
+    elif kind == "negative-weight-dim":
+        w.dims[0] = -64
+    elif kind == "huge-weight-dim":
+        w.dims[0] = 1 << 62
+    elif kind == "bad-offset":
+        w.data_location = TensorProto.EXTERNAL
+        w.ClearField("raw_data")
+        for key, value in [("location", "w.bin"), ("offset", "12abc")]:
+            entry = w.external_data.add()
+            entry.key, entry.value = key, value
+    else:
+        raise SystemExit("unknown fault " + kind)
+    graph = helper.make_graph([helper.make_node("MatMul", ["X", "W"], ["Y"])],
+                              "g", [x], [y], initializer=[w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    open(dst, "wb").write(model.SerializeToString())
+
+
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:]
     {"text2bin": text2bin, "truncate": truncate, "external": external,
-     "unranked": unranked}[cmd](*args)
+     "unranked": unranked, "corrupt": corrupt}[cmd](*args)
