@@ -11,6 +11,7 @@
  *   requires FEATURE...               (CPU features, LLVM's names)
  *   input NAME DTYPE RANK DIM... [range LO HI]
  *   output NAME DTYPE RANK DIM...
+ *   weights-file BYTES ID             (when the model has weight data)
  *   weight DTYPE OFFSET BYTES RANK DIM...
  *
  * NAME is percent-encoded (%20 for a space, %25 for '%', %0A for a newline).
@@ -22,7 +23,12 @@
  * inputs with other values. Weights are listed in argument order; OFFSET and
  * BYTES locate each in the weights file (OFFSET a multiple of 64, BYTES the
  * exact size of the dims). The file must hold at least max(OFFSET + BYTES)
- * bytes; when that is 0, no file is needed. A record of another kind, or a
+ * bytes; when that is 0, no file is needed. With a `weights-file` record,
+ * the file is exactly BYTES of data and a 32-byte trailer: "KILNWTS1", then
+ * BYTES and ID (16 hex digits in the record: an id of the weights' content
+ * the compiler computes) as little-endian u64s, then 8 zero bytes;
+ * kiln_model_load refuses a file of another size or with another trailer
+ * (a truncated file, another build's), and anything but a regular file. A record of another kind, or a
  * first line other than `kiln-manifest 1`, makes kiln_model_load fail.
  *
  * kiln_model_invoke: runs the compiled graph. `args` holds one pointer per
@@ -80,6 +86,8 @@ extern "C" {
 #endif
 
 __attribute__((visibility("hidden"))) extern const char kiln_model_manifest[];
+/* The weights file's trailer, after its BYTES of data. */
+#define KILN_WEIGHTS_TRAILER_BYTES 32
 /* The allocator compiled code calls for every buffer (scratch_arena.c);
  * outputs are its allocations. */
 void *_mlir_memref_to_llvm_alloc(size_t size);

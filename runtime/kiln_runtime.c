@@ -283,15 +283,20 @@ static void tensor_free(kiln_tensor *tensor) {
 
 KILN_API void kiln_tensor_free(kiln_tensor *tensor) { tensor_free(tensor); }
 
-KILN_API kiln_dtype kiln_tensor_dtype(const kiln_tensor *t) { return t->dtype; }
-KILN_API size_t kiln_tensor_rank(const kiln_tensor *t) { return t->rank; }
+/* The getters are total: a NULL tensor reads as 0 / NULL. */
+KILN_API kiln_dtype kiln_tensor_dtype(const kiln_tensor *t) {
+  return t ? t->dtype : (kiln_dtype)0;
+}
+KILN_API size_t kiln_tensor_rank(const kiln_tensor *t) {
+  return t ? t->rank : 0;
+}
 KILN_API const int64_t *kiln_tensor_dims(const kiln_tensor *t) {
-  return t->dims;
+  return t ? t->dims : NULL;
 }
 KILN_API size_t kiln_tensor_num_elements(const kiln_tensor *t) {
-  return t->num_elements;
+  return t ? t->num_elements : 0;
 }
-KILN_API void *kiln_tensor_data(kiln_tensor *t) { return t->data; }
+KILN_API void *kiln_tensor_data(kiln_tensor *t) { return t ? t->data : NULL; }
 
 /*--- The model ------------------------------------------------------------*/
 
@@ -321,6 +326,10 @@ struct kiln_model {
   weight_info *weights;
   char **syms;          /* Distinct symbolic dim names of the inputs.     */
   uint64_t weights_end; /* Bytes of the weights file the model needs.     */
+  /* The `weights-file` record: the file's data bytes and id (its trailer
+   * must match); has_weights_id 0 for libraries built before it. */
+  int has_weights_id;
+  uint64_t weights_bytes, weights_id;
   void *map;            /* The weights file, read-only; NULL if unneeded. */
   size_t map_size;
   /* Where weight descriptors point: the mapping, or its copy in GPU
@@ -641,6 +650,17 @@ static kiln_status parse_manifest(kiln_model *m) {
       st = parse_value(&p, &m->outputs[no++], 0);
     } else if (!strcmp(tok[0], "weight") && nw < m->num_weights) {
       st = parse_weight(&p, &m->weights[nw++]);
+    } else if (!strcmp(tok[0], "weights-file")) {
+      int64_t bytes = 0;
+      char *end = NULL;
+      unsigned long long id =
+          p.num_tok == 3 ? strtoull(tok[2], &end, 16) : 0;
+      if (p.num_tok != 3 || !parse_int(tok[1], &bytes) || bytes < 0 ||
+          !end || *end || strlen(tok[2]) != 16)
+        st = malformed(&p, "expected 'weights-file BYTES ID'");
+      m->has_weights_id = 1;
+      m->weights_bytes = (uint64_t)bytes;
+      m->weights_id = id;
     } else if (!strcmp(tok[0], "device")) {
       if (p.num_tok != 2 || strcmp(tok[1], "cuda"))
         st = malformed(&p, "unknown device '%s'",
@@ -710,6 +730,32 @@ static char *default_weights_path(void) {
   return path;
 }
 
+/* The trailer kiln writes after the weights (kiln_model_abi.h): the same
+ * data size and id as the library's manifest, or the file belongs to
+ * another build. */
+static kiln_status check_weights_trailer(const kiln_model *m,
+                                         const char *path) {
+  const unsigned char *t = (const unsigned char *)m->map + m->weights_bytes;
+  uint64_t bytes = 0, id = 0;
+  for (int i = 7; i >= 0; --i) {
+    bytes = bytes << 8 | t[8 + i];
+    id = id << 8 | t[16 + i];
+  }
+  if (memcmp(t, "KILNWTS1", 8) || bytes != m->weights_bytes)
+    return fail(KILN_ERROR_IO,
+                "'%s' is not a kiln weights file (no kiln trailer at byte "
+                "%llu)",
+                path, (unsigned long long)m->weights_bytes);
+  if (id != m->weights_id)
+    return fail(KILN_ERROR_IO,
+                "weights file '%s' belongs to another build of the model "
+                "(its id %016llx, the library's %016llx): use the weights "
+                "file compiled with this library",
+                path, (unsigned long long)id,
+                (unsigned long long)m->weights_id);
+  return KILN_OK;
+}
+
 static kiln_status map_weights(kiln_model *m, const char *weights_path) {
   if (m->weights_end == 0)
     return KILN_OK; /* No weights, or only empty ones: no file needed. */
@@ -720,12 +766,22 @@ static kiln_status map_weights(kiln_model *m, const char *weights_path) {
   const char *where = weights_path ? "" : " (expected beside the model)";
   kiln_status st = KILN_OK;
   struct stat sb;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     st = fail(KILN_ERROR_IO, "cannot open weights file '%s'%s: %s", path, where,
               strerror(errno));
   } else if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
     st = fail(KILN_ERROR_IO, "weights file '%s' is not a regular file", path);
+  } else if (m->has_weights_id &&
+             (uint64_t)sb.st_size !=
+                 m->weights_bytes + KILN_WEIGHTS_TRAILER_BYTES) {
+    st = fail(KILN_ERROR_IO,
+              "weights file '%s' has %lld bytes but this model's has %llu "
+              "(truncated, or from another build of the model?)",
+              path, (long long)sb.st_size,
+              (unsigned long long)(m->weights_bytes +
+                                   KILN_WEIGHTS_TRAILER_BYTES));
   } else if ((uint64_t)sb.st_size < m->weights_end) {
     st = fail(KILN_ERROR_IO,
               "weights file '%s' has %lld bytes but the model needs %llu "
@@ -738,6 +794,8 @@ static kiln_status map_weights(kiln_model *m, const char *weights_path) {
       m->map = NULL;
       st = fail(KILN_ERROR_IO, "cannot map weights file '%s': %s", path,
                 strerror(errno));
+    } else if (m->has_weights_id) {
+      st = check_weights_trailer(m, path);
     }
   }
   if (fd >= 0)
@@ -969,17 +1027,21 @@ KILN_API size_t kiln_model_output_rank(const kiln_model *m, size_t i) {
   const value_info *v = output_at(m, i);
   return v ? v->rank : 0;
 }
-KILN_API void kiln_model_input_dims(const kiln_model *m, size_t i,
-                                    int64_t *out_dims) {
-  const value_info *v = input_at(m, i);
-  if (v && v->rank)
-    memcpy(out_dims, v->dims, v->rank * sizeof *out_dims);
+static size_t copy_dims(const value_info *v, int64_t *out, size_t capacity) {
+  if (!v)
+    return 0;
+  size_t n = v->rank < capacity ? v->rank : capacity;
+  if (out && n)
+    memcpy(out, v->dims, n * sizeof *out);
+  return v->rank;
 }
-KILN_API void kiln_model_output_dims(const kiln_model *m, size_t i,
-                                     int64_t *out_dims) {
-  const value_info *v = output_at(m, i);
-  if (v && v->rank)
-    memcpy(out_dims, v->dims, v->rank * sizeof *out_dims);
+KILN_API size_t kiln_model_input_dims(const kiln_model *m, size_t i,
+                                      int64_t *out_dims, size_t capacity) {
+  return copy_dims(input_at(m, i), out_dims, capacity);
+}
+KILN_API size_t kiln_model_output_dims(const kiln_model *m, size_t i,
+                                       int64_t *out_dims, size_t capacity) {
+  return copy_dims(output_at(m, i), out_dims, capacity);
 }
 KILN_API const char *kiln_model_input_dim_name(const kiln_model *m, size_t i,
                                                size_t d) {
@@ -1003,7 +1065,7 @@ KILN_API int kiln_model_input_range(const kiln_model *m, size_t i,
   return 1;
 }
 KILN_API const char *kiln_model_signature_json(const kiln_model *m) {
-  return m->json;
+  return m ? m->json : NULL;
 }
 
 KILN_API kiln_status kiln_model_set_num_threads(kiln_model *m,
@@ -1025,7 +1087,7 @@ static int resolved_threads(const kiln_model *m) {
 }
 
 KILN_API int kiln_model_num_threads(const kiln_model *m) {
-  return resolved_threads(m);
+  return m ? resolved_threads(m) : 0;
 }
 
 /*--- Running --------------------------------------------------------------*/
@@ -1111,15 +1173,20 @@ static kiln_status shape_error(const run_state *rs, size_t j, int with_bindings,
 
 /* Checks the values of an input with a range. */
 static kiln_status check_range(const value_info *v, const kiln_tensor *t) {
+  /* Through memcpy: a wrapped buffer need not be aligned to its element
+   * size (kiln_tensor_wrap allows any address). */
   for (size_t k = 0; k < t->num_elements; ++k) {
     int64_t x;
     switch (t->dtype) {
     case KILN_INT64:
-      x = ((const int64_t *)t->data)[k];
+      memcpy(&x, (const char *)t->data + 8 * k, 8);
       break;
-    case KILN_INT32:
-      x = ((const int32_t *)t->data)[k];
+    case KILN_INT32: {
+      int32_t y;
+      memcpy(&y, (const char *)t->data + 4 * k, 4);
+      x = y;
       break;
+    }
     case KILN_INT8:
       x = ((const int8_t *)t->data)[k];
       break;

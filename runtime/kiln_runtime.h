@@ -96,13 +96,15 @@ KILN_API const char *kiln_model_input_name(const kiln_model *model, size_t i);
 KILN_API const char *kiln_model_output_name(const kiln_model *model, size_t i);
 KILN_API kiln_dtype kiln_model_input_dtype(const kiln_model *model, size_t i);
 KILN_API kiln_dtype kiln_model_output_dtype(const kiln_model *model, size_t i);
-/* Rank of input i, and its dims (-1 where dynamic) into out_dims[rank]. */
+/* Rank of input i, and its dims (-1 where dynamic): the first
+ * min(rank, capacity) into out_dims (nothing when it is NULL); returns the
+ * rank (0 for no such input). */
 KILN_API size_t kiln_model_input_rank(const kiln_model *model, size_t i);
-KILN_API void kiln_model_input_dims(const kiln_model *model, size_t i,
-                                    int64_t *out_dims);
+KILN_API size_t kiln_model_input_dims(const kiln_model *model, size_t i,
+                                      int64_t *out_dims, size_t capacity);
 KILN_API size_t kiln_model_output_rank(const kiln_model *model, size_t i);
-KILN_API void kiln_model_output_dims(const kiln_model *model, size_t i,
-                                     int64_t *out_dims);
+KILN_API size_t kiln_model_output_dims(const kiln_model *model, size_t i,
+                                       int64_t *out_dims, size_t capacity);
 /* The symbolic name of dim d of input (output) i, e.g. "batch", or "?" for a
  * dynamic dim without a name; NULL for a static dim or an index out of
  * range. Dynamic dims sharing a name must agree at run time. Owned by the

@@ -16,7 +16,10 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -205,6 +208,9 @@ std::string kiln::buildManifest(const ModelSignature &signature) {
     tensor("input", t);
   for (const TensorInfo &t : signature.outputs)
     tensor("output", t);
+  if (signature.weightsBytes)
+    os << "weights-file " << signature.weightsBytes << " "
+       << llvm::format_hex_no_prefix(signature.weightsId, 16) << "\n";
   for (const TensorInfo &w : signature.weights) {
     os << "weight " << w.dtype << " " << w.offset << " " << w.bytes << " "
        << w.dims.size();
@@ -215,45 +221,80 @@ std::string kiln::buildManifest(const ModelSignature &signature) {
   return text;
 }
 
-LogicalResult kiln::writeWeightsFile(const ModelSignature &signature,
-                                     StringRef path, std::string &error) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec) {
-    error = "cannot write '" + path.str() + "': " + ec.message();
-    return failure();
-  }
-  uint64_t written = 0;
-  for (const TensorInfo &w : signature.weights) {
-    os.write_zeros(w.offset - written);
-    written = w.offset;
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(w.weight)) {
-      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-      if (!blob || blob->getData().size() != w.bytes) {
-        error = "weight data of " + std::to_string(w.bytes) +
-                " bytes is missing or has another size";
-        return failure();
-      }
-      os.write(blob->getData().data(), w.bytes);
-    } else {
-      auto dense = cast<DenseElementsAttr>(w.weight);
-      if (dense.getElementType().isInteger(1)) {
-        for (bool b : dense.getValues<bool>())
-          os << static_cast<char>(b);
-      } else if (dense.isSplat()) {
-        ArrayRef<char> one = dense.getRawData();
-        for (int64_t i = 0; i < dense.getNumElements(); ++i)
-          os.write(one.data(), one.size());
-      } else {
-        os.write(dense.getRawData().data(), w.bytes);
-      }
+/// The bytes of weight `w` as the weights file holds them (expanded into
+/// `storage` for splats and bools), or an error.
+static FailureOr<ArrayRef<char>> weightBytes(const kiln::TensorInfo &w,
+                                             std::string &storage,
+                                             std::string &error) {
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(w.weight)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != w.bytes) {
+      error = "weight data of " + std::to_string(w.bytes) +
+              " bytes is missing or has another size";
+      return failure();
     }
-    written += w.bytes;
+    return blob->getData();
   }
-  if (os.has_error()) {
-    error = "error writing '" + path.str() + "'";
-    return failure();
+  auto dense = cast<DenseElementsAttr>(w.weight);
+  if (dense.getElementType().isInteger(1)) {
+    storage.clear();
+    for (bool b : dense.getValues<bool>())
+      storage += static_cast<char>(b);
+    return ArrayRef<char>(storage.data(), storage.size());
   }
+  if (dense.isSplat()) {
+    ArrayRef<char> one = dense.getRawData();
+    storage.clear();
+    for (int64_t i = 0; i < dense.getNumElements(); ++i)
+      storage.append(one.data(), one.size());
+    return ArrayRef<char>(storage.data(), storage.size());
+  }
+  return dense.getRawData();
+}
+
+LogicalResult kiln::assignWeightsId(ModelSignature &signature,
+                                    std::string &error) {
+  // xxh3 of each weight, combined with its place: one pass over the data.
+  std::string storage;
+  SmallVector<uint64_t> parts;
+  uint64_t end = 0;
+  for (const TensorInfo &w : signature.weights) {
+    FailureOr<ArrayRef<char>> bytes = weightBytes(w, storage, error);
+    if (failed(bytes))
+      return failure();
+    parts.append({w.offset, w.bytes,
+                  llvm::xxh3_64bits(ArrayRef<uint8_t>(
+                      reinterpret_cast<const uint8_t *>(bytes->data()),
+                      bytes->size()))});
+    if (w.bytes)
+      end = std::max(end, w.offset + w.bytes);
+  }
+  signature.weightsBytes = end;
+  signature.weightsId = llvm::xxh3_64bits(ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(parts.data()),
+      parts.size() * sizeof(uint64_t)));
+  return success();
+}
+
+LogicalResult kiln::writeWeightsFile(const ModelSignature &signature,
+                                     raw_ostream &os, std::string &error) {
+  uint64_t written = 0;
+  std::string storage;
+  for (const TensorInfo &w : signature.weights) {
+    if (!w.bytes)
+      continue;
+    FailureOr<ArrayRef<char>> bytes = weightBytes(w, storage, error);
+    if (failed(bytes))
+      return failure();
+    os.write_zeros(w.offset - written);
+    os.write(bytes->data(), bytes->size());
+    written = w.offset + w.bytes;
+  }
+  // The trailer: magic, data bytes, id, zero (little-endian u64s).
+  char trailer[kWeightsTrailerBytes] = {'K', 'I', 'L', 'N', 'W', 'T', 'S', '1'};
+  llvm::support::endian::write64le(trailer + 8, written);
+  llvm::support::endian::write64le(trailer + 16, signature.weightsId);
+  os.write(trailer, sizeof trailer);
   return success();
 }
 

@@ -20,6 +20,7 @@
 
 namespace llvm {
 class Module;
+class raw_ostream;
 } // namespace llvm
 
 namespace kiln {
@@ -41,7 +42,14 @@ struct ModelSignature {
   /// CPU features the compiled code needs (LLVM's names, e.g. "avx512f");
   /// the runtime checks them before running anything.
   std::vector<std::string> requiredFeatures;
+  /// The weights file: its data bytes (before the trailer) and an id of
+  /// their content, which the manifest and the file's trailer both carry,
+  /// so that the runtime refuses another build's or a truncated file.
+  uint64_t weightsBytes = 0, weightsId = 0;
 };
+
+/// Bytes of the weights file's trailer (runtime/kiln_model_abi.h).
+inline constexpr uint64_t kWeightsTrailerBytes = 32;
 
 /// The kiln_dtype number of an MLIR element type, or 0 if none.
 int dtypeOf(mlir::Type elementType);
@@ -54,12 +62,17 @@ int dtypeOf(mlir::Type elementType);
 /// a type the runtime cannot represent.
 mlir::FailureOr<ModelSignature> readSignature(mlir::func::FuncOp func);
 
+/// Sets the signature's weightsBytes and weightsId from its weights.
+mlir::LogicalResult assignWeightsId(ModelSignature &signature,
+                                    std::string &error);
+
 /// The manifest text of runtime/kiln_model_abi.h.
 std::string buildManifest(const ModelSignature &signature);
 
-/// Writes the weights file: each weight's bytes at its offset.
+/// Writes the weights file to `os`: each weight's bytes at its offset, then
+/// the trailer naming the data's size and id.
 mlir::LogicalResult writeWeightsFile(const ModelSignature &signature,
-                                     llvm::StringRef path,
+                                     llvm::raw_ostream &os,
                                      std::string &error);
 
 /// Adds kiln_model_manifest and kiln_model_invoke (calling

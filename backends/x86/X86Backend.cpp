@@ -184,6 +184,9 @@ LogicalResult kiln::x86::linkSharedLibrary(StringRef objectPath,
                                  "--eh-frame-hdr", "-z",
                                  "now",          "-z",
                                  "noexecstack",  "--as-needed", "--no-undefined",
+                                 // write(), not a mapped output: a full disk
+                                 // is then an error, not SIGBUS.
+                                 "--no-mmap-output-file",
                                  "-o",           out.c_str(),
                                  obj.c_str(),    "--whole-archive",
                                  rt.c_str(),     "--no-whole-archive",

@@ -190,8 +190,11 @@ OpFoldResult ShapeOp::fold(FoldAdaptor) {
 }
 
 OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
+  // Even a splat is not folded past the limit: a constant becomes a weight,
+  // written out element by element (a ConstantOfShape of [2^40] would
+  // otherwise spin at compile time); the op allocates at run time instead.
   auto type = getOutput().getType();
-  if (!type.hasStaticShape())
+  if (!type.hasStaticShape() || type.getNumElements() > kMaxFoldElements)
     return {};
   return DenseElementsAttr::get(type, getValue());
 }

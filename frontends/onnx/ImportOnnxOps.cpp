@@ -415,9 +415,20 @@ LogicalResult convertTranspose(NodeImporter &n) {
   int64_t rank = n.inputType(0).getRank();
   SmallVector<int64_t> perm = n.intsAttr("perm").value_or(
       llvm::to_vector(llvm::reverse(llvm::seq<int64_t>(0, rank))));
-  for (int64_t &p : perm)
-    if (p < 0)
-      p += rank;
+  // ONNX (and ONNX Runtime) take a permutation of [0, rank), no negatives.
+  SmallVector<bool> seen(rank, false);
+  for (int64_t p : perm) {
+    if (p >= 0 && p < rank && !seen[p] &&
+        static_cast<int64_t>(perm.size()) == rank) {
+      seen[p] = true;
+      continue;
+    }
+    std::string list;
+    for (int64_t v : perm)
+      list += (list.empty() ? "" : ", ") + std::to_string(v);
+    return n.fail("perm [" + list + "] is not a permutation of the input's " +
+                  Twine(rank) + " dimensions");
+  }
   return n.setResult(n.make<tfm::TransposeOp>(n.input(0), perm));
 }
 
@@ -529,6 +540,9 @@ LogicalResult convertScatterND(NodeImporter &n) {
 }
 
 LogicalResult convertExpand(NodeImporter &n) {
+  if (std::optional<SmallVector<int64_t>> shape = n.constantInts(1))
+    if (llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
+      return n.fail("the shape input must have non-negative elements");
   return n.setResult(n.make<tfm::ExpandOp>(
       n.input(0), castTo(n, n.input(1), Builder(n.context()).getI64Type())));
 }
@@ -593,11 +607,16 @@ LogicalResult convertConstantOfShape(NodeImporter &n) {
       return n.fail("value must be a tensor of one element");
     value = cast<TypedAttr>(*dense.getValues<Attribute>().begin());
   }
+  if (std::optional<SmallVector<int64_t>> shape = n.constantInts(0))
+    if (llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
+      return n.fail("the shape input must have non-negative elements");
   return n.setResult(n.make<tfm::ConstantOfShapeOp>(
       castTo(n, n.input(0), b.getI64Type()), value));
 }
 
 LogicalResult convertRange(NodeImporter &n) {
+  if (std::optional<double> delta = n.constantScalar(2); delta && *delta == 0)
+    return n.fail("delta is 0: the range would never reach its limit");
   return n.setResult(n.make<tfm::RangeOp>(n.input(0), n.input(1), n.input(2)));
 }
 

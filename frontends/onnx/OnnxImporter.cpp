@@ -129,6 +129,11 @@ private:
   FailureOr<AsmResourceBlob> externalBlob(const onnx::TensorProto &tensor,
                                           size_t byteSize, Location loc);
   static std::string nodeName(const onnx::NodeProto &node, int index);
+  /// The IR version, opsets and outputs are ones kiln (and ONNX Runtime)
+  /// accepts.
+  LogicalResult checkModelHeader();
+  /// Each graph output's declared element type is what its node produces.
+  LogicalResult checkOutputTypes(ArrayRef<Value> results);
   std::optional<int64_t> opsetOf(StringRef domain) const;
 
   MLIRContext *context;
@@ -453,6 +458,15 @@ LogicalResult GraphImporter::importNodes() {
                               << ") reads '" << input
                               << "', which no earlier node produces";
     NodeImporter importer(*this, node, *opsetOf(domain), loc);
+    // Before opset 7, binary ops broadcast by attribute (not NumPy-style)
+    // and some ops took consumed_inputs: semantics kiln does not implement.
+    if (domain.empty() && *opsetOf(domain) < 7)
+      for (const onnx::AttributeProto &a : node.attribute())
+        if (a.name() == "broadcast" || a.name() == "consumed_inputs")
+          return importer.fail("has the attribute '" + a.name() +
+                               "' of opsets before 7, whose semantics kiln "
+                               "does not implement; convert the model to "
+                               "opset 7 or later");
     if (failed(converters.lookup(key)(importer)))
       return failure();
     for (int o = 0; o < node.output_size(); ++o)
@@ -463,10 +477,60 @@ LogicalResult GraphImporter::importNodes() {
   return success();
 }
 
+LogicalResult GraphImporter::checkModelHeader() {
+  // What ONNX Runtime 1.32 accepts: IR versions up to 14, ai.onnx opsets
+  // up to 28 (older ones op by op: legacy attributes are refused at their
+  // node).
+  constexpr int64_t kMinIrVersion = 3, kMaxIrVersion = 14;
+  constexpr int64_t kMinOpset = 1, kMaxOpset = 28;
+  if (!model.has_ir_version() || model.ir_version() < kMinIrVersion ||
+      model.ir_version() > kMaxIrVersion)
+    return emitError(fileLoc())
+           << "the model's IR version " << model.ir_version()
+           << " is not supported (kiln reads IR versions " << kMinIrVersion
+           << " to " << kMaxIrVersion << ")";
+  std::optional<int64_t> opset = opsetOf("");
+  if (opset && (*opset < kMinOpset || *opset > kMaxOpset))
+    return emitError(fileLoc())
+           << "the model imports ai.onnx opset " << *opset
+           << ", which kiln does not support (opsets " << kMinOpset << " to "
+           << kMaxOpset << ")";
+  const onnx::GraphProto &graph = model.graph();
+  if (graph.output_size() == 0)
+    return emitError(fileLoc()) << "the graph has no outputs";
+  llvm::StringSet<> names;
+  for (const onnx::ValueInfoProto &output : graph.output())
+    if (!names.insert(output.name()).second)
+      return emitError(fileLoc())
+             << "the graph lists output '" << output.name() << "' twice";
+  return success();
+}
+
+LogicalResult GraphImporter::checkOutputTypes(ArrayRef<Value> results) {
+  const onnx::GraphProto &graph = model.graph();
+  for (auto [output, value] : llvm::zip(graph.output(), results)) {
+    if (!output.type().has_tensor_type() ||
+        !output.type().tensor_type().elem_type())
+      continue;
+    Type declared =
+        convertElementType(context, output.type().tensor_type().elem_type());
+    Type produced = cast<RankedTensorType>(value.getType()).getElementType();
+    if (declared && declared != produced) {
+      std::string producedName;
+      llvm::raw_string_ostream(producedName) << produced;
+      return emitError(fileLoc())
+             << "graph output '" << output.name() << "' is declared "
+             << dataTypeName(output.type().tensor_type().elem_type())
+             << " but its node produces " << producedName;
+    }
+  }
+  return success();
+}
+
 OwningOpRef<ModuleOp> GraphImporter::run() {
   context->loadDialect<mlir::tfm::TfmDialect, func::FuncDialect>();
   const onnx::GraphProto &graph = model.graph();
-  if (failed(checkSupported()))
+  if (failed(checkModelHeader()) || failed(checkSupported()))
     return nullptr;
 
   SmallVector<Type> argTypes;
@@ -500,6 +564,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     }
     results.push_back(value);
   }
+  if (failed(checkOutputTypes(results)))
+    return nullptr;
   func::ReturnOp::create(builder, fileLoc(), results);
   func.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (int i = 0; i < graph.output_size(); ++i) {

@@ -27,8 +27,15 @@ namespace mlir::tfm {
 #define GEN_PASS_REGISTRATION
 #include "passes/lowering/Passes.h.inc"
 
+/// Which run-time checks the tfm-to-linalg patterns emit besides those of
+/// broadcasts (always).
+struct TfmToLinalgChecks {
+  bool indices = true; ///< Gather and embedding indices in range.
+};
+
 /// The tfm-to-linalg rewrite patterns, one per tfm op.
-void populateTfmToLinalgPatterns(RewritePatternSet &patterns);
+void populateTfmToLinalgPatterns(RewritePatternSet &patterns,
+                                 const TfmToLinalgChecks &checks = {});
 
 /// The attribute on a function argument holding the weight it receives.
 inline constexpr llvm::StringLiteral kWeightAttrName = "kiln.weight";

@@ -17,8 +17,16 @@ def TfmToLinalg : Pass<"tfm-to-linalg", "func::FuncOp"> {
     gathers become `linalg` ops with NumPy broadcasting in their indexing
     maps; data movement becomes `tensor` ops. Dynamic dims are read with
     `tensor.dim`. An op the lowering does not support yet is reported by
-    name.
+    name. What is only known at run time is checked then
+    (`tfm.runtime_check`): broadcasts of dynamic dims and, with
+    `check-indices`, gather indices (one serial pass over them for their
+    least and greatest; the CUDA backend turns it off, as the indices live
+    on the device).
   }];
+  let options = [
+    Option<"checkIndices", "check-indices", "bool", "true",
+           "Check at run time that gather indices are in range">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",

@@ -1516,29 +1516,34 @@ Value gather(OpBuilder &b, Location loc, Value input, Value indices,
 }
 
 struct LowerGather : TfmPattern<tfm::GatherOp> {
-  using TfmPattern::TfmPattern;
+  LowerGather(MLIRContext *ctx, bool check) : TfmPattern(ctx), check(check) {}
   LogicalResult matchAndRewrite(tfm::GatherOp op,
                                 PatternRewriter &rewriter) const override {
-    checkIndices(rewriter, op.getLoc(), op, op.getInput(), op.getIndices(),
-                 op.getAxis());
+    if (check)
+      checkIndices(rewriter, op.getLoc(), op, op.getInput(), op.getIndices(),
+                   op.getAxis());
     rewriter.replaceOp(op, gather(rewriter, op.getLoc(), op.getInput(),
                                   op.getIndices(), op.getAxis(),
                                   op.getType()));
     return success();
   }
+  bool check;
 };
 
 struct LowerEmbedding : TfmPattern<tfm::EmbeddingOp> {
-  using TfmPattern::TfmPattern;
+  LowerEmbedding(MLIRContext *ctx, bool check)
+      : TfmPattern(ctx), check(check) {}
   LogicalResult matchAndRewrite(tfm::EmbeddingOp op,
                                 PatternRewriter &rewriter) const override {
     if (isa<quant::QuantizedType>(op.getTable().getType().getElementType()))
       return rewriter.notifyMatchFailure(op, "quantized table");
-    checkIndices(rewriter, op.getLoc(), op, op.getTable(), op.getIds(), 0);
+    if (check)
+      checkIndices(rewriter, op.getLoc(), op, op.getTable(), op.getIds(), 0);
     rewriter.replaceOp(op, gather(rewriter, op.getLoc(), op.getTable(),
                                   op.getIds(), 0, op.getType()));
     return success();
   }
+  bool check;
 };
 
 struct LowerExpand : TfmPattern<tfm::ExpandOp> {
@@ -2207,9 +2212,10 @@ struct LowerRope : TfmPattern<tfm::RopeOp> {
 //===----------------------------------------------------------------------===//
 
 struct TfmToLinalg : mlir::tfm::impl::TfmToLinalgBase<TfmToLinalg> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    mlir::tfm::populateTfmToLinalgPatterns(patterns);
+    mlir::tfm::populateTfmToLinalgPatterns(patterns, {checkIndices});
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     bool failedToLower = false;
@@ -2229,7 +2235,8 @@ struct TfmToLinalg : mlir::tfm::impl::TfmToLinalgBase<TfmToLinalg> {
 
 } // namespace
 
-void mlir::tfm::populateTfmToLinalgPatterns(RewritePatternSet &patterns) {
+void mlir::tfm::populateTfmToLinalgPatterns(
+    RewritePatternSet &patterns, const TfmToLinalgChecks &checks) {
   MLIRContext *ctx = patterns.getContext();
   using U = Value (*)(OpBuilder &, Location, Value);
   using B = Value (*)(OpBuilder &, Location, Value, Value);
@@ -2238,10 +2245,11 @@ void mlir::tfm::populateTfmToLinalgPatterns(RewritePatternSet &patterns) {
                LowerNorm<tfm::LayerNormOp, false>,
                LowerNorm<tfm::RmsNormOp, true>, LowerReduce, LowerCumSum,
                LowerReshape, LowerTranspose, LowerConcat, LowerSlice,
-               LowerSplit, LowerGather, LowerArgMax, LowerEmbedding, LowerExpand,
+               LowerSplit, LowerArgMax, LowerExpand,
                LowerSqueeze, LowerUnsqueeze, LowerShape, LowerConstantOfShape,
                LowerRange, LowerTrilu, LowerScatterND, LowerConv,
                LowerAttention, LowerRope>(ctx);
+  patterns.add<LowerGather, LowerEmbedding>(ctx, checks.indices);
 #define UNARY(Op, expr)                                                        \
   patterns.add<LowerUnary<tfm::Op>>(                                           \
       ctx, static_cast<U>([](OpBuilder &b, Location l, Value x) -> Value {     \

@@ -220,10 +220,21 @@ static void test_signature(kiln_model *m) {
   CHECK(K.kiln_model_output_rank(m, 0) == 2);
   CHECK(K.kiln_model_output_rank(m, 1) == 1);
   int64_t dims[2] = {0, 0};
-  K.kiln_model_input_dims(m, 0, dims);
+  CHECK(K.kiln_model_input_dims(m, 0, dims, 2) == 2);
   CHECK(dims[0] == -1 && dims[1] == 4);
-  K.kiln_model_output_dims(m, 1, dims);
+  CHECK(K.kiln_model_output_dims(m, 1, dims, 2) == 1);
   CHECK(dims[0] == -1);
+  /* Bounded by the capacity; NULL buffers and models read nothing. */
+  dims[1] = 7;
+  CHECK(K.kiln_model_input_dims(m, 0, dims, 1) == 2 && dims[1] == 7);
+  CHECK(K.kiln_model_input_dims(m, 0, NULL, 2) == 2);
+  CHECK(K.kiln_model_input_dims(NULL, 0, dims, 2) == 0);
+  CHECK(K.kiln_model_output_dims(m, 9, dims, 2) == 0);
+  CHECK(K.kiln_model_signature_json(NULL) == NULL);
+  CHECK(K.kiln_model_num_threads(NULL) == 0);
+  CHECK(K.kiln_tensor_dtype(NULL) == 0 && K.kiln_tensor_rank(NULL) == 0);
+  CHECK(K.kiln_tensor_dims(NULL) == NULL && K.kiln_tensor_data(NULL) == NULL);
+  CHECK(K.kiln_tensor_num_elements(NULL) == 0);
   CHECK(!strcmp(K.kiln_model_input_dim_name(m, 0, 0), "batch"));
   CHECK(K.kiln_model_input_dim_name(m, 0, 1) == NULL);
   CHECK(K.kiln_model_input_dim_name(m, 0, 2) == NULL);

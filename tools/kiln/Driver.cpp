@@ -28,12 +28,15 @@
 #include "llvm/IR/LLVMContext.h"
 
 #include <map>
+#include <unistd.h>
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -304,6 +307,9 @@ int writeString(StringRef text) {
   return 0;
 }
 
+int writeOutputs(ArrayRef<char> object, const kiln::ModelSignature &signature,
+                 TimingScope &timer);
+
 /// From the tfm IR to the requested stage past tfm: linalg, PTX, LLVM IR,
 /// an object or a model library, plus its weights file.
 int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
@@ -382,6 +388,9 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
     signature->device = "cuda";
   if (!cuda)
     signature->requiredFeatures = cpuTarget.required;
+  if (std::string idError;
+      failed(kiln::assignWeightsId(*signature, idError)))
+    return fail(idError);
   // The signature has what the argument and result attributes said.
   func.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
   func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
@@ -390,8 +399,13 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
   pm.enableTiming(timer);
   std::string error;
   llvm::raw_string_ostream errorStream(error);
-  if (failed(parsePassPipeline("func.func(tfm-to-linalg, canonicalize, cse)",
-                               pm, errorStream)))
+  // Gather indices live on the device for CUDA: not read back to check.
+  if (failed(parsePassPipeline(
+          cuda && !gpuEmulate
+              ? "func.func(tfm-to-linalg{check-indices=false}, canonicalize, "
+                "cse)"
+              : "func.func(tfm-to-linalg, canonicalize, cse)",
+          pm, errorStream)))
     return fail(error);
   if (emitStage == Stage::Linalg) {
     if (failed(pm.run(module)))
@@ -466,39 +480,150 @@ int lowerAndEmit(ModuleOp module, MLIRContext &context, TimingScope &timer) {
     if (failed(kiln::x86::emitObject(*llvmModule, target, object, error)))
       return fail(error);
   }
-  std::string weightsPath = outputPath + ".weights";
+  return writeOutputs(object, *signature, timer);
+}
+
+/// A file written beside its destination under a unique name and renamed
+/// over it only once complete, so that a failed or killed compile never
+/// leaves a partial file or destroys the previous build; removed unless
+/// kept (and on SIGINT/SIGTERM).
+class StagedFile {
+public:
+  explicit StagedFile(std::string destination)
+      : destination(std::move(destination)) {}
+  StagedFile(const StagedFile &) = delete;
+  ~StagedFile() {
+    if (!path.empty()) {
+      llvm::sys::fs::remove(path);
+      llvm::sys::DontRemoveFileOnSignal(path);
+    }
+  }
+  /// Creates the temporary; its name is then path().
+  bool create(std::string &error) {
+    int fd;
+    llvm::SmallString<256> name;
+    if (std::error_code ec = llvm::sys::fs::createUniqueFile(
+            destination + ".tmp-%%%%%%%%", fd, name)) {
+      error = "cannot create a file beside '" + destination +
+              "': " + ec.message();
+      return false;
+    }
+    ::close(fd);
+    path = std::string(name);
+    llvm::sys::RemoveFileOnSignal(path);
+    return true;
+  }
+  const std::string &getPath() const { return path; }
+  /// Renames the temporary over the destination.
+  bool keep(std::string &error) {
+    if (std::error_code ec = llvm::sys::fs::rename(path, destination)) {
+      error = "cannot write '" + destination + "': " + ec.message();
+      return false;
+    }
+    llvm::sys::DontRemoveFileOnSignal(path);
+    path.clear();
+    return true;
+  }
+
+private:
+  std::string destination, path;
+};
+
+/// Writes `write(os)` to `file`'s temporary; reports write errors (a full
+/// disk) as `error` instead of LLVM's abort on an unchecked stream error.
+bool writeStaged(StagedFile &file,
+                 llvm::function_ref<bool(llvm::raw_ostream &)> write,
+                 std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(file.getPath(), ec);
+  if (ec) {
+    error = "cannot write '" + file.getPath() + "': " + ec.message();
+    return false;
+  }
+  bool ok = write(os);
+  os.close();
+  if (os.has_error()) {
+    if (ok)
+      error = "cannot write '" + file.getPath() + "': " + os.error().message();
+    os.clear_error();
+    return false;
+  }
+  return ok;
+}
+
+/// The weights file, then the object or library: both staged, then renamed
+/// into place, the weights first (a library is never newer than its
+/// weights; a mismatched pair is refused by the runtime, see
+/// kiln_model_abi.h).
+int writeOutputs(ArrayRef<char> object, const kiln::ModelSignature &signature,
+                 TimingScope &timer) {
+  std::string error;
+  for (const std::string &path : {outputPath.getValue(),
+                                  outputPath + ".weights"})
+    if (llvm::sys::fs::is_directory(path))
+      return fail("cannot write '" + path + "': it is a directory");
+  StagedFile weights(outputPath + ".weights");
   {
     TimingScope t = timer.nest("weights file");
-    if (failed(kiln::writeWeightsFile(*signature, weightsPath, error)))
+    if (!weights.create(error) ||
+        !writeStaged(
+            weights,
+            [&](llvm::raw_ostream &os) {
+              return succeeded(
+                  kiln::writeWeightsFile(signature, os, error));
+            },
+            error))
       return fail(error);
   }
-  std::string objectPath = outputPath;
-  llvm::SmallString<128> tempObject;
+  StagedFile output(outputPath);
+  if (!output.create(error))
+    return fail(error);
+  auto writeObject = [&](StagedFile &file) {
+    return writeStaged(
+        file,
+        [&](llvm::raw_ostream &os) {
+          os.write(object.data(), object.size());
+          return true;
+        },
+        error);
+  };
   if (emitStage == Stage::So) {
-    if (std::error_code ec =
-            llvm::sys::fs::createTemporaryFile("kiln-model", "o", tempObject))
+    // lld reads the object from a file: another temporary.
+    llvm::SmallString<128> objectPath;
+    int fd;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "kiln-model", "o", fd, objectPath))
       return fail("cannot create a temporary object file: " + ec.message());
-    objectPath = std::string(tempObject);
-  }
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(objectPath, ec);
-    if (ec)
-      return fail("cannot write '" + objectPath + "': " + ec.message());
-    os.write(object.data(), object.size());
-  }
-  if (emitStage == Stage::So) {
+    ::close(fd);
+    llvm::FileRemover removeObject(objectPath);
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(objectPath, ec);
+      if (!ec)
+        os.write(object.data(), object.size());
+      os.close();
+      if (ec || os.has_error()) {
+        std::string why = ec ? ec.message() : os.error().message();
+        os.clear_error();
+        return fail("cannot write '" + std::string(objectPath) + "': " + why);
+      }
+    }
     TimingScope t = timer.nest("link");
-    LogicalResult linked = kiln::x86::linkSharedLibrary(
-        objectPath, runtimeArchivePath(), outputPath, error);
-    llvm::sys::fs::remove(objectPath);
-    if (failed(linked))
+    if (failed(kiln::x86::linkSharedLibrary(std::string(objectPath),
+                                            runtimeArchivePath(),
+                                            output.getPath(), error)))
       return fail(error);
+  } else if (!writeObject(output)) {
+    return fail(error);
   }
+  if (!weights.keep(error) || !output.keep(error))
+    return fail(error);
   return 0;
 }
 
 int compile() {
+  if (outputPath.empty())
+    return fail("-o needs a file name ('-' for stdout)");
   DialectRegistry registry;
   kiln::registerKilnDialects(registry);
   MLIRContext context(registry);

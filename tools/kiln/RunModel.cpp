@@ -330,7 +330,7 @@ std::string shapeString(const int64_t *dims, size_t rank) {
 std::string expectedShape(const Library &lib, size_t i) {
   size_t rank = lib.kiln_model_input_rank(lib.model, i);
   std::vector<int64_t> dims(rank);
-  lib.kiln_model_input_dims(lib.model, i, dims.data());
+  lib.kiln_model_input_dims(lib.model, i, dims.data(), rank);
   std::string s = "[";
   for (size_t d = 0; d < rank; ++d) {
     const char *name = lib.kiln_model_input_dim_name(lib.model, i, d);
@@ -716,7 +716,7 @@ bool InputBuilder::build(const InputSpec &spec, std::vector<Tensor> &out,
     if (!haveShape[i]) {
       size_t rank = lib.kiln_model_input_rank(lib.model, i);
       shapes[i].resize(rank);
-      lib.kiln_model_input_dims(lib.model, i, shapes[i].data());
+      lib.kiln_model_input_dims(lib.model, i, shapes[i].data(), rank);
       for (size_t d = 0; d < rank; ++d) {
         if (shapes[i][d] >= 0)
           continue;

@@ -7,6 +7,10 @@
   onnx_tool.py corrupt KIND OUT.onnx           (MatMul X [N, 64] x W [64, 64]
       with one fault: short-raw, negative-input-dim, negative-weight-dim,
       huge-weight-dim, bad-offset)
+  onnx_tool.py refused KIND OUT.onnx           (a model ONNX Runtime refuses:
+      ir99, opset99, opset0, opset1-broadcast, no-outputs, duplicate-outputs, empty,
+      output-dtype, perm-negative, constant-of-shape-negative,
+      expand-negative, range-zero-delta)
 """
 import sys
 
@@ -73,7 +77,65 @@ def corrupt(kind, dst):
     open(dst, "wb").write(model.SerializeToString())
 
 
+REFUSED = {
+    "ir99": ("99", "17", "(float[1] X) => (float[1] Y)", "Y = Relu(X)"),
+    "opset99": ("8", "99", "(float[1] X) => (float[1] Y)", "Y = Relu(X)"),
+    "opset0": ("8", "0", "(float[1] X) => (float[1] Y)", "Y = Relu(X)"),
+    "opset1-broadcast": ("8", "1", "(float[2, 3] X, float[3] B) => (float[2, 3] Y)",
+                         "Y = Add<broadcast = 1>(X, B)"),
+    "no-outputs": ("8", "17", "(float[1] X) => ()", "Y = Relu(X)"),
+    "duplicate-outputs": ("8", "17", "(float[1] X) => (float[1] Y, float[1] Y)",
+                          "Y = Relu(X)"),
+    "output-dtype": ("8", "17", "(float[1] X) => (int64[1] Y)", "Y = Relu(X)"),
+    "perm-negative": ("8", "17", "(float[2, 3] X) => (float[3, 2] Y)",
+                      "Y = Transpose<perm = [-1, 0]>(X)"),
+    "constant-of-shape-negative": (
+        "8", "17", "(float[1] X) => (float[a] Y)",
+        "S = Constant<value = int64[1] {-3}>()\n Y = ConstantOfShape(S)"),
+    "expand-negative": (
+        "8", "17", "(float[1] X) => (float[a] Y)",
+        "S = Constant<value = int64[1] {-4}>()\n Y = Expand(X, S)"),
+    # Shapes that can only fail (at compile time, or when the model runs).
+    "reshape-huge": ("8", "17", "(float[2, 4] X) => (float[a, b, c] Y)",
+                     "S = Constant<value = int64[3] {1099511627776, -1, 1}>()"
+                     "\n Y = Reshape(X, S)"),
+    "reshape-mismatch": ("8", "17", "(float[2, 4] X) => (float[a, b, c] Y)",
+                         "S = Constant<value = int64[3] {-1, 3, 4}>()"
+                         "\n Y = Reshape(X, S)"),
+    "split-mismatch": ("8", "17", "(float[1, 4] X) => (float[a, 4] Y, float[b, 4] Z)",
+                       "S = Constant<value = int64[2] {2, 2}>()"
+                       "\n Y, Z = Split<axis = 0>(X, S)"),
+    "range-huge": ("8", "17", "(int64 X) => (int64[n] Y)",
+                   "L = Constant<value = int64 {1099511627776}>()"
+                   "\n D = Constant<value = int64 {1}>()\n Y = Range(X, L, D)"),
+    "expand-huge": ("8", "17", "(float[1] X) => (float[a, b] Y)",
+                    "S = Constant<value = int64[2] {1048576, 1048576}>()"
+                    "\n Y = Expand(X, S)"),
+    "constant-of-shape-huge": (
+        "8", "17", "(float[1] X) => (float[1] Y)",
+        "S = Constant<value = int64[1] {1099511627776}>()"
+        "\n C = ConstantOfShape<value = float[1] {1.0}>(S)"
+        "\n Y = ReduceSum<keepdims = 1>(C)"),
+    "range-zero-delta": (
+        "8", "17", "(int64 X) => (int64[n] Y)",
+        "D = Constant<value = int64 {0}>()\n Y = Range(X, X, D)"),
+}
+
+
+def refused(kind, dst):
+    if kind == "empty":
+        from onnx import helper
+        graph = helper.make_graph([], "g", [], [])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    else:
+        ir, opset, signature, body = REFUSED[kind]
+        text = ('<ir_version: %s, opset_import: ["" : %s]>\ng %s {\n %s\n}'
+                % (ir, opset, signature, body))
+        model = onnx.parser.parse_model(text)
+    open(dst, "wb").write(model.SerializeToString())
+
+
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:]
     {"text2bin": text2bin, "truncate": truncate, "external": external,
-     "unranked": unranked, "corrupt": corrupt}[cmd](*args)
+     "unranked": unranked, "corrupt": corrupt, "refused": refused}[cmd](*args)
