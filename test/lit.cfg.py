@@ -49,6 +49,17 @@ try:
 except OSError:
     pass
 
+# Sanitizer settings of a --sanitize run reach the tools it starts; its
+# sanitizer runtimes are preloaded so that Python can load sanitized model
+# libraries.
+for var in ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+            "KILN_TEST_CFLAGS"]:
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+if os.environ.get("KILN_SANITIZER_PRELOAD"):
+    config.environment["LD_PRELOAD"] = os.environ["KILN_SANITIZER_PRELOAD"]
+    config.available_features.add("sanitized")
+
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 

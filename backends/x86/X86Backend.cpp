@@ -183,7 +183,7 @@ LogicalResult kiln::x86::linkSharedLibrary(StringRef objectPath,
   SmallVector<const char *> args{"ld.lld",       "-shared",
                                  "--eh-frame-hdr", "-z",
                                  "now",          "-z",
-                                 "noexecstack",  "--as-needed", "--no-undefined",
+                                 "noexecstack",  "--as-needed",
                                  // write(), not a mapped output: a full disk
                                  // is then an error, not SIGBUS.
                                  "--no-mmap-output-file",
@@ -192,6 +192,11 @@ LogicalResult kiln::x86::linkSharedLibrary(StringRef objectPath,
                                  rt.c_str(),     "--no-whole-archive",
                                  omp.c_str(),    libm.c_str(),
                                  libc.c_str(),   loader.c_str()};
+#ifndef KILN_SANITIZED
+  // Every symbol resolved at link time. (A sanitized runtime's calls into
+  // the sanitizer runtime resolve in the process that loads the library.)
+  args.push_back("--no-undefined");
+#endif
   std::string messages;
   llvm::raw_string_ostream os(messages);
   lld::Result result = lld::lldMain(args, os, os, {{lld::Gnu, &lld::elf::link}});

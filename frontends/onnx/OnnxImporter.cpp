@@ -132,6 +132,8 @@ private:
   /// The IR version, opsets and outputs are ones kiln (and ONNX Runtime)
   /// accepts.
   LogicalResult checkModelHeader();
+  /// The inputs `n`'s op requires are given.
+  LogicalResult checkRequiredInputs(NodeImporter &n, StringRef domain);
   /// Each graph output's declared element type is what its node produces.
   LogicalResult checkOutputTypes(ArrayRef<Value> results);
   std::optional<int64_t> opsetOf(StringRef domain) const;
@@ -458,6 +460,10 @@ LogicalResult GraphImporter::importNodes() {
                               << ") reads '" << input
                               << "', which no earlier node produces";
     NodeImporter importer(*this, node, *opsetOf(domain), loc);
+    // Required inputs given (the checker does not run on every model, and
+    // converters read them unguarded).
+    if (failed(checkRequiredInputs(importer, domain)))
+      return failure();
     // Before opset 7, binary ops broadcast by attribute (not NumPy-style)
     // and some ops took consumed_inputs: semantics kiln does not implement.
     if (domain.empty() && *opsetOf(domain) < 7)
@@ -474,6 +480,53 @@ LogicalResult GraphImporter::importNodes() {
         return importer.fail("output " + std::to_string(o) + " ('" +
                              node.output(o) + "') is not supported");
   }
+  return success();
+}
+
+/// Inputs needed by the ops kiln imports that Debian's libonnx (1.12) has
+/// no schema for: ORT's com.microsoft contrib ops (also
+/// SimplifiedLayerNormalization as ORT writes it in the default domain)
+/// and ai.onnx ops newer than opset 17.
+static std::optional<ArrayRef<int>> knownRequiredInputs(StringRef key) {
+  static const llvm::StringMap<std::vector<int>> table = {
+      {"com.microsoft:Gelu", {0}},
+      {"com.microsoft:BiasGelu", {0, 1}},
+      {"com.microsoft:FastGelu", {0}},
+      {"com.microsoft:SkipLayerNormalization", {0, 1, 2}},
+      {"com.microsoft:SkipSimplifiedLayerNormalization", {0, 1, 2}},
+      {"com.microsoft:SimplifiedLayerNormalization", {0, 1}},
+      {"SimplifiedLayerNormalization", {0, 1}},
+      {"com.microsoft:EmbedLayerNormalization", {0, 2, 3, 5, 6}},
+      {"com.microsoft:Attention", {0, 1}},
+      {"com.microsoft:MultiHeadAttention", {0}},
+      {"Gelu", {0}},
+  };
+  auto it = table.find(key);
+  if (it == table.end())
+    return std::nullopt;
+  return ArrayRef<int>(it->second);
+}
+
+LogicalResult GraphImporter::checkRequiredInputs(NodeImporter &n,
+                                                 StringRef domain) {
+  const onnx::NodeProto &node = n.node();
+  std::string key = domain.empty() ? node.op_type()
+                                   : (domain + ":" + node.op_type()).str();
+  SmallVector<int> required;
+  if (std::optional<ArrayRef<int>> known = knownRequiredInputs(key)) {
+    llvm::append_range(required, *known);
+  } else if (std::optional<std::vector<bool>> formal =
+                 requiredInputs(node.op_type(), domain, n.opset())) {
+    for (auto [i, needed] : llvm::enumerate(*formal))
+      if (needed)
+        required.push_back(static_cast<int>(i));
+  } else {
+    required.push_back(0); // Every other op kiln imports reads input 0.
+  }
+  for (int i : required)
+    if (!n.hasInput(i))
+      return n.fail("input " + Twine(i) +
+                    " is required but the node does not give it");
   return success();
 }
 

@@ -11,6 +11,7 @@
 
 #include <onnx/checker.h>
 #include <onnx/defs/parser.h>
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -134,4 +135,19 @@ kiln::onnx_import::checkModel(const onnx::ModelProto &model,
     return "ONNX checker: " + message;
   }
   return std::nullopt;
+}
+
+std::optional<std::vector<bool>>
+kiln::onnx_import::requiredInputs(llvm::StringRef opType,
+                                  llvm::StringRef domain, int64_t opset) {
+  const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+      opType.str(), static_cast<int>(opset),
+      domain == "ai.onnx" ? std::string() : domain.str());
+  if (!schema)
+    return std::nullopt;
+  std::vector<bool> required;
+  for (const onnx::OpSchema::FormalParameter &input : schema->inputs())
+    required.push_back(input.GetOption() ==
+                       onnx::OpSchema::FormalParameterOption::Single);
+  return required;
 }

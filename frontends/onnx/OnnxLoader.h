@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace onnx {
 class ModelProto;
@@ -41,6 +42,14 @@ std::unique_ptr<onnx::ModelProto> loadModel(llvm::StringRef path,
 std::optional<std::string> checkModel(const onnx::ModelProto &model,
                                       llvm::StringRef modelDir,
                                       std::string &skippedReason);
+
+/// For each of `opType`'s formal inputs whether it must be given (not
+/// optional, not variadic), from libonnx's schema of the newest version at
+/// most `opset` in `domain`; std::nullopt when libonnx has no schema (e.g.
+/// com.microsoft ops).
+std::optional<std::vector<bool>> requiredInputs(llvm::StringRef opType,
+                                                llvm::StringRef domain,
+                                                int64_t opset);
 
 } // namespace kiln::onnx_import
 

@@ -57,9 +57,11 @@ struct FoldAdd : OpRewritePattern<AddOp> {
       bool isBias = t.getRank() == 1 && t.getDimSize(0) == n &&
                     !ShapedType::isDynamic(n) && !mm.getBias() &&
                     !mm.getActivation();
+      // (C++17 lambdas cannot capture structured bindings: copy it.)
+      Value epilogue = other;
       rewriter.modifyOpInPlace(mm, [&] {
         (isBias ? mm.getBiasMutable() : mm.getResidualMutable())
-            .assign(other);
+            .assign(epilogue);
         // Keep the operand segment sizes in step with the operands.
       });
       rewriter.replaceOp(op, mm.getResult());

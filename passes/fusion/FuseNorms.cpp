@@ -169,8 +169,9 @@ struct FoldNormScale : OpRewritePattern<MulOp> {
       if constexpr (std::is_same_v<NormOp, LayerNormOp>)
         if (norm.getBias())
           continue; // (x' + b) * g is not x' * g + b.
+      Value scale = g; // C++17 lambdas cannot capture structured bindings.
       rewriter.modifyOpInPlace(norm,
-                               [&] { norm.getScaleMutable().assign(g); });
+                               [&] { norm.getScaleMutable().assign(scale); });
       rewriter.replaceOp(op, norm.getResult());
       return success();
     }
@@ -189,7 +190,9 @@ struct FoldLayerNormBias : OpRewritePattern<AddOp> {
           !isParamFor(b, norm.getInput(), norm.getAxis()) ||
           norm.getType() != op.getType())
         continue;
-      rewriter.modifyOpInPlace(norm, [&] { norm.getBiasMutable().assign(b); });
+      Value bias = b; // C++17 lambdas cannot capture structured bindings.
+      rewriter.modifyOpInPlace(norm,
+                               [&] { norm.getBiasMutable().assign(bias); });
       rewriter.replaceOp(op, norm.getResult());
       return success();
     }

@@ -43,7 +43,9 @@ struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
       if (isMergeable(op))
         groups[op.getLhs()].push_back(op);
     });
-    for (auto &[lhs, ops] : groups) {
+    for (auto &group : groups) {
+      Value lhs = group.first;
+      SmallVector<MatmulOp> &ops = group.second;
       // Only matmuls of the same contraction size and result rank merge.
       if (ops.size() < 2)
         continue;

@@ -1254,12 +1254,29 @@ struct LowerReshape : TfmPattern<tfm::ReshapeOp> {
     Value safeKnown = arith::MaxSIOp::create(rewriter, loc, known, one);
     Value inferred = arith::DivSIOp::create(rewriter, loc, total, safeKnown);
     SmallVector<Value> dims;
-    for (Value e : entries) {
+    std::string label = nodeLabel(op);
+    Value product = indexConst(rewriter, loc, 1);
+    for (auto [i, e] : llvm::enumerate(entries)) {
       Value isInferred = arith::CmpIOp::create(
           rewriter, loc, arith::CmpIPredicate::eq, e, minusOne);
+      if (type.isDynamicDim(i))
+        runtimeCheck(rewriter, loc,
+                     arith::CmpIOp::create(rewriter, loc,
+                                           arith::CmpIPredicate::sge, e,
+                                           minusOne),
+                     label + ": entry " + Twine(i) +
+                         " of the target shape is {0}, a negative size",
+                     e);
       dims.push_back(
           arith::SelectOp::create(rewriter, loc, isInferred, inferred, e));
+      product = arith::MulIOp::create(rewriter, loc, product, dims.back());
     }
+    // The element count is kept (and a -1 divided evenly).
+    runtimeCheck(rewriter, loc,
+                 arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                       product, total),
+                 label + ": cannot reshape {0} elements into a shape of {1}",
+                 ValueRange{total, product});
     auto shapeType =
         RankedTensorType::get({type.getRank()}, rewriter.getIndexType());
     Value shape = tensor::FromElementsOp::create(rewriter, loc, shapeType, dims);
@@ -1652,8 +1669,17 @@ struct LowerConstantOfShape : TfmPattern<tfm::ConstantOfShapeOp> {
   LogicalResult matchAndRewrite(tfm::ConstantOfShapeOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    std::string label = nodeLabel(op);
     Value empty = emptyLike(rewriter, loc, op.getType(), [&](int64_t d) {
-      return extractIndex(rewriter, loc, op.getShape(), d);
+      Value size = extractIndex(rewriter, loc, op.getShape(), d);
+      runtimeCheck(rewriter, loc,
+                   arith::CmpIOp::create(rewriter, loc,
+                                         arith::CmpIPredicate::sge, size,
+                                         indexConst(rewriter, loc, 0)),
+                   label + ": dimension " + Twine(d) +
+                       " of the shape is {0}, a negative size",
+                   size);
+      return size;
     });
     Value value = arith::ConstantOp::create(rewriter, loc, op.getValue());
     rewriter.replaceOp(op, filled(rewriter, loc, empty, value));

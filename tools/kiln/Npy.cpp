@@ -359,9 +359,12 @@ bool readNpy(const std::string &path, Array &out, std::string &error) {
     if (already > dataBytes)
       already = dataBytes;
     out.data.resize(dataBytes);
-    std::memcpy(out.data.data(), head.data() + offset, already);
-    size_t rest =
-        std::fread(out.data.data() + already, 1, dataBytes - already, f);
+    if (already) // An empty array's data() may be null.
+      std::memcpy(out.data.data(), head.data() + offset, already);
+    size_t rest = dataBytes == already
+                      ? 0
+                      : std::fread(out.data.data() + already, 1,
+                                   dataBytes - already, f);
     if (already + rest < dataBytes) {
       error = std::ferror(f)
                   ? std::string("read error: ") + std::strerror(errno)

@@ -10,7 +10,8 @@
   onnx_tool.py refused KIND OUT.onnx           (a model ONNX Runtime refuses:
       ir99, opset99, opset0, opset1-broadcast, no-outputs, duplicate-outputs, empty,
       output-dtype, perm-negative, constant-of-shape-negative,
-      expand-negative, range-zero-delta)
+      expand-negative, range-zero-delta, missing-input,
+      missing-input-no-schema)
 """
 import sys
 
@@ -116,6 +117,13 @@ REFUSED = {
         "S = Constant<value = int64[1] {1099511627776}>()"
         "\n C = ConstantOfShape<value = float[1] {1.0}>(S)"
         "\n Y = ReduceSum<keepdims = 1>(C)"),
+    # Found by the fuzzer: opset 18 (past libonnx's checker), a node
+    # without its required input.
+    "missing-input": ("8", "18", "(float[2] X) => (float[1] Y)",
+                      "Y = ReduceMean()"),
+    # Also the fuzzer's: an op libonnx 1.12 has no schema for (Gelu-20).
+    "missing-input-no-schema": ("8", "20", "(float[2] X) => (float[2] Y)",
+                                "Y = Gelu()"),
     "range-zero-delta": (
         "8", "17", "(int64 X) => (int64[n] Y)",
         "D = Constant<value = int64 {0}>()\n Y = Range(X, X, D)"),

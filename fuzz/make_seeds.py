@@ -1,0 +1,53 @@
+"""Seed corpora for kiln's fuzz targets (scripts/fuzz.sh).
+
+    make_seeds.py KILN_SOURCE_ROOT SEEDS_DIR
+
+onnx-import-fuzzer: every .onnx and .onnxtxt model under test/ and models/,
+as binary protobuf. runtime-load-fuzzer: manifests in the input format of
+fuzz/runtime_load_fuzzer.c (4-byte length, manifest, weights bytes).
+"""
+import pathlib
+import struct
+import sys
+
+import onnx
+import onnx.parser
+
+root, out = map(pathlib.Path, sys.argv[1:3])
+n = 0
+for path in sorted(list(root.glob("test/**/*.onnxtxt")) + list(root.glob("models/*.onnx"))):
+    try:
+        if path.suffix == ".onnxtxt":
+            text = "\n".join(l for l in path.read_text().splitlines()
+                             if not l.lstrip().startswith("#"))
+            data = onnx.parser.parse_model(text).SerializeToString()
+        else:
+            data = path.read_bytes()
+    except Exception:
+        continue  # Not every .onnxtxt is meant to parse.
+    if len(data) <= 1 << 20:
+        (out / "onnx-import-fuzzer" / f"{n:04d}.onnx").write_bytes(data)
+        n += 1
+
+def trailer(data, ident):
+    return data + b"KILNWTS1" + struct.pack("<QQQ", len(data), ident, 0)
+
+weights = struct.pack("<4f", 1, 2, 3, 4)
+manifests = [
+    ("kiln-manifest 1\ninput x 1 2 batch 4\ninput ids 7 1 batch range 0 10\n"
+     "weight 1 0 16 1 4\noutput y 1 2 batch 4\noutput count 7 1 batch\n", weights),
+    ("kiln-manifest 1\nweights-file 16 00000000deadbeef\ninput x 1 2 batch 4\n"
+     "weight 1 0 16 1 4\noutput y 1 2 batch 4\n", trailer(weights, 0xdeadbeef)),
+    ("kiln-manifest 1\ninput input_ids 7 2 batch seq range 0 100\n"
+     "input attention_mask 7 2 batch seq\noutput masked 7 2 batch seq\n", b""),
+    ("kiln-manifest 1\ninput in%20put 1 0\ninput m 1 2 ? 3\n"
+     "output out/0:%22q%22 1 0\noutput sum 1 1 ?\n", b""),
+    ("kiln-manifest 1\nrequires sse4.2 avx avx2 fma\ninput x 10 1 n\n"
+     "output y 10 1 n\n", b""),
+    ("kiln-manifest 1\ndevice cuda\ninput x 1 1 4\noutput y 1 1 4\n", b""),
+]
+for i, (text, data) in enumerate(manifests):
+    m = text.encode()
+    (out / "runtime-load-fuzzer" / f"{i:04d}.bin").write_bytes(
+        struct.pack("<I", len(m)) + m + data)
+print(f"seeds: {n} ONNX models, {len(manifests)} manifests")
