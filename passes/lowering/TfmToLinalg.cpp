@@ -182,6 +182,15 @@ void runtimeCheck(OpBuilder &b, Location loc, Value ok, const Twine &message,
   tfm::RuntimeCheckOp::create(b, loc, ok, values, b.getStringAttr(message));
 }
 
+/// Fails the run with `message` (placeholder {0}: `size`) unless `size` is
+/// at least `least`: the sizes shapes computed at run time give.
+void checkAtLeast(OpBuilder &b, Location loc, Value size, int64_t least,
+                  const Twine &message) {
+  Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, size,
+                                   indexConst(b, loc, least));
+  runtimeCheck(b, loc, ok, message, size);
+}
+
 /// `v` with its dim `dim` (1 at run time) repeated `size` times.
 Value repeatUnitDim(OpBuilder &b, Location loc, Value v, int64_t dim,
                     Value size) {
@@ -249,13 +258,9 @@ ResolvedBroadcast resolveBroadcast(OpBuilder &b, Location loc, Operation *op,
         fixed = size;
     }
     if (!shapeSizes.empty() && shapeSizes[d]) {
-      Value nonNegative =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
-                                shapeSizes[d], indexConst(b, loc, 0));
-      runtimeCheck(b, loc, nonNegative,
+      checkAtLeast(b, loc, shapeSizes[d], 0,
                    label + ": the target shape's dimension " + Twine(d) +
-                       " is {0}, a negative size",
-                   shapeSizes[d]);
+                       " is {0}, a negative size");
       dynamic.push_back({-1, d, shapeSizes[d]});
     }
     if (dynamic.empty()) {
@@ -1259,14 +1264,10 @@ struct LowerReshape : TfmPattern<tfm::ReshapeOp> {
     for (auto [i, e] : llvm::enumerate(entries)) {
       Value isInferred = arith::CmpIOp::create(
           rewriter, loc, arith::CmpIPredicate::eq, e, minusOne);
-      if (type.isDynamicDim(i))
-        runtimeCheck(rewriter, loc,
-                     arith::CmpIOp::create(rewriter, loc,
-                                           arith::CmpIPredicate::sge, e,
-                                           minusOne),
+      if (type.isDynamicDim(i)) // -1 is the inferred entry.
+        checkAtLeast(rewriter, loc, e, -1,
                      label + ": entry " + Twine(i) +
-                         " of the target shape is {0}, a negative size",
-                     e);
+                         " of the target shape is {0}, a negative size");
       dims.push_back(
           arith::SelectOp::create(rewriter, loc, isInferred, inferred, e));
       product = arith::MulIOp::create(rewriter, loc, product, dims.back());
@@ -1672,13 +1673,9 @@ struct LowerConstantOfShape : TfmPattern<tfm::ConstantOfShapeOp> {
     std::string label = nodeLabel(op);
     Value empty = emptyLike(rewriter, loc, op.getType(), [&](int64_t d) {
       Value size = extractIndex(rewriter, loc, op.getShape(), d);
-      runtimeCheck(rewriter, loc,
-                   arith::CmpIOp::create(rewriter, loc,
-                                         arith::CmpIPredicate::sge, size,
-                                         indexConst(rewriter, loc, 0)),
+      checkAtLeast(rewriter, loc, size, 0,
                    label + ": dimension " + Twine(d) +
-                       " of the shape is {0}, a negative size",
-                   size);
+                       " of the shape is {0}, a negative size");
       return size;
     });
     Value value = arith::ConstantOp::create(rewriter, loc, op.getValue());

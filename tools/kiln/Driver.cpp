@@ -533,22 +533,22 @@ private:
   std::string destination, path;
 };
 
-/// Writes `write(os)` to `file`'s temporary; reports write errors (a full
-/// disk) as `error` instead of LLVM's abort on an unchecked stream error.
-bool writeStaged(StagedFile &file,
-                 llvm::function_ref<bool(llvm::raw_ostream &)> write,
-                 std::string &error) {
+/// Writes `write(os)` to `path`; reports write errors (a full disk) as
+/// `error` instead of LLVM's abort on an unchecked stream error.
+bool writeFile(StringRef path,
+               llvm::function_ref<bool(llvm::raw_ostream &)> write,
+               std::string &error) {
   std::error_code ec;
-  llvm::raw_fd_ostream os(file.getPath(), ec);
+  llvm::raw_fd_ostream os(path, ec);
   if (ec) {
-    error = "cannot write '" + file.getPath() + "': " + ec.message();
+    error = "cannot write '" + path.str() + "': " + ec.message();
     return false;
   }
   bool ok = write(os);
   os.close();
   if (os.has_error()) {
     if (ok)
-      error = "cannot write '" + file.getPath() + "': " + os.error().message();
+      error = "cannot write '" + path.str() + "': " + os.error().message();
     os.clear_error();
     return false;
   }
@@ -570,8 +570,8 @@ int writeOutputs(ArrayRef<char> object, const kiln::ModelSignature &signature,
   {
     TimingScope t = timer.nest("weights file");
     if (!weights.create(error) ||
-        !writeStaged(
-            weights,
+        !writeFile(
+            weights.getPath(),
             [&](llvm::raw_ostream &os) {
               return succeeded(
                   kiln::writeWeightsFile(signature, os, error));
@@ -582,14 +582,9 @@ int writeOutputs(ArrayRef<char> object, const kiln::ModelSignature &signature,
   StagedFile output(outputPath);
   if (!output.create(error))
     return fail(error);
-  auto writeObject = [&](StagedFile &file) {
-    return writeStaged(
-        file,
-        [&](llvm::raw_ostream &os) {
-          os.write(object.data(), object.size());
-          return true;
-        },
-        error);
+  auto writeObject = [&](llvm::raw_ostream &os) {
+    os.write(object.data(), object.size());
+    return true;
   };
   if (emitStage == Stage::So) {
     // lld reads the object from a file: another temporary.
@@ -600,24 +595,14 @@ int writeOutputs(ArrayRef<char> object, const kiln::ModelSignature &signature,
       return fail("cannot create a temporary object file: " + ec.message());
     ::close(fd);
     llvm::FileRemover removeObject(objectPath);
-    {
-      std::error_code ec;
-      llvm::raw_fd_ostream os(objectPath, ec);
-      if (!ec)
-        os.write(object.data(), object.size());
-      os.close();
-      if (ec || os.has_error()) {
-        std::string why = ec ? ec.message() : os.error().message();
-        os.clear_error();
-        return fail("cannot write '" + std::string(objectPath) + "': " + why);
-      }
-    }
+    if (!writeFile(objectPath, writeObject, error))
+      return fail(error);
     TimingScope t = timer.nest("link");
     if (failed(kiln::x86::linkSharedLibrary(std::string(objectPath),
                                             runtimeArchivePath(),
                                             output.getPath(), error)))
       return fail(error);
-  } else if (!writeObject(output)) {
+  } else if (!writeFile(output.getPath(), writeObject, error)) {
     return fail(error);
   }
   if (!weights.keep(error) || !output.keep(error))
