@@ -7,7 +7,7 @@
 #include "backends/common/ModelLibrary.h"
 
 #include "dialects/tfm/TfmOps.h"
-#include "passes/lowering/Passes.h"
+#include "runtime/kiln_runtime.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -26,23 +26,23 @@ using namespace mlir;
 
 int kiln::dtypeOf(Type t) {
   if (t.isF32())
-    return 1;
+    return KILN_FLOAT32;
   if (t.isUnsignedInteger(8))
-    return 2;
+    return KILN_UINT8;
   if (t.isSignlessInteger(8))
-    return 3;
+    return KILN_INT8;
   if (t.isSignlessInteger(32))
-    return 6;
+    return KILN_INT32;
   if (t.isSignlessInteger(64))
-    return 7;
+    return KILN_INT64;
   if (t.isInteger(1))
-    return 9;
+    return KILN_BOOL;
   if (t.isF16())
-    return 10;
+    return KILN_FLOAT16;
   if (t.isF64())
-    return 11;
+    return KILN_FLOAT64;
   if (t.isBF16())
-    return 16;
+    return KILN_BFLOAT16;
   return 0;
 }
 
@@ -134,14 +134,14 @@ FailureOr<kiln::ModelSignature> kiln::readSignature(func::FuncOp func) {
       signature.weights.push_back(info);
       continue;
     }
-    auto name = func.getArgAttrOfType<StringAttr>(i, "tfm.name");
+    auto name = func.getArgAttrOfType<StringAttr>(i, mlir::tfm::kNameAttrName);
     info.name = name ? name.str() : "input" + std::to_string(i);
     auto type = check(arg.getType(), arg.getLoc(), "input", info.name);
     if (failed(type))
       return failure();
     info.dtype = dtypeOf(type->getElementType());
     info.dims =
-        dimsOf(*type, func.getArgAttrOfType<ArrayAttr>(i, "tfm.dims"));
+        dimsOf(*type, func.getArgAttrOfType<ArrayAttr>(i, mlir::tfm::kDimsAttrName));
     if (type->getElementType().isSignlessInteger() &&
         !type->getElementType().isInteger(1))
       info.range = idRange(arg);
@@ -149,7 +149,7 @@ FailureOr<kiln::ModelSignature> kiln::readSignature(func::FuncOp func) {
   }
   for (unsigned i = 0; i < func.getNumResults(); ++i) {
     TensorInfo info;
-    auto name = func.getResultAttrOfType<StringAttr>(i, "tfm.name");
+    auto name = func.getResultAttrOfType<StringAttr>(i, mlir::tfm::kNameAttrName);
     info.name = name ? name.str() : "output" + std::to_string(i);
     auto type = check(func.getResultTypes()[i], func.getLoc(), "output",
                       info.name);
@@ -157,7 +157,7 @@ FailureOr<kiln::ModelSignature> kiln::readSignature(func::FuncOp func) {
       return failure();
     info.dtype = dtypeOf(type->getElementType());
     info.dims =
-        dimsOf(*type, func.getResultAttrOfType<ArrayAttr>(i, "tfm.dims"));
+        dimsOf(*type, func.getResultAttrOfType<ArrayAttr>(i, mlir::tfm::kDimsAttrName));
     signature.outputs.push_back(info);
   }
   uint64_t offset = 0;

@@ -10,6 +10,8 @@
 #ifndef KILN_BACKENDS_COMMON_MODELLIBRARY_H
 #define KILN_BACKENDS_COMMON_MODELLIBRARY_H
 
+#include "runtime/kiln_model_abi.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringRef.h"
@@ -27,7 +29,7 @@ namespace kiln {
 
 struct TensorInfo {
   std::string name;
-  int dtype = 0;                      ///< A kiln_dtype number.
+  int dtype = 0;                      ///< A kiln_dtype (kiln_runtime.h).
   std::vector<std::string> dims;      ///< Sizes, symbolic names, or "?".
   std::optional<std::pair<int64_t, int64_t>> range; ///< Valid ids [lo, hi).
   mlir::ElementsAttr weight;          ///< For weights: the value.
@@ -48,14 +50,15 @@ struct ModelSignature {
   uint64_t weightsBytes = 0, weightsId = 0;
 };
 
-/// Bytes of the weights file's trailer (runtime/kiln_model_abi.h).
-inline constexpr uint64_t kWeightsTrailerBytes = 32;
+/// Bytes of the weights file's trailer.
+inline constexpr uint64_t kWeightsTrailerBytes = KILN_WEIGHTS_TRAILER_BYTES;
 
-/// The kiln_dtype number of an MLIR element type, or 0 if none.
+/// The kiln_dtype (runtime/kiln_runtime.h) of an MLIR element type, or 0
+/// if the runtime has none for it.
 int dtypeOf(mlir::Type elementType);
 
 /// Reads the signature of `func` after kiln-externalize-weights: inputs
-/// (arguments with `tfm.name`), weights (arguments with `kiln.weight`),
+/// (arguments with `tfm.name`), weights (arguments with `tfm.weight`),
 /// outputs (results with `tfm.name`); symbolic dim names come from
 /// `tfm.dims` attributes, token-id ranges from the tables the inputs index.
 /// Weight offsets are assigned 64-byte aligned. Fails with a diagnostic on

@@ -598,9 +598,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
                                    builder.getFunctionType(argTypes, {}));
   Block *entry = func.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(argNames)) {
-    func.setArgAttr(i, "tfm.name", builder.getStringAttr(name));
+    func.setArgAttr(i, mlir::tfm::kNameAttrName, builder.getStringAttr(name));
     if (argDims[i])
-      func.setArgAttr(i, "tfm.dims", argDims[i]);
+      func.setArgAttr(i, mlir::tfm::kDimsAttrName, argDims[i]);
     define(name, entry->getArgument(i));
   }
   builder.setInsertionPointToStart(entry);
@@ -622,10 +622,10 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   func::ReturnOp::create(builder, fileLoc(), results);
   func.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (int i = 0; i < graph.output_size(); ++i) {
-    func.setResultAttr(i, "tfm.name",
+    func.setResultAttr(i, mlir::tfm::kNameAttrName,
                        builder.getStringAttr(graph.output(i).name()));
     if (ArrayAttr names = dimNames(graph.output(i)))
-      func.setResultAttr(i, "tfm.dims", names);
+      func.setResultAttr(i, mlir::tfm::kDimsAttrName, names);
   }
   return module;
 }

@@ -8,6 +8,8 @@
 #ifndef KILN_FRONTENDS_ONNX_ONNXIMPORTER_H
 #define KILN_FRONTENDS_ONNX_ONNXIMPORTER_H
 
+#include "dialects/tfm/TfmDialect.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -25,7 +27,7 @@ struct ImportOptions {
   /// found relative to its directory.
   std::string modelPath;
   /// Name of the imported function.
-  std::string functionName = "main_graph";
+  std::string functionName = mlir::tfm::kEntryFunctionName.str();
 };
 
 /// Imports `model` into a new module holding one function with the graph's

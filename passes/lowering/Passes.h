@@ -37,9 +37,6 @@ struct TfmToLinalgChecks {
 void populateTfmToLinalgPatterns(RewritePatternSet &patterns,
                                  const TfmToLinalgChecks &checks = {});
 
-/// The attribute on a function argument holding the weight it receives.
-inline constexpr llvm::StringLiteral kWeightAttrName = "kiln.weight";
-
 } // namespace mlir::tfm
 
 #endif // KILN_PASSES_LOWERING_PASSES_H

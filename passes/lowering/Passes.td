@@ -39,7 +39,7 @@ def KilnExternalizeWeights : Pass<"kiln-externalize-weights", "ModuleOp"> {
   let description = [{
     Every `tfm.constant` holding a `dense_resource` blob or more than
     `min-elements` elements becomes a trailing argument of its function,
-    with the value kept in the argument's `kiln.weight` attribute. The model
+    with the value kept in the argument's `tfm.weight` attribute. The model
     library receives weights this way from its memory-mapped weights file, so
     compiled code never embeds them (compile memory stays near one copy of
     the weights, and models over 2 GB need no large code model).

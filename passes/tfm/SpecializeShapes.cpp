@@ -78,7 +78,7 @@ struct TfmSpecializeShapes
   static std::optional<unsigned> findArgument(func::FuncOp func,
                                               StringRef name) {
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      if (auto attr = func.getArgAttrOfType<StringAttr>(i, "tfm.name"))
+      if (auto attr = func.getArgAttrOfType<StringAttr>(i, kNameAttrName))
         if (attr.getValue() == name)
           return i;
     unsigned index;

@@ -3,7 +3,7 @@
 // Weights (blobs, or at least min-elements elements) become trailing
 // arguments carrying their value; small constants stay.
 // CHECK-LABEL: func.func @f
-// CHECK-SAME: (%[[X:.+]]: tensor<4x8xf32>, %[[W:.+]]: tensor<8x8xf32> {kiln.weight = dense<5.000000e-01> : tensor<8x8xf32>}, %[[R:.+]]: tensor<2x2xf32> {kiln.weight = dense_resource<blob> : tensor<2x2xf32>})
+// CHECK-SAME: (%[[X:.+]]: tensor<4x8xf32>, %[[W:.+]]: tensor<8x8xf32> {tfm.weight = dense<5.000000e-01> : tensor<8x8xf32>}, %[[R:.+]]: tensor<2x2xf32> {tfm.weight = dense_resource<blob> : tensor<2x2xf32>})
 // CHECK: %[[S:.+]] = tfm.constant dense<1.000000e+00> : tensor<8xf32>
 // CHECK: tfm.matmul %[[X]], %[[W]] bias %[[S]]
 // CHECK: return {{.*}}, %[[R]]
