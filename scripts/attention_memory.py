@@ -20,7 +20,7 @@ import onnx
 from onnx import TensorProto, helper
 
 RUNNER = r'''
-import sys, time, resource, numpy as np
+import os, sys, time, resource, numpy as np
 kind, path, seq, heads, dim, threads, scripts = sys.argv[1:8]
 seq, heads, dim, threads = int(seq), int(heads), int(dim), int(threads)
 rng = np.random.default_rng(0)
@@ -33,10 +33,10 @@ if kind == "ort":
     s = ort.InferenceSession(path, o, providers=["CPUExecutionProvider"])
     run = lambda: s.run(None, feeds)
 else:
-    sys.path.insert(0, scripts)
-    from kiln_ctypes import KilnModel
-    m = KilnModel(path); m.set_num_threads(threads)
-    run = lambda: m.run(feeds)
+    sys.path.insert(0, os.path.join(os.path.dirname(scripts), "python"))
+    import kiln
+    s = kiln.InferenceSession(path, threads=threads)
+    run = lambda: s.run(None, feeds)
 run()
 t = time.perf_counter(); run(); dt = time.perf_counter() - t
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, dt)

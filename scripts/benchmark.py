@@ -22,7 +22,7 @@ What it does, in order:
      and a one-token decode graph with the key/value cache).
   3. Compiles each graph with `kiln compile` (wall time, peak RSS).
   4. Starts one worker process per engine (kiln through
-     scripts/kiln_ctypes.KilnModel, onnxruntime's CPUExecutionProvider with
+     kiln.InferenceSession (python/), onnxruntime's CPUExecutionProvider with
      intra_op=N inter_op=1, OpenVINO CPU with N inference threads, the LATENCY
      hint, f32 precision, one stream), each keeping its model loaded. For
      every sequence length it sends the same inputs to all, checks kiln's
@@ -68,7 +68,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "python"))
 
 ALL_MODELS = ["bert", "minilm", "vit", "llama", "gpt2", "smollm2"]
 TEXT_MODELS = {"bert", "minilm", "llama", "gpt2"}
@@ -84,11 +84,12 @@ BUSY_CORES = 0.25  # other processes' CPU use (in cores) that marks a row
 # ---------------------------------------------------------------------------
 
 def _kiln_engine(path, threads):
-    from kiln_ctypes import KilnModel
+    import kiln
 
-    model = KilnModel(path)
-    model.set_num_threads(threads)
-    return model.run, {"engine": "kiln"}
+    session = kiln.InferenceSession(path, threads=threads)
+    names = [o.name for o in session.get_outputs()]
+    return (lambda feeds: dict(zip(names, session.run(None, feeds))),
+            {"engine": "kiln"})
 
 
 def _ort_engine(path, threads):

@@ -21,8 +21,11 @@ import time
 import numpy as np
 import onnxruntime as ort
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiln_ctypes import KilnModel  # noqa: E402
+# The kiln package (python/): beside scripts/ in the repository and in the
+# GPU bundle.
+sys.path.insert(0, os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
+import kiln  # noqa: E402
 
 
 def resolve(dim, sizes):
@@ -94,7 +97,7 @@ def main():
                 print(f"{entry['file']}: COMPILE FAILED: {proc.stderr.strip()[:500]}")
                 failed += 1
                 continue
-            model = KilnModel(lib)
+            model = kiln.InferenceSession(lib)
             session = ort.InferenceSession(str(onnx_path),
                                            providers=["CPUExecutionProvider"])
             names = [o.name for o in session.get_outputs()]
@@ -108,7 +111,7 @@ def main():
                     feeds = make_inputs(entry, batch, seq or 0, past, rng)
                     ref = dict(zip(names, session.run(None, feeds)))
                     try:
-                        got = model.run(feeds)
+                        got = dict(zip(names, model.run(None, feeds)))
                     except Exception as e:  # noqa: BLE001
                         print(f"{entry['file']} b={batch} s={seq}: RUN FAILED: {e}")
                         failed += 1

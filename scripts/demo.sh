@@ -29,27 +29,27 @@ echo "== kiln run $lib --random --shape batch=2 --shape seq=16"
 "$kiln" run "$lib" --random --shape batch=2 --shape seq=16 --output-dir "$out/outputs"
 
 echo "== the same library against onnxruntime, batch 1 and 3, seq 1 to 128"
-python3 - "$model" "$lib" "$root/scripts" <<'PY'
+python3 - "$model" "$lib" "$root/python" <<'PY'
 import sys
 import numpy as np
 import onnxruntime as ort
-model, lib, scripts = sys.argv[1:]
-sys.path.insert(0, scripts)
-from kiln_ctypes import KilnModel
-kiln = KilnModel(lib)
+model, lib, package = sys.argv[1:]
+sys.path.insert(0, package)
+import kiln
+compiled = kiln.InferenceSession(lib)
 session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
 rng = np.random.default_rng(0)
 for batch, seq in [(1, 1), (3, 7), (1, 128)]:
     feeds = {}
-    for spec in kiln.signature["inputs"]:
+    for arg in compiled.get_inputs():
         shape = [batch if d == "batch" else seq if d == "seq" else d
-                 for d in spec["shape"]]
-        lo, hi = spec.get("range", [0, 2])
-        lo = max(lo, 0)
-        feeds[spec["name"]] = rng.integers(lo, hi, shape).astype(spec["dtype"])
-        if "mask" in spec["name"]:
-            feeds[spec["name"]][:] = 1
-    got = kiln.run(feeds)
+                 for d in arg.shape]
+        lo, hi = arg.range or (0, 2)  # token ids: the table's range
+        feeds[arg.name] = rng.integers(max(lo, 0), hi, shape).astype(np.int64)
+        if "mask" in arg.name:
+            feeds[arg.name][:] = 1
+    got = dict(zip([o.name for o in compiled.get_outputs()],
+                   compiled.run(None, feeds)))
     ref = session.run(None, feeds)
     errs = [float(np.abs(got[o.name] - r).max() / np.abs(r).max())
             for o, r in zip(session.get_outputs(), ref)]

@@ -14,7 +14,8 @@ CUDA, PyTorch, onnxruntime on the CPU, numpy; at most 64 MiB travels):
                     OUT/sizes.json (values do not change the timing)
   OUT/gemm.so       C[M, 4096] = A[M, 4096] x W[4096, 4096] (fp32), likewise,
                     and gemm_bf16.so (tensor cores)
-  OUT/scripts/      kiln_ctypes.py, check_numerics.py, gpu_device_check.py
+  OUT/scripts/      check_numerics.py, gpu_device_check.py
+  OUT/python/kiln/  the kiln package (InferenceSession)
 
 Usage: gpu_bundle.py --kiln build/bin/kiln --out DIR [--gpu-arch sm_90a]
 Then on the device machine: python3 DIR/scripts/gpu_device_check.py DIR
@@ -94,9 +95,12 @@ def main():
             sizes[name] = weights.stat().st_size
             weights.unlink()
     (out / "sizes.json").write_text(json.dumps(sizes, indent=1))
-    for script in ["kiln_ctypes.py", "check_numerics.py",
-                   "gpu_device_check.py"]:
+    for script in ["check_numerics.py", "gpu_device_check.py"]:
         shutil.copy(ROOT / "scripts" / script, out / "scripts" / script)
+    # The kiln package runs the libraries there (its InferenceSession needs
+    # only numpy and the library).
+    shutil.copytree(ROOT / "python" / "kiln", out / "python" / "kiln",
+                    ignore=shutil.ignore_patterns("__pycache__", "_lib"))
     shutil.rmtree(work)
     total = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(f"gpu bundle: {out} ({total / 2**20:.1f} MiB)")

@@ -28,8 +28,8 @@ import time
 import numpy as np
 
 HERE = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from kiln_ctypes import KilnModel  # noqa: E402
+sys.path.insert(0, str(HERE.parent / "python"))
+import kiln  # noqa: E402
 
 
 def zero_weights(bundle, name, size):
@@ -40,11 +40,11 @@ def zero_weights(bundle, name, size):
 
 def time_kiln(model, feeds, runs=20, warmup=3):
     for _ in range(warmup):
-        model.run(feeds)
+        model.run(None, feeds)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        model.run(feeds)
+        model.run(None, feeds)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -97,7 +97,7 @@ def main():
     kiln_times = {}
     for name in ["gemm", "gemm_bf16"]:
         zero_weights(bundle, name, sizes[name])
-        gemm = KilnModel(str(bundle / f"{name}.so"))
+        gemm = kiln.InferenceSession(bundle / f"{name}.so")
         kiln_times[name] = time_kiln(gemm, {"a": a}, runs=10)
         del gemm
     ta = torch.from_numpy(a).cuda()
@@ -128,7 +128,7 @@ def main():
     bert_times = {}
     for name in ["bert_base", "bert_base_bf16"]:
         zero_weights(bundle, name, sizes[name])
-        bert = KilnModel(str(bundle / f"{name}.so"))
+        bert = kiln.InferenceSession(bundle / f"{name}.so")
         bert_times[name] = time_kiln(bert, feeds, runs=10)
         del bert
     tids = torch.from_numpy(ids).cuda()

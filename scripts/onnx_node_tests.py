@@ -24,8 +24,9 @@ import onnx
 import onnx.numpy_helper
 from onnx.backend.test.case.node import collect_testcases
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiln_ctypes import KilnModel  # noqa: E402
+sys.path.insert(0, os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
+import kiln  # noqa: E402
 
 # The ai.onnx op types kiln's frontend converts (frontends/onnx).
 SUPPORTED = set("""
@@ -50,13 +51,13 @@ def load_xfail(path):
     return xfail
 
 
-def run_case(case, kiln, tmp, compile_args=()):
+def run_case(case, kiln_path, tmp, compile_args=()):
     """Returns None when the test passes, else a one-line reason. The model
     runs in a forked child, so that a crash fails the test, not the run."""
     import multiprocessing
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=lambda: child.send(_run_case(case, kiln, tmp,
+    proc = ctx.Process(target=lambda: child.send(_run_case(case, kiln_path, tmp,
                                                             compile_args)))
     proc.start()
     proc.join(120)
@@ -68,11 +69,11 @@ def run_case(case, kiln, tmp, compile_args=()):
     return f"crashed (exit code {proc.exitcode})"
 
 
-def _run_case(case, kiln, tmp, compile_args=()):
+def _run_case(case, kiln_path, tmp, compile_args=()):
     path = os.path.join(tmp, case.name + ".onnx")
     onnx.save(case.model, path)
     lib = os.path.join(tmp, case.name + ".so")
-    proc = subprocess.run([kiln, "compile", path, "-o", lib, "-O1",
+    proc = subprocess.run([kiln_path, "compile", path, "-o", lib, "-O1",
                            *compile_args],
                           capture_output=True, text=True)
     if proc.returncode != 0:
@@ -81,7 +82,7 @@ def _run_case(case, kiln, tmp, compile_args=()):
         reason = reason.replace(path + ": ", "")
         return "compile: " + reason[:200]
     try:
-        model = KilnModel(lib)
+        model = kiln.InferenceSession(lib)
     except Exception as e:  # noqa: BLE001
         return f"load: {e}"[:200]
     inputs = [i.name for i in case.model.graph.input]
@@ -91,7 +92,8 @@ def _run_case(case, kiln, tmp, compile_args=()):
         feeds = {n: as_array(v) for n, v in zip(inputs, data_inputs)}
         expected = [as_array(v) for v in expected]
         try:
-            got = model.run(feeds)
+            got = dict(zip([o.name for o in model.get_outputs()],
+                           model.run(None, feeds)))
         except Exception as e:  # noqa: BLE001
             return f"run: {e}"[:200]
         for spec, ref in zip(case.model.graph.output, expected):

@@ -13,7 +13,7 @@ APT_PACKAGES=(
   libgtest-dev
   python3-torch
 )
-PIP_PACKAGES=(onnx onnxruntime numpy)
+PIP_PACKAGES=(onnx onnxruntime numpy pytest)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -33,7 +33,7 @@ fi
 
 # The Python that runs kiln's test scripts: the first python3 on PATH.
 PYTHON=${KILN_PYTHON:-python3}
-if ! "$PYTHON" -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
+if ! "$PYTHON" -c "import onnx, onnxruntime, numpy, pytest" 2>/dev/null; then
   echo "kiln setup: installing Python packages: ${PIP_PACKAGES[*]}"
   "$PYTHON" -m pip install -q "${PIP_PACKAGES[@]}" ||
     "$PYTHON" -m pip install -q --break-system-packages "${PIP_PACKAGES[@]}"

@@ -20,6 +20,7 @@ config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%kiln_src_root", config.kiln_src_root))
+config.substitutions.append(("%kiln_obj_root", config.kiln_obj_root))
 # The Python with kiln's test tools (onnx, onnxruntime, numpy): the python3
 # first on PATH, as scripts/setup.sh installs them there.
 config.substitutions.append(

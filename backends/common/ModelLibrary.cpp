@@ -10,6 +10,10 @@
 #include "runtime/kiln_runtime.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Diagnostics.h"
@@ -386,4 +390,19 @@ LogicalResult kiln::addModelInterface(llvm::Module &module,
       llvm::GlobalValue::ExternalLinkage, data, "kiln_model_manifest");
   manifest->setVisibility(llvm::GlobalValue::HiddenVisibility);
   return success();
+}
+
+std::unique_ptr<llvm::Module>
+kiln::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                        std::string &error) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, "kiln_model");
+  if (!llvmModule)
+    error = "translation to LLVM IR failed";
+  return llvmModule;
 }

@@ -16,11 +16,13 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace llvm {
+class LLVMContext;
 class Module;
 class raw_ostream;
 } // namespace llvm
@@ -77,6 +79,11 @@ std::string buildManifest(const ModelSignature &signature);
 mlir::LogicalResult writeWeightsFile(const ModelSignature &signature,
                                      llvm::raw_ostream &os,
                                      std::string &error);
+
+/// Translates an LLVM-dialect module (with OpenMP ops) to LLVM IR.
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &context,
+                                                std::string &error);
 
 /// Adds kiln_model_manifest and kiln_model_invoke (calling
 /// `_mlir_ciface_<entry>`) to `module`, and hides every other symbol the

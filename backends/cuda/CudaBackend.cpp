@@ -6,8 +6,17 @@
 
 #include "backends/cuda/CudaBackend.h"
 
+#include "backends/common/Bufferize.h"
+#include "backends/cuda/Passes.h"
+#include "passes/lowering/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -29,86 +38,88 @@ bool kiln::cuda::hasToolkit(const TargetOptions &options) {
   return true;
 }
 
-static LogicalResult parse(OpPassManager &pm, const std::string &pipeline,
-                           std::string &error) {
-  llvm::raw_string_ostream os(error);
-  return parsePassPipeline(pipeline, pm, os);
-}
-
-LogicalResult kiln::cuda::buildLaunchPipeline(OpPassManager &pm,
-                                              std::string &error) {
+void kiln::cuda::buildLaunchPipeline(OpPassManager &pm) {
   // Reductions go innermost while ops are still on tensors; then the same
   // bufferization as on the CPU. Buffers move to the device before
   // deallocation is planned (which then frees them like any allocation)
   // and before loops exist, so that copies become loop nests too.
   // Canonicalization first drops loop-carried buffers a loop updates in
   // place (a scatter), so such a loop has no results and can move into a
-  // kernel. Every
-  // outermost loop nest becomes a kernel before the deallocations are
-  // lowered: their host bookkeeping buffers stay host memory. (No
-  // canonicalization between loops and launches: it would inline
-  // one-iteration loops into host code.)
-  return parse(pm,
-               "func.func(kiln-gpu-reductions-innermost, kiln-own-results),"
-               "one-shot-bufferize{bufferize-function-boundaries "
-               "allow-return-allocs-from-loops "
-               "function-boundary-type-conversion=identity-layout-map},"
-               "func.func(kiln-gpu-device-memory), canonicalize,"
-               "ownership-based-buffer-deallocation, canonicalize,"
-               "buffer-deallocation-simplification,"
-               "func.func(convert-linalg-to-parallel-loops,"
-               "kiln-gpu-launch-parallel-loops),"
-               "bufferization-lower-deallocations,"
-               "func.func(kiln-gpu-device-deallocs), canonicalize, cse",
-               error);
+  // kernel. Every outermost loop nest becomes a kernel before the
+  // deallocations are lowered: their host bookkeeping buffers stay host
+  // memory. (No canonicalization between loops and launches: it would
+  // inline one-iteration loops into host code.)
+  OpPassManager &tensors = pm.nest<func::FuncOp>();
+  tensors.addPass(tfm::createGpuReductionsInnermost());
+  tensors.addPass(tfm::createKilnOwnResults());
+  pm.addPass(createOneShotBufferizePass());
+  pm.addNestedPass<func::FuncOp>(tfm::createGpuDeviceMemory());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
+  OpPassManager &loops = pm.nest<func::FuncOp>();
+  loops.addPass(createConvertLinalgToParallelLoopsPass());
+  loops.addPass(tfm::createGpuLaunchParallelLoops());
+  pm.addPass(bufferization::createLowerDeallocationsPass());
+  pm.addNestedPass<func::FuncOp>(tfm::createGpuDeviceDeallocs());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
-LogicalResult kiln::cuda::buildKernelPipeline(OpPassManager &pm,
-                                              const TargetOptions &options,
-                                              std::string &error) {
+void kiln::cuda::buildKernelPipeline(OpPassManager &pm,
+                                     const TargetOptions &options) {
   // The kernels are outlined into one module; host-side GPU ops become
   // asynchronous on a stream, with a wait before any host code that has
   // side effects (gpu-to-llvm needs them async).
-  return parse(pm,
-               "kiln-cuda-link-kernels, gpu-kernel-outlining, "
-               "kiln-gpu-merge-modules,"
-               "func.func(gpu-async-region, kiln-gpu-sync-managed-allocs),"
-               "nvvm-attach-target{chip=" +
-                   options.arch + " O=" + std::to_string(options.optLevel) +
-                   "},"
-                   "gpu.module(expand-strided-metadata, lower-affine,"
-                   "convert-scf-to-cf, convert-vector-to-llvm,"
-                   "convert-gpu-to-nvvm, canonicalize, "
-                   "cse, reconcile-unrealized-casts)",
-               error);
+  pm.addPass(tfm::createCudaLinkKernels());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(tfm::createGpuMergeModules());
+  OpPassManager &host = pm.nest<func::FuncOp>();
+  host.addPass(createGpuAsyncRegionPass());
+  host.addPass(tfm::createGpuSyncManagedAllocs());
+  GpuNVVMAttachTargetOptions nvvm;
+  nvvm.chip = options.arch;
+  nvvm.optLevel = options.optLevel;
+  pm.addPass(createGpuNVVMAttachTarget(nvvm));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertVectorToLLVMPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
 }
 
-LogicalResult kiln::cuda::buildSerializePipeline(OpPassManager &pm,
-                                                 const TargetOptions &options,
-                                                 bool ptxOnly,
-                                                 std::string &error) {
-  std::string format = ptxOnly                ? "isa"
-                       : hasToolkit(options) ? "fatbin"
-                                             : "isa";
-  return parse(pm,
-               "gpu-module-to-binary{format=" + format +
-                   " toolkit=" + options.toolkit + "}",
-               error);
+void kiln::cuda::buildSerializePipeline(OpPassManager &pm,
+                                        const TargetOptions &options,
+                                        bool ptxOnly) {
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget =
+      !ptxOnly && hasToolkit(options) ? "fatbin" : "isa";
+  binary.toolkitPath = options.toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
-LogicalResult kiln::cuda::buildHostToLLVMPipeline(OpPassManager &pm,
-                                                  std::string &error) {
+void kiln::cuda::buildHostToLLVMPipeline(OpPassManager &pm) {
   // Host code only computes sizes and launches: no math, no vectors.
   // Allocations that stay on the host (scalars) use the runtime's scratch
   // allocator like on the CPU.
-  return parse(pm,
-               "kiln-lower-runtime-checks, expand-strided-metadata,"
-               "lower-affine, convert-scf-to-cf, gpu-to-llvm,"
-               "finalize-memref-to-llvm{use-generic-functions},"
-               "convert-arith-to-llvm, convert-index-to-llvm,"
-               "convert-cf-to-llvm, convert-func-to-llvm,"
-               "reconcile-unrealized-casts",
-               error);
+  pm.addPass(tfm::createKilnLowerRuntimeChecks());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefs;
+  memrefs.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefs));
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 FailureOr<std::string> kiln::cuda::collectPtx(ModuleOp module) {

@@ -33,23 +33,20 @@ bool hasToolkit(const TargetOptions &options);
 
 /// Linalg on tensors to host code with gpu.launch ops: bufferization,
 /// device buffers, loop nests to launches, deallocation.
-mlir::LogicalResult buildLaunchPipeline(mlir::OpPassManager &pm,
-                                        std::string &error);
+void buildLaunchPipeline(mlir::OpPassManager &pm);
 
 /// After buildLaunchPipeline: outlining into one gpu.module, async host
 /// ops, NVVM. Stops before the kernels are serialized.
-mlir::LogicalResult buildKernelPipeline(mlir::OpPassManager &pm,
-                                        const TargetOptions &options,
-                                        std::string &error);
+void buildKernelPipeline(mlir::OpPassManager &pm,
+                         const TargetOptions &options);
 
 /// Serializes the kernels (`ptxOnly`: as PTX text, for --emit=ptx) and
 /// lowers the host code to the LLVM dialect.
-mlir::LogicalResult buildSerializePipeline(mlir::OpPassManager &pm,
-                                           const TargetOptions &options,
-                                           bool ptxOnly, std::string &error);
+void buildSerializePipeline(mlir::OpPassManager &pm,
+                            const TargetOptions &options, bool ptxOnly);
 
-mlir::LogicalResult buildHostToLLVMPipeline(mlir::OpPassManager &pm,
-                                            std::string &error);
+/// After buildSerializePipeline: the host code to the LLVM dialect.
+void buildHostToLLVMPipeline(mlir::OpPassManager &pm);
 
 /// The PTX of every gpu.binary in `module` (after serializing as PTX).
 mlir::FailureOr<std::string> collectPtx(mlir::ModuleOp module);

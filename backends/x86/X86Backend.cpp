@@ -7,11 +7,6 @@
 #include "backends/x86/X86Backend.h"
 #include "backends/x86/KernelIsa.h"
 
-#include "mlir/Pass/PassRegistry.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Export.h"
 
 #include "lld/Common/Driver.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -27,49 +22,6 @@
 LLD_HAS_DRIVER(elf)
 
 using namespace mlir;
-
-LogicalResult kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm,
-                                                  std::string &error) {
-  // Parallel loops become OpenMP work-sharing loops, each outlined into a
-  // function of its own first (compile time) and given a team of one when
-  // too small; everything else the standard conversions to the LLVM
-  // dialect. convert-scf-to-openmp wraps bodies in alloca scopes that
-  // canonicalize must remove before scf-to-cf;
-  // expand-strided-metadata creates affine.apply ops, so it goes before
-  // lower-affine. Allocations call the runtime's scratch allocator
-  // (use-generic-functions: _mlir_memref_to_llvm_alloc/free); run-time
-  // checks call the runtime's kiln_rt_check_failed.
-  const char *pipeline =
-      "kiln-lower-runtime-checks,"
-      "func.func(convert-linalg-to-parallel-loops,"
-      "kiln-serialize-nested-parallel, kiln-approximate-math, canonicalize),"
-      "kiln-outline-parallel-loops, convert-scf-to-openmp, canonicalize,"
-      "kiln-parallel-threshold, expand-strided-metadata,"
-      "lower-affine, convert-scf-to-cf, convert-vector-to-llvm,"
-      "convert-math-to-llvm,"
-      "convert-math-to-libm,"
-      "finalize-memref-to-llvm{use-generic-functions},"
-      "convert-arith-to-llvm,"
-      "convert-index-to-llvm, convert-cf-to-llvm, convert-func-to-llvm,"
-      "convert-openmp-to-llvm, reconcile-unrealized-casts";
-  llvm::raw_string_ostream os(error);
-  return parsePassPipeline(pipeline, pm, os);
-}
-
-std::unique_ptr<llvm::Module>
-kiln::x86::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
-                             std::string &error) {
-  DialectRegistry registry;
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerOpenMPDialectTranslation(registry);
-  module->getContext()->appendDialectRegistry(registry);
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(module, context, "kiln_model");
-  if (!llvmModule)
-    error = "translation to LLVM IR failed";
-  return llvmModule;
-}
 
 static std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const kiln::x86::TargetOptions &options,

@@ -1,24 +1,22 @@
 //===- X86Backend.h - x86 code generation and linking -----------*- C++ -*-===//
 //
-// Part of kiln. Takes linalg-on-tensors IR to an x86 object (bufferization,
-// parallel loops over OpenMP, LLVM) and links it with kiln's runtime into a
-// model library with LLD, in process: no compiler or linker needs to be
-// installed where kiln runs.
+// Part of kiln. Compiles LLVM IR to an x86 object and links it with kiln's
+// runtime into a model library with LLD, in process: no compiler or linker
+// needs to be installed where kiln runs. (The pipeline to LLVM is
+// X86Target's.)
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef KILN_BACKENDS_X86_X86BACKEND_H
 #define KILN_BACKENDS_X86_X86BACKEND_H
 
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/LLVM.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <memory>
 #include <string>
 
 namespace llvm {
-class LLVMContext;
 class Module;
 } // namespace llvm
 
@@ -30,16 +28,6 @@ struct TargetOptions {
   std::string features;        ///< Extra -mattr style features.
   unsigned optLevel = 3;       ///< 0..3.
 };
-
-/// Passes from bufferized, lowered linalg to the LLVM dialect: loops, the
-/// OpenMP runtime for parallel loops, and the LLVM conversions.
-mlir::LogicalResult buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
-                                             std::string &error);
-
-/// Translates an LLVM-dialect module to LLVM IR.
-std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
-                                                llvm::LLVMContext &context,
-                                                std::string &error);
 
 /// Optimizes `module` for the target and emits an ELF object into `object`.
 mlir::LogicalResult emitObject(llvm::Module &module,

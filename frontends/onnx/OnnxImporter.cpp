@@ -795,7 +795,8 @@ kiln::onnx_import::importModelFile(MLIRContext *context,
   Location loc = FileLineColLoc::get(context, options.modelPath, 0, 0);
   std::string error;
   std::unique_ptr<onnx::ModelProto> model =
-      loadModel(options.modelPath, error);
+      options.contents ? parseModel(*options.contents, options.modelPath, error)
+                       : loadModel(options.modelPath, error);
   if (!model) {
     emitError(loc) << error;
     return nullptr;

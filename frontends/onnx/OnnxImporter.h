@@ -14,6 +14,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <optional>
 #include <string>
 
 namespace onnx {
@@ -26,6 +27,10 @@ struct ImportOptions {
   /// The model's path: diagnostics name it and external data files are
   /// found relative to its directory.
   std::string modelPath;
+  /// The model's contents when it is not to be read from `modelPath` (a
+  /// serialized ModelProto, or ONNX text when the path ends in
+  /// `.onnxtxt`); `modelPath` then only names it.
+  std::optional<llvm::StringRef> contents;
   /// Name of the imported function.
   std::string functionName = mlir::tfm::kEntryFunctionName.str();
 };
@@ -45,7 +50,8 @@ mlir::OwningOpRef<mlir::ModuleOp> importModel(mlir::MLIRContext *context,
                                               onnx::ModelProto &model,
                                               const ImportOptions &options);
 
-/// Loads, checks and imports the model at `options.modelPath`, reporting
+/// Loads (from `options.contents` when given), checks and imports the model
+/// at `options.modelPath`, reporting
 /// problems as diagnostics. Returns null on failure.
 mlir::OwningOpRef<mlir::ModuleOp>
 importModelFile(mlir::MLIRContext *context, const ImportOptions &options);

@@ -6,6 +6,7 @@
 
 #include "frontends/onnx/OnnxLoader.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -30,25 +31,52 @@ static std::string firstLine(const std::string &text) {
   return text.substr(0, text.find('\n'));
 }
 
-static std::unique_ptr<onnx::ModelProto> loadText(llvm::StringRef path,
-                                                  std::string &error) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!buffer) {
-    error = "cannot read '" + path.str() + "': " + buffer.getError().message();
-    return nullptr;
-  }
+/// Parses ONNX text syntax; `name` names it in messages.
+static std::unique_ptr<onnx::ModelProto> parseText(llvm::StringRef text,
+                                                   llvm::StringRef name,
+                                                   std::string &error) {
   auto model = std::make_unique<onnx::ModelProto>();
   try {
-    onnx::OnnxParser parser((*buffer)->getBufferStart());
+    // The parser reads a NUL-terminated string.
+    std::string terminated = text.str();
+    onnx::OnnxParser parser(terminated.c_str());
     onnx::Status status = parser.Parse(*model);
     if (!status.IsOK()) {
-      error = "'" + path.str() +
+      error = "'" + name.str() +
               "' is not valid ONNX text: " + firstLine(status.ErrorMessage());
       return nullptr;
     }
   } catch (const std::exception &e) {
-    error = "'" + path.str() + "' is not valid ONNX text: " +
+    error = "'" + name.str() + "' is not valid ONNX text: " +
             firstLine(e.what());
+    return nullptr;
+  }
+  return model;
+}
+
+/// Parses a binary ModelProto from `stream` (which `stillReading` says has
+/// not failed); `name` names it in messages.
+static std::unique_ptr<onnx::ModelProto>
+parseBinary(google::protobuf::io::ZeroCopyInputStream &stream,
+            llvm::function_ref<bool()> streamOk, llvm::StringRef name,
+            std::string &error) {
+  auto model = std::make_unique<onnx::ModelProto>();
+  bool clean;
+  {
+    google::protobuf::io::CodedInputStream coded(&stream);
+    coded.SetTotalBytesLimit(INT_MAX);
+    clean = model->ParseFromCodedStream(&coded) &&
+            coded.ConsumedEntireMessage();
+  }
+  // A truncated file parses as a shorter message when the cut falls
+  // between fields; a model without a graph is the usual sign.
+  if (!clean || !streamOk()) {
+    error = "'" + name.str() +
+            "' is not a valid ONNX model (malformed or truncated protobuf)";
+    return nullptr;
+  }
+  if (!model->has_graph()) {
+    error = "'" + name.str() + "' has no graph (truncated or not a model)";
     return nullptr;
   }
   return model;
@@ -56,37 +84,45 @@ static std::unique_ptr<onnx::ModelProto> loadText(llvm::StringRef path,
 
 std::unique_ptr<onnx::ModelProto>
 kiln::onnx_import::loadModel(llvm::StringRef path, std::string &error) {
-  if (path.ends_with(".onnxtxt"))
-    return loadText(path, error);
+  if (path.ends_with(".onnxtxt")) {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+    if (!buffer) {
+      error =
+          "cannot read '" + path.str() + "': " + buffer.getError().message();
+      return nullptr;
+    }
+    return parseText((*buffer)->getBuffer(), path, error);
+  }
   int fd = ::open(path.str().c_str(), O_RDONLY);
   if (fd < 0) {
     error = "cannot open '" + path.str() + "': " + std::strerror(errno);
     return nullptr;
   }
-  auto model = std::make_unique<onnx::ModelProto>();
-  bool parsed;
-  bool clean;
+  std::unique_ptr<onnx::ModelProto> model;
   {
+    // Streamed, not read whole: memory peaks near the model's size.
     google::protobuf::io::FileInputStream file(fd);
-    google::protobuf::io::CodedInputStream coded(&file);
-    coded.SetTotalBytesLimit(INT_MAX);
-    parsed = model->ParseFromCodedStream(&coded);
-    clean = parsed && coded.ConsumedEntireMessage();
-    // A truncated file parses as a shorter message when the cut falls
-    // between fields; a model without a graph is the usual sign.
-    clean = clean && file.GetErrno() == 0;
+    model = parseBinary(
+        file, [&] { return file.GetErrno() == 0; }, path, error);
   }
   ::close(fd);
-  if (!parsed || !clean) {
-    error = "'" + path.str() +
-            "' is not a valid ONNX model (malformed or truncated protobuf)";
-    return nullptr;
-  }
-  if (!model->has_graph()) {
-    error = "'" + path.str() + "' has no graph (truncated or not a model)";
-    return nullptr;
-  }
   return model;
+}
+
+std::unique_ptr<onnx::ModelProto>
+kiln::onnx_import::parseModel(llvm::StringRef contents, llvm::StringRef name,
+                              std::string &error) {
+  if (name.ends_with(".onnxtxt"))
+    return parseText(contents, name, error);
+  if (contents.size() > static_cast<size_t>(INT_MAX)) {
+    error = "'" + name.str() +
+            "' is larger than protobuf's 2 GiB limit for one message; "
+            "save its weights as external data";
+    return nullptr;
+  }
+  google::protobuf::io::ArrayInputStream array(
+      contents.data(), static_cast<int>(contents.size()));
+  return parseBinary(array, [] { return true; }, name, error);
 }
 
 std::optional<std::string>

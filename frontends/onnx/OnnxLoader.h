@@ -35,6 +35,12 @@ constexpr int64_t kCheckerMaxIrVersion = 8;
 std::unique_ptr<onnx::ModelProto> loadModel(llvm::StringRef path,
                                             std::string &error);
 
+/// Parses a model held in memory (a serialized ModelProto, or ONNX text
+/// syntax when `name` ends in `.onnxtxt`); `name` names it in messages.
+std::unique_ptr<onnx::ModelProto> parseModel(llvm::StringRef contents,
+                                             llvm::StringRef name,
+                                             std::string &error);
+
 /// Runs the ONNX checker on `model` (whose external data files live in
 /// `modelDir`) if libonnx knows its opsets. Returns a one-line reason when
 /// the model is invalid; `skippedReason` says why the checker did not run,

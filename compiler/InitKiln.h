@@ -1,12 +1,13 @@
 //===- InitKiln.h - register kiln's dialects and passes ---------*- C++ -*-===//
 //
-// Part of kiln. One place that lists what kiln's tools register, so that
-// kiln-opt and the kiln driver accept the same IR and passes.
+// Part of kiln. One place that lists what kiln registers, so that kiln-opt
+// and the compiler library accept the same IR, and kiln-opt can replay
+// every pass and pipeline the compiler runs.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KILN_PASSES_INITKILN_H
-#define KILN_PASSES_INITKILN_H
+#ifndef KILN_COMPILER_INITKILN_H
+#define KILN_COMPILER_INITKILN_H
 
 namespace mlir {
 class DialectRegistry;
@@ -19,10 +20,11 @@ namespace kiln {
 /// gpu, nvvm, llvm, quant, transform) with their interface extensions.
 void registerKilnDialects(mlir::DialectRegistry &registry);
 
-/// Registers kiln's passes and pipelines and the upstream passes, so that any
+/// Registers kiln's passes and pipelines (the targets' kiln-x86-pipeline and
+/// kiln-cuda-pipeline among them) and the upstream passes, so that any
 /// stage of kiln's pipelines can be replayed from kiln-opt.
 void registerKilnPasses();
 
 } // namespace kiln
 
-#endif // KILN_PASSES_INITKILN_H
+#endif // KILN_COMPILER_INITKILN_H

@@ -4,7 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/InitKiln.h"
+#include "compiler/InitKiln.h"
+
+#include "backends/Target.h"
 
 #include "dialects/tfm/TfmDialect.h"
 #include "backends/cuda/Passes.h"
@@ -98,4 +100,5 @@ void kiln::registerKilnPasses() {
   mlir::tfm::registerFusionPasses();
   mlir::tfm::registerX86Passes();
   mlir::tfm::registerCudaPasses();
+  kiln::registerTargetPipelines();
 }

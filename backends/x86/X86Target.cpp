@@ -1,0 +1,141 @@
+//===- X86Target.cpp - kiln's x86 CPU target ------------------------------===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/x86/X86Target.h"
+#include "backends/common/Bufferize.h"
+#include "backends/common/ModelLibrary.h"
+#include "backends/x86/Passes.h"
+#include "passes/lowering/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace kiln::x86;
+
+std::unique_ptr<X86Target> X86Target::create(const TargetOptions &options,
+                                             std::string &error) {
+  std::optional<TargetCpu> cpu = describeTarget(options, error);
+  if (!cpu)
+    return nullptr;
+  return std::unique_ptr<X86Target>(new X86Target(options, std::move(*cpu)));
+}
+
+std::unique_ptr<kiln::Target>
+kiln::x86::createX86Target(const TargetConfig &config, std::string &error) {
+  TargetOptions options;
+  options.triple = config.triple;
+  options.cpu = config.cpu;
+  options.features = config.features;
+  options.optLevel = std::min(config.optLevel, 3u);
+  return X86Target::create(options, error);
+}
+
+void X86Target::addKernelSelectionPasses(OpPassManager &pm) const {
+  // Without microkernels for the CPU, weight matmuls, attention and norms
+  // take the generic lowering.
+  if (!cpu.kernels)
+    return;
+  tfm::X86PackMatmulOptions gemm;
+  gemm.isa = cpu.kernels->name;
+  pm.addPass(tfm::createX86PackMatmul(gemm));
+  tfm::X86AttentionOptions attention;
+  attention.isa = cpu.kernels->name;
+  pm.addPass(tfm::createX86Attention(attention));
+  tfm::X86NormsOptions norms;
+  norms.isa = cpu.kernels->name;
+  pm.addPass(tfm::createX86Norms(norms));
+}
+
+void X86Target::describeLibrary(ModelSignature &signature) const {
+  signature.requiredFeatures = cpu.required;
+}
+
+void X86Target::addToLinalgPasses(OpPassManager &pm) const {
+  tfm::buildTfmToLinalgPipeline(pm, tfm::TfmToLinalgPipelineOptions());
+}
+
+void X86Target::addLoweringPasses(OpPassManager &pm) const {
+  buildX86Pipeline(pm);
+}
+
+LogicalResult X86Target::optimize(llvm::Module &module,
+                                  std::string &error) const {
+  return optimizeModule(module, options, error);
+}
+
+LogicalResult X86Target::emitObject(llvm::Module &module,
+                                    SmallVectorImpl<char> &object,
+                                    std::string &error) const {
+  return x86::emitObject(module, options, object, error);
+}
+
+LogicalResult X86Target::linkLibrary(StringRef objectPath,
+                                     StringRef runtimeArchive,
+                                     StringRef outputPath,
+                                     std::string &error) const {
+  return linkSharedLibrary(objectPath, runtimeArchive, outputPath, error);
+}
+
+void kiln::x86::buildX86Pipeline(OpPassManager &pm) {
+  // Every result gets a buffer of its own (the runtime hands each output
+  // to the caller); deallocation is planned on the bufferized IR.
+  pm.addNestedPass<func::FuncOp>(tfm::createKilnOwnResults());
+  pm.addPass(createOneShotBufferizePass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  buildLowerToLLVMPipeline(pm);
+}
+
+void kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm) {
+  // Run-time checks call the runtime's kiln_rt_check_failed. Parallel
+  // loops become OpenMP work-sharing loops, each outlined into a function
+  // of its own first (compile time) and given a team of one when too
+  // small; everything else the standard conversions to the LLVM dialect.
+  // convert-scf-to-openmp wraps bodies in alloca scopes that canonicalize
+  // must remove before scf-to-cf; expand-strided-metadata creates
+  // affine.apply ops, so it goes before lower-affine. Allocations call the
+  // runtime's scratch allocator (use-generic-functions:
+  // _mlir_memref_to_llvm_alloc/free).
+  pm.addPass(tfm::createKilnLowerRuntimeChecks());
+  OpPassManager &loops = pm.nest<func::FuncOp>();
+  loops.addPass(createConvertLinalgToParallelLoopsPass());
+  loops.addPass(tfm::createX86SerializeNestedParallel());
+  loops.addPass(tfm::createX86ApproximateMath());
+  loops.addPass(createCanonicalizerPass());
+  pm.addPass(tfm::createX86OutlineParallelLoops());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(tfm::createX86ParallelThreshold());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefs;
+  memrefs.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefs));
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void kiln::x86::registerX86Pipeline() {
+  PassPipelineRegistration<>(
+      "kiln-x86-pipeline",
+      "kiln's x86 lowering: linalg on tensors (--emit=linalg) to the LLVM "
+      "dialect (bufferization, OpenMP loops, run-time checks)",
+      buildX86Pipeline);
+}

@@ -1,0 +1,474 @@
+//===- Compiler.cpp - kiln's compiler API ---------------------------------===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Compiler.h"
+#include "compiler/InitKiln.h"
+#include "compiler/OutputFiles.h"
+
+#include "backends/common/ModelLibrary.h"
+#include "dialects/tfm/TfmDialect.h"
+#include "frontends/Frontend.h"
+#include "passes/lowering/Passes.h"
+#include "passes/tfm/Passes.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <dlfcn.h>
+#include <map>
+#include <unistd.h>
+
+using namespace mlir;
+using kiln::CompileDiagnostic;
+using kiln::CompileOptions;
+using kiln::EmitStage;
+
+std::optional<EmitStage> kiln::parseEmitStage(StringRef name) {
+  return llvm::StringSwitch<std::optional<EmitStage>>(name)
+      .Case("import", EmitStage::Import)
+      .Case("tfm", EmitStage::Tfm)
+      .Case("linalg", EmitStage::Linalg)
+      .Case("ptx", EmitStage::Ptx)
+      .Case("llvm", EmitStage::Llvm)
+      .Case("obj", EmitStage::Obj)
+      .Case("so", EmitStage::So)
+      .Default(std::nullopt);
+}
+
+void CompileDiagnostic::print(llvm::raw_ostream &os) const {
+  if (!location.empty())
+    os << location << ": ";
+  switch (severity) {
+  case Severity::Error:
+    llvm::WithColor(os, llvm::HighlightColor::Error) << "error: ";
+    break;
+  case Severity::Warning:
+    llvm::WithColor(os, llvm::HighlightColor::Warning) << "warning: ";
+    break;
+  case Severity::Note:
+  case Severity::Remark:
+    llvm::WithColor(os, llvm::HighlightColor::Note) << "note: ";
+    break;
+  }
+  // Converter messages already start with "node 'X' (...)".
+  if (!node.empty() && !StringRef(message).starts_with("node '"))
+    os << "node '" << node << "': ";
+  os << message << "\n";
+}
+
+std::string CompileDiagnostic::str() const {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  print(os);
+  return text;
+}
+
+namespace {
+
+/// The runtime archive installed beside the compiler: `lib/` next to the
+/// `bin/` of an executable that links the compiler in, or the folder of a
+/// shared library holding it (the Python package's).
+std::string defaultRuntimeArchive() {
+  Dl_info info;
+  if (!dladdr(reinterpret_cast<void *>(&defaultRuntimeArchive), &info) ||
+      !info.dli_fname)
+    return "libkiln_runtime.a";
+  static int anchor;
+  std::string self = info.dli_fname;
+  // An executable reports the name it was started by; resolve it.
+  if (!llvm::sys::path::is_absolute(self))
+    self = llvm::sys::fs::getMainExecutable(nullptr, &anchor);
+  StringRef dir = llvm::sys::path::parent_path(self);
+  for (StringRef relative : {"libkiln_runtime.a", "../lib/libkiln_runtime.a"}) {
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, relative);
+    llvm::sys::path::remove_dots(path, /*remove_dot_dot=*/true);
+    if (llvm::sys::fs::exists(path))
+      return std::string(path);
+  }
+  llvm::SmallString<256> path(llvm::sys::path::parent_path(dir));
+  llvm::sys::path::append(path, "lib", "libkiln_runtime.a");
+  return std::string(path);
+}
+
+/// One compile: the options, the diagnostics it collects, and the stages.
+class Compilation {
+public:
+  Compilation(const CompileOptions &options,
+              const kiln::DiagnosticCallback &callback)
+      : options(options), callback(callback) {}
+
+  bool run();
+  std::vector<CompileDiagnostic> takeDiagnostics() {
+    return std::move(diagnostics);
+  }
+
+private:
+  bool importModel(MLIRContext &context, OwningOpRef<ModuleOp> &module,
+                   TimingScope &timer);
+  bool runTfmPipeline(ModuleOp module, TimingScope &timer);
+  bool lowerAndEmit(ModuleOp module, TimingScope &timer);
+  /// Writes the text `write` prints to the output ("-": stdout; a file
+  /// staged and renamed into place).
+  bool writeOutput(llvm::function_ref<bool(llvm::raw_ostream &)> write);
+  bool writeText(ModuleOp module, TimingScope &timer);
+  bool writeOutputs(ArrayRef<char> object,
+                    const kiln::ModelSignature &signature, TimingScope &timer);
+  void printOpCounts(ModuleOp module, StringRef when);
+
+  /// Reports a problem with the options or the environment.
+  bool fail(const Twine &message) {
+    CompileDiagnostic diagnostic;
+    diagnostic.location = "kiln";
+    diagnostic.message = message.str();
+    report(std::move(diagnostic));
+    return false;
+  }
+  void report(CompileDiagnostic diagnostic) {
+    if (callback)
+      callback(diagnostic);
+    diagnostics.push_back(std::move(diagnostic));
+  }
+  /// Collects an MLIR diagnostic (and its notes).
+  void report(Diagnostic &diag);
+
+  const CompileOptions &options;
+  const kiln::DiagnosticCallback &callback;
+  std::vector<CompileDiagnostic> diagnostics;
+  std::unique_ptr<kiln::Target> target;
+};
+
+void Compilation::report(Diagnostic &diag) {
+  CompileDiagnostic out;
+  Location loc = diag.getLocation();
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    out.node = name.getName().str();
+    loc = name.getChildLoc();
+  }
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    out.location = file.getFilename().str();
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error:
+    out.severity = CompileDiagnostic::Severity::Error;
+    break;
+  case DiagnosticSeverity::Warning:
+    out.severity = CompileDiagnostic::Severity::Warning;
+    break;
+  case DiagnosticSeverity::Note:
+    out.severity = CompileDiagnostic::Severity::Note;
+    break;
+  case DiagnosticSeverity::Remark:
+    out.severity = CompileDiagnostic::Severity::Remark;
+    break;
+  }
+  out.message = diag.str();
+  report(std::move(out));
+  for (Diagnostic &note : diag.getNotes())
+    report(note);
+}
+
+void Compilation::printOpCounts(ModuleOp module, StringRef when) {
+  std::map<std::string, int64_t> counts;
+  int64_t total = 0;
+  module.walk([&](Operation *op) {
+    if (isa<ModuleOp, func::FuncOp, func::ReturnOp>(op))
+      return;
+    ++counts[op->getName().getStringRef().str()];
+    ++total;
+  });
+  llvm::raw_ostream &os = *options.stats;
+  os << "kiln: " << total << " ops " << when << ":";
+  for (auto &[name, count] : counts)
+    os << " " << name << "=" << count;
+  os << "\n";
+}
+
+bool Compilation::run() {
+  if (options.output.empty())
+    return fail("-o needs a file name ('-' for stdout)");
+  std::string error;
+  target = kiln::createTarget(options.target, error);
+  if (!target)
+    return fail(error);
+  if (options.emit == EmitStage::Ptx && !target->hasKernelAssembly())
+    return fail(options.target.gpuEmulate
+                    ? "--emit=ptx and --gpu-emulate exclude each other"
+                    : "--emit=ptx needs --target=cuda");
+
+  DialectRegistry registry;
+  kiln::registerKilnDialects(registry);
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    report(diag);
+    return success();
+  });
+
+  DefaultTimingManager timingManager;
+  timingManager.setEnabled(options.timing != nullptr);
+  if (options.timing)
+    timingManager.setOutput(createOutputStrategy(
+        DefaultTimingManager::OutputFormat::Text, *options.timing));
+  TimingScope rootTimer = timingManager.getRootScope();
+
+  OwningOpRef<ModuleOp> module;
+  if (!importModel(context, module, rootTimer) ||
+      !runTfmPipeline(*module, rootTimer))
+    return false;
+  if (options.emit <= EmitStage::Tfm)
+    return writeText(*module, rootTimer);
+  return lowerAndEmit(*module, rootTimer);
+}
+
+bool Compilation::importModel(MLIRContext &context,
+                              OwningOpRef<ModuleOp> &module,
+                              TimingScope &timer) {
+  const kiln::Frontend *frontend = nullptr;
+  if (!options.frontend.empty()) {
+    frontend = kiln::lookupFrontend(options.frontend);
+    if (!frontend) {
+      std::string known;
+      for (const kiln::Frontend *f : kiln::getFrontends())
+        known += (known.empty() ? "" : ", ") + f->getName().str();
+      return fail("--frontend=" + options.frontend +
+                  " is not a frontend; kiln has " + known);
+    }
+  } else {
+    frontend = kiln::findFrontendFor(options.input);
+    if (!frontend) {
+      std::string known;
+      for (const kiln::Frontend *f : kiln::getFrontends())
+        known += (known.empty() ? "" : ", ") + f->getDescription().str();
+      return fail("cannot tell the format of '" + options.input +
+                  "': kiln reads " + known +
+                  " (--frontend=NAME picks one)");
+    }
+  }
+  TimingScope importTimer = timer.nest("import");
+  kiln::FrontendInput input;
+  input.path = options.input;
+  input.contents = options.contents;
+  module = frontend->import(&context, input);
+  if (!module || failed(verify(*module)))
+    return false;
+  if (options.stats)
+    printOpCounts(*module, "after import");
+  return true;
+}
+
+bool Compilation::runTfmPipeline(ModuleOp module, TimingScope &timer) {
+  PassManager pm(module.getContext());
+  pm.enableTiming(timer);
+  if (options.emit == EmitStage::Import) {
+    // Only what --shape asks: the import as it is, at those shapes.
+    if (!options.shapes.empty()) {
+      tfm::TfmSpecializeShapesOptions specialize;
+      specialize.shapes.assign(options.shapes.begin(), options.shapes.end());
+      pm.addNestedPass<func::FuncOp>(
+          tfm::createTfmSpecializeShapes(specialize));
+      pm.addNestedPass<func::FuncOp>(tfm::createTfmInferShapes());
+    }
+  } else {
+    tfm::TfmPipelineOptions pipeline;
+    pipeline.shapes = options.shapes;
+    pipeline.fuse = options.fuse;
+    tfm::buildTfmPipeline(pm, pipeline);
+  }
+  if (failed(pm.run(module)))
+    return false;
+  if (options.stats && options.emit != EmitStage::Import)
+    printOpCounts(module, "after the tfm pipeline");
+  return true;
+}
+
+bool Compilation::writeOutput(
+    llvm::function_ref<bool(llvm::raw_ostream &)> write) {
+  std::string error;
+  if (options.output == "-")
+    return kiln::writeFile("-", write, error) || fail(error);
+  kiln::StagedFile output(options.output);
+  return (output.create(error) &&
+          kiln::writeFile(output.getPath(), write, error) &&
+          output.keep(error)) ||
+         fail(error);
+}
+
+bool Compilation::writeText(ModuleOp module, TimingScope &timer) {
+  TimingScope printTimer = timer.nest("output");
+  OpPrintingFlags flags;
+  if (options.elideResourcesLargerThan)
+    flags.elideLargeResourceString(options.elideResourcesLargerThan);
+  return writeOutput([&](llvm::raw_ostream &os) {
+    module->print(os, flags);
+    return true;
+  });
+}
+
+/// From the tfm IR to the requested stage past tfm: linalg, PTX, LLVM IR,
+/// an object or a model library, plus its weights file.
+bool Compilation::lowerAndEmit(ModuleOp module, TimingScope &timer) {
+  MLIRContext &context = *module.getContext();
+  auto func = module.lookupSymbol<func::FuncOp>(tfm::kEntryFunctionName);
+  if (!func)
+    return fail("the module has no " + tfm::kEntryFunctionName +
+                " function");
+  func->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
+
+  // The target's kernels take the ops they run (matmuls with weight
+  // operands get their weights packed); then the weights become arguments.
+  PassManager weights(&context);
+  weights.enableTiming(timer);
+  target->addKernelSelectionPasses(weights);
+  weights.addPass(tfm::createKilnExternalizeWeights());
+  if (failed(weights.run(module)))
+    return false;
+  FailureOr<kiln::ModelSignature> signature = kiln::readSignature(func);
+  if (failed(signature))
+    return false;
+  target->describeLibrary(*signature);
+  if (std::string idError; failed(kiln::assignWeightsId(*signature, idError)))
+    return fail(idError);
+  // The signature has what the argument and result attributes said.
+  func.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
+  func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
+
+  PassManager pm(&context);
+  pm.enableTiming(timer);
+  target->addToLinalgPasses(pm);
+  if (options.emit == EmitStage::Linalg) {
+    if (failed(pm.run(module)))
+      return false;
+    return writeText(module, timer);
+  }
+  std::string error;
+  if (options.emit == EmitStage::Ptx) {
+    target->addKernelAssemblyPasses(pm);
+    if (failed(pm.run(module)))
+      return false;
+    FailureOr<std::string> assembly = target->collectKernelAssembly(module);
+    if (failed(assembly))
+      return false;
+    return writeOutput([&](llvm::raw_ostream &os) {
+      os << *assembly;
+      return true;
+    });
+  }
+  target->addLoweringPasses(pm);
+  if (failed(pm.run(module)))
+    return false;
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule;
+  {
+    TimingScope t = timer.nest("translate to LLVM IR");
+    llvmModule = kiln::translateToLLVMIR(module, llvmContext, error);
+    if (!llvmModule ||
+        failed(kiln::addModelInterface(*llvmModule, *signature,
+                                       tfm::kEntryFunctionName, error)))
+      return fail(error);
+  }
+  // The module and its weights are in LLVM IR and the signature now. For
+  // a GPU, what is left is the host code (or with --gpu-emulate, all of
+  // it), compiled for this machine.
+  if (options.emit == EmitStage::Llvm) {
+    TimingScope t = timer.nest("LLVM optimization");
+    if (failed(target->optimize(*llvmModule, error)))
+      return fail(error);
+    return writeOutput([&](llvm::raw_ostream &os) {
+      llvmModule->print(os, nullptr);
+      return true;
+    });
+  }
+  // (Checked this late, like any other problem of the output, so that the
+  // model's own problems come first.)
+  if (options.output == "-")
+    return fail("--emit=obj and --emit=so need an output file (-o)");
+  llvm::SmallVector<char> object;
+  {
+    TimingScope t = timer.nest("LLVM optimization and code generation");
+    if (failed(target->emitObject(*llvmModule, object, error)))
+      return fail(error);
+  }
+  return writeOutputs(object, *signature, timer);
+}
+
+/// The weights file, then the object or library: both staged, then renamed
+/// into place, the weights first (a library is never newer than its
+/// weights; a mismatched pair is refused by the runtime, see
+/// kiln_model_abi.h).
+bool Compilation::writeOutputs(ArrayRef<char> object,
+                               const kiln::ModelSignature &signature,
+                               TimingScope &timer) {
+  std::string error;
+  const std::string &outputPath = options.output;
+  for (const std::string &path : {outputPath, outputPath + ".weights"})
+    if (llvm::sys::fs::is_directory(path))
+      return fail("cannot write '" + path + "': it is a directory");
+  kiln::StagedFile weights(outputPath + ".weights");
+  {
+    TimingScope t = timer.nest("weights file");
+    if (!weights.create(error) ||
+        !kiln::writeFile(
+            weights.getPath(),
+            [&](llvm::raw_ostream &os) {
+              return succeeded(kiln::writeWeightsFile(signature, os, error));
+            },
+            error))
+      return fail(error);
+  }
+  kiln::StagedFile output(outputPath);
+  if (!output.create(error))
+    return fail(error);
+  auto writeObject = [&](llvm::raw_ostream &os) {
+    os.write(object.data(), object.size());
+    return true;
+  };
+  if (options.emit == EmitStage::So) {
+    // lld reads the object from a file: another temporary.
+    llvm::SmallString<128> objectPath;
+    int fd;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "kiln-model", "o", fd, objectPath))
+      return fail("cannot create a temporary object file: " + ec.message());
+    ::close(fd);
+    llvm::FileRemover removeObject(objectPath);
+    if (!kiln::writeFile(objectPath, writeObject, error))
+      return fail(error);
+    TimingScope t = timer.nest("link");
+    std::string runtime = options.runtimeArchive.empty()
+                              ? defaultRuntimeArchive()
+                              : options.runtimeArchive;
+    if (failed(target->linkLibrary(objectPath, runtime, output.getPath(),
+                                   error)))
+      return fail(error);
+  } else if (!kiln::writeFile(output.getPath(), writeObject, error)) {
+    return fail(error);
+  }
+  if (!weights.keep(error) || !output.keep(error))
+    return fail(error);
+  return true;
+}
+
+} // namespace
+
+kiln::CompileResult kiln::compile(const CompileOptions &options,
+                                  const DiagnosticCallback &onDiagnostic) {
+  Compilation compilation(options, onDiagnostic);
+  CompileResult result;
+  result.succeeded = compilation.run();
+  result.diagnostics = compilation.takeDiagnostics();
+  return result;
+}

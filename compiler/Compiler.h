@@ -1,0 +1,124 @@
+//===- Compiler.h - kiln's compiler API -------------------------*- C++ -*-===//
+//
+// Part of kiln. The whole pipeline behind one call: a model in (a file, or
+// its contents in memory), the frontend picked from it, the tfm pipeline,
+// the target's kernel selection and lowering, and the stage asked for
+// written out (tfm/linalg/LLVM text, PTX, an object, or a model library
+// plus its weights file). Problems come back as diagnostics; nothing is
+// printed unless asked and nothing exits. The `kiln compile` driver and
+// the Python package are thin layers over this.
+//
+//   kiln::CompileOptions options;
+//   options.input = "model.onnx";
+//   options.output = "model.so";
+//   kiln::CompileResult result = kiln::compile(options);
+//   if (!result.succeeded)
+//     for (const kiln::CompileDiagnostic &d : result.diagnostics)
+//       d.print(llvm::errs());
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_COMPILER_COMPILER_H
+#define KILN_COMPILER_COMPILER_H
+
+#include "backends/Target.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class raw_ostream;
+} // namespace llvm
+
+namespace kiln {
+
+/// The stages compilation can stop after (`--emit`), in pipeline order.
+enum class EmitStage {
+  Import, ///< tfm IR as the frontend imported it.
+  Tfm,    ///< tfm IR after the tfm pipeline (shapes, fusion).
+  Linalg, ///< linalg/tensor on tensors, as the target lowers tfm.
+  Ptx,    ///< the kernels' PTX (targets with kernels of their own: cuda).
+  Llvm,   ///< optimized LLVM IR of the CPU code.
+  Obj,    ///< an ELF object, plus OUTPUT.weights.
+  So,     ///< the model library, plus OUTPUT.weights.
+};
+
+/// The stage `--emit=NAME` names ("import", "tfm", ..., "so"), or none.
+std::optional<EmitStage> parseEmitStage(llvm::StringRef name);
+
+/// What to compile and how. The defaults compile a model library for this
+/// machine's CPU.
+struct CompileOptions {
+  /// The model: a file or folder path. With `contents` it only names the
+  /// model (in diagnostics, and to pick the frontend) and locates files
+  /// the model refers to.
+  std::string input;
+  /// The model's contents, when not to be read from `input` (e.g. a
+  /// serialized ONNX ModelProto). Must outlive the compile call.
+  std::optional<llvm::StringRef> contents;
+  /// The frontend by name ("onnx"); empty: the one that accepts `input`.
+  std::string frontend;
+  /// Where the stage goes: a file, or "-" for stdout (text stages only).
+  /// Obj and So also write OUTPUT.weights.
+  std::string output = "-";
+  EmitStage emit = EmitStage::So;
+  /// Target, CPU/features, optimization level, precision, GPU options.
+  TargetConfig target;
+  /// Inputs specialised to static shapes: NAME=D0xD1... ('?' keeps a dim
+  /// dynamic).
+  std::vector<std::string> shapes;
+  /// Run the fusion passes.
+  bool fuse = true;
+  /// When set, how long each stage took is reported here at the end.
+  llvm::raw_ostream *timing = nullptr;
+  /// When set, op counts by kind after import and after the tfm pipeline
+  /// are printed here.
+  llvm::raw_ostream *stats = nullptr;
+  /// Elide weight blobs larger than this many bytes when printing IR
+  /// (0: print them whole).
+  uint64_t elideResourcesLargerThan = 0;
+  /// The runtime archive libraries link against; empty: the
+  /// libkiln_runtime.a installed beside the compiler.
+  std::string runtimeArchive;
+};
+
+/// One problem (or note) found while compiling.
+struct CompileDiagnostic {
+  enum class Severity { Error, Warning, Note, Remark };
+  Severity severity = Severity::Error;
+  /// Where: the model file it points into, "kiln" for a problem with the
+  /// options or the environment, or empty.
+  std::string location;
+  /// The model's node it concerns (an ONNX node name), or empty.
+  std::string node;
+  std::string message;
+
+  /// Prints it as `kiln compile` does:
+  /// `LOCATION: error: node 'NODE': MESSAGE` (parts left out when empty).
+  void print(llvm::raw_ostream &os) const;
+  /// The same, as a string without colours.
+  std::string str() const;
+};
+
+struct CompileResult {
+  bool succeeded = false;
+  /// Every diagnostic, in the order reported (also passed to the callback
+  /// as they come).
+  std::vector<CompileDiagnostic> diagnostics;
+};
+
+/// Called with each diagnostic as it is reported.
+using DiagnosticCallback = std::function<void(const CompileDiagnostic &)>;
+
+/// Runs the pipeline `options` describe. Thread-safe: each call has a
+/// context of its own.
+CompileResult compile(const CompileOptions &options,
+                      const DiagnosticCallback &onDiagnostic = {});
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_COMPILER_H

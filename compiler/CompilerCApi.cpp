@@ -1,0 +1,185 @@
+//===- CompilerCApi.cpp - kiln's compiler as a C library ------------------===//
+//
+// Part of kiln. Implements kiln_compiler.h over compiler/Compiler.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/kiln_compiler.h"
+#include "compiler/Compiler.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <new>
+
+struct kiln_compile_options {
+  kiln::CompileOptions options;
+  bool timing = false, stats = false;
+  std::string error;
+};
+
+struct kiln_compile_result {
+  kiln::CompileResult result;
+  std::vector<std::string> texts; ///< Each diagnostic as printed.
+  std::string report;
+};
+
+kiln_compile_options *kiln_compile_options_create(void) {
+  return new (std::nothrow) kiln_compile_options();
+}
+
+void kiln_compile_options_free(kiln_compile_options *options) {
+  delete options;
+}
+
+/// Parses "0"/"1" (also "false"/"true").
+static bool parseFlag(llvm::StringRef value, bool &out) {
+  if (value == "1" || value == "true")
+    return out = true, true;
+  if (value == "0" || value == "false")
+    return out = false, true;
+  return false;
+}
+
+const char *kiln_compile_options_set(kiln_compile_options *options,
+                                     const char *name, const char *value) {
+  if (!options || !name || !value)
+    return "kiln_compile_options_set: options, name and value must be given";
+  kiln::CompileOptions &o = options->options;
+  kiln::TargetConfig &t = o.target;
+  llvm::StringRef key(name), v(value);
+  auto bad = [&](const char *expected) {
+    options->error = "option '" + key.str() + "': '" + v.str() +
+                     "' is not " + expected;
+    return options->error.c_str();
+  };
+  if (key == "input")
+    o.input = v.str();
+  else if (key == "output" || key == "o")
+    o.output = v.str();
+  else if (key == "emit") {
+    std::optional<kiln::EmitStage> stage = kiln::parseEmitStage(v);
+    if (!stage)
+      return bad("a stage (import, tfm, linalg, ptx, llvm, obj, so)");
+    o.emit = *stage;
+  } else if (key == "frontend")
+    o.frontend = v.str();
+  else if (key == "target")
+    t.triple = v.str();
+  else if (key == "mcpu")
+    t.cpu = v.str();
+  else if (key == "mattr")
+    t.features = v.str();
+  else if (key == "O") {
+    unsigned level;
+    if (v.getAsInteger(10, level) || level > 3)
+      return bad("an optimization level 0..3");
+    t.optLevel = level;
+  } else if (key == "precision")
+    t.precision = v.str();
+  else if (key == "gpu-arch")
+    t.gpuArch = v.str();
+  else if (key == "cuda-path")
+    t.cudaPath = v.str();
+  else if (key == "gpu-emulate") {
+    if (!parseFlag(v, t.gpuEmulate))
+      return bad("0 or 1");
+  } else if (key == "fusion") {
+    if (!parseFlag(v, o.fuse))
+      return bad("0 or 1");
+  } else if (key == "shape")
+    o.shapes.push_back(v.str());
+  else if (key == "timing") {
+    if (!parseFlag(v, options->timing))
+      return bad("0 or 1");
+  } else if (key == "stats") {
+    if (!parseFlag(v, options->stats))
+      return bad("0 or 1");
+  } else if (key == "runtime-archive")
+    o.runtimeArchive = v.str();
+  else {
+    options->error = "unknown option '" + key.str() + "'";
+    return options->error.c_str();
+  }
+  return nullptr;
+}
+
+void kiln_compile_options_set_contents(kiln_compile_options *options,
+                                       const void *data, size_t size) {
+  if (!options)
+    return;
+  if (!data)
+    options->options.contents.reset();
+  else
+    options->options.contents =
+        llvm::StringRef(static_cast<const char *>(data), size);
+}
+
+kiln_compile_result *kiln_compile(const kiln_compile_options *options) {
+  auto *result = new (std::nothrow) kiln_compile_result();
+  if (!result)
+    return nullptr;
+  if (!options) {
+    result->result.diagnostics.push_back(
+        {kiln::CompileDiagnostic::Severity::Error, "kiln", "",
+         "kiln_compile: no options given"});
+  } else {
+    kiln::CompileOptions compileOptions = options->options;
+    llvm::raw_string_ostream report(result->report);
+    if (options->timing)
+      compileOptions.timing = &report;
+    if (options->stats)
+      compileOptions.stats = &report;
+    result->result = kiln::compile(compileOptions);
+  }
+  for (const kiln::CompileDiagnostic &diagnostic : result->result.diagnostics)
+    result->texts.push_back(diagnostic.str());
+  return result;
+}
+
+int kiln_compile_result_succeeded(const kiln_compile_result *result) {
+  return result && result->result.succeeded;
+}
+
+size_t kiln_compile_result_num_diagnostics(const kiln_compile_result *result) {
+  return result ? result->result.diagnostics.size() : 0;
+}
+
+static const char *severityName(kiln::CompileDiagnostic::Severity severity) {
+  switch (severity) {
+  case kiln::CompileDiagnostic::Severity::Error:
+    return "error";
+  case kiln::CompileDiagnostic::Severity::Warning:
+    return "warning";
+  case kiln::CompileDiagnostic::Severity::Note:
+    return "note";
+  case kiln::CompileDiagnostic::Severity::Remark:
+    return "remark";
+  }
+  return "error";
+}
+
+const char *kiln_compile_result_diagnostic(const kiln_compile_result *result,
+                                           size_t index, const char *part) {
+  if (!result || !part || index >= result->result.diagnostics.size())
+    return nullptr;
+  const kiln::CompileDiagnostic &d = result->result.diagnostics[index];
+  llvm::StringRef which(part);
+  if (which == "severity")
+    return severityName(d.severity);
+  if (which == "location")
+    return d.location.c_str();
+  if (which == "node")
+    return d.node.c_str();
+  if (which == "message")
+    return d.message.c_str();
+  if (which == "text")
+    return result->texts[index].c_str();
+  return nullptr;
+}
+
+const char *kiln_compile_result_report(const kiln_compile_result *result) {
+  return result ? result->report.c_str() : "";
+}
+
+void kiln_compile_result_free(kiln_compile_result *result) { delete result; }

@@ -1,0 +1,80 @@
+/*===- kiln_compiler.h - kiln's compiler as a C library -----------*- C -*-===*
+ *
+ * Part of kiln. A C interface to compiler/Compiler.h, exported by
+ * libkiln_compiler.so, for bindings (the Python package calls it with
+ * ctypes). Options are set by the names of `kiln compile`'s flags:
+ *
+ *   kiln_compile_options *o = kiln_compile_options_create();
+ *   kiln_compile_options_set(o, "input", "model.onnx");
+ *   kiln_compile_options_set(o, "output", "model.so");
+ *   kiln_compile_result *r = kiln_compile(o);
+ *   for (size_t i = 0; i < kiln_compile_result_num_diagnostics(r); ++i)
+ *     fputs(kiln_compile_result_diagnostic(r, i, "text"), stderr);
+ *   int ok = kiln_compile_result_succeeded(r);
+ *   kiln_compile_result_free(r);
+ *   kiln_compile_options_free(o);
+ *
+ * Each call works on its own objects: compiles on several threads at once
+ * are safe.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef KILN_COMPILER_KILN_COMPILER_H
+#define KILN_COMPILER_KILN_COMPILER_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kiln_compile_options kiln_compile_options;
+typedef struct kiln_compile_result kiln_compile_result;
+
+/* New options with kiln compile's defaults (a model library for this
+ * machine's CPU). */
+kiln_compile_options *kiln_compile_options_create(void);
+void kiln_compile_options_free(kiln_compile_options *options);
+
+/* Sets option `name` to `value`. The names, as `kiln compile` spells its
+ * flags (README.md): "input" (the model's path), "output" (or "o"),
+ * "emit", "frontend", "target", "mcpu", "mattr", "O", "precision",
+ * "gpu-arch", "cuda-path", "gpu-emulate" ("0"/"1"), "fusion" ("0"/"1"),
+ * "shape" (NAME=DIMS; each call adds one), "timing" and "stats" ("0"/"1":
+ * collect those reports, see kiln_compile_result_report),
+ * "runtime-archive". Returns NULL, or a message saying what is wrong (owned
+ * by `options`, valid until the next call on it). */
+const char *kiln_compile_options_set(kiln_compile_options *options,
+                                     const char *name, const char *value);
+
+/* The model's contents (e.g. a serialized ONNX ModelProto), used instead
+ * of reading "input", which then only names the model. Not copied: the
+ * bytes must stay valid until kiln_compile returns. */
+void kiln_compile_options_set_contents(kiln_compile_options *options,
+                                       const void *data, size_t size);
+
+/* Compiles as the options say. Never NULL except when out of memory. */
+kiln_compile_result *kiln_compile(const kiln_compile_options *options);
+
+/* 1 if the compile succeeded, else 0. */
+int kiln_compile_result_succeeded(const kiln_compile_result *result);
+
+size_t kiln_compile_result_num_diagnostics(const kiln_compile_result *result);
+
+/* A part of diagnostic `index`: "severity" ("error", "warning", "note" or
+ * "remark"), "location" (the model file, "kiln", or ""), "node" (the
+ * model's node, or ""), "message", or "text" (the line kiln compile
+ * prints). NULL for an index or part out of range. Owned by `result`. */
+const char *kiln_compile_result_diagnostic(const kiln_compile_result *result,
+                                           size_t index, const char *part);
+
+/* The timing and stats reports the options asked for ("" if none). */
+const char *kiln_compile_result_report(const kiln_compile_result *result);
+
+void kiln_compile_result_free(kiln_compile_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_COMPILER_KILN_COMPILER_H */

@@ -1,0 +1,130 @@
+"""kiln.compile: a model in, a model library out, in process through the
+compiler library (compiler/kiln_compiler.h)."""
+import ctypes
+import os
+
+from . import _native
+
+
+class Diagnostic:
+    """One problem (or note) the compiler reported."""
+
+    def __init__(self, severity, location, node, message, text):
+        self.severity = severity  # "error", "warning", "note" or "remark"
+        self.location = location  # the model file, "kiln", or ""
+        self.node = node          # the model's node it concerns, or ""
+        self.message = message
+        self.text = text          # the line `kiln compile` prints
+
+    def __repr__(self):
+        return f"Diagnostic({self.text.strip()!r})"
+
+    def __str__(self):
+        return self.text.rstrip("\n")
+
+
+class CompileError(Exception):
+    """The model did not compile; `diagnostics` says why."""
+
+    def __init__(self, diagnostics):
+        self.diagnostics = diagnostics
+        errors = [d for d in diagnostics if d.severity == "error"]
+        super().__init__("\n".join(str(d) for d in (errors or diagnostics))
+                         or "kiln: compilation failed")
+
+
+_EMIT = ("import", "tfm", "linalg", "ptx", "llvm", "obj", "so")
+
+
+def compile(model, output, *, target=None, precision=None, shapes=None,
+            mcpu=None, mattr=None, emit="so", opt_level=None, fusion=True,
+            gpu_arch=None, gpu_emulate=False, cuda_path=None,
+            frontend=None):
+    """Compiles `model` into `output` (with --emit=so, the default, also
+    `output`.weights) and returns the list of warnings and notes.
+
+    model: a path (.onnx, .onnxtxt) or an onnx.ModelProto.
+    target: None (this machine's CPU), an x86_64 triple, or "cuda".
+    precision: "fp32" (default), or with target="cuda" "bf16" / "fp16".
+    shapes: {input name: shape} to specialise inputs to static shapes
+        (None or "?" entries keep a dim dynamic), or "NAME=D0xD1" strings.
+    mcpu, mattr: the CPU and extra features (default: the host's).
+    emit: the stage to write ("import", "tfm", "linalg", "ptx", "llvm",
+        "obj", "so"). Raises CompileError with the diagnostics on failure.
+    """
+    if emit not in _EMIT:
+        raise ValueError(f"emit={emit!r} is not one of {', '.join(_EMIT)}")
+    settings = [("output", os.fspath(output)), ("emit", emit),
+                ("fusion", "1" if fusion else "0"),
+                ("gpu-emulate", "1" if gpu_emulate else "0")]
+    for name, value in [("target", target), ("precision", precision),
+                        ("mcpu", mcpu), ("mattr", mattr),
+                        ("gpu-arch", gpu_arch), ("cuda-path", cuda_path),
+                        ("frontend", frontend)]:
+        if value is not None:
+            settings.append((name, str(value)))
+    if opt_level is not None:
+        settings.append(("O", str(int(opt_level))))
+    for spec in _shape_specs(shapes):
+        settings.append(("shape", spec))
+
+    contents = None
+    if isinstance(model, (str, bytes, os.PathLike)):
+        settings.append(("input", os.fsdecode(model)))
+    elif hasattr(model, "SerializeToString"):
+        # An onnx.ModelProto: compiled from memory, named after its graph.
+        contents = model.SerializeToString()
+        name = (getattr(model.graph, "name", "") or "model") + ".onnx"
+        settings.append(("input", name))
+    else:
+        raise TypeError("model must be a path or an onnx.ModelProto, not "
+                        f"{type(model).__name__}")
+
+    lib = _native.compiler()
+    options = lib.kiln_compile_options_create()
+    if not options:
+        raise MemoryError("kiln_compile_options_create")
+    try:
+        for name, value in settings:
+            error = lib.kiln_compile_options_set(options, name.encode(),
+                                                 value.encode())
+            if error:
+                raise ValueError(error.decode())
+        if contents is not None:
+            lib.kiln_compile_options_set_contents(options, contents,
+                                                  len(contents))
+        # ctypes releases the GIL for the call: other threads run on.
+        result = lib.kiln_compile(options)
+    finally:
+        lib.kiln_compile_options_free(options)
+    if not result:
+        raise MemoryError("kiln_compile")
+    try:
+        diagnostics = [_diagnostic(lib, result, i) for i in
+                       range(lib.kiln_compile_result_num_diagnostics(result))]
+        ok = lib.kiln_compile_result_succeeded(result)
+    finally:
+        lib.kiln_compile_result_free(result)
+    if not ok:
+        raise CompileError(diagnostics)
+    return diagnostics
+
+
+def _diagnostic(lib, result, i):
+    part = lambda p: lib.kiln_compile_result_diagnostic(
+        result, i, p.encode()).decode(errors="replace")
+    return Diagnostic(part("severity"), part("location"), part("node"),
+                      part("message"), part("text"))
+
+
+def _shape_specs(shapes):
+    if shapes is None:
+        return []
+    if isinstance(shapes, dict):
+        specs = []
+        for name, dims in shapes.items():
+            dims = "x".join("?" if d is None or d == "?" else str(int(d))
+                            for d in dims)
+            specs.append(f"{name}={dims}")
+        return specs
+    return [str(s) for s in shapes]

@@ -1,0 +1,233 @@
+"""The kiln Python package: kiln.compile in process, InferenceSession with
+ONNX Runtime's calling convention, checked against onnxruntime."""
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper
+
+import kiln
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+TINY_BERT = os.path.join(REPO, "models", "tiny_bert.onnx")
+
+
+def feeds_for(session, batch=2, seq=7, seed=0):
+    """Random inputs for tiny_bert: token ids in range, ones for masks."""
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for arg in session.get_inputs():
+        if arg.name == "input_ids":
+            feeds[arg.name] = rng.integers(0, 100, (batch, seq), np.int64)
+        elif arg.name == "attention_mask":
+            feeds[arg.name] = np.ones((batch, seq), np.int64)
+        else:
+            feeds[arg.name] = np.zeros((batch, seq), np.int64)
+    return feeds
+
+
+def run_onnxruntime(model_path, feeds):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(model_path, options,
+                                   providers=["CPUExecutionProvider"])
+    return session.run(None, feeds)
+
+
+def assert_matches(ours, reference):
+    assert len(ours) == len(reference)
+    for a, b in zip(ours, reference):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        scale = max(float(np.abs(b).max()), 1e-6)
+        assert float(np.abs(a - b).max()) <= 1e-5 * scale
+
+
+@pytest.fixture(scope="module")
+def tiny_bert_library(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kiln") / "tiny_bert.so"
+    kiln.compile(TINY_BERT, out)
+    return str(out)
+
+
+def test_compile_from_path_runs_like_onnxruntime(tiny_bert_library):
+    session = kiln.InferenceSession(tiny_bert_library)
+    for batch, seq in [(1, 1), (2, 7), (3, 33)]:
+        feeds = feeds_for(session, batch, seq)
+        assert_matches(session.run(None, feeds),
+                       run_onnxruntime(TINY_BERT, feeds))
+
+
+def test_compile_from_model_proto(tmp_path, tiny_bert_library):
+    model = onnx.load(TINY_BERT)
+    out = tmp_path / "from_proto.so"
+    kiln.compile(model, out, shapes={"input_ids": [2, None]})
+    assert os.path.exists(str(out) + ".weights")
+    session = kiln.InferenceSession(out, threads=1)
+    feeds = feeds_for(session, 2, 5)
+    reference = kiln.InferenceSession(tiny_bert_library).run(None, feeds)
+    assert_matches(session.run(None, feeds), reference)
+    # Outputs by name, in the order asked.
+    [pooled] = session.run(["pooler_output"], feeds)
+    np.testing.assert_array_equal(pooled, reference[1])
+
+
+def test_signature_with_symbolic_dims(tiny_bert_library):
+    session = kiln.InferenceSession(tiny_bert_library)
+    inputs = {a.name: a for a in session.get_inputs()}
+    assert set(inputs) == {"input_ids", "attention_mask", "token_type_ids"}
+    assert inputs["input_ids"].shape == ["batch", "seq"]
+    assert inputs["input_ids"].type == "tensor(int64)"
+    # Gather takes negative ids too: the embedding table has 100 rows.
+    assert inputs["input_ids"].range == (-100, 100)
+    assert inputs["attention_mask"].range is None
+    outputs = session.get_outputs()
+    assert [o.name for o in outputs] == ["last_hidden_state", "pooler_output"]
+    assert outputs[0].shape == ["batch", "seq", 64]
+    assert outputs[0].type == "tensor(float)"
+    # Same names, shapes and types as ONNX Runtime reports.
+    reference = ort.InferenceSession(TINY_BERT,
+                                     providers=["CPUExecutionProvider"])
+    for ours, theirs in zip(session.get_inputs(), reference.get_inputs()):
+        assert (ours.name, ours.shape, ours.type) == \
+            (theirs.name, theirs.shape, theirs.type)
+
+
+def bad_matmul_model():
+    """A MatMul whose operands cannot multiply (3x4 by 5x6)."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 6])
+    w = helper.make_tensor("w", TensorProto.FLOAT, [5, 6], [0.5] * 30)
+    node = helper.make_node("MatMul", ["x", "w"], ["y"], name="bad_matmul")
+    graph = helper.make_graph([node], "bad", [x], [y], [w])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_bad_model_raises_compile_error_naming_the_node(tmp_path):
+    with pytest.raises(kiln.CompileError) as caught:
+        kiln.compile(bad_matmul_model(), tmp_path / "bad.so")
+    errors = [d for d in caught.value.diagnostics if d.severity == "error"]
+    assert errors and errors[0].node == "bad_matmul"
+    assert "bad_matmul" in str(caught.value)
+    assert not os.path.exists(tmp_path / "bad.so")
+
+
+def test_unsupported_op_and_bad_options_raise(tmp_path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    node = helper.make_node("NoSuchOp", ["x"], ["y"], name="mystery",
+                            domain="com.example")
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+    model = helper.make_model(
+        helper.make_graph([node], "g", [x], [y]),
+        opset_imports=[helper.make_opsetid("", 17),
+                       helper.make_opsetid("com.example", 1)])
+    with pytest.raises(kiln.CompileError, match="NoSuchOp"):
+        kiln.compile(model, tmp_path / "m.so")
+    with pytest.raises(kiln.CompileError, match="precision"):
+        kiln.compile(TINY_BERT, tmp_path / "m.so", precision="int3")
+    with pytest.raises(kiln.CompileError, match="cannot open"):
+        kiln.compile(tmp_path / "missing.onnx", tmp_path / "m.so")
+    with pytest.raises(ValueError):
+        kiln.compile(TINY_BERT, tmp_path / "m.so", emit="pdf")
+
+
+def test_text_stages(tmp_path):
+    out = tmp_path / "tiny.tfm.mlir"
+    kiln.compile(TINY_BERT, out, emit="tfm")
+    assert "tfm.attention" in out.read_text()
+
+
+def test_wrong_inputs_raise_clear_errors(tiny_bert_library):
+    session = kiln.InferenceSession(tiny_bert_library)
+    feeds = feeds_for(session)
+    with pytest.raises(kiln.InvalidArgument, match="unknown input 'ids'"):
+        session.run(None, dict(feeds, ids=feeds["input_ids"]))
+    missing = dict(feeds)
+    del missing["attention_mask"]
+    with pytest.raises(kiln.InvalidArgument, match="missing input 'attention_mask'"):
+        session.run(None, missing)
+    with pytest.raises(kiln.InvalidArgument,
+                       match="'input_ids' has dtype float32.*tensor\\(int64\\)"):
+        session.run(None, dict(feeds, input_ids=feeds["input_ids"].astype(np.float32)))
+    with pytest.raises(kiln.InvalidArgument, match="'input_ids' has rank 3"):
+        session.run(None, dict(feeds, input_ids=feeds["input_ids"][None]))
+    # Sizes that disagree between inputs are the runtime's to find.
+    with pytest.raises(kiln.InvalidArgument, match="attention_mask"):
+        session.run(None, dict(feeds, attention_mask=np.ones((2, 9), np.int64)))
+    # Token ids out of the embedding table's range.
+    with pytest.raises(kiln.InvalidArgument, match="input_ids"):
+        session.run(None, dict(feeds, input_ids=np.full((2, 7), 10**6, np.int64)))
+    with pytest.raises(kiln.InvalidArgument, match="unknown output"):
+        session.run(["logits"], feeds)
+
+
+def test_two_threads_share_one_session(tiny_bert_library):
+    session = kiln.InferenceSession(tiny_bert_library, threads=1)
+    feeds = [feeds_for(session, 2, 16, seed=s) for s in range(2)]
+    expected = [session.run(None, f) for f in feeds]
+    results = [[], []]
+    errors = []
+
+    def work(k):
+        try:
+            for _ in range(5):
+                results[k].append(session.run(None, feeds[k]))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for k in range(2):
+        assert len(results[k]) == 5
+        for outputs in results[k]:
+            for a, b in zip(outputs, expected[k]):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_bfloat16_conversions():
+    values = np.array([1.0, -2.5, 3.140625, 1e-3, np.inf, 65504.0], np.float32)
+    bits = kiln.float32_to_bfloat16(values)
+    back = kiln.bfloat16_to_float32(bits)
+    np.testing.assert_allclose(back, values, rtol=2 ** -8)
+    # Round to nearest even: 1 + 2^-8 is halfway between 1 and 1 + 2^-7.
+    assert kiln.float32_to_bfloat16(np.float32(1 + 2 ** -8)) == 0x3F80
+    assert np.isnan(kiln.bfloat16_to_float32(
+        kiln.float32_to_bfloat16(np.float32(np.nan))))
+
+
+@pytest.mark.skipif(os.environ.get("KILN_TEST_INSTALLED") == "1",
+                    reason="already running from an installed package")
+def test_pip_install_from_repository(tmp_path, tiny_bert_library):
+    target = tmp_path / "site"
+    subprocess.check_call(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+         "--no-build-isolation", "--target", str(target),
+         os.path.join(REPO, "python")],
+        env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"))
+    script = (
+        "import kiln, sys, numpy as np\n"
+        "assert kiln.__file__.startswith(sys.argv[1]), kiln.__file__\n"
+        "kiln.compile(sys.argv[2], sys.argv[3])\n"
+        "s = kiln.InferenceSession(sys.argv[3])\n"
+        "ids = np.ones((1, 4), np.int64)\n"
+        "out = s.run(None, {'input_ids': ids, 'attention_mask': ids,"
+        " 'token_type_ids': 0 * ids})\n"
+        "print(out[0].shape)\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("KILN_LIB_DIR", "KILN_BUILD_DIR", "PYTHONPATH")}
+    env["PYTHONPATH"] = str(target)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(target), TINY_BERT,
+         str(tmp_path / "installed.so")],
+        env=env, cwd=str(tmp_path), capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(1, 4, 64)"
