@@ -86,9 +86,9 @@ public:
   virtual mlir::LogicalResult optimize(llvm::Module &module,
                                        std::string &error) const = 0;
   /// Optimizes the module and emits an ELF object of it.
-  virtual mlir::LogicalResult
-  emitObject(llvm::Module &module, llvm::SmallVectorImpl<char> &object,
-             std::string &error) const = 0;
+  virtual mlir::LogicalResult emitObject(llvm::Module &module,
+                                         llvm::SmallVectorImpl<char> &object,
+                                         std::string &error) const = 0;
   /// Links `objectPath` with the runtime archive into the shared library
   /// `outputPath`.
   virtual mlir::LogicalResult linkLibrary(llvm::StringRef objectPath,

@@ -15,8 +15,8 @@ static bool isCudaTriple(llvm::StringRef triple) {
   return triple == "cuda" || triple.starts_with("nvptx");
 }
 
-std::unique_ptr<kiln::Target>
-kiln::createTarget(const TargetConfig &config, std::string &error) {
+std::unique_ptr<kiln::Target> kiln::createTarget(const TargetConfig &config,
+                                                 std::string &error) {
   bool cuda = isCudaTriple(config.triple);
   if (!cuda && !config.triple.empty() &&
       !llvm::StringRef(config.triple).starts_with("x86_64")) {

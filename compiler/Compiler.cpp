@@ -253,8 +253,7 @@ bool Compilation::importModel(MLIRContext &context,
       for (const kiln::Frontend *f : kiln::getFrontends())
         known += (known.empty() ? "" : ", ") + f->getDescription().str();
       return fail("cannot tell the format of '" + options.input +
-                  "': kiln reads " + known +
-                  " (--frontend=NAME picks one)");
+                  "': kiln reads " + known + " (--frontend=NAME picks one)");
     }
   }
   TimingScope importTimer = timer.nest("import");
@@ -323,8 +322,7 @@ bool Compilation::lowerAndEmit(ModuleOp module, TimingScope &timer) {
   MLIRContext &context = *module.getContext();
   auto func = module.lookupSymbol<func::FuncOp>(tfm::kEntryFunctionName);
   if (!func)
-    return fail("the module has no " + tfm::kEntryFunctionName +
-                " function");
+    return fail("the module has no " + tfm::kEntryFunctionName + " function");
   func->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
 
   // The target's kernels take the ops they run (matmuls with weight
@@ -451,8 +449,8 @@ bool Compilation::writeOutputs(ArrayRef<char> object,
     std::string runtime = options.runtimeArchive.empty()
                               ? defaultRuntimeArchive()
                               : options.runtimeArchive;
-    if (failed(target->linkLibrary(objectPath, runtime, output.getPath(),
-                                   error)))
+    if (failed(
+            target->linkLibrary(objectPath, runtime, output.getPath(), error)))
       return fail(error);
   } else if (!kiln::writeFile(output.getPath(), writeObject, error)) {
     return fail(error);

@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/kiln_compiler.h"
 #include "compiler/Compiler.h"
+#include "compiler/kiln_compiler.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -49,8 +49,8 @@ const char *kiln_compile_options_set(kiln_compile_options *options,
   kiln::TargetConfig &t = o.target;
   llvm::StringRef key(name), v(value);
   auto bad = [&](const char *expected) {
-    options->error = "option '" + key.str() + "': '" + v.str() +
-                     "' is not " + expected;
+    options->error =
+        "option '" + key.str() + "': '" + v.str() + "' is not " + expected;
     return options->error.c_str();
   };
   if (key == "input")

@@ -24,8 +24,8 @@ bool kiln::StagedFile::create(std::string &error) {
   llvm::SmallString<256> name;
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(
           destination + ".tmp-%%%%%%%%", fd, name)) {
-    error = "cannot create a file beside '" + destination +
-            "': " + ec.message();
+    error =
+        "cannot create a file beside '" + destination + "': " + ec.message();
     return false;
   }
   ::close(fd);

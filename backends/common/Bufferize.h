@@ -1,4 +1,5 @@
-//===- Bufferize.h - bufferization as every kiln backend runs it -*- C++ -*-===//
+//===- Bufferize.h - bufferization as every kiln backend runs it -*- C++
+//-*-===//
 //
 // Part of kiln.
 //

@@ -21,8 +21,8 @@ class CudaTarget : public kiln::Target {
 public:
   CudaTarget(TargetOptions gpu, std::string precision, bool emulate,
              std::unique_ptr<kiln::x86::X86Target> host)
-      : gpu(std::move(gpu)), precision(std::move(precision)),
-        emulate(emulate), host(std::move(host)) {}
+      : gpu(std::move(gpu)), precision(std::move(precision)), emulate(emulate),
+        host(std::move(host)) {}
 
   StringRef getName() const override { return "cuda"; }
 
@@ -61,8 +61,7 @@ public:
     buildSerializePipeline(pm, gpu, /*ptxOnly=*/true);
   }
 
-  FailureOr<std::string>
-  collectKernelAssembly(ModuleOp module) const override {
+  FailureOr<std::string> collectKernelAssembly(ModuleOp module) const override {
     return collectPtx(module);
   }
 
@@ -118,8 +117,8 @@ kiln::cuda::createCudaTarget(const TargetConfig &config, std::string &error) {
                                       config.gpuEmulate, std::move(host));
 }
 
-void kiln::cuda::buildCudaPipeline(OpPassManager &pm,
-                                   const TargetOptions &gpu, bool emulate) {
+void kiln::cuda::buildCudaPipeline(OpPassManager &pm, const TargetOptions &gpu,
+                                   bool emulate) {
   buildLaunchPipeline(pm);
   if (emulate) {
     pm.addNestedPass<func::FuncOp>(tfm::createGpuEmulateOnHost());
