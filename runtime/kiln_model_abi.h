@@ -1,7 +1,7 @@
 /*===- kiln_model_abi.h - compiled code <-> runtime contract -------*- C -*-===*
  *
  * Part of kiln. Internal: what the compiler emits into every model library
- * for the runtime (kiln_runtime.c) to call. Users see kiln_runtime.h only.
+ * for the runtime (runtime/run.c) to call. Users see kiln_runtime.h only.
  *
  * kiln_model_manifest: a NUL-terminated text block, one record per line,
  * fields separated by single spaces:

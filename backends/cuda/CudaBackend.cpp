@@ -6,7 +6,7 @@
 
 #include "backends/cuda/CudaBackend.h"
 
-#include "backends/common/Bufferize.h"
+#include "backends/common/PipelineSteps.h"
 #include "backends/cuda/Passes.h"
 #include "passes/lowering/Passes.h"
 
@@ -112,14 +112,7 @@ void kiln::cuda::buildHostToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createGpuToLLVMConversionPass());
-  FinalizeMemRefToLLVMConversionPassOptions memrefs;
-  memrefs.useGenericFunctions = true;
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefs));
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  addFinalLLVMConversions(pm, /*openmp=*/false);
 }
 
 FailureOr<std::string> kiln::cuda::collectPtx(ModuleOp module) {

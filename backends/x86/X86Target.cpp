@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "backends/x86/X86Target.h"
-#include "backends/common/Bufferize.h"
+#include "backends/common/PipelineSteps.h"
 #include "backends/common/ModelLibrary.h"
 #include "backends/x86/Passes.h"
 #include "passes/lowering/Passes.h"
@@ -121,15 +121,7 @@ void kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  FinalizeMemRefToLLVMConversionPassOptions memrefs;
-  memrefs.useGenericFunctions = true;
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefs));
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertOpenMPToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  addFinalLLVMConversions(pm, /*openmp=*/true);
 }
 
 void kiln::x86::registerX86Pipeline() {

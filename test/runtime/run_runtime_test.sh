@@ -24,7 +24,7 @@ rm -f "$out"/*.weights
 rm -f "$out/libkiln_runtime.a"
 for c in "$src"/runtime/*.c "$src"/runtime/ukernels/cpu_features.c; do
   o="$out/$(basename "$c" .c).o"
-  $cc $cflags -fPIC -fvisibility=hidden -c "$c" -o "$o"
+  $cc $cflags -D_GNU_SOURCE -fPIC -fvisibility=hidden -c "$c" -o "$o"
   ar rcs "$out/libkiln_runtime.a" "$o"
 done
 
