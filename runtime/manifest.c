@@ -14,6 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+void free_value(value_info *v) {
+  if (v->dim_names)
+    for (size_t d = 0; d < v->rank; ++d)
+      free(v->dim_names[d]);
+  free(v->name);
+  free(v->dims);
+  free(v->dim_names);
+  free(v->dim_syms);
+}
+
 /*--- Manifest parsing -----------------------------------------------------*/
 
 typedef struct parser {

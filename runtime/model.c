@@ -16,16 +16,6 @@
 
 /*--- The model ------------------------------------------------------------*/
 
-void free_value(value_info *v) {
-  if (v->dim_names)
-    for (size_t d = 0; d < v->rank; ++d)
-      free(v->dim_names[d]);
-  free(v->name);
-  free(v->dims);
-  free(v->dim_names);
-  free(v->dim_syms);
-}
-
 static void model_free(kiln_model *m) {
   if (!m)
     return;

@@ -22,35 +22,6 @@ static int within(const void *p, const void *base, size_t bytes) {
          (const char *)p <= (const char *)base + bytes;
 }
 
-int is_contiguous(const out_desc *o, size_t rank) {
-  int64_t expected = 1;
-  for (size_t d = rank; d-- > 0;) {
-    if (o->sizes[d] == 0)
-      return 1;
-    if (o->sizes[d] != 1 && o->strides[d] != expected)
-      return 0;
-    expected *= o->sizes[d];
-  }
-  return 1;
-}
-
-/* Copies the strided elements of dims d.. into contiguous `dst`. */
-char *copy_strided(char *dst, const char *src, const out_desc *o, size_t d,
-                   size_t rank, size_t elem) {
-  if (d == rank) {
-    memcpy(dst, src, elem);
-    return dst + elem;
-  }
-  if (d + 1 == rank && o->strides[d] == 1) { /* A contiguous row. */
-    memcpy(dst, src, (size_t)o->sizes[d] * elem);
-    return dst + (size_t)o->sizes[d] * elem;
-  }
-  for (int64_t k = 0; k < o->sizes[d]; ++k)
-    dst = copy_strided(dst, src + k * o->strides[d] * (int64_t)elem, o, d + 1,
-                       rank, elem);
-  return dst;
-}
-
 /* Turns the output descriptors into tensors; frees what is not adopted.
  * `in_base`/`in_bytes`: the GPU block holding the inputs (GPU models). */
 static kiln_status wrap_outputs(const kiln_model *m, int64_t *results,

@@ -103,70 +103,71 @@ typedef struct out_desc {
   int adopted; /* A tensor took `allocated` over.          */
 } out_desc;
 
-/*--- errors.c --------------------------------------------------------------*/
+/*--- errors.c: the last error, message strings, dtypes ---------------------*/
 
 void clear_error(void);
-int count_elements(const int64_t *dims, size_t rank, size_t elem_size,
-                   size_t *out_elements, size_t *out_bytes);
-const char *dtype_name(kiln_dtype dtype);
-size_t dtype_size(kiln_dtype dtype);
+/* Records a message for kiln_last_error and returns `status`. */
 __attribute__((format(printf, 2, 3))) kiln_status fail(kiln_status status,
                                                        const char *fmt, ...);
-void sb_json_string(strbuf *sb, const char *s);
 __attribute__((format(printf, 2, 3))) void sb_printf(strbuf *sb,
                                                      const char *fmt, ...);
 const char *sb_str(const strbuf *sb);
+void sb_json_string(strbuf *sb, const char *s);
+const char *dtype_name(kiln_dtype dtype);
+size_t dtype_size(kiln_dtype dtype);
+/* The element count and byte size of `dims`; 0 on overflow. */
+int count_elements(const int64_t *dims, size_t rank, size_t elem_size,
+                   size_t *out_elements, size_t *out_bytes);
 
-/*--- tensor.c --------------------------------------------------------------*/
+/*--- tensor.c: tensors, strided copies -------------------------------------*/
 
-kiln_status create_tensor(kiln_dtype dtype, const int64_t *dims, size_t rank,
-                          kiln_tensor **out_tensor);
 kiln_status new_tensor(kiln_dtype dtype, const int64_t *dims, size_t rank,
                        size_t *out_bytes, kiln_tensor **out_tensor);
+kiln_status create_tensor(kiln_dtype dtype, const int64_t *dims, size_t rank,
+                          kiln_tensor **out_tensor);
 void tensor_free(kiln_tensor *tensor);
+/* Whether output descriptor `o` is row-major contiguous. */
+int is_contiguous(const out_desc *o, size_t rank);
+/* Copies the strided elements of dims d.. of `o` into contiguous `dst`. */
+char *copy_strided(char *dst, const char *src, const out_desc *o, size_t d,
+                   size_t rank, size_t elem);
 
-/*--- model.c ---------------------------------------------------------------*/
+/*--- manifest.c: the manifest ----------------------------------------------*/
 
-void free_value(value_info *v);
-int resolved_threads(const kiln_model *m);
-
-/*--- manifest.c ------------------------------------------------------------*/
-
-int parse_int(const char *s, int64_t *out);
 kiln_status parse_manifest(kiln_model *m);
+int parse_int(const char *s, int64_t *out);
+void free_value(value_info *v);
 
-/*--- weights.c -------------------------------------------------------------*/
+/*--- weights.c: the weights file, memref descriptors -----------------------*/
 
+kiln_status map_weights(kiln_model *m, const char *weights_path);
 kiln_status build_weight_descriptors(kiln_model *m);
 void fill_descriptor(int64_t *desc, void *data, const int64_t *sizes,
                      size_t rank);
-kiln_status map_weights(kiln_model *m, const char *weights_path);
 
-/*--- gpu_device.c ----------------------------------------------------------*/
+/*--- validate.c: a run's inputs against the signature ----------------------*/
 
-kiln_status gpu_download_output(const out_desc *o, const char *first,
-                                size_t rank, size_t elem, kiln_tensor *t);
-kiln_status start_device(void);
-kiln_status upload_weights(kiln_model *m);
-
-/*--- validate.c ------------------------------------------------------------*/
-
+kiln_status match_inputs(const kiln_model *m, const char *const *names,
+                         kiln_tensor *const *inputs, kiln_tensor **order);
 kiln_status check_input(run_state *rs, size_t j);
 kiln_status count_error(const kiln_model *m, const char *what, int outputs,
                         size_t got);
-kiln_status match_inputs(const kiln_model *m, const char *const *names,
-                         kiln_tensor *const *inputs, kiln_tensor **order);
-void sb_expected_shape(strbuf *sb, const value_info *v);
 void sb_shape(strbuf *sb, const int64_t *dims, size_t rank);
+void sb_expected_shape(strbuf *sb, const value_info *v);
 
-/*--- run.c -----------------------------------------------------------------*/
+/*--- model.c: loading, the signature, threads ------------------------------*/
 
-char *copy_strided(char *dst, const char *src, const out_desc *o, size_t d,
-                   size_t rank, size_t elem);
-int is_contiguous(const out_desc *o, size_t rank);
+int resolved_threads(const kiln_model *m);
+
+/*--- gpu_device.c: libraries built with --target=cuda ----------------------*/
+
+kiln_status start_device(void);
+kiln_status upload_weights(kiln_model *m);
 kiln_status gpu_stage_inputs(kiln_tensor *const *inputs, size_t n,
                              char **out_base, size_t *out_bytes, void **data);
 kiln_status gpu_finish_run(kiln_status st);
+kiln_status gpu_download_output(const out_desc *o, const char *first,
+                                size_t rank, size_t elem, kiln_tensor *t);
 void gpu_free(void *device);
 
 #endif /* KILN_RUNTIME_RUNTIME_INTERNAL_H */

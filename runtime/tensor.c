@@ -108,3 +108,32 @@ KILN_API size_t kiln_tensor_num_elements(const kiln_tensor *t) {
   return t ? t->num_elements : 0;
 }
 KILN_API void *kiln_tensor_data(kiln_tensor *t) { return t ? t->data : NULL; }
+
+int is_contiguous(const out_desc *o, size_t rank) {
+  int64_t expected = 1;
+  for (size_t d = rank; d-- > 0;) {
+    if (o->sizes[d] == 0)
+      return 1;
+    if (o->sizes[d] != 1 && o->strides[d] != expected)
+      return 0;
+    expected *= o->sizes[d];
+  }
+  return 1;
+}
+
+/* Copies the strided elements of dims d.. into contiguous `dst`. */
+char *copy_strided(char *dst, const char *src, const out_desc *o, size_t d,
+                   size_t rank, size_t elem) {
+  if (d == rank) {
+    memcpy(dst, src, elem);
+    return dst + elem;
+  }
+  if (d + 1 == rank && o->strides[d] == 1) { /* A contiguous row. */
+    memcpy(dst, src, (size_t)o->sizes[d] * elem);
+    return dst + (size_t)o->sizes[d] * elem;
+  }
+  for (int64_t k = 0; k < o->sizes[d]; ++k)
+    dst = copy_strided(dst, src + k * o->strides[d] * (int64_t)elem, o, d + 1,
+                       rank, elem);
+  return dst;
+}

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/common/KernelChecks.h"
 #include "backends/common/MatmulKernels.h"
 #include "backends/cuda/Passes.h"
 #include "dialects/tfm/TfmOps.h"
@@ -270,6 +271,7 @@ struct CudaAttention : mlir::tfm::impl::CudaAttentionBase<CudaAttention> {
         mask = tfm::UnsqueezeOp::create(b, loc, mask,
                                         b.getDenseI64ArrayAttr(axes));
       }
+      kiln::checkAttentionMaskSizes(b, loc, op, mask);
       operands.push_back(dynamic(mask, ShapedType::kDynamic));
     }
     operands.push_back(arith::ConstantOp::create(

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/common/KernelChecks.h"
 #include "backends/common/MatmulKernels.h"
 #include "backends/x86/KernelIsa.h"
 #include "backends/x86/Passes.h"
@@ -240,6 +241,7 @@ struct X86Attention : mlir::tfm::impl::X86AttentionBase<X86Attention> {
                                 castTo(b, loc, op.getValue(), t4)};
     if (mask) {
       Value m4 = toRank4(b, loc, mask);
+      kiln::checkAttentionMaskSizes(b, loc, op, m4);
       auto mt = RankedTensorType::get(
           {dyn, dyn, dyn, dyn},
           cast<RankedTensorType>(mask.getType()).getElementType());

@@ -977,3 +977,18 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
 
 #define GET_OP_CLASSES
 #include "dialects/tfm/TfmOps.cpp.inc"
+
+std::string mlir::tfm::nodeLabel(Operation *op) {
+  std::string name;
+  op->getLoc()->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l)) {
+      name = n.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  for (char &c : name)
+    c = c == '{' ? '(' : c == '}' ? ')' : c;
+  std::string opName = op->getName().getStringRef().str();
+  return name.empty() ? opName : "node '" + name + "' (" + opName + ")";
+}

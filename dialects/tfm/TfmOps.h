@@ -20,4 +20,16 @@
 #define GET_OP_CLASSES
 #include "dialects/tfm/TfmOps.h.inc"
 
+#include <string>
+
+namespace mlir::tfm {
+
+/// How run-time check messages (tfm.runtime_check) name `op`:
+/// "node 'NAME' (tfm.add)", NAME from the NameLoc the importer gives each
+/// node (braces swapped for parentheses: the messages reserve them for
+/// placeholders), or just the op's name.
+std::string nodeLabel(Operation *op);
+
+} // namespace mlir::tfm
+
 #endif // KILN_DIALECTS_TFM_TFMOPS_H

@@ -25,6 +25,34 @@ namespace {
 struct LowerAttention : TfmPattern<tfm::AttentionOp> {
   static constexpr int64_t kKeyBlock = 64;
   using TfmPattern::TfmPattern;
+
+  /// The mask broadcasts against the scores [B, H, Sq, Sk] (aligned right);
+  /// its dynamic dims are checked against the scores' at run time, and one
+  /// that is 1 then is repeated to their size, so that the loop below may
+  /// read dynamic dims with the identity. (Static 1s broadcast through the
+  /// indexing maps and cost nothing.)
+  static Value broadcastMask(OpBuilder &b, Location loc, Operation *op,
+                             Value mask, Value q, Value k) {
+    auto mt = tensorTypeOf(mask);
+    auto qt = tensorTypeOf(q), kt = tensorTypeOf(k);
+    auto scores = RankedTensorType::get({qt.getDimSize(0), qt.getDimSize(1),
+                                         qt.getDimSize(2), kt.getDimSize(2)},
+                                        mt.getElementType());
+    SmallVector<Value> sizes(4);
+    bool dynamic = false;
+    for (int64_t j = 0, offset = 4 - mt.getRank(); j < mt.getRank(); ++j)
+      if (mt.isDynamicDim(j)) {
+        int64_t d = j + offset;
+        sizes[d] = d == 3 ? dimOf(b, loc, k, 2) : dimOf(b, loc, q, d);
+        dynamic = true;
+      }
+    if (!dynamic)
+      return mask;
+    return resolveBroadcast(b, loc, op, ValueRange{mask}, scores, sizes,
+                            /*coreDims=*/0, "the scores'")
+        .operands[0];
+  }
+
   LogicalResult matchAndRewrite(tfm::AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -52,6 +80,8 @@ struct LowerAttention : TfmPattern<tfm::AttentionOp> {
     }
     Value mask = op.getMask();
     bool boolMask = mask && tensorTypeOf(mask).getElementType().isInteger(1);
+    if (mask)
+      mask = broadcastMask(rewriter, loc, op, mask, q, k);
     bool causal = op.getCausal();
     Value zero = zeroOf(rewriter, loc, t);
     Value ninf = floatConst(rewriter, loc, t, -INFINITY);

@@ -117,21 +117,6 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType type,
       body);
 }
 
-std::string nodeLabel(Operation *op) {
-  std::string name;
-  op->getLoc()->walk([&](Location l) {
-    if (auto n = dyn_cast<NameLoc>(l)) {
-      name = n.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  for (char &c : name)
-    c = c == '{' ? '(' : c == '}' ? ')' : c;
-  std::string opName = op->getName().getStringRef().str();
-  return name.empty() ? opName : "node '" + name + "' (" + opName + ")";
-}
-
 void runtimeCheck(OpBuilder &b, Location loc, Value ok, const Twine &message,
                   ValueRange values) {
   tfm::RuntimeCheckOp::create(b, loc, ok, values, b.getStringAttr(message));
@@ -170,11 +155,14 @@ Value repeatUnitDim(OpBuilder &b, Location loc, Value v, int64_t dim,
 
 ResolvedBroadcast resolveBroadcast(OpBuilder &b, Location loc, Operation *op,
                                    ValueRange operands, RankedTensorType type,
-                                   ArrayRef<Value> shapeSizes) {
+                                   ArrayRef<Value> shapeSizes,
+                                   int64_t coreDims, StringRef shapeName) {
   ResolvedBroadcast r{SmallVector<Value>(operands), {}};
   int64_t rank = type.getRank();
   std::string label = nodeLabel(op);
-  for (int64_t d = 0; d < rank; ++d) {
+  // (Aligned right, an operand's dim j faces result dim d either way: the
+  // core dims only shorten the range.)
+  for (int64_t d = 0; d < rank - coreDims; ++d) {
     struct Part {
       int operand; // -1: the target shape.
       int64_t dim;
@@ -196,7 +184,7 @@ ResolvedBroadcast resolveBroadcast(OpBuilder &b, Location loc, Operation *op,
     }
     if (!shapeSizes.empty() && shapeSizes[d]) {
       checkAtLeast(b, loc, shapeSizes[d], 0,
-                   label + ": the target shape's dimension " + Twine(d) +
+                   label + ": " + shapeName + " dimension " + Twine(d) +
                        " is {0}, a negative size");
       dynamic.push_back({-1, d, shapeSizes[d]});
     }
@@ -223,7 +211,7 @@ ResolvedBroadcast resolveBroadcast(OpBuilder &b, Location loc, Operation *op,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, p.size, one);
       runtimeCheck(b, loc, arith::OrIOp::create(b, loc, same, unit),
                    label + ": cannot broadcast " +
-                       (p.operand < 0 ? Twine("the target shape's")
+                       (p.operand < 0 ? Twine(shapeName)
                                       : "operand " + Twine(p.operand) + "'s") +
                        " dimension " + Twine(p.dim) + " of size {0} against " +
                        "size {1}",

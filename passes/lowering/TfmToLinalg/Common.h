@@ -109,10 +109,8 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType type,
                   ValueRange operands,
                   function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 
-/// How run-time errors name `op`: "node 'NAME' (tfm.add)", NAME from the
-/// NameLoc the importer gives each node (braces swapped for parentheses, as
-/// tfm.runtime_check messages reserve them for placeholders).
-std::string nodeLabel(Operation *op);
+/// How run-time check messages name an op (the dialect's, TfmOps.h).
+using tfm::nodeLabel;
 
 /// Fails the run with `message` (placeholders {0}, {1}) unless `ok`.
 void runtimeCheck(OpBuilder &b, Location loc, Value ok, const Twine &message,
@@ -142,9 +140,16 @@ struct ResolvedBroadcast {
 /// time while the result's is larger is repeated to the result's size (only
 /// then: an scf.if), so that the elementwise maps, the identity on dynamic
 /// dims, read it right.
+///
+/// With `coreDims`, the last `coreDims` dims of the result and of every
+/// operand take no part (a matmul's rows and columns): only the leading
+/// dims broadcast, and `sizes` holds those. `shapeName` names the sizes of
+/// `shapeSizes` in messages (possessive: "the target shape's").
 ResolvedBroadcast resolveBroadcast(OpBuilder &b, Location loc, Operation *op,
                                    ValueRange operands, RankedTensorType type,
-                                   ArrayRef<Value> shapeSizes = {});
+                                   ArrayRef<Value> shapeSizes = {},
+                                   int64_t coreDims = 0,
+                                   StringRef shapeName = "the target shape's");
 
 /// An elementwise op over operands with NumPy broadcasting, checked and
 /// resolved at run time (resolveBroadcast).

@@ -29,6 +29,14 @@ struct LowerMatmul : TfmPattern<tfm::MatmulOp> {
     Type t = type.getElementType();
     int64_t rank = type.getRank(); // batch..., m, n; loop k is dim `rank`.
     Value lhs = op.getLhs(), rhs = op.getRhs();
+    // Batch dims broadcast NumPy-style; where they are dynamic on both
+    // sides, the sizes are checked at run time and a side that is 1 then is
+    // repeated (so the maps below may read dynamic dims with the identity).
+    ResolvedBroadcast batch =
+        resolveBroadcast(rewriter, loc, op, ValueRange{lhs, rhs}, type,
+                         /*shapeSizes=*/{}, /*coreDims=*/2);
+    lhs = batch.operands[0];
+    rhs = batch.operands[1];
     auto operandMap = [&](Value v, bool transposed, bool isLhs) {
       auto vt = tensorTypeOf(v);
       int64_t vr = vt.getRank(), batch = vr - 2;
@@ -54,8 +62,7 @@ struct LowerMatmul : TfmPattern<tfm::MatmulOp> {
       exprs.push_back(col);
       return AffineMap::get(rank + 1, 0, exprs, ctx);
     };
-    // Result dims: batch from whichever operand is not 1, m from lhs, n
-    // from rhs.
+    // Result dims: batch as broadcast, m from lhs, n from rhs.
     auto lt = tensorTypeOf(lhs), rt = tensorTypeOf(rhs);
     Value init = emptyLike(rewriter, loc, type, [&](int64_t d) -> Value {
       if (d == rank - 2)
@@ -64,13 +71,7 @@ struct LowerMatmul : TfmPattern<tfm::MatmulOp> {
       if (d == rank - 1)
         return dimOf(rewriter, loc, rhs,
                      op.getTransposeRhs() ? rt.getRank() - 2 : rt.getRank() - 1);
-      for (Value v : {lhs, rhs}) {
-        auto vt = tensorTypeOf(v);
-        int64_t j = d - ((rank - 2) - (vt.getRank() - 2));
-        if (j >= 0 && vt.getDimSize(j) != 1)
-          return dimOf(rewriter, loc, v, j);
-      }
-      return indexConst(rewriter, loc, 1);
+      return batch.sizes[d];
     });
     Value acc = filled(rewriter, loc, init, zeroOf(rewriter, loc, t));
     SmallVector<AffineMap> maps{operandMap(lhs, op.getTransposeLhs(), true),

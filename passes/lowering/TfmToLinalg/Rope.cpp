@@ -27,6 +27,39 @@ struct LowerRope : TfmPattern<tfm::RopeOp> {
     int64_t rank = xt.getRank(), crank = ct.getRank();
     bool interleaved = op.getInterleaved();
     Type t = xt.getElementType();
+    // cos/sin broadcast against x's leading dims: a dynamic one must be x's
+    // size or 1 (then read at 0), and the rotary width must fit in x's last
+    // dim, checked at run time so that nothing is read out of bounds.
+    std::string label = nodeLabel(op);
+    SmallVector<Value> unitTable(crank - 1);
+    for (int64_t d = 0; d < crank - 1; ++d) {
+      int64_t xd = d + (rank - crank);
+      if (!ct.isDynamicDim(d))
+        continue;
+      Value size = dimOf(rewriter, loc, cos, d);
+      Value one = indexConst(rewriter, loc, 1);
+      unitTable[d] = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::eq, size, one);
+      Value same =
+          arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, size,
+                                dimOf(rewriter, loc, x, xd));
+      runtimeCheck(rewriter, loc,
+                   arith::OrIOp::create(rewriter, loc, same, unitTable[d]),
+                   label + ": cannot broadcast the cos/sin tables' dimension " +
+                       Twine(d) + " of size {0} against the input's size {1}",
+                   ValueRange{size, dimOf(rewriter, loc, x, xd)});
+    }
+    if (ct.isDynamicDim(crank - 1) || xt.isDynamicDim(rank - 1)) {
+      Value rotary = dimOf(rewriter, loc, cos, crank - 1);
+      Value width = dimOf(rewriter, loc, x, rank - 1);
+      runtimeCheck(rewriter, loc,
+                   arith::CmpIOp::create(rewriter, loc,
+                                         arith::CmpIPredicate::sle, rotary,
+                                         width),
+                   label + ": the rotary width {0} is larger than the "
+                           "input's last dimension {1}",
+                   ValueRange{rotary, width});
+    }
     Value result = elementwise(
         rewriter, loc, op.getType(), ValueRange{x},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
@@ -66,10 +99,13 @@ struct LowerRope : TfmPattern<tfm::RopeOp> {
           SmallVector<Value> cIdx;
           for (int64_t d = 0; d < crank - 1; ++d) {
             int64_t xd = d + (rank - crank);
-            cIdx.push_back(ct.getDimSize(d) == 1 &&
-                                   xt.getDimSize(xd) != 1
-                               ? zeroI
-                               : idx[xd]);
+            if (unitTable[d])
+              cIdx.push_back(
+                  arith::SelectOp::create(b, l, unitTable[d], zeroI, idx[xd]));
+            else
+              cIdx.push_back(ct.getDimSize(d) == 1 && xt.getDimSize(xd) != 1
+                                 ? zeroI
+                                 : idx[xd]);
           }
           cIdx.push_back(cf);
           Value c = tensor::ExtractOp::create(b, l, cos, cIdx);

@@ -81,14 +81,19 @@ func.func @attention(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v: ten
 // scaled scores; causal masking keeps key j0 + j for query i when
 // j0 + j <= i + (Sk - Sq).
 // CHECK-DAG: #[[MASK:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, 0, 0, d3)>
+// The mask's key dim is dynamic: it must be the keys' or 1 (checked at run
+// time), and one that is 1 is repeated to the keys' count.
 // CHECK-LABEL: func.func @attention_mask_causal
 // CHECK-DAG: %[[SQ:.+]] = arith.constant 8 : index
 // CHECK-DAG: %[[NINF:.+]] = arith.constant 0xFF800000 : f32
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.attention: cannot broadcast operand 0's dimension 3 of size {0} against size {1}"
+// CHECK: %[[MR:.+]] = scf.if
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.attention: cannot broadcast the scores' dimension 3 of size {0} against size {1}"
 // CHECK: %[[SK:.+]] = tensor.dim %arg1, %c2
 // CHECK: scf.for %[[J0:.+]] = %c0 to %[[SK]] step %c64
 // CHECK: %[[LEN:.+]] = arith.minsi
 // CHECK: %[[S:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]
-// CHECK: %[[MB:.+]] = tensor.extract_slice %arg3[0, 0, 0, %[[J0]]] [2, 1, 1, %[[LEN]]] [1, 1, 1, 1] : tensor<2x1x1x?xf32> to tensor<2x1x1x?xf32>
+// CHECK: %[[MB:.+]] = tensor.extract_slice %[[MR]][0, 0, 0, %[[J0]]] [2, 1, 1, %[[LEN]]] [1, 1, 1, 1] : tensor<2x1x1x?xf32> to tensor<2x1x1x?xf32>
 // CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[MASK]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[S]], %[[MB]] : tensor<2x4x8x?xf32>, tensor<2x1x1x?xf32>)
 // CHECK-NEXT: ^bb0(%[[SV:[^:]+]]: f32, %[[MV:[^:]+]]: f32,
 // CHECK-NEXT: %[[SC:.+]] = arith.mulf %[[SV]], %{{.+}} : f32
@@ -159,7 +164,3 @@ func.func @attention_dynamic_head_dim(%q: tensor<1x2x8x?xf32>, %k: tensor<1x2x?x
 
 // Not covered: grouped-query attention with dynamic head counts, which the
 // lowering rejects ("grouped-query attention needs static head counts").
-// Not covered: a mask whose dims are dynamic but 1 at run time (e.g.
-// tensor<?x?xi1> holding [1, Sk]); the masking generic reads it with the
-// identity map (and slices its last dim when that is dynamic), with no
-// run-time broadcast check or repeat, so such a mask is read out of bounds.

@@ -131,11 +131,19 @@ func.func @matmul_activations(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>) -> (ten
 // CHECK-DAG: #[[B:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 // CHECK-DAG: #[[O:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-LABEL: func.func @matmul_transpose
-// CHECK-DAG: %[[B0:.+]] = tensor.dim %arg0, %c0
-// CHECK-DAG: %[[SQ:.+]] = tensor.dim %arg0, %c2
-// CHECK-DAG: %[[SK:.+]] = tensor.dim %arg1, %c2
+// The batch dim is dynamic on both sides: each side must be the larger
+// size or 1 (checked at run time), and a side that is 1 is repeated.
+// CHECK-DAG: %[[BQ:.+]] = tensor.dim %arg0, %c0
+// CHECK-DAG: %[[BK:.+]] = tensor.dim %arg1, %c0
+// CHECK: %[[B0:.+]] = arith.maxsi %[[BQ]], %[[BK]] : index
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.matmul: cannot broadcast operand 0's dimension 0 of size {0} against size {1}"(%[[BQ]], %[[B0]] : index, index)
+// CHECK: %[[QB:.+]] = scf.if
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.matmul: cannot broadcast operand 1's dimension 0 of size {0} against size {1}"(%[[BK]], %[[B0]] : index, index)
+// CHECK: %[[KB:.+]] = scf.if
+// CHECK-DAG: %[[SQ:.+]] = tensor.dim %[[QB]], %c2
+// CHECK-DAG: %[[SK:.+]] = tensor.dim %[[KB]], %c2
 // CHECK: tensor.empty(%[[B0]], %[[SQ]], %[[SK]]) : tensor<?x12x?x?xf32>
-// CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[KT]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%arg0, %arg1 : tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[KT]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%[[QB]], %[[KB]] : tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>)
 // CHECK: linalg.generic {indexing_maps = [#[[AT]], #[[B]], #[[O]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%arg2, %arg3 : tensor<?x64x32xf32>, tensor<64x16xf32>)
 func.func @matmul_transpose(%q: tensor<?x12x?x64xf32>, %k: tensor<?x12x?x64xf32>, %a: tensor<?x64x32xf32>, %b: tensor<64x16xf32>) -> (tensor<?x12x?x?xf32>, tensor<?x32x16xf32>) {
   %0 = tfm.matmul %q, %k {transpose_rhs} : (tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>) -> tensor<?x12x?x?xf32>
@@ -156,10 +164,5 @@ func.func @matmul_batch_broadcast(%a: tensor<1x4x8xf32>, %b: tensor<3x8x5xf32>) 
   return %0 : tensor<3x4x5xf32>
 }
 
-// Not covered: batch dims that are dynamic on both sides
-// ((tensor<?x4x8xf32>, tensor<?x8x5xf32>)): the lowering takes the result's
-// batch size from lhs and reads both with the identity map, with no
-// run-time check or repeat when one of them is 1 at run time (as the
-// elementwise ops do), so NumPy broadcasting of such dims is silently wrong.
 // Not covered: a quantized rhs (weight-only quantization); the pattern
 // declines it and the pass reports "kiln cannot lower 'tfm.matmul'".

@@ -17,6 +17,10 @@
 // CHECK-LABEL: func.func @rope
 // CHECK-DAG: %[[HALF:.+]] = arith.constant 8 : index
 // CHECK-DAG: %[[ROT:.+]] = arith.constant 16 : index
+// The tables' dynamic leading dims must be the input's or 1 (checked at run
+// time); one that is 1 is read at index 0.
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.rope: cannot broadcast the cos/sin tables' dimension 0 of size {0} against the input's size {1}"
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.rope: cannot broadcast the cos/sin tables' dimension 2 of size {0} against the input's size {1}"
 // CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<?x4x?x16xf32>)
 // CHECK-NEXT: ^bb0(%[[X:[^:]+]]: f32,
 // CHECK-NEXT: %[[I0:.+]] = linalg.index 0 : index
@@ -31,8 +35,10 @@
 // CHECK-NEXT: %[[P:.+]] = arith.select %[[IN]], %[[PART]], %[[F]] : index
 // CHECK-NEXT: %[[CF:.+]] = arith.select %[[IN]], %[[F]], %c0 : index
 // CHECK-NEXT: %[[XP:.+]] = tensor.extract %arg0[%[[I0]], %[[I1]], %[[I2]], %[[P]]] : tensor<?x4x?x16xf32>
-// CHECK-NEXT: %[[COS:.+]] = tensor.extract %arg1[%[[I0]], %c0, %[[I2]], %[[CF]]] : tensor<?x1x?x16xf32>
-// CHECK-NEXT: %[[SIN:.+]] = tensor.extract %arg2[%[[I0]], %c0, %[[I2]], %[[CF]]] : tensor<?x1x?x16xf32>
+// CHECK-NEXT: %[[C0:.+]] = arith.select %{{.+}}, %c0, %[[I0]] : index
+// CHECK-NEXT: %[[C2:.+]] = arith.select %{{.+}}, %c0, %[[I2]] : index
+// CHECK-NEXT: %[[COS:.+]] = tensor.extract %arg1[%[[C0]], %c0, %[[C2]], %[[CF]]] : tensor<?x1x?x16xf32>
+// CHECK-NEXT: %[[SIN:.+]] = tensor.extract %arg2[%[[C0]], %c0, %[[C2]], %[[CF]]] : tensor<?x1x?x16xf32>
 // CHECK-NEXT: %[[NEG:.+]] = arith.negf %[[XP]] : f32
 // CHECK-NEXT: %[[SXP:.+]] = arith.select %[[FIRST]], %[[NEG]], %[[XP]] : f32
 // CHECK-NEXT: %[[B:.+]] = arith.mulf %[[SXP]], %[[SIN]] : f32
@@ -63,8 +69,9 @@ func.func @rope(%q: tensor<?x4x?x16xf32>, %cos: tensor<?x1x?x16xf32>, %sin: tens
 // CHECK-NEXT: %[[UP:.+]] = arith.addi %[[F]], %c1 : index
 // CHECK-NEXT: arith.select %[[EVEN]], %[[UP]], %[[DOWN]] : index
 // CHECK: %[[CF:.+]] = arith.select %[[IN]], %[[F]], %c0 : index
-// CHECK: %[[COS:.+]] = tensor.extract %arg1[%[[S]], %[[CF]]] : tensor<?x32xf32>
-// CHECK-NEXT: %[[SIN:.+]] = tensor.extract %arg2[%[[S]], %[[CF]]] : tensor<?x32xf32>
+// CHECK: %[[CS:.+]] = arith.select %{{.+}}, %c0, %[[S]] : index
+// CHECK: %[[COS:.+]] = tensor.extract %arg1[%[[CS]], %[[CF]]] : tensor<?x32xf32>
+// CHECK-NEXT: %[[SIN:.+]] = tensor.extract %arg2[%[[CS]], %[[CF]]] : tensor<?x32xf32>
 // CHECK: arith.select %[[EVEN]], %{{.+}}, %{{.+}} : f32
 // CHECK: arith.mulf %{{.+}}, %[[SIN]] : f32
 // CHECK: arith.mulf %[[X]], %[[COS]] : f32
@@ -74,8 +81,3 @@ func.func @rope_interleaved_partial(%k: tensor<?x?x8x64xf32>, %cos: tensor<?x32x
   %0 = tfm.rope %k, %cos, %sin {interleaved} : (tensor<?x?x8x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x?x8x64xf32>
   return %0 : tensor<?x?x8x64xf32>
 }
-
-// Not covered: cos/sin whose leading dims are dynamic but 1 at run time
-// while the input's are larger (e.g. a [1, S, R] table read as
-// tensor<?x?x?xf32>): the body indexes them with the input's loop index,
-// with no run-time broadcast check, so such a table is read out of bounds.
