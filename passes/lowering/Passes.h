@@ -31,7 +31,7 @@ namespace mlir::tfm {
 /// Which run-time checks the tfm-to-linalg patterns emit besides those of
 /// broadcasts (always).
 struct TfmToLinalgChecks {
-  bool indices = true; ///< Gather and embedding indices in range.
+  bool indices = true; ///< Gather, embedding and scatter indices in range.
 };
 
 /// The tfm-to-linalg rewrite patterns, one per tfm op.
@@ -40,8 +40,8 @@ void populateTfmToLinalgPatterns(RewritePatternSet &patterns,
 
 /// How the tfm-to-linalg pipeline runs on a target.
 struct TfmToLinalgPipelineOptions {
-  /// Gather and embedding indices checked at run time (off where they live
-  /// on a device and reading them back would cost a transfer).
+  /// Gather, embedding and scatter indices checked at run time (off where
+  /// they live on a device and reading them back would cost a transfer).
   bool checkIndices = true;
   /// Chains of elementwise linalg.generic ops fused into one loop nest
   /// (One-Shot Bufferize is superlinear in the number of ops: a 2,000-op

@@ -19,13 +19,14 @@ def TfmToLinalg : Pass<"tfm-to-linalg", "func::FuncOp"> {
     `tensor.dim`. An op the lowering does not support yet is reported by
     name. What is only known at run time is checked then
     (`tfm.runtime_check`): broadcasts of dynamic dims and, with
-    `check-indices`, gather indices (one serial pass over them for their
-    least and greatest; the CUDA backend turns it off, as the indices live
-    on the device).
+    `check-indices`, gather, embedding and scatter indices (one serial pass
+    over them for their least and greatest; the CUDA backend turns it off,
+    as the indices live on the device).
   }];
   let options = [
     Option<"checkIndices", "check-indices", "bool", "true",
-           "Check at run time that gather indices are in range">
+           "Check at run time that gather, embedding and scatter "
+           "indices are in range">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

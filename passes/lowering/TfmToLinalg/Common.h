@@ -45,9 +45,9 @@ template <typename OpTy> struct TfmPattern : OpRewritePattern<OpTy> {
 void populateElementwisePatterns(RewritePatternSet &patterns);
 /// Reductions, arg-max, cumulative sums and softmax.
 void populateReductionPatterns(RewritePatternSet &patterns);
-/// Reshapes, transposes, concat/slice/split, gather and embedding (indices
-/// checked when `checks.indices`), expand, squeeze/unsqueeze, shape,
-/// constant-of-shape, range, trilu, scatter.
+/// Reshapes, transposes, concat/slice/split, gather, embedding and scatter
+/// (indices checked when `checks.indices`), expand, squeeze/unsqueeze,
+/// shape, constant-of-shape, range, trilu.
 void populateDataMovementPatterns(RewritePatternSet &patterns,
                                   const TfmToLinalgChecks &checks);
 /// tfm.matmul with its epilogues (bias, activation, residual).

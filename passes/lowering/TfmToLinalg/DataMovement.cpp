@@ -186,6 +186,21 @@ struct LowerSplit : TfmPattern<tfm::SplitOp> {
     Value chunk = arith::CeilDivSIOp::create(
         rewriter, loc, dim, indexConst(rewriter, loc, pieces));
     Value offset = indexConst(rewriter, loc, 0);
+    // Given sizes must add up to a dim only known at run time (the verifier
+    // checks a static one): else the last pieces would read past it.
+    if (std::optional<ArrayRef<int64_t>> given = op.getSizes();
+        given && xt.isDynamicDim(axis)) {
+      int64_t total = 0;
+      for (int64_t s : *given)
+        total += s;
+      Value ok = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                       dim, indexConst(rewriter, loc, total));
+      runtimeCheck(rewriter, loc, ok,
+                   nodeLabel(op) + ": the split sizes add up to " +
+                       Twine(total) + " but dimension " + Twine(axis) +
+                       " is {0}",
+                   dim);
+    }
     SmallVector<Value> results;
     for (int64_t i = 0; i < pieces; ++i) {
       SmallVector<OpFoldResult> offsets, sizes, strides;
@@ -396,9 +411,20 @@ struct LowerSqueeze : TfmPattern<tfm::SqueezeOp> {
     }
     if (!pending.empty() && !groups.empty())
       llvm::append_range(groups.back(), pending);
-    // A squeezed dim that is dynamic in the type is 1 at run time; make it
-    // static first so collapse_shape accepts it.
+    // A squeezed dim that is dynamic in the type must be 1 at run time
+    // (checked); make it static first so collapse_shape accepts it.
     Value input = op.getInput();
+    for (int64_t a : op.getAxes())
+      if (xt.isDynamicDim(a)) {
+        Value size = dimOf(rewriter, op.getLoc(), input, a);
+        Value ok = arith::CmpIOp::create(rewriter, op.getLoc(),
+                                         arith::CmpIPredicate::eq, size,
+                                         indexConst(rewriter, op.getLoc(), 1));
+        runtimeCheck(rewriter, op.getLoc(), ok,
+                     nodeLabel(op) + ": squeezed dimension " + Twine(a) +
+                         " is {0}, not 1",
+                     size);
+      }
     SmallVector<int64_t> shape(xt.getShape());
     for (int64_t a : op.getAxes())
       shape[a] = 1;
@@ -565,7 +591,8 @@ struct LowerTrilu : TfmPattern<tfm::TriluOp> {
 
 /// scatter_nd with scalar loops over the index tuples and slice elements.
 struct LowerScatterND : TfmPattern<tfm::ScatterNDOp> {
-  using TfmPattern::TfmPattern;
+  LowerScatterND(MLIRContext *ctx, bool check)
+      : TfmPattern(ctx), check(check) {}
   LogicalResult matchAndRewrite(tfm::ScatterNDOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -574,6 +601,21 @@ struct LowerScatterND : TfmPattern<tfm::ScatterNDOp> {
     auto dt = tensorTypeOf(data), it = tensorTypeOf(indices);
     int64_t k = it.getShape().back();
     int64_t tupleRank = it.getRank() - 1, sliceRank = dt.getRank() - k;
+    // Component j of every index tuple must be in range for data's dim j,
+    // else the insert below writes out of bounds: checked like gather's,
+    // one slice of the indices per component, before the loops.
+    for (int64_t j = 0; check && j < k; ++j) {
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      for (int64_t d = 0; d <= tupleRank; ++d) {
+        offsets.push_back(rewriter.getIndexAttr(d == tupleRank ? j : 0));
+        sizes.push_back(d == tupleRank ? rewriter.getIndexAttr(1)
+                                       : dimOfFold(rewriter, loc, indices, d));
+        strides.push_back(rewriter.getIndexAttr(1));
+      }
+      Value component = tensor::ExtractSliceOp::create(
+          rewriter, loc, indices, offsets, sizes, strides);
+      checkIndices(rewriter, loc, op, data, component, j);
+    }
     // Loop bounds: the tuple dims, then the slice dims.
     SmallVector<Value> ubs;
     for (int64_t d = 0; d < tupleRank; ++d)
@@ -607,6 +649,7 @@ struct LowerScatterND : TfmPattern<tfm::ScatterNDOp> {
     rewriter.replaceOp(op, nest.results.front());
     return success();
   }
+  bool check;
 };
 
 } // namespace
@@ -616,7 +659,7 @@ void mlir::tfm::lowering::populateDataMovementPatterns(
   MLIRContext *ctx = patterns.getContext();
   patterns.add<LowerReshape, LowerTranspose, LowerConcat, LowerSlice,
                LowerSplit, LowerExpand, LowerSqueeze, LowerUnsqueeze,
-               LowerShape, LowerConstantOfShape, LowerRange, LowerTrilu,
-               LowerScatterND>(ctx);
-  patterns.add<LowerGather, LowerEmbedding>(ctx, checks.indices);
+               LowerShape, LowerConstantOfShape, LowerRange, LowerTrilu>(ctx);
+  patterns.add<LowerGather, LowerEmbedding, LowerScatterND>(ctx,
+                                                            checks.indices);
 }

@@ -128,8 +128,10 @@ func.func @split_equal(%qkv: tensor<?x?x24xf32>) -> (tensor<?x?x8xf32>, tensor<?
 
 // -----
 
-// Split with given sizes: the offsets are their running sums.
+// Split with given sizes: the offsets are their running sums; on a dynamic
+// axis the sizes must add up to its size (checked at run time).
 // CHECK-LABEL: func.func @split_sizes
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.split: the split sizes add up to 8 but dimension 1 is {0}"
 // CHECK: %[[D:.+]] = tensor.dim %arg0, %c0
 // CHECK: tensor.extract_slice %arg0[0, %c0] [%[[D]], %c3] [1, 1] : tensor<?x?xf32> to tensor<?x?xf32>
 // CHECK: tensor.cast %{{.+}} : tensor<?x?xf32> to tensor<?x3xf32>
@@ -270,10 +272,12 @@ func.func @expand_dynamic(%x: tensor<1x3xf32>, %s: tensor<3xi64>) -> tensor<2x?x
 // -----
 
 // Squeeze collapses each unit dim into a neighbour group; a squeezed dim
-// that is dynamic in the type is cast to 1 first.
+// that is dynamic in the type must be 1 at run time (checked) and is cast
+// to 1 first.
 // CHECK-LABEL: func.func @squeeze
 // CHECK: tensor.collapse_shape %arg0 {{\[}}[0, 1]] : tensor<1x?xi64> into tensor<?xi64>
 // CHECK: tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<?x1x?x1xf32> into tensor<?x?xf32>
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.squeeze: squeezed dimension 1 is {0}, not 1"
 // CHECK: %[[C:.+]] = tensor.cast %arg2 : tensor<4x?xf32> to tensor<4x1xf32>
 // CHECK: tensor.collapse_shape %[[C]] {{\[}}[0, 1]] : tensor<4x1xf32> into tensor<4xf32>
 func.func @squeeze(%x: tensor<1x?xi64>, %y: tensor<?x1x?x1xf32>, %z: tensor<4x?xf32>) -> (tensor<?xi64>, tensor<?x?xf32>, tensor<4xf32>) {
@@ -410,9 +414,15 @@ func.func @trilu(%ones: tensor<?x?xf32>, %b: tensor<?x4x4xi1>) -> (tensor<?x?xf3
 
 // -----
 
-// ScatterND: loops over the index tuples and the slice elements, carrying
-// the data tensor; each update is inserted at its (wrapped) index.
+// ScatterND: each index component is checked in range first (like
+// gather's, unless check-indices=false), then loops over the index tuples
+// and the slice elements carry the data tensor; each update is inserted at
+// its (wrapped) index.
 // CHECK-LABEL: func.func @scatter_nd
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.scatter_nd: index {0} is out of range for dimension 0 of size {1}"
+// NOCHECK-LABEL: func.func @scatter_nd
+// NOCHECK-NOT: tfm.runtime_check
+// NOCHECK: scf.for
 // CHECK: %[[R:.+]] = scf.for %[[T:.+]] = %c0 to %c2 step %c1 iter_args(%[[D:.+]] = %arg0) -> (tensor<4x8xf32>)
 // CHECK: scf.for %[[S:.+]] = %c0 to %c8 step %c1 iter_args(%[[D2:.+]] = %[[D]]) -> (tensor<4x8xf32>)
 // CHECK: %[[IDX:.+]] = tensor.extract %arg1[%[[T]], %c0] : tensor<2x1xi64>
@@ -433,6 +443,8 @@ func.func @scatter_nd(%d: tensor<4x8xf32>, %i: tensor<2x1xi64>, %u: tensor<2x8xf
 
 // Dynamic data, several index components and a dynamic slice dim.
 // CHECK-LABEL: func.func @scatter_nd_dynamic
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.scatter_nd: index {0} is out of range for dimension 0 of size {1}"
+// CHECK: tfm.runtime_check %{{.+}}, "tfm.scatter_nd: index {0} is out of range for dimension 1 of size {1}"
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: tensor.extract %arg1[%{{.+}}, %c0] : tensor<?x2xi64>
