@@ -65,8 +65,8 @@ struct LowerAttention : TfmPattern<tfm::AttentionOp> {
     if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv))
       group = hq / hkv;
     else if (hq != hkv)
-      return op.emitOpError("grouped-query attention needs static head "
-                            "counts");
+      return rewriter.notifyMatchFailure(
+          op, "grouped-query attention needs static head counts");
     std::optional<double> scale = op.getEffectiveScale();
     Value scaleValue;
     if (scale) {

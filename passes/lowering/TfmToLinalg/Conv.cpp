@@ -23,8 +23,8 @@ struct LowerConv : TfmPattern<tfm::ConvOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     if (op.getType().getRank() != 4 || op.getGroup() != 1)
-      return op.emitOpError("the lowering supports 2-D convolutions with "
-                            "group 1 only");
+      return rewriter.notifyMatchFailure(
+          op, "the lowering supports 2-D convolutions with group 1 only");
     Value x = op.getInput();
     ArrayRef<int64_t> pads = op.getPads();
     if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {

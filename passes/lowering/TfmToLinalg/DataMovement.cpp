@@ -125,8 +125,8 @@ struct LowerSlice : TfmPattern<tfm::SliceOp> {
     auto xt = tensorTypeOf(x);
     ArrayRef<int64_t> axes = op.getAxes(), steps = op.getSteps();
     if (llvm::any_of(steps, [](int64_t s) { return s < 0; }))
-      return op.emitOpError("negative slice steps are not supported by the "
-                            "lowering yet");
+      return rewriter.notifyMatchFailure(
+          op, "negative slice steps are not supported by the lowering yet");
     SmallVector<OpFoldResult> offsets, sizes, strides;
     for (int64_t d = 0; d < xt.getRank(); ++d) {
       offsets.push_back(rewriter.getIndexAttr(0));

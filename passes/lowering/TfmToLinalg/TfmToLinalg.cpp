@@ -23,20 +23,38 @@ namespace tfm = mlir::tfm;
 
 namespace {
 
+/// Why patterns declined each op (notifyMatchFailure), so that an op no
+/// pattern lowered is reported once, with the reason.
+struct DeclineReasons : RewriterBase::Listener {
+  void notifyMatchFailure(
+      Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
+    Diagnostic reason(loc, DiagnosticSeverity::Remark);
+    reasonCallback(reason);
+    reasons[loc] = reason.str();
+  }
+  DenseMap<Location, std::string> reasons;
+};
+
 struct TfmToLinalg : mlir::tfm::impl::TfmToLinalgBase<TfmToLinalg> {
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     mlir::tfm::populateTfmToLinalgPatterns(patterns, {checkIndices});
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    DeclineReasons declined;
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     GreedyRewriteConfig().setListener(
+                                         &declined))))
       return signalPassFailure();
     bool failedToLower = false;
     getOperation().walk([&](Operation *op) {
       // Run-time checks stay for kiln-lower-runtime-checks.
       if (isa<tfm::TfmDialect>(op->getDialect()) &&
           !isa<tfm::RuntimeCheckOp>(op)) {
-        op->emitError("kiln cannot lower '")
-            << op->getName() << "' to linalg yet";
+        InFlightDiagnostic error = op->emitError("kiln cannot lower '")
+                                   << op->getName() << "' to linalg yet";
+        auto reason = declined.reasons.find(op->getLoc());
+        if (reason != declined.reasons.end())
+          error << ": " << reason->second;
         failedToLower = true;
       }
     });

@@ -162,5 +162,4 @@ func.func @attention_dynamic_head_dim(%q: tensor<1x2x8x?xf32>, %k: tensor<1x2x?x
   return %0 : tensor<1x2x8x?xf32>
 }
 
-// Not covered: grouped-query attention with dynamic head counts, which the
-// lowering rejects ("grouped-query attention needs static head counts").
+// (What the lowering refuses, and its message: refusals.mlir.)

@@ -68,5 +68,4 @@ func.func @conv_dynamic(%x: tensor<1x4x?x?xf32>, %w: tensor<6x4x3x3xf32>) -> ten
   return %0 : tensor<1x6x?x?xf32>
 }
 
-// Not covered: 1-D/3-D convolutions and group != 1, which the lowering
-// rejects ("the lowering supports 2-D convolutions with group 1 only").
+// (What the lowering refuses, and its message: refusals.mlir.)

@@ -106,8 +106,7 @@ func.func @slice(%x: tensor<?x16xf32>, %st: tensor<1xi64>, %en: tensor<1xi64>) -
   return %0 : tensor<?x?xf32>
 }
 
-// Not covered: tfm.slice with a negative step; the lowering rejects it
-// ("negative slice steps are not supported by the lowering yet").
+// (What the lowering refuses, and its message: refusals.mlir.)
 
 // -----
 
