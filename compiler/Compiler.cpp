@@ -19,6 +19,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
@@ -91,16 +92,16 @@ std::string defaultRuntimeArchive() {
   // An executable reports the name it was started by; resolve it.
   if (!llvm::sys::path::is_absolute(self))
     self = llvm::sys::fs::getMainExecutable(nullptr, &anchor);
+  // Where none exists, the executable's layout: the link error names it.
   StringRef dir = llvm::sys::path::parent_path(self);
+  llvm::SmallString<256> path;
   for (StringRef relative : {"libkiln_runtime.a", "../lib/libkiln_runtime.a"}) {
-    llvm::SmallString<256> path(dir);
+    path = dir;
     llvm::sys::path::append(path, relative);
     llvm::sys::path::remove_dots(path, /*remove_dot_dot=*/true);
     if (llvm::sys::fs::exists(path))
-      return std::string(path);
+      break;
   }
-  llvm::SmallString<256> path(llvm::sys::path::parent_path(dir));
-  llvm::sys::path::append(path, "lib", "libkiln_runtime.a");
   return std::string(path);
 }
 
@@ -236,26 +237,25 @@ bool Compilation::run() {
 bool Compilation::importModel(MLIRContext &context,
                               OwningOpRef<ModuleOp> &module,
                               TimingScope &timer) {
-  const kiln::Frontend *frontend = nullptr;
-  if (!options.frontend.empty()) {
-    frontend = kiln::lookupFrontend(options.frontend);
-    if (!frontend) {
-      std::string known;
-      for (const kiln::Frontend *f : kiln::getFrontends())
-        known += (known.empty() ? "" : ", ") + f->getName().str();
-      return fail("--frontend=" + options.frontend +
-                  " is not a frontend; kiln has " + known);
-    }
-  } else {
-    frontend = kiln::findFrontendFor(options.input);
-    if (!frontend) {
-      std::string known;
-      for (const kiln::Frontend *f : kiln::getFrontends())
-        known += (known.empty() ? "" : ", ") + f->getDescription().str();
-      return fail("cannot tell the format of '" + options.input +
-                  "': kiln reads " + known + " (--frontend=NAME picks one)");
-    }
-  }
+  // The frontends, each as `describe` gives it, for messages.
+  auto known = [](StringRef (kiln::Frontend::*describe)() const) {
+    return llvm::join(llvm::map_range(kiln::getFrontends(),
+                                      [&](const kiln::Frontend *f) {
+                                        return (f->*describe)();
+                                      }),
+                      ", ");
+  };
+  const kiln::Frontend *frontend =
+      options.frontend.empty() ? kiln::findFrontendFor(options.input)
+                               : kiln::lookupFrontend(options.frontend);
+  if (!frontend && !options.frontend.empty())
+    return fail("--frontend=" + options.frontend +
+                " is not a frontend; kiln has " +
+                known(&kiln::Frontend::getName));
+  if (!frontend)
+    return fail("cannot tell the format of '" + options.input +
+                "': kiln reads " + known(&kiln::Frontend::getDescription) +
+                " (--frontend=NAME picks one)");
   TimingScope importTimer = timer.nest("import");
   kiln::FrontendInput input;
   input.path = options.input;

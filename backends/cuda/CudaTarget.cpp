@@ -105,12 +105,8 @@ kiln::cuda::createCudaTarget(const TargetConfig &config, std::string &error) {
   gpu.optLevel = std::min(config.optLevel, 3u);
   gpu.toolkit = config.cudaPath;
   // The host code runs on this machine's kind of CPU.
-  x86::TargetOptions hostOptions;
-  hostOptions.cpu = config.cpu;
-  hostOptions.features = config.features;
-  hostOptions.optLevel = gpu.optLevel;
   std::unique_ptr<x86::X86Target> host =
-      x86::X86Target::create(hostOptions, error);
+      x86::X86Target::create(config, /*forHost=*/true, error);
   if (!host)
     return nullptr;
   return std::make_unique<CudaTarget>(std::move(gpu), config.precision,

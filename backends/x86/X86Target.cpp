@@ -20,8 +20,14 @@
 using namespace mlir;
 using namespace kiln::x86;
 
-std::unique_ptr<X86Target> X86Target::create(const TargetOptions &options,
+std::unique_ptr<X86Target> X86Target::create(const TargetConfig &config,
+                                             bool forHost,
                                              std::string &error) {
+  TargetOptions options;
+  options.triple = forHost ? std::string() : config.triple;
+  options.cpu = config.cpu;
+  options.features = config.features;
+  options.optLevel = std::min(config.optLevel, 3u);
   std::optional<TargetCpu> cpu = describeTarget(options, error);
   if (!cpu)
     return nullptr;
@@ -30,12 +36,7 @@ std::unique_ptr<X86Target> X86Target::create(const TargetOptions &options,
 
 std::unique_ptr<kiln::Target>
 kiln::x86::createX86Target(const TargetConfig &config, std::string &error) {
-  TargetOptions options;
-  options.triple = config.triple;
-  options.cpu = config.cpu;
-  options.features = config.features;
-  options.optLevel = std::min(config.optLevel, 3u);
-  return X86Target::create(options, error);
+  return X86Target::create(config, /*forHost=*/false, error);
 }
 
 void X86Target::addKernelSelectionPasses(OpPassManager &pm) const {

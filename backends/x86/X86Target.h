@@ -18,10 +18,11 @@ namespace kiln::x86 {
 
 class X86Target : public Target {
 public:
-  /// For `options` (the host when its triple is empty), checked: null with
-  /// `error` set on an unknown CPU or feature.
-  static std::unique_ptr<X86Target> create(const TargetOptions &options,
-                                           std::string &error);
+  /// For `config`'s CPU, features and optimization level, and its triple
+  /// (the host's when empty, or `forHost`: the host code of a device
+  /// target), checked: null with `error` set on an unknown CPU or feature.
+  static std::unique_ptr<X86Target> create(const TargetConfig &config,
+                                           bool forHost, std::string &error);
 
   llvm::StringRef getName() const override { return "x86"; }
   void addKernelSelectionPasses(mlir::OpPassManager &pm) const override;

@@ -48,10 +48,19 @@ def compiler():
         return _compiler
 
 
+def declare(lib, functions):
+    """Gives each (name, restype, argtypes) of `functions` its C types."""
+    for name, restype, argtypes in functions:
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib
+
+
 def _load_compiler(path):
     lib = ctypes.CDLL(path, mode=ctypes.RTLD_LOCAL)
     p, s, c = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p
-    for name, restype, argtypes in [
+    return declare(lib, [
         ("kiln_compile_options_create", p, []),
         ("kiln_compile_options_free", None, [p]),
         ("kiln_compile_options_set", c, [p, c, c]),
@@ -62,8 +71,4 @@ def _load_compiler(path):
         ("kiln_compile_result_diagnostic", c, [p, s, c]),
         ("kiln_compile_result_report", c, [p]),
         ("kiln_compile_result_free", None, [p]),
-    ]:
-        fn = getattr(lib, name)
-        fn.restype = restype
-        fn.argtypes = argtypes
-    return lib
+    ])

@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from . import _native
+
 try:  # bfloat16 as a numpy dtype, when the ml_dtypes package is installed.
     from ml_dtypes import bfloat16 as _bfloat16
 except ImportError:  # pragma: no cover - depends on the environment
@@ -15,6 +17,8 @@ except ImportError:  # pragma: no cover - depends on the environment
 # numpy dtypes and ONNX Runtime's type strings.
 _FLOAT32, _UINT8, _INT8, _INT32, _INT64 = 1, 2, 3, 6, 7
 _BOOL, _FLOAT16, _FLOAT64, _BFLOAT16 = 9, 10, 11, 16
+# kiln_status codes that mean the caller's input was wrong.
+_ERROR_INVALID_ARGUMENT, _ERROR_NOT_FOUND = 1, 2
 _NUMPY = {_FLOAT32: np.float32, _UINT8: np.uint8, _INT8: np.int8,
           _INT32: np.int32, _INT64: np.int64, _BOOL: np.bool_,
           _FLOAT16: np.float16, _FLOAT64: np.float64}
@@ -235,7 +239,9 @@ class InferenceSession:
     def _check(self, status):
         if status != 0:
             message = self._lib.kiln_last_error().decode(errors="replace")
-            error = InvalidArgument if status in (1, 2) else KilnError
+            error = (InvalidArgument
+                     if status in (_ERROR_INVALID_ARGUMENT, _ERROR_NOT_FOUND)
+                     else KilnError)
             raise error(message, status)
 
     def __del__(self):
@@ -246,7 +252,7 @@ class InferenceSession:
 
 def _declare(lib):
     p, s, i64p = ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64)
-    for name, restype, argtypes in [
+    _native.declare(lib, [
         ("kiln_last_error", ctypes.c_char_p, []),
         ("kiln_model_load", ctypes.c_int, [ctypes.c_char_p,
                                            ctypes.POINTER(p)]),
@@ -263,7 +269,4 @@ def _declare(lib):
         ("kiln_model_run", ctypes.c_int, [p, ctypes.POINTER(ctypes.c_char_p),
                                           ctypes.POINTER(p), s,
                                           ctypes.POINTER(p), s]),
-    ]:
-        fn = getattr(lib, name)
-        fn.restype = restype
-        fn.argtypes = argtypes
+    ])

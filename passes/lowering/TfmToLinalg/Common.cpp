@@ -129,6 +129,13 @@ void checkAtLeast(OpBuilder &b, Location loc, Value size, int64_t least,
   runtimeCheck(b, loc, ok, message, size);
 }
 
+void checkEqualTo(OpBuilder &b, Location loc, Value size, int64_t expected,
+                  const Twine &message) {
+  Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, size,
+                                   indexConst(b, loc, expected));
+  runtimeCheck(b, loc, ok, message, size);
+}
+
 Value repeatUnitDim(OpBuilder &b, Location loc, Value v, int64_t dim,
                     Value size) {
   auto t = tensorTypeOf(v);

@@ -121,6 +121,11 @@ void runtimeCheck(OpBuilder &b, Location loc, Value ok, const Twine &message,
 void checkAtLeast(OpBuilder &b, Location loc, Value size, int64_t least,
                   const Twine &message);
 
+/// Fails the run with `message` (placeholder {0}: `size`) unless `size` is
+/// `expected`.
+void checkEqualTo(OpBuilder &b, Location loc, Value size, int64_t expected,
+                  const Twine &message);
+
 /// `v` with its dim `dim` (1 at run time) repeated `size` times.
 Value repeatUnitDim(OpBuilder &b, Location loc, Value v, int64_t dim,
                     Value size);
@@ -144,7 +149,8 @@ struct ResolvedBroadcast {
 /// With `coreDims`, the last `coreDims` dims of the result and of every
 /// operand take no part (a matmul's rows and columns): only the leading
 /// dims broadcast, and `sizes` holds those. `shapeName` names the sizes of
-/// `shapeSizes` in messages (possessive: "the target shape's").
+/// `shapeSizes` in messages (possessive: "the target shape's"), which are
+/// also checked non-negative.
 ResolvedBroadcast resolveBroadcast(OpBuilder &b, Location loc, Operation *op,
                                    ValueRange operands, RankedTensorType type,
                                    ArrayRef<Value> shapeSizes = {},

@@ -193,13 +193,10 @@ struct LowerSplit : TfmPattern<tfm::SplitOp> {
       int64_t total = 0;
       for (int64_t s : *given)
         total += s;
-      Value ok = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
-                                       dim, indexConst(rewriter, loc, total));
-      runtimeCheck(rewriter, loc, ok,
+      checkEqualTo(rewriter, loc, dim, total,
                    nodeLabel(op) + ": the split sizes add up to " +
                        Twine(total) + " but dimension " + Twine(axis) +
-                       " is {0}",
-                   dim);
+                       " is {0}");
     }
     SmallVector<Value> results;
     for (int64_t i = 0; i < pieces; ++i) {
@@ -415,16 +412,11 @@ struct LowerSqueeze : TfmPattern<tfm::SqueezeOp> {
     // (checked); make it static first so collapse_shape accepts it.
     Value input = op.getInput();
     for (int64_t a : op.getAxes())
-      if (xt.isDynamicDim(a)) {
-        Value size = dimOf(rewriter, op.getLoc(), input, a);
-        Value ok = arith::CmpIOp::create(rewriter, op.getLoc(),
-                                         arith::CmpIPredicate::eq, size,
-                                         indexConst(rewriter, op.getLoc(), 1));
-        runtimeCheck(rewriter, op.getLoc(), ok,
+      if (xt.isDynamicDim(a))
+        checkEqualTo(rewriter, op.getLoc(),
+                     dimOf(rewriter, op.getLoc(), input, a), 1,
                      nodeLabel(op) + ": squeezed dimension " + Twine(a) +
-                         " is {0}, not 1",
-                     size);
-      }
+                         " is {0}, not 1");
     SmallVector<int64_t> shape(xt.getShape());
     for (int64_t a : op.getAxes())
       shape[a] = 1;

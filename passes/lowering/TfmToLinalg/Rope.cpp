@@ -37,17 +37,17 @@ struct LowerRope : TfmPattern<tfm::RopeOp> {
       if (!ct.isDynamicDim(d))
         continue;
       Value size = dimOf(rewriter, loc, cos, d);
+      Value xSize = dimOf(rewriter, loc, x, xd);
       Value one = indexConst(rewriter, loc, 1);
       unitTable[d] = arith::CmpIOp::create(
           rewriter, loc, arith::CmpIPredicate::eq, size, one);
-      Value same =
-          arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, size,
-                                dimOf(rewriter, loc, x, xd));
+      Value same = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::eq, size, xSize);
       runtimeCheck(rewriter, loc,
                    arith::OrIOp::create(rewriter, loc, same, unitTable[d]),
                    label + ": cannot broadcast the cos/sin tables' dimension " +
                        Twine(d) + " of size {0} against the input's size {1}",
-                   ValueRange{size, dimOf(rewriter, loc, x, xd)});
+                   ValueRange{size, xSize});
     }
     if (ct.isDynamicDim(crank - 1) || xt.isDynamicDim(rank - 1)) {
       Value rotary = dimOf(rewriter, loc, cos, crank - 1);
