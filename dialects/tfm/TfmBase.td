@@ -90,6 +90,13 @@ def Tfm_Activation : I32EnumAttr<"Activation",
   let cppNamespace = "::mlir::tfm";
 }
 
+def Tfm_LhsQuantization : I32EnumAttr<"LhsQuantization",
+    "how tfm.quantized_matmul treats its float operand", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"per_token", 1>]> {
+  let cppNamespace = "::mlir::tfm";
+}
+
 def Tfm_ComparePredicate : I32EnumAttr<"ComparePredicate",
     "elementwise comparison predicate", [
       I32EnumAttrCase<"eq", 0>,

@@ -850,6 +850,79 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult QuantizedMatmulOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto fail = [&](auto &&...args) {
+    return emitOptionalError(loc, "'tfm.quantized_matmul' op ", args...);
+  };
+  RankedTensorType lhs = tensorType(adaptor.getLhs());
+  RankedTensorType weight = tensorType(adaptor.getWeight());
+  RankedTensorType scale = tensorType(adaptor.getScale());
+  int64_t bits = adaptor.getBits();
+  int64_t group = adaptor.getGroupSize();
+  if (bits != 4 && bits != 8)
+    return fail("bits must be 4 or 8, got ", bits);
+  if (group < 0 || group % 16)
+    return fail("group_size must be 0 or a positive multiple of 16, got ",
+                group);
+  if (lhs.getRank() < 1 || weight.getRank() != 2)
+    return fail("needs lhs of rank >= 1 and a weight [N, K], got ranks ",
+                lhs.getRank(), " and ", weight.getRank());
+  Type element = lhs.getElementType();
+  int64_t n = weight.getDimSize(0), k = weight.getDimSize(1);
+  if (!isDynamicOrEqual(lhs.getShape().back(), k))
+    return fail("lhs has ", lhs.getShape().back(),
+                " columns but the weight [N, K] has K = ", k);
+  int64_t groups = ShapedType::isDynamic(k)
+                       ? ShapedType::kDynamic
+                       : QuantizedMatmulOp::groupCount(k, group);
+  SmallVector<int64_t, 2> groupShape{n, groups};
+  auto checkGroupShape = [&](StringRef what, RankedTensorType type) {
+    if (type.getRank() == 2 && isDynamicOrEqual(type.getDimSize(0), n) &&
+        isDynamicOrEqual(type.getDimSize(1), groups))
+      return success();
+    return fail(what, " must be [N, groups] = ", formatShape(groupShape),
+                ", got ", formatShape(type.getShape()));
+  };
+  if (scale.getElementType() != element)
+    return fail("scale element type ", scale.getElementType(),
+                " differs from ", element);
+  if (failed(checkGroupShape("scale", scale)))
+    return failure();
+  Value zeroPoint = adaptor.getZeroPoint();
+  if (zeroPoint && failed(checkGroupShape("zero_point",
+                                          tensorType(zeroPoint))))
+    return failure();
+  bool perToken = adaptor.getLhsQuantization() == LhsQuantization::per_token;
+  if (perToken && (bits != 8 || group != 0 || zeroPoint))
+    return fail("per_token lhs quantization needs symmetric per-channel "
+                "weights (bits = 8, group_size = 0, no zero_point)");
+  if (std::optional<APFloat> threshold = adaptor.getOutlierThreshold()) {
+    if (!perToken)
+      return fail("outlier_threshold needs per_token lhs quantization");
+    if (!(threshold->convertToFloat() > 0))
+      return fail("outlier_threshold must be positive");
+  }
+  SmallVector<int64_t> shape(lhs.getShape().drop_back());
+  shape.push_back(n);
+  for (auto [what, operand] :
+       {std::pair<StringRef, Value>{"bias", adaptor.getBias()},
+        {"residual", adaptor.getResidual()}}) {
+    if (!operand)
+      continue;
+    RankedTensorType type = tensorType(operand);
+    if (type.getElementType() != element)
+      return fail(what, " element type ", type.getElementType(),
+                  " differs from ", element);
+    if (failed(checkBroadcastsInto(loc, "tfm.quantized_matmul", what, type,
+                                   shape)))
+      return failure();
+  }
+  types.push_back(RankedTensorType::get(shape, element));
+  return success();
+}
+
 LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,

@@ -792,6 +792,64 @@ def Tfm_MatmulOp : Tfm_InferOp<"matmul", [AttrSizedOperandSegments]> {
   }];
 }
 
+def Tfm_QuantizedMatmulOp
+    : Tfm_InferOp<"quantized_matmul", [AttrSizedOperandSegments]> {
+  let summary = "Matmul with an integer weight: weight-only or int8 x int8";
+  let description = [{
+    `output = activation(lhs x W^T + bias) + residual` for `lhs [..., K]`
+    and an integer weight `[N, K]` (rows are output channels, contiguous
+    along K, as ONNX's MatMulNBits stores them) whose real value is
+
+        W[n, k] = (weight[n, k] - zero_point[n, g]) * scale[n, g],
+        g = k / group_size  (g = 0 when group_size is 0: one group per row)
+
+    `scale` and `zero_point` are `[N, G]` with `G = ceil(K / group_size)`
+    (or 1). `bits` is 8 (weight in [-128, 127], zero point default 0) or 4
+    (weight and zero point in [0, 15] held one per i8, zero point default
+    8). `bias` and `residual` broadcast into the result `[..., N]`.
+
+    `lhs_quantization` says how `lhs` enters the product:
+    - `none` (weight-only): in floating point, against the dequantized W.
+    - `per_token`: each row r of `lhs` (flattened to `[rows, K]`) becomes
+      int8 with `s_r = max_k |lhs[r, k]| / 127` and
+      `q[r, k] = round_half_even(lhs[r, k] * (127 / max_k |lhs[r, k]|))`
+      (0 for an all-zero row); the product `sum_k q[r, k] weight[n, k]` is
+      exact in int32 and rescaled by `s_r * scale[n, 0]`. Needs 8 bits,
+      one group and no zero point (symmetric per-channel weights).
+      With `outlier_threshold` (LLM.int8()), the columns k of `lhs` with
+      `max_r |lhs[r, k]| >= outlier_threshold`, found on each run, are left
+      out of the int8 product (and of s_r) and added in floating point
+      against the dequantized W.
+
+    Example:
+    ```mlir
+    %y = tfm.quantized_matmul %x, %w, %s bias %b activation gelu bits 8 group_size 0 lhs per_token : (tensor<?x?x768xf32>, tensor<3072x768xi8>, tensor<3072x1xf32>, tensor<3072xf32>) -> tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$lhs, RankedTensorOf<[I8]>:$weight,
+                       Tfm_FloatTensor:$scale,
+                       Optional<RankedTensorOf<[I8]>>:$zero_point,
+                       Optional<Tfm_FloatTensor>:$bias,
+                       Optional<Tfm_FloatTensor>:$residual,
+                       I64Attr:$bits, I64Attr:$group_size,
+                       Tfm_LhsQuantization:$lhs_quantization,
+                       OptionalAttr<F32Attr>:$outlier_threshold,
+                       OptionalAttr<Tfm_Activation>:$activation);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $weight `,` $scale (`zero_point` $zero_point^)?
+    (`bias` $bias^)? (`activation` $activation^)? (`residual` $residual^)?
+    `bits` $bits `group_size` $group_size `lhs` $lhs_quantization
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// Scale groups per output channel: ceil(K / group_size), or 1.
+    static int64_t groupCount(int64_t k, int64_t groupSize) {
+      return groupSize ? (k + groupSize - 1) / groupSize : 1;
+    }
+  }];
+}
+
 def Tfm_AttentionOp : Tfm_InferOp<"attention"> {
   let summary = "Scaled dot-product multi-head attention";
   let description = [{

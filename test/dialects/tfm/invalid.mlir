@@ -1046,3 +1046,93 @@ func.func @runtime_check_extra_placeholder(%ok: i1, %a: index) {
   tfm.runtime_check %ok, "size {0} against {1}"(%a : index)
   return
 }
+
+// -----
+
+func.func @quantized_matmul_bits(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op bits must be 4 or 8, got 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 3 group_size 0 lhs none : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_group(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x3xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op group_size must be 0 or a positive multiple of 16, got 24}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 4 group_size 24 lhs none : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x3xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_weight_rank(%x: tensor<?x64xf32>, %w: tensor<64xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op needs lhs of rank >= 1 and a weight [N, K], got ranks 2 and 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs none : (tensor<?x64xf32>, tensor<64xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_contraction(%x: tensor<?x32xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op lhs has 32 columns but the weight [N, K] has K = 64}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs none : (tensor<?x32xf32>, tensor<8x64xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_scale_shape(%x: tensor<?x80xf32>, %w: tensor<8x80xi8>, %s: tensor<8x2xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op scale must be [N, groups] = 8x3, got 8x2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 4 group_size 32 lhs none : (tensor<?x80xf32>, tensor<8x80xi8>, tensor<8x2xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_scale_type(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf16>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op scale element type 'f16' differs from 'f32'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs none : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf16>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_per_token_grouped(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x2xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op per_token lhs quantization needs symmetric per-channel weights (bits = 8, group_size = 0, no zero_point)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 32 lhs per_token : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x2xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_outliers_weight_only(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op outlier_threshold needs per_token lhs quantization}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs none {outlier_threshold = 6.0 : f32} : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_outlier_threshold(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op outlier_threshold must be positive}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_token {outlier_threshold = 0.0 : f32} : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_bias(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>, %b: tensor<16xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op bias of shape 16 does not broadcast to ?x8}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bias %b bits 8 group_size 0 lhs none : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>, tensor<16xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}

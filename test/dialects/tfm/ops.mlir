@@ -777,3 +777,17 @@ func.func @scatter_nd(%d: tensor<?x1x?x?xf32>, %i: tensor<?x1x?x?x4xi64>, %u: te
   %1 = tfm.scatter_nd %d2, %i2, %u2 : (tensor<4x8xf32>, tensor<2x1xi64>, tensor<2x8xf32>) -> tensor<4x8xf32>
   return %0, %1 : tensor<?x1x?x?xf32>, tensor<4x8xf32>
 }
+
+// CHECK-LABEL: func.func @quantized_matmul_per_token
+func.func @quantized_matmul_per_token(%x: tensor<?x?x64xf32>, %w: tensor<128x64xi8>, %s: tensor<128x1xf32>, %b: tensor<128xf32>, %r: tensor<?x?x128xf32>) -> tensor<?x?x128xf32> {
+  // CHECK: tfm.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} activation gelu residual %{{.*}} bits 8 group_size 0 lhs per_token {outlier_threshold = 6.000000e+00 : f32} : (tensor<?x?x64xf32>, tensor<128x64xi8>, tensor<128x1xf32>, tensor<128xf32>, tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+  %0 = tfm.quantized_matmul %x, %w, %s bias %b activation gelu residual %r bits 8 group_size 0 lhs per_token {outlier_threshold = 6.0 : f32} : (tensor<?x?x64xf32>, tensor<128x64xi8>, tensor<128x1xf32>, tensor<128xf32>, tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+  return %0 : tensor<?x?x128xf32>
+}
+
+// CHECK-LABEL: func.func @quantized_matmul_grouped
+func.func @quantized_matmul_grouped(%x: tensor<?x80xf32>, %w: tensor<16x80xi8>, %s: tensor<16x3xf32>, %z: tensor<16x3xi8>) -> tensor<?x16xf32> {
+  // CHECK: tfm.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}} zero_point %{{.*}} bits 4 group_size 32 lhs none : (tensor<?x80xf32>, tensor<16x80xi8>, tensor<16x3xf32>, tensor<16x3xi8>) -> tensor<?x16xf32>
+  %0 = tfm.quantized_matmul %x, %w, %s zero_point %z bits 4 group_size 32 lhs none : (tensor<?x80xf32>, tensor<16x80xi8>, tensor<16x3xf32>, tensor<16x3xi8>) -> tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}
