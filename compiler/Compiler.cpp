@@ -12,6 +12,7 @@
 #include "dialects/tfm/TfmDialect.h"
 #include "frontends/Frontend.h"
 #include "passes/lowering/Passes.h"
+#include "passes/quantization/Passes.h"
 #include "passes/tfm/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -204,6 +205,16 @@ bool Compilation::run() {
   target = kiln::createTarget(options.target, error);
   if (!target)
     return fail(error);
+  if (!options.quantize.empty() &&
+      !tfm::isQuantizationScheme(options.quantize))
+    return fail("--quantize=" + options.quantize + " is not a scheme; kiln has " +
+                tfm::quantizationSchemes());
+  if (options.groupSize <= 0 || options.groupSize % 16)
+    return fail("--group-size must be a positive multiple of 16, got " +
+                Twine(options.groupSize));
+  if (!(options.outlierThreshold > 0))
+    return fail("--outlier-threshold must be positive, got " +
+                std::to_string(options.outlierThreshold));
   if (options.emit == EmitStage::Ptx && !target->hasKernelAssembly())
     return fail(options.target.gpuEmulate
                     ? "--emit=ptx and --gpu-emulate exclude each other"
@@ -285,6 +296,11 @@ bool Compilation::runTfmPipeline(ModuleOp module, TimingScope &timer) {
     pipeline.shapes = options.shapes;
     pipeline.fuse = options.fuse;
     tfm::buildTfmPipeline(pm, pipeline);
+    tfm::QuantizationOptions quantization;
+    quantization.scheme = options.quantize;
+    quantization.groupSize = options.groupSize;
+    quantization.outlierThreshold = options.outlierThreshold;
+    tfm::buildQuantizationPipeline(pm, quantization);
   }
   if (failed(pm.run(module)))
     return false;

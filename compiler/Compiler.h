@@ -73,6 +73,13 @@ struct CompileOptions {
   std::vector<std::string> shapes;
   /// Run the fusion passes.
   bool fuse = true;
+  /// Quantize the weight matmuls: "" (no), "w8a8", "llm-int8", "w8", "w4"
+  /// (passes/quantization/Passes.td describes each).
+  std::string quantize;
+  /// K per scale group for w8/w4 (a positive multiple of 16).
+  int64_t groupSize = 32;
+  /// llm-int8: |x| at which an activation column is an outlier.
+  float outlierThreshold = 6.0f;
   /// When set, how long each stage took is reported here at the end.
   llvm::raw_ostream *timing = nullptr;
   /// When set, op counts by kind after import and after the tfm pipeline

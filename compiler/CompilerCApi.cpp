@@ -87,6 +87,16 @@ const char *kiln_compile_options_set(kiln_compile_options *options,
   } else if (key == "fusion") {
     if (!parseFlag(v, o.fuse))
       return bad("0 or 1");
+  } else if (key == "quantize")
+    o.quantize = v.str();
+  else if (key == "group-size") {
+    if (v.getAsInteger(10, o.groupSize))
+      return bad("an integer");
+  } else if (key == "outlier-threshold") {
+    double threshold;
+    if (v.getAsDouble(threshold))
+      return bad("a number");
+    o.outlierThreshold = static_cast<float>(threshold);
   } else if (key == "shape")
     o.shapes.push_back(v.str());
   else if (key == "timing") {

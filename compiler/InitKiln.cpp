@@ -13,6 +13,7 @@
 #include "backends/x86/Passes.h"
 #include "passes/fusion/Passes.h"
 #include "passes/lowering/Passes.h"
+#include "passes/quantization/Passes.h"
 #include "passes/tfm/Passes.h"
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
@@ -98,6 +99,7 @@ void kiln::registerKilnPasses() {
   mlir::tfm::registerTfmPipelines();
   mlir::tfm::registerLoweringPasses();
   mlir::tfm::registerFusionPasses();
+  mlir::tfm::registerQuantizationPasses();
   mlir::tfm::registerX86Passes();
   mlir::tfm::registerCudaPasses();
   kiln::registerTargetPipelines();

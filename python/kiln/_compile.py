@@ -39,7 +39,8 @@ _EMIT = ("import", "tfm", "linalg", "ptx", "llvm", "obj", "so")
 def compile(model, output, *, target=None, precision=None, shapes=None,
             mcpu=None, mattr=None, emit="so", opt_level=None, fusion=True,
             gpu_arch=None, gpu_emulate=False, cuda_path=None,
-            frontend=None):
+            frontend=None, quantize=None, group_size=None,
+            outlier_threshold=None):
     """Compiles `model` into `output` (with --emit=so, the default, also
     `output`.weights) and returns the list of warnings and notes.
 
@@ -51,6 +52,9 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
     mcpu, mattr: the CPU and extra features (default: the host's).
     emit: the stage to write ("import", "tfm", "linalg", "ptx", "llvm",
         "obj", "so"). Raises CompileError with the diagnostics on failure.
+    quantize: None, or a scheme ("w8a8", "llm-int8", "w8", "w4"), with
+        group_size (w8/w4, default 32) and outlier_threshold (llm-int8,
+        default 6.0), as `kiln compile --quantize` (README.md).
     """
     if emit not in _EMIT:
         raise ValueError(f"emit={emit!r} is not one of {', '.join(_EMIT)}")
@@ -60,7 +64,9 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
     for name, value in [("target", target), ("precision", precision),
                         ("mcpu", mcpu), ("mattr", mattr),
                         ("gpu-arch", gpu_arch), ("cuda-path", cuda_path),
-                        ("frontend", frontend)]:
+                        ("frontend", frontend), ("quantize", quantize),
+                        ("group-size", group_size),
+                        ("outlier-threshold", outlier_threshold)]:
         if value is not None:
             settings.append((name, str(value)))
     if opt_level is not None:

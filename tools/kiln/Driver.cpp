@@ -100,6 +100,23 @@ cl::opt<bool> timing("timing", cl::sub(compileCommand),
 cl::opt<bool> noFusion("no-fusion", cl::sub(compileCommand),
                        cl::desc("Skip the fusion passes (to measure what "
                                 "they buy)"));
+cl::opt<std::string> quantize(
+    "quantize", cl::sub(compileCommand),
+    cl::desc("Quantize the weight matmuls: w8a8 (int8 weights per channel, "
+             "int8 activations per token, VNNI), llm-int8 (w8a8 with "
+             "LLM.int8() outlier columns in fp32), w8 / w4 (weight-only, "
+             "per group of --group-size K)"),
+    cl::value_desc("SCHEME"), cl::init(""));
+cl::opt<int64_t> groupSize(
+    "group-size", cl::sub(compileCommand),
+    cl::desc("K per scale group for --quantize=w8/w4: 32 (default), 64, "
+             "128, ... (a multiple of 16)"),
+    cl::init(32));
+cl::opt<float> outlierThreshold(
+    "outlier-threshold", cl::sub(compileCommand),
+    cl::desc("--quantize=llm-int8: |x| at which an activation column is "
+             "an outlier (default 6.0)"),
+    cl::init(6.0f));
 cl::opt<bool> stats("stats", cl::sub(compileCommand),
                     cl::desc("Print op counts by kind before and after the "
                              "tfm pipeline"));
@@ -192,6 +209,9 @@ int runCompile() {
   options.target.gpuEmulate = gpuEmulate;
   options.shapes.assign(shapes.begin(), shapes.end());
   options.fuse = !noFusion;
+  options.quantize = quantize;
+  options.groupSize = groupSize;
+  options.outlierThreshold = outlierThreshold;
   if (timing)
     options.timing = &llvm::errs();
   if (stats)

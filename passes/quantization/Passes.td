@@ -1,0 +1,49 @@
+//===- Passes.td - quantization passes on tfm --------------*- tablegen -*-===//
+//
+// Part of kiln. Passes that trade exactness for speed and memory: they run
+// after the tfm pipeline (fusion), on request (`kiln compile --quantize`),
+// and each has its own lit test.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_QUANTIZATION_PASSES_TD
+#define KILN_PASSES_QUANTIZATION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TfmQuantizeMatmuls : Pass<"tfm-quantize-matmuls", "ModuleOp"> {
+  let summary = "Quantize the weights of weight matmuls into tfm.quantized_matmul";
+  let description = [{
+    Every `tfm.matmul` whose right operand is a 2-D f32 constant (and whose
+    left operand is not transposed) becomes a `tfm.quantized_matmul` with
+    the weight stored as integers `[N, K]`, by `scheme`:
+
+    - `w8a8`: symmetric int8 per output channel,
+      `scale[n] = max_k |W[n, k]| / 127`,
+      `q = clamp(round_half_even(W / scale), -127, 127)`; the activations
+      are quantized per token at run time (`lhs per_token`).
+    - `llm-int8`: as `w8a8`, plus LLM.int8()'s outlier columns
+      (`outlier-threshold`) computed in floating point.
+    - `w8`, `w4`: weight-only, asymmetric per group of `group-size`
+      consecutive K of one output channel (the last group may be shorter):
+      `lo = min(0, min W)`, `hi = max(0, max W)`,
+      `scale = (hi - lo) / (2^bits - 1)`,
+      `zero_point = clamp(round_half_even(-lo / scale), 0, 2^bits - 1)`,
+      `q = clamp(round_half_even(W / scale) + zero_point, 0, 2^bits - 1)`
+      (`w8` stores q and the zero point minus 128, as int8). A group of
+      zeros gets scale 1.
+
+    The original f32 weights are released as they are replaced.
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", /*default=*/"\"w8a8\"",
+           "w8a8, llm-int8, w8 or w4">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
+           "K per scale group for w8/w4 (a positive multiple of 16)">,
+    Option<"outlierThreshold", "outlier-threshold", "float",
+           /*default=*/"6.0f",
+           "llm-int8: |x| at which an activation column is an outlier">,
+  ];
+}
+
+#endif // KILN_PASSES_QUANTIZATION_PASSES_TD
