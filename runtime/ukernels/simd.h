@@ -18,9 +18,18 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+/* The integer kernels' AVX-512 copy also needs BW and VNNI: the same
+ * vector layer under its own suffix. */
+#if defined(KILN_UK_ISA_AVX512VNNI)
+#define KILN_UK_ISA_AVX512 1
+#define KILN_UK(name) kiln_uk_##name##_avx512vnni
+#endif
+
 #if defined(KILN_UK_ISA_AVX512)
 
+#ifndef KILN_UK
 #define KILN_UK(name) kiln_uk_##name##_avx512
+#endif
 #define VL 16
 typedef __m512 vf;
 typedef __m512i vi;
@@ -130,7 +139,7 @@ static inline float vf_reduce_max(vf a) {
 }
 
 #else
-#error "compile with -DKILN_UK_ISA_AVX512 or -DKILN_UK_ISA_AVX2"
+#error "compile with -DKILN_UK_ISA_AVX512, _AVX512VNNI or _AVX2"
 #endif
 
 /* Columns of one packed weight panel: two vectors. */

@@ -53,6 +53,61 @@ enum {
 KILN_UK_DECLARE_SGEMM(avx512)
 KILN_UK_DECLARE_SGEMM(avx2)
 
+/* The quantized GEMMs (tfm.quantized_matmul) exist for avx512vnni
+ * (AVX-512 F/BW/VL + VNNI) and avx2; NR is their panel width (32 and 16).
+ *
+ * int8 x int8 (per-token activations): the weight's codes W[N][K] are
+ * packed as P[ceil(N / NR)][kp / 4][NR][4] (kp = K rounded up to 4) with
+ * P[p][q][j][r] = W[p * NR + j][4 q + r], zero past N and K; bsum[j] =
+ * sum_k W[j][k] and bscale[j] (the channel's scale) are padded to whole
+ * panels.
+ *
+ * find_outliers flags (flags[k] = 1) the columns of A [m][k] with some
+ * |x| >= threshold, lists them in `index` and returns how many.
+ * quantize_rows quantizes rows [m0, m1) of A: scale[i] = max |A[i][k]| /
+ * 127 over the unflagged columns (`outliers` may be NULL), codes
+ * round_half_even(A[i][k] * 127 / max) (0 for flagged columns and for an
+ * all-zero row), stored in aq[i][0, kp) (row stride ldq) as code + 128 by
+ * avx512vnni and as int8 by avx2, padded with code 0.
+ * qgemm: C[i][j] = act((sum_k code[i][k] W[j][k]) * scale[i] * bscale[j]
+ * + sum_{k in index} A[i][k] W[j][k] * bscale[j] + bias[j]) + res[i][j]
+ * for rows [m0, m1) and panels [p0, p1); a/lda is A in f32 (read only at
+ * the outlier columns; may be NULL without them). */
+#define KILN_UK_DECLARE_QGEMM(isa)                                           \
+  int64_t kiln_uk_find_outliers_##isa(const float *a, int64_t lda,           \
+                                      int64_t m, int64_t k, float threshold, \
+                                      uint8_t *flags, int32_t *index);       \
+  void kiln_uk_quantize_rows_##isa(const float *a, int64_t lda, int64_t k,   \
+                                   int64_t m0, int64_t m1,                   \
+                                   const uint8_t *outliers, uint8_t *aq,     \
+                                   int64_t ldq, float *scale);               \
+  void kiln_uk_qgemm_##isa(                                                  \
+      const uint8_t *aq, int64_t ldq, const float *ascale, const int8_t *b,  \
+      int64_t kp, const int32_t *bsum, const float *bscale, float *c,        \
+      int64_t ldc, int64_t m0, int64_t m1, int64_t p0, int64_t p1,           \
+      int64_t n, const float *bias, const float *res, int64_t ldr,           \
+      int64_t act, const float *a, int64_t lda, const int32_t *index,        \
+      int64_t n_outliers);
+KILN_UK_DECLARE_QGEMM(avx512vnni)
+KILN_UK_DECLARE_QGEMM(avx2)
+
+/* Weight-only (f32 activations): codes W[N][K] in groups of `group` K
+ * (a multiple of 16) are packed as P[ceil(N / NR)][K][NR] int8 (bits 8)
+ * or [..][K][NR / 2] bytes (bits 4, unsigned: byte j holds column j in
+ * its low nibble and column j + NR / 2 in its high one); scale and offset
+ * [ceil(N / NR)][groups][NR] f32 with W = code * scale + offset (offset =
+ * -zero_point * scale). C as sgemm's, same arguments otherwise. */
+#define KILN_UK_DECLARE_WGEMM(isa)                                           \
+  void kiln_uk_wgemm_##isa(const float *a, int64_t lda, const void *b,       \
+                           int64_t bits, int64_t k, int64_t group,           \
+                           const float *scale, const float *offset,          \
+                           float *c, int64_t ldc, int64_t m0, int64_t m1,    \
+                           int64_t p0, int64_t p1, int64_t n,                \
+                           const float *bias, const float *res, int64_t ldr, \
+                           int64_t act);
+KILN_UK_DECLARE_WGEMM(avx512vnni)
+KILN_UK_DECLARE_WGEMM(avx2)
+
 /* Query rows per attention work item, and the largest head dims (d, dv)
  * the kernel serves; the compiler lowers other attentions generically. */
 #define KILN_UK_ATTENTION_QUERY_BLOCK 128

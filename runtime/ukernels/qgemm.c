@@ -1,0 +1,321 @@
+/*===- qgemm.c - the int8 x int8 GEMM microkernel (w8a8, LLM.int8()) -*- C -*-===*
+ *
+ * Part of kiln. tfm.quantized_matmul with per-token int8 activations:
+ *
+ *   1. find_outliers (LLM.int8() only): the columns of A whose largest |x|
+ *      reaches the threshold, decided on each run from the data;
+ *   2. quantize_rows: each row of A to int8 with its own scale, outlier
+ *      columns left out (code 0);
+ *   3. qgemm: C = act((A_q W_q^T) * s_a s_w + A_out W_out^T + bias) + res,
+ *      the integer product exact in int32, the outlier columns in f32
+ *      against the dequantized weight rows.
+ *
+ * With AVX-512 VNNI the product is vpdpbusd (64 u8 x s8 products per
+ * instruction), which takes the activations unsigned: quantize_rows
+ * stores code + 128 and the kernel subtracts 128 * sum_k W[n][k], which
+ * the compiler computed when it packed the weight. AVX2 has no exact
+ * 8-bit dot product (vpmaddubsw saturates), so its copy widens both sides
+ * to 16 bits and uses vpmaddwd on signed codes.
+ *
+ * The register tile is as sgemm.c's: MR rows x two vectors of NR / 2
+ * int32 lanes; K runs in slices of KCQ groups of four, and a slice's
+ * partial sums wait in C (as int32) for the next.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "simd.h"
+#include "ukernels.h"
+#include "vmath.h"
+
+#include <string.h>
+
+#if defined(KILN_UK_ISA_AVX512)
+#define QMR 12
+/* Activation codes are stored as code + QBIAS. */
+#define QBIAS 128
+static inline vi vi_zero(void) { return _mm512_setzero_si512(); }
+static inline vi vi_load(const void *p) { return _mm512_loadu_si512(p); }
+static inline void vi_store(void *p, vi x) { _mm512_storeu_si512(p, x); }
+static inline vi vi_add(vi a, vi b) { return _mm512_add_epi32(a, b); }
+static inline vi vi_sub(vi a, vi b) { return _mm512_sub_epi32(a, b); }
+static inline vf vi_to_vf(vi a) { return _mm512_cvtepi32_ps(a); }
+static inline vf vf_bits(vi a) { return _mm512_castsi512_ps(a); }
+static inline vi vi_bits(vf a) { return _mm512_castps_si512(a); }
+static inline vi vi_times_bias(vi a) { return _mm512_slli_epi32(a, 7); }
+/* x with the lanes whose flag byte is nonzero set to 0. */
+static inline vf vf_drop_flagged(vf x, const uint8_t *flags) {
+  __m512i f = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)flags));
+  return _mm512_maskz_mov_ps(_mm512_testn_epi32_mask(f, f), x);
+}
+/* The activation operand of one k step: its 4 codes in every lane. */
+typedef vi qa;
+static inline qa qa_load(const uint8_t *p) {
+  int32_t x;
+  memcpy(&x, p, 4);
+  return _mm512_set1_epi32(x);
+}
+/* acc[j] += sum_r a[r] * b[j][r] over the 4 bytes r of each lane. */
+static inline vi vi_dot(vi acc, qa a, vi b) {
+  return _mm512_dpbusd_epi32(acc, a, b);
+}
+/* Byte r of each lane of the panel row, sign-extended. */
+static inline vi vi_byte(vi x, int r) {
+  return _mm512_srai_epi32(_mm512_sllv_epi32(x, _mm512_set1_epi32(24 - 8 * r)),
+                           24);
+}
+#else
+#define QMR 4
+#define QBIAS 0
+static inline vi vi_zero(void) { return _mm256_setzero_si256(); }
+static inline vi vi_load(const void *p) {
+  return _mm256_loadu_si256((const __m256i *)p);
+}
+static inline void vi_store(void *p, vi x) {
+  _mm256_storeu_si256((__m256i *)p, x);
+}
+static inline vi vi_add(vi a, vi b) { return _mm256_add_epi32(a, b); }
+static inline vi vi_sub(vi a, vi b) { return _mm256_sub_epi32(a, b); }
+static inline vf vi_to_vf(vi a) { return _mm256_cvtepi32_ps(a); }
+static inline vf vf_bits(vi a) { return _mm256_castsi256_ps(a); }
+static inline vi vi_bits(vf a) { return _mm256_castps_si256(a); }
+static inline vi vi_times_bias(vi a) { return _mm256_setzero_si256(); }
+static inline vf vf_drop_flagged(vf x, const uint8_t *flags) {
+  __m256i f = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)flags));
+  __m256i keep = _mm256_cmpeq_epi32(f, _mm256_setzero_si256());
+  return _mm256_and_ps(x, _mm256_castsi256_ps(keep));
+}
+/* The 4 signed codes as 16-bit pairs: (a0, a2) and (a1, a3) in every
+ * lane. */
+typedef struct {
+  vi even, odd;
+} qa;
+static inline qa qa_load(const uint8_t *p) {
+  int32_t x;
+  memcpy(&x, p, 4);
+  vi v = _mm256_set1_epi32(x);
+  qa a = {_mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8),
+          _mm256_srai_epi16(v, 8)};
+  return a;
+}
+static inline vi vi_dot(vi acc, qa a, vi b) {
+  vi even = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8);
+  vi odd = _mm256_srai_epi16(b, 8);
+  acc = _mm256_add_epi32(acc, _mm256_madd_epi16(even, a.even));
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(odd, a.odd));
+}
+static inline vi vi_byte(vi x, int r) {
+  return _mm256_srai_epi32(_mm256_sllv_epi32(x, _mm256_set1_epi32(24 - 8 * r)),
+                           24);
+}
+#endif
+
+/* Groups of four k per K slice: a panel's slice is KCQ * 4 * NR bytes
+ * (32 KiB with AVX-512). */
+#define KCQ 256
+
+int64_t KILN_UK(find_outliers)(const float *a, int64_t lda, int64_t m,
+                               int64_t k, float threshold, uint8_t *flags,
+                               int32_t *index) {
+  memset(flags, 0, (size_t)k);
+  for (int64_t i = 0; i < m; ++i) {
+    const float *row = a + i * lda;
+    for (int64_t j = 0; j < k; ++j)
+      if (row[j] >= threshold || row[j] <= -threshold)
+        flags[j] = 1;
+  }
+  int64_t count = 0;
+  for (int64_t j = 0; j < k; ++j)
+    if (flags[j])
+      index[count++] = (int32_t)j;
+  return count;
+}
+
+/* Rounds to the nearest integer, ties to even (the MXCSR default). */
+static inline int32_t round_even(float x) {
+  return _mm_cvtss_si32(_mm_set_ss(x));
+}
+
+void KILN_UK(quantize_rows)(const float *a, int64_t lda, int64_t k,
+                            int64_t m0, int64_t m1, const uint8_t *outliers,
+                            uint8_t *aq, int64_t ldq, float *scale) {
+  int64_t kp = (k + 3) & ~(int64_t)3;
+  for (int64_t i = m0; i < m1; ++i) {
+    const float *row = a + i * lda;
+    uint8_t *q = aq + i * ldq;
+    vf vmax = vf_zero();
+    int64_t j = 0;
+    for (; j + VL <= k; j += VL) {
+      vf x = vf_abs(vf_load(row + j));
+      if (outliers)
+        x = vf_drop_flagged(x, outliers + j);
+      vmax = vf_max(vmax, x);
+    }
+    float amax = vf_reduce_max(vmax);
+    for (; j < k; ++j)
+      if (!(outliers && outliers[j])) {
+        float x = row[j] < 0 ? -row[j] : row[j];
+        amax = x > amax ? x : amax;
+      }
+    scale[i] = amax / 127.0f;
+    float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    j = 0;
+#if defined(KILN_UK_ISA_AVX512)
+    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
+    const __m512i bias = _mm512_set1_epi32(QBIAS);
+    for (; j + VL <= k; j += VL) {
+      __m512i c = _mm512_cvtps_epi32(vf_mul(vf_load(row + j), vf_set1(inv)));
+      c = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(c, lo), hi),
+                           bias);
+      if (outliers) {
+        __m512i f = _mm512_cvtepu8_epi32(
+            _mm_loadu_si128((const __m128i *)(outliers + j)));
+        c = _mm512_mask_blend_epi32(_mm512_test_epi32_mask(f, f), c, bias);
+      }
+      _mm_storeu_si128((__m128i *)(q + j), _mm512_cvtepi32_epi8(c));
+    }
+#endif
+    for (; j < k; ++j) {
+      int32_t c = round_even(row[j] * inv);
+      c = c < -127 ? -127 : c > 127 ? 127 : c;
+      if (outliers && outliers[j])
+        c = 0;
+      q[j] = (uint8_t)(c + QBIAS);
+    }
+    for (; j < kp; ++j)
+      q[j] = (uint8_t)QBIAS;
+  }
+}
+
+/* One tile of ROWS rows and `cols` <= NR columns over `kcq` groups of four
+ * k. Partial sums are kept in C as int32 between slices. */
+static inline __attribute__((always_inline)) void
+qtile(const int ROWS, const uint8_t *aq, int64_t ldq, const float *ascale,
+      const int8_t *b, int64_t kcq, const int8_t *panel, const int32_t *bsum,
+      const float *bscale, float *c, int64_t ldc, int cols, int first,
+      int last, const float *bias, const float *res, int64_t ldr, int64_t act,
+      const float *a, int64_t lda, const int32_t *outliers,
+      int64_t n_outliers) {
+  vi acc[QMR][2];
+  int lo = cols < VL ? cols : VL, hi = cols - lo;
+  for (int r = 0; r < ROWS; ++r) {
+    if (first) {
+      acc[r][0] = acc[r][1] = vi_zero();
+    } else {
+      acc[r][0] = vi_bits(vf_load_mask(c + r * ldc, lo));
+      acc[r][1] = vi_bits(vf_load_mask(c + r * ldc + VL, hi));
+    }
+  }
+  for (int64_t kq = 0; kq < kcq; ++kq) {
+    vi b0 = vi_load(b + kq * 4 * NR), b1 = vi_load(b + kq * 4 * NR + 4 * VL);
+    for (int r = 0; r < ROWS; ++r) {
+      qa x = qa_load(aq + r * ldq + 4 * kq);
+      acc[r][0] = vi_dot(acc[r][0], x, b0);
+      acc[r][1] = vi_dot(acc[r][1], x, b1);
+    }
+  }
+  if (!last) {
+    /* C's own columns hold the partial sums (bit patterns of int32). */
+    for (int r = 0; r < ROWS; ++r) {
+      vf_store_mask(c + r * ldc, vf_bits(acc[r][0]), lo);
+      vf_store_mask(c + r * ldc + VL, vf_bits(acc[r][1]), hi);
+    }
+    return;
+  }
+  vf sb0 = vf_load(bscale), sb1 = vf_load(bscale + VL);
+  /* sum_k (q + QBIAS) w = sum_k q w + QBIAS sum_k w. */
+  vi comp0 = vi_times_bias(vi_load(bsum)),
+     comp1 = vi_times_bias(vi_load(bsum + VL));
+  for (int r = 0; r < ROWS; ++r) {
+    vf sa = vf_set1(ascale[r]);
+    vf y0 = vf_mul(vi_to_vf(vi_sub(acc[r][0], comp0)), sa);
+    vf y1 = vf_mul(vi_to_vf(vi_sub(acc[r][1], comp1)), sa);
+    for (int64_t o = 0; o < n_outliers; ++o) {
+      int64_t col = outliers[o];
+      const int8_t *row = panel + (col >> 2) * 4 * NR;
+      vf x = vf_set1(a[r * lda + col]);
+      y0 = vf_fma(x, vi_to_vf(vi_byte(vi_load(row), (int)(col & 3))), y0);
+      y1 = vf_fma(x, vi_to_vf(vi_byte(vi_load(row + 4 * VL), (int)(col & 3))),
+                  y1);
+    }
+    y0 = vf_mul(y0, sb0);
+    y1 = vf_mul(y1, sb1);
+    if (bias) {
+      y0 = vf_add(y0, vf_load_mask(bias, lo));
+      y1 = vf_add(y1, vf_load_mask(bias + VL, hi));
+    }
+    if (res && !act) {
+      y0 = vf_add(y0, vf_load_mask(res + r * ldr, lo));
+      y1 = vf_add(y1, vf_load_mask(res + r * ldr + VL, hi));
+    }
+    vf_store_mask(c + r * ldc, y0, lo);
+    vf_store_mask(c + r * ldc + VL, y1, hi);
+  }
+  /* As in sgemm: the activation's polynomial runs on the stored tile, hot
+   * in L1, not on registers it would spill. */
+  if (act)
+    for (int r = 0; r < ROWS; ++r)
+      for (int h = 0; h < 2; ++h) {
+        int cnt = h ? hi : lo;
+        float *p = c + r * ldc + h * VL;
+        vf x = vf_activation(vf_load_mask(p, cnt), act);
+        if (res)
+          x = vf_add(x, vf_load_mask(res + r * ldr + h * VL, cnt));
+        vf_store_mask(p, x, cnt);
+      }
+}
+
+#define QTILE_CASE(R)                                                         \
+  case R:                                                                     \
+    qtile(R, aqi, ldq, ascalei, bp, kcq, panel, bsump, bscalep, cp, ldc, cols, \
+          first, last, biasp, resp, ldr, act, ai, lda, outliers, n_outliers); \
+    break;
+
+void KILN_UK(qgemm)(const uint8_t *aq, int64_t ldq, const float *ascale,
+                    const int8_t *b, int64_t kp, const int32_t *bsum,
+                    const float *bscale, float *c, int64_t ldc, int64_t m0,
+                    int64_t m1, int64_t p0, int64_t p1, int64_t n,
+                    const float *bias, const float *res, int64_t ldr,
+                    int64_t act, const float *a, int64_t lda,
+                    const int32_t *outliers, int64_t n_outliers) {
+  int64_t kq_total = kp / 4;
+  for (int64_t q0 = 0;; q0 += KCQ) {
+    int64_t kcq = kq_total - q0 < KCQ ? kq_total - q0 : KCQ;
+    int first = q0 == 0, last = q0 + kcq >= kq_total;
+    for (int64_t p = p0; p < p1; ++p) {
+      int64_t col = p * NR;
+      int cols = n - col < NR ? (int)(n - col) : NR;
+      const int8_t *panel = b + p * kq_total * 4 * NR;
+      for (int64_t i = m0; i < m1; i += QMR) {
+        int rows = m1 - i < QMR ? (int)(m1 - i) : QMR;
+        const uint8_t *aqi = aq + i * ldq + 4 * q0;
+        const int8_t *bp = panel + q0 * 4 * NR;
+        const float *ascalei = ascale + i, *biasp = bias ? bias + col : 0;
+        const float *resp = res ? res + i * ldr + col : 0;
+        const float *ai = a ? a + i * lda : 0;
+        const int32_t *bsump = bsum + col;
+        const float *bscalep = bscale + col;
+        float *cp = c + i * ldc + col;
+        switch (rows) {
+          QTILE_CASE(1)
+          QTILE_CASE(2)
+          QTILE_CASE(3)
+          QTILE_CASE(4)
+#if QMR > 4
+          QTILE_CASE(5)
+          QTILE_CASE(6)
+          QTILE_CASE(7)
+          QTILE_CASE(8)
+          QTILE_CASE(9)
+          QTILE_CASE(10)
+          QTILE_CASE(11)
+          QTILE_CASE(12)
+#endif
+        default:
+          break;
+        }
+      }
+    }
+    if (last)
+      break;
+  }
+}

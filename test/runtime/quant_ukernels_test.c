@@ -1,0 +1,379 @@
+/*===- quant_ukernels_test.c - the quantized GEMMs against references -*- C -*-===*
+ *
+ * Part of kiln. Checks each ISA copy of runtime/ukernels/{qgemm,wgemm}.c
+ * this CPU runs (others are reported skipped):
+ * - quantize_rows: the codes byte for byte (ties to even, an all-zero row,
+ *   flagged outlier columns, K not a multiple of 4 or of the vector);
+ * - qgemm: the int32 product exactly (integer activations with a 127 in
+ *   each row and unit scales make every float in the epilogue an exact
+ *   integer), over ragged M, N, K, two K slices, the compiler's block
+ *   split; then with scales, bias, activation, residual and LLM.int8()
+ *   outlier columns against a float reference;
+ * - wgemm: 4- and 8-bit codes in groups, K not a multiple of the group,
+ *   against the dequantized product.
+ * Prints "quant ukernels: N passed, M failed, S skipped".
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "ukernels/ukernels.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int64_t find_outliers_fn(const float *, int64_t, int64_t, int64_t,
+                                 float, uint8_t *, int32_t *);
+typedef void quantize_rows_fn(const float *, int64_t, int64_t, int64_t,
+                              int64_t, const uint8_t *, uint8_t *, int64_t,
+                              float *);
+typedef void qgemm_fn(const uint8_t *, int64_t, const float *, const int8_t *,
+                      int64_t, const int32_t *, const float *, float *,
+                      int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                      const float *, const float *, int64_t, int64_t,
+                      const float *, int64_t, const int32_t *, int64_t);
+typedef void wgemm_fn(const float *, int64_t, const void *, int64_t, int64_t,
+                      int64_t, const float *, const float *, float *, int64_t,
+                      int64_t, int64_t, int64_t, int64_t, int64_t,
+                      const float *, const float *, int64_t, int64_t);
+
+struct isa {
+  const char *name;
+  const char *features[4];
+  find_outliers_fn *find_outliers;
+  quantize_rows_fn *quantize_rows;
+  qgemm_fn *qgemm;
+  wgemm_fn *wgemm;
+  int64_t panel;
+  int code_bias; /* what quantize_rows adds to a code */
+};
+static const struct isa isas[] = {
+    {"avx512vnni",
+     {"avx512f", "avx512bw", "avx512vnni", "fma"},
+     kiln_uk_find_outliers_avx512vnni,
+     kiln_uk_quantize_rows_avx512vnni,
+     kiln_uk_qgemm_avx512vnni,
+     kiln_uk_wgemm_avx512vnni,
+     32,
+     128},
+    {"avx2",
+     {"avx2", "fma", 0, 0},
+     kiln_uk_find_outliers_avx2,
+     kiln_uk_quantize_rows_avx2,
+     kiln_uk_qgemm_avx2,
+     kiln_uk_wgemm_avx2,
+     16,
+     0},
+};
+
+static int passed, failed, skipped;
+
+static void check(int ok, const char *what) {
+  if (ok) {
+    ++passed;
+  } else {
+    ++failed;
+    printf("FAIL: %s\n", what);
+  }
+}
+
+static unsigned rng = 4321;
+static unsigned urand(void) {
+  rng = rng * 1103515245u + 12345u;
+  return rng >> 8;
+}
+static float frand(void) { return (urand() & 0xffff) / 32768.0f - 1.0f; }
+
+static double act_ref(double x, int act) {
+  switch (act) {
+  case KILN_UK_ACT_RELU:
+    return x > 0 ? x : 0;
+  case KILN_UK_ACT_GELU:
+    return 0.5 * x * (1 + erf(x / sqrt(2.0)));
+  case KILN_UK_ACT_SILU:
+    return x / (1 + exp(-x));
+  default:
+    return x;
+  }
+}
+
+/* Codes W[n][k] packed for qgemm (ukernels.h), with bsum and bscale. */
+static int8_t *pack_q(const int8_t *w, int64_t n, int64_t k, int64_t nr,
+                      int32_t **bsum, float **bscale, const float *scale) {
+  int64_t panels = (n + nr - 1) / nr, kp = (k + 3) & ~3;
+  int8_t *p = calloc((size_t)(panels * kp * nr), 1);
+  *bsum = calloc((size_t)(panels * nr), sizeof(int32_t));
+  *bscale = calloc((size_t)(panels * nr), sizeof(float));
+  for (int64_t j = 0; j < n; ++j) {
+    int64_t q = j / nr, jj = j % nr;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      p[((q * (kp / 4) + kk / 4) * nr + jj) * 4 + kk % 4] = w[j * k + kk];
+      (*bsum)[j] += w[j * k + kk];
+    }
+    (*bscale)[j] = scale ? scale[j] : 1.0f;
+  }
+  return p;
+}
+
+/* Runs find_outliers (threshold > 0), quantize_rows and qgemm the way the
+ * compiler's wrapper does: rows in blocks of `row_block`, panels in groups
+ * of `group`. */
+static void run_q(const struct isa *isa, const float *a, int64_t m, int64_t k,
+                  const int8_t *bp, const int32_t *bsum, const float *bscale,
+                  int64_t n, float *c, const float *bias, const float *res,
+                  int act, float threshold, int64_t row_block, int64_t group) {
+  int64_t kp = (k + 3) & ~3, panels = (n + isa->panel - 1) / isa->panel;
+  uint8_t *aq = malloc((size_t)(m * kp + 1));
+  float *ascale = malloc(sizeof(float) * (m + 1));
+  uint8_t *flags = malloc((size_t)k + 16);
+  int32_t *index = malloc(sizeof(int32_t) * (k + 1));
+  int64_t count = 0;
+  if (threshold > 0)
+    count = isa->find_outliers(a, k, m, k, threshold, flags, index);
+  isa->quantize_rows(a, k, k, 0, m, threshold > 0 ? flags : NULL, aq, kp,
+                     ascale);
+  for (int64_t m0 = 0; m0 < m; m0 += row_block)
+    for (int64_t p0 = 0; p0 < panels; p0 += group)
+      isa->qgemm(aq, kp, ascale, bp, kp, bsum, bscale, c, n, m0,
+                 m0 + row_block < m ? m0 + row_block : m, p0,
+                 p0 + group < panels ? p0 + group : panels, n, bias, res, n,
+                 act, a, k, index, count);
+  free(aq), free(ascale), free(flags), free(index);
+}
+
+static void test_quantize_rows(const struct isa *isa) {
+  /* Row 0: ties; row 1: zeros; row 2: a flagged column of 1000. */
+  enum { K = 21 };
+  float a[3][K] = {{127, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -127, 3.4999998f,
+                    63.5f, -63.5f, 126.5f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+                   {0},
+                   {1000, 63.5f, 0.25f, -127, 1}};
+  int want[3][K] = {{127, 0, 2, 2, 0, -2, -127, 3, 64, -64, 126, 1, 2, 3, 4, 5,
+                     6, 7, 8, 9, 10},
+                    {0},
+                    {0, 64, 0, -127, 1}};
+  uint8_t flags[K + 16] = {0};
+  flags[0] = 1;
+  int64_t kp = 24;
+  uint8_t aq[3 * 24];
+  float scale[3];
+  memset(aq, 0xee, sizeof aq);
+  isa->quantize_rows(&a[0][0], K, K, 0, 2, NULL, aq, kp, scale);
+  isa->quantize_rows(&a[0][0], K, K, 2, 3, flags, aq, kp, scale);
+  int ok = scale[0] == 1.0f && scale[1] == 0.0f && scale[2] == 1.0f;
+  for (int r = 0; r < 3; ++r)
+    for (int j = 0; j < kp; ++j) {
+      int code = j < K ? want[r][j] : 0;
+      ok &= aq[r * kp + j] == (uint8_t)(code + isa->code_bias);
+    }
+  char what[120];
+  snprintf(what, sizeof what, "quantize_rows_%s: codes and scales",
+           isa->name);
+  check(ok, what);
+}
+
+/* Integer activations with a 127 in each row, unit scales: C must be the
+ * int32 product exactly. */
+static void test_qgemm_exact(const struct isa *isa, int64_t m, int64_t k,
+                             int64_t n, int64_t row_block, int64_t group) {
+  float *a = malloc(sizeof(float) * m * k);
+  int8_t *w = malloc((size_t)(n * k));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t kk = 0; kk < k; ++kk)
+      a[i * k + kk] = kk == (i % k) ? (i & 1 ? -127.0f : 127.0f)
+                                    : (float)((int)(urand() % 255) - 127);
+  for (int64_t j = 0; j < n * k; ++j)
+    w[j] = (int8_t)(urand() & 0xff); /* -128 included */
+  int32_t *bsum;
+  float *bscale;
+  int8_t *bp = pack_q(w, n, k, isa->panel, &bsum, &bscale, NULL);
+  float *c = malloc(sizeof(float) * (m * n + 1));
+  c[m * n] = 42.0f;
+  run_q(isa, a, m, k, bp, bsum, bscale, n, c, NULL, NULL, 0, 0, row_block,
+        group);
+  int64_t bad = 0;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      int32_t s = 0;
+      for (int64_t kk = 0; kk < k; ++kk)
+        s += (int32_t)a[i * k + kk] * w[j * k + kk];
+      bad += c[i * n + j] != (float)s;
+    }
+  char what[160];
+  snprintf(what, sizeof what,
+           "qgemm_%s exact m=%lld k=%lld n=%lld: %lld of %lld differ",
+           isa->name, (long long)m, (long long)k, (long long)n,
+           (long long)bad, (long long)(m * n));
+  check(bad == 0 && c[m * n] == 42.0f, what);
+  free(a), free(w), free(bsum), free(bscale), free(bp), free(c);
+}
+
+/* Real-valued activations (a few outlier columns when threshold > 0),
+ * channel scales, the epilogue: against the same quantization computed
+ * here in double. */
+static void test_qgemm_epilogue(const struct isa *isa, int64_t m, int64_t k,
+                                int64_t n, int act, float threshold) {
+  float *a = malloc(sizeof(float) * m * k);
+  for (int64_t j = 0; j < m * k; ++j)
+    a[j] = frand() * 3.0f;
+  if (threshold > 0)
+    for (int64_t i = 0; i < m; i += 3) {
+      a[i * k + k / 3] = 40.0f; /* outlier columns k/3 and k-1 */
+      a[i * k + k - 1] = -9.0f;
+    }
+  int8_t *w = malloc((size_t)(n * k));
+  float *scale = malloc(sizeof(float) * n), *bias = malloc(sizeof(float) * n);
+  float *res = malloc(sizeof(float) * m * n);
+  for (int64_t j = 0; j < n * k; ++j)
+    w[j] = (int8_t)((int)(urand() % 255) - 127);
+  for (int64_t j = 0; j < n; ++j)
+    scale[j] = 0.001f + 0.01f * (frand() + 1), bias[j] = frand();
+  for (int64_t j = 0; j < m * n; ++j)
+    res[j] = frand();
+  int32_t *bsum;
+  float *bscale;
+  int8_t *bp = pack_q(w, n, k, isa->panel, &bsum, &bscale, scale);
+  float *c = malloc(sizeof(float) * m * n);
+  run_q(isa, a, m, k, bp, bsum, bscale, n, c, bias, res, act, threshold, 256,
+        4);
+  double worst = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    float amax = 0;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      int out = 0;
+      for (int64_t r = 0; threshold > 0 && r < m; ++r)
+        out |= fabsf(a[r * k + kk]) >= threshold;
+      if (!out && fabsf(a[i * k + kk]) > amax)
+        amax = fabsf(a[i * k + kk]);
+    }
+    float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    for (int64_t j = 0; j < n; ++j) {
+      double s = 0, f = 0;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        int out = 0;
+        for (int64_t r = 0; threshold > 0 && r < m; ++r)
+          out |= fabsf(a[r * k + kk]) >= threshold;
+        if (out)
+          f += (double)a[i * k + kk] * w[j * k + kk];
+        else
+          s += nearbyintf(a[i * k + kk] * inv) * w[j * k + kk];
+      }
+      double y = (s * (amax / 127.0f) + f) * scale[j] + bias[j];
+      y = act_ref(y, act) + res[i * n + j];
+      double e = fabs(y - c[i * n + j]) / (1 + fabs(y));
+      if (!(e <= worst))
+        worst = isnan(e) ? INFINITY : e;
+    }
+  }
+  char what[160];
+  snprintf(what, sizeof what,
+           "qgemm_%s m=%lld k=%lld n=%lld act=%d outliers=%d: error %.2g",
+           isa->name, (long long)m, (long long)k, (long long)n, act,
+           threshold > 0, worst);
+  check(worst < 1e-5, what);
+  free(a), free(w), free(scale), free(bias), free(res), free(bsum),
+      free(bscale), free(bp), free(c);
+}
+
+/* Weight-only: codes [n][k] in groups, packed for wgemm (ukernels.h). */
+static void test_wgemm(const struct isa *isa, int bits, int64_t m, int64_t k,
+                       int64_t n, int64_t group, int act) {
+  int64_t nr = isa->panel, panels = (n + nr - 1) / nr;
+  int64_t groups = (k + group - 1) / group;
+  int qmax = (1 << bits) - 1, lo = bits == 8 ? -128 : 0;
+  int8_t *w = malloc((size_t)(n * k)), *zp = malloc((size_t)(n * groups));
+  float *scale = malloc(sizeof(float) * n * groups);
+  for (int64_t j = 0; j < n * k; ++j)
+    w[j] = (int8_t)(lo + (int)(urand() % (unsigned)(qmax + 1)));
+  for (int64_t j = 0; j < n * groups; ++j)
+    zp[j] = (int8_t)(lo + (int)(urand() % (unsigned)(qmax + 1))),
+    scale[j] = 0.01f * (frand() + 1.5f);
+  int64_t row_bytes = bits == 4 ? nr / 2 : nr;
+  uint8_t *bp = calloc((size_t)(panels * k * row_bytes), 1);
+  float *ps = calloc((size_t)(panels * groups * nr), sizeof(float));
+  float *po = calloc((size_t)(panels * groups * nr), sizeof(float));
+  for (int64_t j = 0; j < n; ++j) {
+    int64_t p = j / nr, jj = j % nr;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      uint8_t code = (uint8_t)w[j * k + kk];
+      uint8_t *byte = bp + (p * k + kk) * row_bytes;
+      if (bits == 8)
+        byte[jj] = code;
+      else if (jj < nr / 2)
+        byte[jj] |= code;
+      else
+        byte[jj - nr / 2] |= (uint8_t)(code << 4);
+    }
+    for (int64_t g = 0; g < groups; ++g) {
+      float s = scale[j * groups + g];
+      ps[(p * groups + g) * nr + jj] = s;
+      po[(p * groups + g) * nr + jj] = -zp[j * groups + g] * s;
+    }
+  }
+  float *a = malloc(sizeof(float) * m * k), *c = malloc(sizeof(float) * m * n);
+  float *bias = malloc(sizeof(float) * n);
+  for (int64_t j = 0; j < m * k; ++j)
+    a[j] = frand();
+  for (int64_t j = 0; j < n; ++j)
+    bias[j] = frand();
+  for (int64_t m0 = 0; m0 < m; m0 += 256)
+    for (int64_t p0 = 0; p0 < panels; p0 += 1)
+      isa->wgemm(a, k, bp, bits, k, group, ps, po, c, n, m0,
+                 m0 + 256 < m ? m0 + 256 : m, p0, p0 + 1, n, bias, NULL, n,
+                 act);
+  double worst = 0;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double s = bias[j];
+      for (int64_t kk = 0; kk < k; ++kk)
+        s += (double)a[i * k + kk] * (w[j * k + kk] - zp[j * groups + kk / group]) *
+             scale[j * groups + kk / group];
+      s = act_ref(s, act);
+      double e = fabs(s - c[i * n + j]) / (1 + fabs(s));
+      if (!(e <= worst))
+        worst = isnan(e) ? INFINITY : e;
+    }
+  char what[160];
+  snprintf(what, sizeof what,
+           "wgemm_%s bits=%d m=%lld k=%lld n=%lld group=%lld: error %.2g",
+           isa->name, bits, (long long)m, (long long)k, (long long)n,
+           (long long)group, worst);
+  check(worst < 1e-5 * (1 + sqrt((double)k)), what);
+  free(w), free(zp), free(scale), free(bp), free(ps), free(po), free(a),
+      free(c), free(bias);
+}
+
+int main(void) {
+  for (size_t i = 0; i < sizeof isas / sizeof isas[0]; ++i) {
+    const struct isa *isa = &isas[i];
+    const char *missing = NULL;
+    for (int f = 0; f < 4 && isa->features[f] && !missing; ++f)
+      if (kiln_cpu_missing_feature(isa->features[f]))
+        missing = isa->features[f];
+    if (missing) {
+      printf("skipped: %s (this CPU lacks %s)\n", isa->name, missing);
+      ++skipped;
+      continue;
+    }
+    test_quantize_rows(isa);
+    int64_t sizes[][3] = {{1, 1, 1},    {1, 64, 40},  {5, 3, 20},
+                          {13, 77, 33}, {37, 1030, 64}, {2, 2100, 17},
+                          {12, 256, 96}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; ++s)
+      test_qgemm_exact(isa, sizes[s][0], sizes[s][1], sizes[s][2], 256, 4);
+    test_qgemm_exact(isa, 300, 50, 70, 256, 1); /* the compiler's split */
+    test_qgemm_epilogue(isa, 9, 100, 40, 0, 0);
+    test_qgemm_epilogue(isa, 20, 768, 70, KILN_UK_ACT_GELU, 0);
+    test_qgemm_epilogue(isa, 7, 300, 33, KILN_UK_ACT_RELU, 6.0f);
+    test_qgemm_epilogue(isa, 1, 64, 64, 0, 6.0f);
+    for (int bits = 4; bits <= 8; bits += 4) {
+      test_wgemm(isa, bits, 1, 64, 40, 32, 0);
+      test_wgemm(isa, bits, 5, 80, 33, 32, KILN_UK_ACT_SILU);
+      test_wgemm(isa, bits, 30, 600, 70, 128, 0);
+      test_wgemm(isa, bits, 3, 48, 16, 16, 0);
+    }
+  }
+  printf("quant ukernels: %d passed, %d failed, %d skipped\n", passed, failed,
+         skipped);
+  return failed != 0;
+}
