@@ -85,17 +85,19 @@ Value kiln::flattenToRows(OpBuilder &b, Location loc, Value x) {
 }
 
 Value kiln::unflattenResult(OpBuilder &b, tfm::MatmulOp op, Value c) {
-  Location loc = op.getLoc();
-  int64_t n = weightMatmulSizes(op).second;
-  RankedTensorType lhsType = op.getLhs().getType();
-  RankedTensorType type = op.getType();
+  return unflattenRows(b, op.getLoc(), op.getLhs(), op.getType(), c);
+}
+
+Value kiln::unflattenRows(OpBuilder &b, Location loc, Value lhs,
+                          RankedTensorType type, Value c) {
+  int64_t n = type.getShape().back();
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
   int64_t staticM =
       cast<RankedTensorType>(flattenedType(lhsType)).getDimSize(0);
   c = tensor::CastOp::create(
       b, loc, RankedTensorType::get({staticM, n}, b.getF32Type()), c);
   if (type.getRank() != 2) {
-    Value lead = tfm::ShapeOp::create(b, loc, op.getLhs(),
-                                      b.getI64IntegerAttr(0),
+    Value lead = tfm::ShapeOp::create(b, loc, lhs, b.getI64IntegerAttr(0),
                                       b.getI64IntegerAttr(lhsType.getRank() -
                                                           1));
     Value shape = tfm::ConcatOp::create(
@@ -120,11 +122,18 @@ Type kiln::flattenedType(RankedTensorType type) {
 
 Value kiln::applyEpilogue(OpBuilder &b, tfm::MatmulOp op, Value result,
                           const FusedEpilogue &fused) {
-  Location loc = op.getLoc();
-  RankedTensorType type = op.getType();
-  if (Value bias = op.getBias(); bias && !fused.bias)
+  return applyEpilogue(b, op.getLoc(), op.getType(),
+                       Epilogue{op.getBias(), op.getActivation(),
+                                op.getResidual()},
+                       result, fused);
+}
+
+Value kiln::applyEpilogue(OpBuilder &b, Location loc, RankedTensorType type,
+                          const Epilogue &epilogue, Value result,
+                          const FusedEpilogue &fused) {
+  if (Value bias = epilogue.bias; bias && !fused.bias)
     result = tfm::AddOp::create(b, loc, type, result, bias);
-  std::optional<tfm::Activation> act = op.getActivation();
+  std::optional<tfm::Activation> act = epilogue.activation;
   if (act && !fused.activation) {
     switch (*act) {
     case tfm::Activation::relu:
@@ -149,9 +158,29 @@ Value kiln::applyEpilogue(OpBuilder &b, tfm::MatmulOp op, Value result,
       break;
     }
   }
-  if (Value residual = op.getResidual(); residual && !fused.residual)
+  if (Value residual = epilogue.residual; residual && !fused.residual)
     result = tfm::AddOp::create(b, loc, type, result, residual);
   return result;
+}
+
+int64_t kiln::activationCode(std::optional<tfm::Activation> act) {
+  if (!act)
+    return 0;
+  switch (*act) {
+  case tfm::Activation::relu:
+    return 1;
+  case tfm::Activation::gelu:
+    return 2;
+  case tfm::Activation::gelu_tanh:
+    return 3;
+  case tfm::Activation::silu:
+    return 4;
+  case tfm::Activation::sigmoid:
+    return 5;
+  case tfm::Activation::tanh:
+    return 6;
+  }
+  return 0;
 }
 
 void kiln::replaceWithKernelCall(tfm::MatmulOp op, StringRef kernel,

@@ -55,15 +55,38 @@ mlir::Type flattenedType(mlir::RankedTensorType type);
 mlir::Value unflattenResult(mlir::OpBuilder &b, mlir::tfm::MatmulOp op,
                             mlir::Value c);
 
+/// The same for any matmul-like op: C [M, N] to `type`, `lhs`'s leading
+/// dims plus N.
+mlir::Value unflattenRows(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value lhs, mlir::RankedTensorType type,
+                          mlir::Value c);
+
 /// The parts of a matmul's epilogue a kernel applied itself.
 struct FusedEpilogue {
   bool bias = false, activation = false, residual = false;
+};
+
+/// A matmul-like op's epilogue: `activation(x + bias) + residual`.
+struct Epilogue {
+  mlir::Value bias;
+  std::optional<mlir::tfm::Activation> activation;
+  mlir::Value residual;
 };
 
 /// Applies the parts of op's epilogue (bias, activation, residual) that
 /// `fused` does not name to `result`, as tfm elementwise ops.
 mlir::Value applyEpilogue(mlir::OpBuilder &b, mlir::tfm::MatmulOp op,
                           mlir::Value result, const FusedEpilogue &fused);
+
+/// The same for any matmul-like op with result type `type`.
+mlir::Value applyEpilogue(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::RankedTensorType type,
+                          const Epilogue &epilogue, mlir::Value result,
+                          const FusedEpilogue &fused);
+
+/// A KILN_UK_ACT_* code (runtime/ukernels/ukernels.h) for `act`; 0 for
+/// none.
+int64_t activationCode(std::optional<mlir::tfm::Activation> act);
 
 /// Replaces `op` by `kernel(A as tensor<?x?xf32> [M, K], extraOperands...)`
 /// returning tensor<?x?xf32> [M, N]; the result is reshaped back to A's

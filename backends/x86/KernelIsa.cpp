@@ -26,6 +26,15 @@ std::optional<KernelIsa> kiln::x86::kernelIsaNamed(llvm::StringRef name) {
   return std::nullopt;
 }
 
+std::optional<KernelIsa>
+kiln::x86::quantizedKernelIsaNamed(llvm::StringRef name) {
+  if (name == "avx512vnni")
+    return KernelIsa{"avx512vnni", KILN_UK_PANEL_AVX512};
+  if (name == "avx2")
+    return KernelIsa{"avx2", KILN_UK_PANEL_AVX2};
+  return std::nullopt;
+}
+
 std::optional<KernelIsa> kiln::x86::kernelIsaOption(mlir::ModuleOp module,
                                                     llvm::StringRef pass,
                                                     llvm::StringRef isa) {
@@ -104,5 +113,10 @@ std::optional<TargetCpu> kiln::x86::describeTarget(const TargetOptions &options,
     result.kernels = kernelIsaNamed("avx512");
   else if (has("avx2") && has("fma"))
     result.kernels = kernelIsaNamed("avx2");
+  if (has("avx512f") && has("avx512bw") && has("avx512vl") &&
+      has("avx512vnni") && has("fma"))
+    result.quantizedKernels = quantizedKernelIsaNamed("avx512vnni");
+  else if (has("avx2") && has("fma"))
+    result.quantizedKernels = quantizedKernelIsaNamed("avx2");
   return result;
 }

@@ -30,6 +30,10 @@ struct KernelIsa {
 /// The variant called `name`, if there is one.
 std::optional<KernelIsa> kernelIsaNamed(llvm::StringRef name);
 
+/// The variant of the quantized GEMMs (qgemm, wgemm) called `name`:
+/// "avx512vnni" or "avx2".
+std::optional<KernelIsa> quantizedKernelIsaNamed(llvm::StringRef name);
+
 /// A kernel pass's `isa` option as a variant, or nullopt after an error on
 /// `module` naming the pass.
 std::optional<KernelIsa> kernelIsaOption(mlir::ModuleOp module,
@@ -46,6 +50,9 @@ struct TargetCpu {
   /// The best microkernels the target runs, or none (then weight matmuls
   /// and attention take the generic lowering).
   std::optional<KernelIsa> kernels;
+  /// The best quantized GEMMs it runs, or none (then tfm.quantized_matmul
+  /// cannot be compiled for it).
+  std::optional<KernelIsa> quantizedKernels;
 };
 
 /// Resolves `options` (triple, cpu, features; "native" for the host).

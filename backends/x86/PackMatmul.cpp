@@ -46,26 +46,6 @@ struct GemmVariant {
   }
 };
 
-int64_t activationCode(std::optional<tfm::Activation> act) {
-  if (!act)
-    return 0;
-  switch (*act) {
-  case tfm::Activation::relu:
-    return 1;
-  case tfm::Activation::gelu:
-    return 2;
-  case tfm::Activation::gelu_tanh:
-    return 3;
-  case tfm::Activation::silu:
-    return 4;
-  case tfm::Activation::sigmoid:
-    return 5;
-  case tfm::Activation::tanh:
-    return 6;
-  }
-  return 0;
-}
-
 /// The wrapper's MLIR text: C = kernel(A [M, K], B packed [P, K, NR], n,
 /// [bias [n]], [residual [M, n]]) -> C [M, n], parallel over blocks of
 /// kRowBlock rows and groups of panels, each block one microkernel call on
@@ -331,7 +311,7 @@ struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
     }
     // An activation is fused only with the bias before it.
     if (!op.getBias() || v.bias)
-      v.activation = activationCode(op.getActivation());
+      v.activation = kiln::activationCode(op.getActivation());
     // A residual of the result's type is fused when it has as many rows as
     // A at run time (it could still broadcast along a dynamic dim of 1).
     Value residual = op.getResidual();

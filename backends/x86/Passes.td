@@ -73,6 +73,39 @@ def X86Attention : Pass<"kiln-x86-attention", "ModuleOp"> {
   ];
 }
 
+def X86QuantizedMatmul : Pass<"kiln-x86-quantized-matmul", "ModuleOp"> {
+  let summary = "Pack quantized weights and call the quantized GEMM microkernels";
+  let description = [{
+    Every f32 `tfm.quantized_matmul` with constant weight, scale and zero
+    point becomes a call of a wrapper, its weight packed at compile time
+    the way runtime/ukernels/ukernels.h describes:
+
+    - `lhs per_token`: `@kiln_qgemm_<isa>[_bias][_res][_actN][_outliers]`
+      quantizes the rows of A (`kiln_uk_quantize_rows_<isa>`, parallel
+      over blocks of 32 rows), then runs `kiln_uk_qgemm_<isa>` over blocks
+      of 256 rows and groups of panels; with `outlier_threshold` it first
+      finds the outlier columns of this run (`kiln_uk_find_outliers`). The
+      packed codes come with each channel's code sum (the VNNI kernel's
+      +128 compensation) and scale.
+    - `lhs none`: `@kiln_wgemm_<isa>_w<bits>_g<group>[...]` calls
+      `kiln_uk_wgemm_<isa>` per block of 256 rows and panel, with the
+      group scales and offsets (-zero_point * scale) laid out per panel.
+
+    Bias `[N]` and the activation are fused; a residual is fused when the
+    result's shape is static, else added as a tfm op.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", "\"avx512vnni\"",
+           "Quantized microkernel instruction set: avx512vnni or avx2">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def X86Norms : Pass<"kiln-x86-norms", "ModuleOp"> {
   let summary = "Run layer and RMS norms on the norm microkernel";
   let description = [{

@@ -40,6 +40,13 @@ kiln::x86::createX86Target(const TargetConfig &config, std::string &error) {
 }
 
 void X86Target::addKernelSelectionPasses(OpPassManager &pm) const {
+  // Quantized matmuls have no generic lowering: without the quantized
+  // GEMMs for the CPU they are refused when lowered.
+  if (cpu.quantizedKernels) {
+    tfm::X86QuantizedMatmulOptions quantized;
+    quantized.isa = cpu.quantizedKernels->name;
+    pm.addPass(tfm::createX86QuantizedMatmul(quantized));
+  }
   // Without microkernels for the CPU, weight matmuls, attention and norms
   // take the generic lowering.
   if (!cpu.kernels)

@@ -30,6 +30,24 @@ ArrayRef<float> tfm::getWeightFloats(ElementsAttr value,
   return storage;
 }
 
+ArrayRef<int8_t> tfm::getWeightInt8s(ElementsAttr value,
+                                     std::vector<int8_t> &storage) {
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return {};
+    ArrayRef<char> bytes = blob->getData();
+    return ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(bytes.data()),
+                            bytes.size());
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense || !dense.getElementType().isInteger(8))
+    return {};
+  storage.assign(dense.getValues<int8_t>().begin(),
+                 dense.getValues<int8_t>().end());
+  return storage;
+}
+
 void tfm::releaseWeight(ConstantOp op) {
   if (!op || !op->use_empty())
     return;

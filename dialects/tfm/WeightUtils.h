@@ -20,6 +20,10 @@ namespace mlir::tfm {
 llvm::ArrayRef<float> getWeightFloats(ElementsAttr value,
                                       std::vector<float> &storage);
 
+/// The i8 data of a weight (quantized codes), likewise.
+llvm::ArrayRef<int8_t> getWeightInt8s(ElementsAttr value,
+                                      std::vector<int8_t> &storage);
+
 /// Erases `op` if nothing uses it and frees its resource blob.
 void releaseWeight(ConstantOp op);
 

@@ -1,0 +1,476 @@
+//===- QuantizedMatmul.cpp - quantized matmuls on the int8/int4 GEMMs -----===//
+//
+// Part of kiln. Implements kiln-x86-quantized-matmul (see Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/common/MatmulKernels.h"
+#include "backends/x86/KernelIsa.h"
+#include "backends/x86/Passes.h"
+#include "backends/x86/WrapperText.h"
+#include "dialects/tfm/TfmOps.h"
+#include "dialects/tfm/WeightUtils.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_X86QUANTIZEDMATMUL
+#include "backends/x86/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+
+namespace {
+
+/// Rows of C per GEMM work item, and per quantize_rows work item.
+constexpr int64_t kRowBlock = 256;
+constexpr int64_t kQuantizeRowBlock = 32;
+
+/// One wrapper: the kernel, its fused epilogue parts and its constants.
+struct Variant {
+  bool perToken = true;   ///< qgemm; else wgemm.
+  int64_t bits = 8;       ///< wgemm: 4 or 8.
+  int64_t group = 0;      ///< wgemm: K per scale group.
+  bool outliers = false;  ///< qgemm: LLM.int8() outlier columns.
+  float threshold = 0;    ///< with `outliers`.
+  bool bias = false, residual = false;
+  int64_t activation = 0; ///< KILN_UK_ACT_*
+
+  std::string name(const kiln::x86::KernelIsa &isa) const {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    if (perToken)
+      os << "kiln_qgemm_" << isa.name;
+    else
+      os << "kiln_wgemm_" << isa.name << "_w" << bits << "_g" << group;
+    if (bias)
+      os << "_bias";
+    if (residual)
+      os << "_res";
+    if (activation)
+      os << "_act" << activation;
+    if (outliers) {
+      uint32_t bitsOf;
+      std::memcpy(&bitsOf, &threshold, sizeof bitsOf);
+      os << "_outliers" << llvm::format_hex_no_prefix(bitsOf, 8);
+    }
+    return s;
+  }
+};
+
+/// A dynamic tensor type with a static last dim.
+std::string tensorOf(int64_t rank, int64_t last, StringRef element) {
+  std::string s = "tensor<";
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    s += "?x";
+  s += (last < 0 ? std::string("?") : std::to_string(last)) + "x" +
+       element.str() + ">";
+  return s;
+}
+
+std::string memrefOf(int64_t rank, int64_t last, StringRef element) {
+  return "memref" + tensorOf(rank, last, element).substr(6);
+}
+
+/// The row-block loop header both wrappers use: %m0w, %m1w (i64) for the
+/// block %mb of %mc rows, plus whatever `extra` declares.
+std::string rowBlock(StringRef mc) {
+  return llvm::formatv("    %m0 = arith.muli %mb, {0} : index\n"
+                       "    %m1e = arith.addi %m0, {0} : index\n"
+                       "    %m1 = arith.minui %m1e, %M : index\n"
+                       "    %m0w = arith.index_cast %m0 : index to i64\n"
+                       "    %m1w = arith.index_cast %m1 : index to i64\n",
+                       mc)
+      .str();
+}
+
+/// The wrapper's MLIR text. qgemm: C = kernel(A [M, K], B [P, K/4, 4 NR],
+/// bsum [P NR], bscale [P NR], n, [bias], [res]); wgemm: C = kernel(A,
+/// B [P, K, NR or NR / 2], scale [P, G, NR], offset [P, G, NR], n, ...).
+std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  int64_t nr = isa.panelWidth;
+  auto pointer = [&](StringRef name, StringRef tensor, const std::string &mt,
+                     const std::string &tt) {
+    os << kiln::x86::tensorPointer(name, tensor, mt, tt);
+  };
+  std::string a2 = tensorOf(2, -1, "f32"), a2m = memrefOf(2, -1, "f32");
+  std::string v1 = tensorOf(1, -1, "f32"), v1m = memrefOf(1, -1, "f32");
+  std::string panelT, panelM, extraT, extraM;
+  if (v.perToken) {
+    os << "func.func private @kiln_uk_quantize_rows_" << isa.name
+       << "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, "
+          "!llvm.ptr)\n";
+    os << "func.func private @kiln_uk_qgemm_" << isa.name
+       << "(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, !llvm.ptr, "
+          "!llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, !llvm.ptr, "
+          "!llvm.ptr, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64)\n";
+    if (v.outliers)
+      os << "func.func private @kiln_uk_find_outliers_" << isa.name
+         << "(!llvm.ptr, i64, i64, i64, f32, !llvm.ptr, !llvm.ptr) -> i64\n";
+    panelT = tensorOf(3, 4 * nr, "i8");
+    panelM = memrefOf(3, 4 * nr, "i8");
+    os << "func.func private @" << v.name(isa) << "(%a: " << a2
+       << ", %b: " << panelT << ", %bsum: tensor<?xi32>, %bscale: " << v1
+       << ", %n: index";
+  } else {
+    os << "func.func private @kiln_uk_wgemm_" << isa.name
+       << "(!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, !llvm.ptr, "
+          "!llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, !llvm.ptr, "
+          "!llvm.ptr, i64, i64)\n";
+    panelT = tensorOf(3, v.bits == 4 ? nr / 2 : nr, "i8");
+    panelM = memrefOf(3, v.bits == 4 ? nr / 2 : nr, "i8");
+    extraT = tensorOf(3, nr, "f32");
+    extraM = memrefOf(3, nr, "f32");
+    os << "func.func private @" << v.name(isa) << "(%a: " << a2
+       << ", %b: " << panelT << ", %s: " << extraT << ", %o: " << extraT
+       << ", %n: index";
+  }
+  if (v.bias)
+    os << ", %bias: " << v1;
+  if (v.residual)
+    os << ", %res: " << a2;
+  os << ") -> " << a2 << " {\n";
+  os << "  %c0 = arith.constant 0 : index\n"
+        "  %c1 = arith.constant 1 : index\n"
+        "  %c3 = arith.constant 3 : index\n"
+        "  %c4 = arith.constant 4 : index\n"
+        "  %c64 = arith.constant 64 : index\n"
+        "  %mc = arith.constant "
+     << kRowBlock << " : index\n  %act = arith.constant " << v.activation
+     << " : i64\n  %null = llvm.mlir.zero : !llvm.ptr\n";
+  pointer("A", "a", a2m, a2);
+  pointer("B", "b", panelM, panelT);
+  if (v.perToken) {
+    pointer("Bsum", "bsum", "memref<?xi32>", "tensor<?xi32>");
+    pointer("Bscale", "bscale", v1m, v1);
+  } else {
+    pointer("S", "s", extraM, extraT);
+    pointer("O", "o", extraM, extraT);
+  }
+  if (v.bias)
+    pointer("Bias", "bias", v1m, v1);
+  if (v.residual)
+    pointer("R", "res", a2m, a2);
+  os << "  %M = memref.dim %A, %c0 : " << a2m << "\n"
+     << "  %K = memref.dim %A, %c1 : " << a2m << "\n"
+     << "  %P = memref.dim %B, %c0 : " << panelM << "\n"
+     << "  %K_w = arith.index_cast %K : index to i64\n"
+     << "  %M_w = arith.index_cast %M : index to i64\n"
+     << "  %n_w = arith.index_cast %n : index to i64\n"
+     << "  %MB = arith.ceildivui %M, %mc : index\n";
+  if (v.perToken) {
+    // Activation codes, row scales and (LLM.int8()) outlier columns live
+    // for the call; buffer deallocation frees them at its end.
+    os << "  %K3 = arith.addi %K, %c3 : index\n"
+          "  %KQ = arith.divui %K3, %c4 : index\n"
+          "  %KP = arith.muli %KQ, %c4 : index\n"
+          "  %KP_w = arith.index_cast %KP : index to i64\n"
+          "  %Aq = memref.alloc(%M, %KP) {alignment = 64} : memref<?x?xi8>\n"
+       << kiln::x86::bufferPointer("Aq", "memref<?x?xi8>")
+       << "  %As = memref.alloc(%M) {alignment = 64} : memref<?xf32>\n"
+       << kiln::x86::bufferPointer("As", "memref<?xf32>");
+    if (v.outliers) {
+      os << "  %F = memref.alloc(%K) {alignment = 64} : memref<?xi8>\n"
+         << kiln::x86::bufferPointer("F", "memref<?xi8>")
+         << "  %I = memref.alloc(%K) {alignment = 64} : memref<?xi32>\n"
+         << kiln::x86::bufferPointer("I", "memref<?xi32>")
+         << "  %thr = arith.constant "
+         << llvm::formatv("{0:e}", static_cast<double>(v.threshold))
+         << " : f32\n"
+         << "  %cnt = func.call @kiln_uk_find_outliers_" << isa.name
+         << "(%A_p, %K_w, %M_w, %K_w, %thr, %F_p, %I_p) : (!llvm.ptr, i64, "
+            "i64, i64, f32, !llvm.ptr, !llvm.ptr) -> i64\n";
+    } else {
+      os << "  %cnt = arith.constant 0 : i64\n"
+            "  %F_p = llvm.mlir.zero : !llvm.ptr\n"
+            "  %I_p = llvm.mlir.zero : !llvm.ptr\n";
+    }
+    os << "  %qc = arith.constant " << kQuantizeRowBlock << " : index\n"
+       << "  %QB = arith.ceildivui %M, %qc : index\n"
+       << "  scf.parallel (%mb) = (%c0) to (%QB) step (%c1) {\n"
+       << rowBlock("%qc") << "    func.call @kiln_uk_quantize_rows_"
+       << isa.name
+       << "(%A_p, %K_w, %K_w, %m0w, %m1w, %F_p, %Aq_p, %KP_w, %As_p) : "
+          "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, "
+          "!llvm.ptr) -> ()\n"
+          "    scf.reduce\n"
+          "  }\n";
+  }
+  os << "  %C = memref.alloc(%M, %n) {alignment = 64} : " << a2m << "\n"
+     << kiln::x86::bufferPointer("C", a2m);
+  // Few rows (decode) are memory-bound: one panel per work item spreads
+  // the weight stream over every thread. The weight-only kernel
+  // dequantizes each panel once per row block, so it takes one panel per
+  // item always.
+  if (v.perToken)
+    os << "  %small = arith.cmpi ule, %M, %c64 : index\n"
+          "  %g = arith.select %small, %c1, %c4 : index\n";
+  else
+    os << "  %g = arith.constant 1 : index\n";
+  os << "  %PG = arith.ceildivui %P, %g : index\n"
+        "  scf.parallel (%mb, %pg) = (%c0, %c0) to (%MB, %PG) step (%c1, "
+        "%c1) {\n"
+     << rowBlock("%mc")
+     << "    %p0 = arith.muli %pg, %g : index\n"
+        "    %p1e = arith.addi %p0, %g : index\n"
+        "    %p1 = arith.minui %p1e, %P : index\n"
+        "    %p0w = arith.index_cast %p0 : index to i64\n"
+        "    %p1w = arith.index_cast %p1 : index to i64\n";
+  std::string bias = v.bias ? "%Bias_p" : "%null";
+  std::string res = v.residual ? "%R_p" : "%null";
+  if (v.perToken)
+    os << "    func.call @kiln_uk_qgemm_" << isa.name
+       << "(%Aq_p, %KP_w, %As_p, %B_p, %KP_w, %Bsum_p, %Bscale_p, %C_p, "
+          "%n_w, %m0w, %m1w, %p0w, %p1w, %n_w, "
+       << bias << ", " << res
+       << ", %n_w, %act, %A_p, %K_w, %I_p, %cnt) : (!llvm.ptr, i64, "
+          "!llvm.ptr, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, "
+          "i64, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, i64, "
+          "!llvm.ptr, i64, !llvm.ptr, i64) -> ()\n";
+  else
+    os << "    %bits = arith.constant " << v.bits
+       << " : i64\n    %grp = arith.constant " << v.group
+       << " : i64\n    func.call @kiln_uk_wgemm_" << isa.name
+       << "(%A_p, %K_w, %B_p, %bits, %K_w, %grp, %S_p, %O_p, %C_p, %n_w, "
+          "%m0w, %m1w, %p0w, %p1w, %n_w, "
+       << bias << ", " << res
+       << ", %n_w, %act) : (!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, "
+          "!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, "
+          "!llvm.ptr, !llvm.ptr, i64, i64) -> ()\n";
+  os << "    scf.reduce\n"
+        "  }\n"
+        "  %r = bufferization.to_tensor %C restrict writable : "
+     << a2m << " to " << a2 << "\n"
+     << "  return %r : " << a2 << "\n"
+        "}\n";
+  return s;
+}
+
+/// A tfm.constant of `type` holding `bytes` (64-byte aligned).
+Value blobConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                   StringRef name, AsmResourceBlob blob) {
+  return tfm::ConstantOp::create(
+      b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
+template <typename T>
+std::pair<AsmResourceBlob, T *> allocateBlob(int64_t count) {
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      std::max<int64_t>(count, 1) * sizeof(T), /*align=*/64);
+  T *data = reinterpret_cast<T *>(blob.getMutableData().data());
+  std::memset(data, 0, std::max<int64_t>(count, 1) * sizeof(T));
+  return {std::move(blob), data};
+}
+
+struct X86QuantizedMatmul
+    : mlir::tfm::impl::X86QuantizedMatmulBase<X86QuantizedMatmul> {
+  using X86QuantizedMatmulBase::X86QuantizedMatmulBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::optional<kiln::x86::KernelIsa> kernelIsa =
+        kiln::x86::quantizedKernelIsaNamed(isa);
+    if (!kernelIsa) {
+      module.emitError() << "kiln-x86-quantized-matmul: unknown isa '" << isa
+                         << "' (avx512vnni or avx2)";
+      return signalPassFailure();
+    }
+    SmallVector<tfm::QuantizedMatmulOp> ops;
+    module.walk([&](tfm::QuantizedMatmulOp op) { ops.push_back(op); });
+    // One packed copy per weight.
+    llvm::DenseMap<Value, SmallVector<Value, 3>> packed;
+    for (tfm::QuantizedMatmulOp op : ops) {
+      auto weight = op.getWeight().getDefiningOp<tfm::ConstantOp>();
+      SmallVector<tfm::ConstantOp, 2> parameters{
+          op.getScale().getDefiningOp<tfm::ConstantOp>()};
+      if (Value zero = op.getZeroPoint())
+        parameters.push_back(zero.getDefiningOp<tfm::ConstantOp>());
+      SmallVector<Value, 3> &operands = packed[op.getWeight()];
+      if (operands.empty() && failed(pack(op, *kernelIsa, operands)))
+        return signalPassFailure();
+      if (failed(rewrite(module, op, *kernelIsa, operands)))
+        return signalPassFailure();
+      // The unpacked copies go as soon as nothing uses them.
+      if (weight && weight->use_empty()) {
+        packed.erase(weight.getResult());
+        tfm::releaseWeight(weight);
+      }
+      for (tfm::ConstantOp parameter : parameters)
+        tfm::releaseWeight(parameter);
+    }
+  }
+
+  /// The packed weight and its per-panel scales for op's kernel.
+  LogicalResult pack(tfm::QuantizedMatmulOp op,
+                     const kiln::x86::KernelIsa &isa,
+                     SmallVectorImpl<Value> &operands) {
+    auto weight = op.getWeight().getDefiningOp<tfm::ConstantOp>();
+    auto scale = op.getScale().getDefiningOp<tfm::ConstantOp>();
+    tfm::ConstantOp zero;
+    if (Value z = op.getZeroPoint())
+      zero = z.getDefiningOp<tfm::ConstantOp>();
+    auto type = cast<RankedTensorType>(op.getWeight().getType());
+    auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
+    if (!weight || !scale || (op.getZeroPoint() && !zero) ||
+        !type.hasStaticShape() || !lhsType.getElementType().isF32())
+      return op.emitOpError("needs f32 activations and constant weight, "
+                            "scale and zero point on x86");
+    int64_t n = type.getDimSize(0), k = type.getDimSize(1);
+    int64_t groups =
+        tfm::QuantizedMatmulOp::groupCount(k, op.getGroupSize());
+    std::vector<int8_t> wStorage, zStorage;
+    std::vector<float> sStorage;
+    ArrayRef<int8_t> w = tfm::getWeightInt8s(weight.getValue(), wStorage);
+    ArrayRef<float> s = tfm::getWeightFloats(scale.getValue(), sStorage);
+    ArrayRef<int8_t> z;
+    if (zero)
+      z = tfm::getWeightInt8s(zero.getValue(), zStorage);
+    if (static_cast<int64_t>(w.size()) != n * k ||
+        static_cast<int64_t>(s.size()) != n * groups ||
+        (zero && static_cast<int64_t>(z.size()) != n * groups))
+      return op.emitOpError("cannot read the quantized weight to pack it");
+    int64_t nr = isa.panelWidth, panels = (n + nr - 1) / nr;
+    OpBuilder b(weight);
+    Location loc = weight.getLoc();
+    auto i8 = b.getIntegerType(8);
+    if (op.getLhsQuantization() == tfm::LhsQuantization::per_token) {
+      int64_t kq = (k + 3) / 4;
+      auto [codes, p] = allocateBlob<int8_t>(panels * kq * 4 * nr);
+      auto [sums, bsum] = allocateBlob<int32_t>(panels * nr);
+      auto [scales, bscale] = allocateBlob<float>(panels * nr);
+      for (int64_t j = 0; j < n; ++j) {
+        int64_t q = j / nr, jj = j % nr;
+        for (int64_t kk = 0; kk < k; ++kk) {
+          p[((q * kq + kk / 4) * nr + jj) * 4 + kk % 4] = w[j * k + kk];
+          bsum[j] += w[j * k + kk];
+        }
+        bscale[j] = s[j];
+      }
+      operands.push_back(blobConstant(
+          b, loc, RankedTensorType::get({panels, kq, 4 * nr}, i8),
+          "packed_qweight", std::move(codes)));
+      operands.push_back(blobConstant(
+          b, loc, RankedTensorType::get({panels * nr}, b.getI32Type()),
+          "packed_qweight_sum", std::move(sums)));
+      operands.push_back(blobConstant(
+          b, loc, RankedTensorType::get({panels * nr}, b.getF32Type()),
+          "packed_qweight_scale", std::move(scales)));
+      return success();
+    }
+    int64_t bits = op.getBits();
+    int64_t rowBytes = bits == 4 ? nr / 2 : nr;
+    int8_t defaultZero = bits == 4 ? 8 : 0;
+    auto [codes, p] = allocateBlob<uint8_t>(panels * k * rowBytes);
+    auto [scales, ps] = allocateBlob<float>(panels * groups * nr);
+    auto [offsets, po] = allocateBlob<float>(panels * groups * nr);
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t q = j / nr, jj = j % nr;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        uint8_t code = static_cast<uint8_t>(w[j * k + kk]);
+        uint8_t *row = p + (q * k + kk) * rowBytes;
+        if (bits == 8)
+          row[jj] = code;
+        else if (jj < nr / 2)
+          row[jj] |= code & 0xf;
+        else
+          row[jj - nr / 2] |= static_cast<uint8_t>((code & 0xf) << 4);
+      }
+      for (int64_t g = 0; g < groups; ++g) {
+        float sc = s[j * groups + g];
+        int8_t zp = zero ? z[j * groups + g] : defaultZero;
+        ps[(q * groups + g) * nr + jj] = sc;
+        po[(q * groups + g) * nr + jj] = -static_cast<float>(zp) * sc;
+      }
+    }
+    operands.push_back(blobConstant(
+        b, loc, RankedTensorType::get({panels, k, rowBytes}, i8),
+        "packed_qweight", std::move(codes)));
+    auto scaleType = RankedTensorType::get({panels, groups, nr}, b.getF32Type());
+    operands.push_back(blobConstant(b, loc, scaleType, "packed_qweight_scale",
+                                    std::move(scales)));
+    operands.push_back(blobConstant(b, loc, scaleType, "packed_qweight_offset",
+                                    std::move(offsets)));
+    return success();
+  }
+
+  LogicalResult rewrite(ModuleOp module, tfm::QuantizedMatmulOp op,
+                        const kiln::x86::KernelIsa &isa,
+                        ArrayRef<Value> packed) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t n = type.getShape().back();
+    Variant v;
+    v.perToken = op.getLhsQuantization() == tfm::LhsQuantization::per_token;
+    v.bits = op.getBits();
+    v.group = op.getGroupSize() ? op.getGroupSize()
+                                : cast<RankedTensorType>(
+                                      op.getWeight().getType())
+                                      .getDimSize(1);
+    if (v.group == 0)
+      v.group = 16; // K = 0: any group will do
+    if (std::optional<APFloat> t = op.getOutlierThreshold()) {
+      v.outliers = true;
+      v.threshold = t->convertToFloat();
+    }
+    if (Value bias = op.getBias()) {
+      auto t = cast<RankedTensorType>(bias.getType());
+      v.bias = t.getRank() == 1 && t.getDimSize(0) == n;
+    }
+    if (!op.getBias() || v.bias)
+      v.activation = kiln::activationCode(op.getActivation());
+    // A residual is fused only where it cannot broadcast at run time.
+    Value residual = op.getResidual();
+    v.residual = residual && residual.getType() == type &&
+                 type.hasStaticShape() &&
+                 (!op.getActivation() || v.activation);
+    if (failed(kiln::addKernelFunction(module, v.name(isa),
+                                       wrapperSource(isa, v))))
+      return failure();
+    // The wrapper's operand types: leading dims dynamic, the panel width
+    // static (vectors fully dynamic).
+    auto dynamicLeading = [&](Value x) {
+      auto t = cast<RankedTensorType>(x.getType());
+      SmallVector<int64_t> shape(t.getRank(), ShapedType::kDynamic);
+      if (t.getRank() > 1)
+        shape.back() = t.getShape().back();
+      return tensor::CastOp::create(
+          b, loc, RankedTensorType::get(shape, t.getElementType()), x);
+    };
+    SmallVector<Value> operands{kiln::flattenToRows(b, loc, op.getLhs())};
+    for (Value p : packed)
+      operands.push_back(dynamicLeading(p));
+    operands.push_back(arith::ConstantIndexOp::create(b, loc, n));
+    if (v.bias)
+      operands.push_back(tensor::CastOp::create(
+          b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF32Type()),
+          op.getBias()));
+    if (v.residual)
+      operands.push_back(kiln::flattenToRows(b, loc, residual));
+    auto dynFlat = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
+    Value c = func::CallOp::create(b, loc, v.name(isa), TypeRange{dynFlat},
+                                   operands)
+                  .getResult(0);
+    kiln::FusedEpilogue fused;
+    fused.bias = v.bias;
+    fused.activation = v.activation != 0;
+    fused.residual = v.residual;
+    Value result = kiln::applyEpilogue(
+        b, loc, type,
+        kiln::Epilogue{op.getBias(), op.getActivation(), residual},
+        kiln::unflattenRows(b, loc, op.getLhs(), type, c), fused);
+    op.replaceAllUsesWith(result);
+    op.erase();
+    return success();
+  }
+};
+
+} // namespace
