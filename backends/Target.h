@@ -72,6 +72,10 @@ public:
   /// as kiln-<name>-pipeline.
   virtual void addLoweringPasses(mlir::OpPassManager &pm) const = 0;
 
+  /// Whether addKernelSelectionPasses lowers tfm.quantized_matmul (there
+  /// is no generic lowering of it); `--quantize` needs it.
+  virtual bool hasQuantizedKernels() const { return false; }
+
   /// Whether the target has kernels of its own to print (`--emit=ptx`).
   virtual bool hasKernelAssembly() const { return false; }
   /// Linalg on tensors to serialized kernel assembly; then

@@ -209,6 +209,10 @@ bool Compilation::run() {
       !tfm::isQuantizationScheme(options.quantize))
     return fail("--quantize=" + options.quantize + " is not a scheme; kiln has " +
                 tfm::quantizationSchemes());
+  if (!options.quantize.empty() && !target->hasQuantizedKernels())
+    return fail("--quantize needs the quantized GEMM kernels, which kiln "
+                "has for x86 CPUs with AVX2 or AVX-512 VNNI; this target (" +
+                target->getName() + ") has none yet");
   if (options.groupSize <= 0 || options.groupSize % 16)
     return fail("--group-size must be a positive multiple of 16, got " +
                 Twine(options.groupSize));

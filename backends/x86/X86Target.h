@@ -26,6 +26,9 @@ public:
 
   llvm::StringRef getName() const override { return "x86"; }
   void addKernelSelectionPasses(mlir::OpPassManager &pm) const override;
+  bool hasQuantizedKernels() const override {
+    return cpu.quantizedKernels.has_value();
+  }
   void describeLibrary(ModelSignature &signature) const override;
   void addToLinalgPasses(mlir::OpPassManager &pm) const override;
   void addLoweringPasses(mlir::OpPassManager &pm) const override;

@@ -27,7 +27,9 @@ def library_dirs():
 
 def find_library(name):
     for d in library_dirs():
-        path = os.path.join(d, name)
+        # Absolute: the compiler finds the runtime archive beside the path
+        # it was loaded from.
+        path = os.path.abspath(os.path.join(d, name))
         if os.path.exists(path):
             return path
     raise OSError(

@@ -1,0 +1,151 @@
+"""Each --quantize scheme end to end on a small MLP block (ONNX MatMul +
+bias -> Gelu -> MatMul + bias + residual, dynamic batch and sequence),
+against a NumPy model of the same scheme: the weight quantizers of
+passes/quantization/Passes.td and, for w8a8/llm-int8, per-token int8
+activations with the int32 product. A code off by one anywhere (packing,
+rounding, the +128 compensation, the outlier columns) moves the result by
+far more than the 1e-5 (of the output's scale) allowed. K = 72 leaves a
+short last group of 32 and N = 100 a partial panel.
+
+Also prints how far each scheme is from fp32 with a planted outlier
+column (|x| = 60), where LLM.int8() must beat plain w8a8.
+
+Usage: quantized_mlp.py OUT_DIR MCPU...   (native, x86-64-v3, ...)
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "..", "python"))
+import kiln  # noqa: E402
+
+K, N1 = 72, 100
+F32 = np.float32
+
+
+def model(w1, b1, w2, b2):
+    x = helper.make_tensor_value_info("X", TensorProto.FLOAT, ["b", "s", K])
+    y = helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)
+    inits = [numpy_helper.from_array(a, n) for a, n in
+             [(w1, "W1"), (b1, "B1"), (w2, "W2"), (b2, "B2")]]
+    nodes = [
+        helper.make_node("MatMul", ["X", "W1"], ["h0"], name="fc1"),
+        helper.make_node("Add", ["h0", "B1"], ["h1"]),
+        helper.make_node("Gelu", ["h1"], ["h2"], domain="com.microsoft"),
+        helper.make_node("MatMul", ["h2", "W2"], ["h3"], name="fc2"),
+        helper.make_node("Add", ["h3", "B2"], ["h4"]),
+        helper.make_node("Add", ["h4", "X"], ["Y"]),
+    ]
+    return helper.make_model(
+        helper.make_graph(nodes, "mlp", [x], [y], inits),
+        opset_imports=[helper.make_opsetid("", 17),
+                       helper.make_opsetid("com.microsoft", 1)])
+
+
+def gelu(x):
+    from math import erf
+    return (0.5 * x * (1 + np.vectorize(erf)(x / np.sqrt(2)))).astype(F32)
+
+
+def symmetric(w):
+    """Per output channel (column of w [K, N]): codes and scales."""
+    amax = np.abs(w).max(axis=0)
+    s = np.where(amax > 0, amax / F32(127), F32(1)).astype(F32)
+    q = np.clip(np.rint(w / s), -127, 127)
+    return q, s
+
+
+def asymmetric(w, bits, group):
+    """Dequantized w [K, N] after asymmetric quantization per group of K."""
+    qmax = F32(2 ** bits - 1)
+    out = np.empty_like(w)
+    for k0 in range(0, w.shape[0], group):
+        g = w[k0:k0 + group]
+        lo = np.minimum(g.min(axis=0), 0).astype(F32)
+        hi = np.maximum(g.max(axis=0), 0).astype(F32)
+        s = np.where(hi > lo, (hi - lo) / qmax, F32(1)).astype(F32)
+        zp = np.clip(np.rint(-lo / s), 0, qmax)
+        q = np.clip(np.rint(g / s) + zp, 0, qmax)
+        out[k0:k0 + group] = (q - zp) * s
+    return out
+
+
+def qlinear(x, w, b, threshold=None):
+    """Per-token int8 x [M, K] by symmetric w [K, N], outlier columns of x
+    (|x| >= threshold anywhere) in float."""
+    q, sw = symmetric(w)
+    out = np.zeros(x.shape[1], bool)
+    if threshold is not None:
+        out = (np.abs(x) >= threshold).any(axis=0)
+    xi = np.where(out, F32(0), x)
+    amax = np.abs(xi).max(axis=1)
+    inv = np.where(amax > 0, F32(127) / np.maximum(amax, F32(1e-30)),
+                   F32(0)).astype(F32)
+    xq = np.clip(np.rint(xi * inv[:, None]), -127, 127)
+    acc = (xq.astype(np.int64) @ q.astype(np.int64)).astype(F32)
+    y = acc * (amax / F32(127))[:, None]
+    y = y + x[:, out].astype(np.float64) @ q[out].astype(np.float64)
+    return (y * sw).astype(F32) + b
+
+
+def reference(scheme, x, w1, b1, w2, b2):
+    rows = x.reshape(-1, K)
+    if scheme in ("w8a8", "llm-int8"):
+        t = 6.0 if scheme == "llm-int8" else None
+        h = gelu(qlinear(rows, w1, b1, t))
+        y = qlinear(h, w2, b2, t)
+    else:
+        bits = {"w8": 8, "w4": 4}.get(scheme)
+        d1 = asymmetric(w1, bits, 32) if bits else w1
+        d2 = asymmetric(w2, bits, 32) if bits else w2
+        y = gelu(rows @ d1 + b1) @ d2 + b2
+    return (y + rows).reshape(x.shape)
+
+
+def main():
+    out_dir, cpus = sys.argv[1], sys.argv[2:]
+    rng = np.random.default_rng(7)
+    w1 = (rng.standard_normal((K, N1)) * 0.2).astype(F32)
+    w2 = (rng.standard_normal((N1, K)) * 0.2).astype(F32)
+    w1[:, 3] = 0  # an all-zero channel
+    b1 = (rng.standard_normal(N1) * 0.1).astype(F32)
+    b2 = (rng.standard_normal(K) * 0.1).astype(F32)
+    path = os.path.join(out_dir, "mlp.onnx")
+    onnx.save(model(w1, b1, w2, b2), path)
+    x = rng.standard_normal((2, 5, K)).astype(F32)
+    x[:, :, 0] = 0  # a zero column
+    x_out = x.copy()
+    x_out[0, 1, 9] = 60.0  # one outlier activation: column 9 is an outlier
+    fp32 = {}
+    for cpu in cpus:
+        for scheme in ["none", "w8a8", "llm-int8", "w8", "w4"]:
+            lib = os.path.join(out_dir, f"{cpu}-{scheme}.so")
+            opts = {} if scheme == "none" else {"quantize": scheme}
+            kiln.compile(path, lib, mcpu=None if cpu == "native" else cpu,
+                         **opts)
+            session = kiln.InferenceSession(lib)
+            for name, xs in [("plain", x), ("outlier", x_out)]:
+                got = session.run(None, {"X": xs})[0]
+                ref = reference(scheme, xs, w1, b1, w2, b2)
+                err = np.abs(got - ref).max() / np.abs(ref).max()
+                verdict = "match" if err < 1e-5 else f"error {err:.3g}"
+                if scheme == "none":
+                    fp32[name] = got
+                    print(f"{cpu} {scheme} {name}: {verdict}")
+                    continue
+                vs = np.abs(got - fp32[name]).max() / np.abs(fp32[name]).max()
+                print(f"{cpu} {scheme} {name}: {verdict} "
+                      f"(vs fp32 {vs:.2e})")
+                if name == "outlier":
+                    fp32.setdefault("vs", {})[scheme] = vs
+        gain = fp32["vs"]["w8a8"] / fp32["vs"]["llm-int8"]
+        print(f"{cpu} outlier column: llm-int8 "
+              f"{'beats' if gain > 2 else 'does not beat'} w8a8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+// RUN: kiln-opt %s -split-input-file -kiln-x86-quantized-matmul | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-x86-quantized-matmul=isa=avx2 | FileCheck %s --check-prefix=AVX2
+// RUN: not kiln-opt %s -split-input-file -kiln-x86-quantized-matmul=isa=sse2 2>&1 | FileCheck %s --check-prefix=BADISA
+
+// BADISA: kiln-x86-quantized-matmul: unknown isa 'sse2' (avx512vnni or avx2)
+
+// Per-token int8: the codes [N = 40, K = 18] are packed into ceil(40/32)
+// panels of [ceil(18/4), 4 * 32] bytes (avx2: 3 panels of [5, 64]), with
+// the channels' code sums and scales padded to whole panels; bias and
+// activation are fused; the wrapper quantizes rows, then runs the GEMM.
+// CHECK-LABEL: func.func @per_token
+// CHECK-DAG: tfm.constant dense_resource<packed_qweight{{.*}}> : tensor<2x5x128xi8>
+// CHECK-DAG: tfm.constant dense_resource<packed_qweight_sum{{.*}}> : tensor<64xi32>
+// CHECK-DAG: tfm.constant dense_resource<packed_qweight_scale{{.*}}> : tensor<64xf32>
+// CHECK: call @kiln_qgemm_avx512vnni_bias_act1({{.*}}) : (tensor<?x?xf32>, tensor<?x?x128xi8>, tensor<?xi32>, tensor<?xf32>, index, tensor<?xf32>) -> tensor<?x?xf32>
+// CHECK-NOT: tfm.quantized_matmul
+// CHECK-NOT: tfm.relu
+// CHECK-LABEL: func.func private @kiln_qgemm_avx512vnni_bias_act1
+// CHECK: scf.parallel
+// CHECK: func.call @kiln_uk_quantize_rows_avx512vnni
+// CHECK: scf.parallel
+// CHECK: func.call @kiln_uk_qgemm_avx512vnni
+// AVX2-LABEL: func.func @per_token
+// AVX2: tensor<3x5x64xi8>
+// AVX2: call @kiln_qgemm_avx2_bias_act1
+func.func @per_token(%x: tensor<?x18xf32>, %b: tensor<40xf32>) -> tensor<?x40xf32> {
+  %w = tfm.constant dense<3> : tensor<40x18xi8>
+  %s = tfm.constant dense<0.5> : tensor<40x1xf32>
+  %y = tfm.quantized_matmul %x, %w, %s bias %b activation relu bits 8 group_size 0 lhs per_token : (tensor<?x18xf32>, tensor<40x18xi8>, tensor<40x1xf32>, tensor<40xf32>) -> tensor<?x40xf32>
+  return %y : tensor<?x40xf32>
+}
+
+// -----
+
+// LLM.int8(): the wrapper finds the outlier columns first; the threshold's
+// bits are in its name.
+// CHECK-LABEL: func.func @outliers
+// CHECK: call @kiln_qgemm_avx512vnni_outliers40c00000(
+// CHECK-LABEL: func.func private @kiln_qgemm_avx512vnni_outliers40c00000
+// CHECK: arith.constant 6.000000e+00 : f32
+// CHECK: call @kiln_uk_find_outliers_avx512vnni
+func.func @outliers(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {
+  %w = tfm.constant dense<1> : tensor<8x16xi8>
+  %s = tfm.constant dense<0.5> : tensor<8x1xf32>
+  %y = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_token {outlier_threshold = 6.0 : f32} : (tensor<?x16xf32>, tensor<8x16xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// Weight-only int4 in groups of 32: K = 40 rows of 16 bytes per panel (two
+// nibbles a byte), scales and offsets [panels, groups, 32]; a static
+// residual is fused.
+// CHECK-LABEL: func.func @weight_only
+// CHECK-DAG: tfm.constant dense_resource<packed_qweight{{.*}}> : tensor<1x40x16xi8>
+// CHECK-DAG: tfm.constant dense_resource<packed_qweight_scale{{.*}}> : tensor<1x2x32xf32>
+// CHECK-DAG: tfm.constant dense_resource<packed_qweight_offset{{.*}}> : tensor<1x2x32xf32>
+// CHECK: call @kiln_wgemm_avx512vnni_w4_g32_res(
+// CHECK-NOT: tfm.add
+// CHECK-LABEL: func.func private @kiln_wgemm_avx512vnni_w4_g32_res
+// CHECK: func.call @kiln_uk_wgemm_avx512vnni
+func.func @weight_only(%x: tensor<3x40xf32>, %r: tensor<3x20xf32>) -> tensor<3x20xf32> {
+  %w = tfm.constant dense<5> : tensor<20x40xi8>
+  %s = tfm.constant dense<0.25> : tensor<20x2xf32>
+  %z = tfm.constant dense<8> : tensor<20x2xi8>
+  %y = tfm.quantized_matmul %x, %w, %s zero_point %z residual %r bits 4 group_size 32 lhs none : (tensor<3x40xf32>, tensor<20x40xi8>, tensor<20x2xf32>, tensor<20x2xi8>, tensor<3x20xf32>) -> tensor<3x20xf32>
+  return %y : tensor<3x20xf32>
+}
