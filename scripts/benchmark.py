@@ -127,8 +127,13 @@ def _ov_engine(path, threads):
     return run, {"engine": "openvino " + ov.__version__}
 
 
-ENGINES = {"kiln": _kiln_engine, "kiln-nofusion": _kiln_engine,
-           "ort": _ort_engine, "ov": _ov_engine}
+ENGINES = {"kiln": _kiln_engine, "ort": _ort_engine, "ov": _ov_engine}
+
+
+def engine_loader(engine):
+    """An engine's loader: a variant ("kiln-nofusion", "kiln-w8a8",
+    "ort-q8", ...) loads its own file with its family's loader."""
+    return ENGINES[engine.split("-", 1)[0]]
 
 
 def worker_main(engine, path, threads):
@@ -144,7 +149,7 @@ def worker_main(engine, path, threads):
 
     try:
         t = time.perf_counter()
-        run, info = ENGINES[engine](path, threads)
+        run, info = engine_loader(engine)(path, threads)
         info["load_s"] = time.perf_counter() - t
         reply(("ok", info))
     except BaseException:

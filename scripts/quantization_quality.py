@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""How much each `kiln compile --quantize` scheme changes real models'
+outputs, against kiln fp32 on the same inputs (issue 13's quality table):
+
+  minilm   all-MiniLM-L6-v2 (real weights) sentence embeddings (mean
+           pooling, L2-normalised) of the sentences below: minimum and mean
+           cosine to fp32, and whether each sentence's nearest neighbour
+           among the others is unchanged. ONNX Runtime's own quantizers on
+           the same export for reference: quantize_dynamic (int8) and
+           MatMulNBits (4-bit, block 32), each against ORT fp32.
+  smollm2  SmolLM2-135M-Instruct (real weights, the prefill graph) on the
+           chat prompt scripts/bench_models.py tokenized: top-1 agreement
+           with fp32 over the prompt's positions, and whether the first 32
+           greedy tokens (recomputed without a cache) are identical.
+
+Models come from scripts/benchmark.py's export (same --work folder). Run
+with the python3 that has the benchmark's packages
+(scripts/requirements-bench.txt: onnxruntime, tokenizers, the models):
+
+    python3 scripts/quantization_quality.py [--work build/bench]
+        [--models minilm,smollm2] [--schemes w8a8,llm-int8,w8,w4]
+        [--group-size 32] [--tokens 32]
+
+Prints a Markdown table with the CPU it ran on.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "python"))
+sys.path.insert(0, HERE)
+import benchmark  # noqa: E402  (export, cpu_summary)
+import kiln  # noqa: E402
+
+# Real sentences: pairs and small clusters on shared topics, so nearest
+# neighbours are meaningful, plus unrelated ones.
+SENTENCES = [
+    "A man is playing a guitar on the stage.",
+    "Someone plays an acoustic guitar in front of a crowd.",
+    "The stock market fell sharply this morning.",
+    "Shares dropped steeply at the opening bell.",
+    "A child is reading a book under a tree.",
+    "A young girl reads a story in the park.",
+    "The recipe calls for two cups of flour and one egg.",
+    "Mix the flour with an egg to make the dough.",
+    "Heavy rain caused flooding across the city.",
+    "The storm flooded several streets downtown.",
+    "The team won the championship after a close final.",
+    "They took the title with a narrow win in the last game.",
+    "My laptop battery drains too quickly.",
+    "The notebook computer runs out of charge within an hour.",
+    "The museum opens at nine o'clock on weekdays.",
+    "On working days the gallery opens at 9 am.",
+    "A cat is sleeping on the windowsill.",
+    "The kitten naps in the sun by the window.",
+    "Scientists discovered a new species of frog in the rainforest.",
+    "Researchers found an unknown amphibian in the jungle.",
+    "The train to Boston was delayed by forty minutes.",
+    "Our railway connection was late because of a signal failure.",
+    "He ordered a large pizza with extra cheese.",
+    "She asked for a pepperoni pizza and a soda.",
+    "The doctor prescribed antibiotics for the infection.",
+    "The physician gave him medicine to treat the bacteria.",
+    "Solar panels convert sunlight into electricity.",
+    "Photovoltaic cells turn light from the sun into power.",
+    "The river winds through a deep green valley.",
+    "A stream flows between steep wooded hills.",
+    "Learning a new language takes patience and practice.",
+    "Becoming fluent in French requires daily study.",
+    "The company announced record profits for the quarter.",
+    "Quarterly earnings reached an all-time high, the firm said.",
+    "Please turn off the lights when you leave the room.",
+    "Remember to switch the lamp off on your way out.",
+    "The spacecraft entered orbit around Mars.",
+    "The probe successfully reached the red planet's orbit.",
+    "A dog is running along the beach.",
+    "The puppy chases waves on the sandy shore.",
+    "The new bridge will open to traffic next year.",
+    "Construction of the highway overpass finishes in spring.",
+    "He forgot his umbrella and got soaked.",
+    "Without a raincoat she was drenched by the shower.",
+    "The orchestra performed Beethoven's ninth symphony.",
+    "Musicians played a classical piece by Mozart.",
+    "Vaccines help the immune system fight disease.",
+    "Immunization trains the body to resist viruses.",
+    "The password must contain at least twelve characters.",
+    "Choose a long passphrase to keep your account secure.",
+    "Farmers harvest wheat at the end of summer.",
+    "The corn crop was gathered before the first frost.",
+    "The election results will be announced tonight.",
+    "Voters await the final count of the ballots.",
+    "Coffee prices rose because of a poor harvest in Brazil.",
+    "A drought in South America pushed up the cost of beans.",
+    "I can't find my keys anywhere.",
+    "Where did I put the car keys?",
+    "The volcano erupted, sending ash high into the sky.",
+    "Lava poured down the mountain after the eruption.",
+]
+
+
+def compile_model(onnx_path, lib, scheme, group_size):
+    opts = {} if scheme == "fp32" else {"quantize": scheme,
+                                        "group_size": group_size}
+    t = time.perf_counter()
+    kiln.compile(onnx_path, lib, **opts)
+    return time.perf_counter() - t
+
+
+def embed(run, ids_list):
+    out = []
+    for ids in ids_list:
+        ids = np.array([ids], np.int64)
+        mask = np.ones_like(ids)
+        h = run({"input_ids": ids, "attention_mask": mask,
+                 "token_type_ids": np.zeros_like(ids)})
+        e = h[0].mean(axis=0)
+        out.append(e / np.linalg.norm(e))
+    return np.stack(out)
+
+
+def neighbours(e):
+    sim = e @ e.T
+    np.fill_diagonal(sim, -np.inf)
+    return sim.argmax(axis=1)
+
+
+def compare(e, ref):
+    cos = np.sum(e * ref, axis=1)
+    same = int(np.sum(neighbours(e) == neighbours(ref)))
+    return float(cos.min()), float(cos.mean()), same
+
+
+def minilm(args, rows):
+    import tokenizers
+    import onnxruntime as ort
+    meta = benchmark.export("minilm", args.work)
+    onnx_path = os.path.join(args.work, meta["graphs"]["main"]["file"])
+    tok = tokenizers.Tokenizer.from_file(
+        os.path.join(args.work, "all-MiniLM-L6-v2", "tokenizer.json"))
+    tok.no_padding()
+    tok.no_truncation()
+    ids = [tok.encode(s).ids for s in SENTENCES]
+    out = os.path.join(args.work, "quality")
+    os.makedirs(out, exist_ok=True)
+
+    def kiln_run(lib):
+        s = kiln.InferenceSession(lib, threads=args.threads)
+        return lambda feeds: s.run(["last_hidden_state"], feeds)[0][0]
+
+    def ort_run(path):
+        o = ort.SessionOptions()
+        o.intra_op_num_threads = args.threads
+        s = ort.InferenceSession(path, o, providers=["CPUExecutionProvider"])
+        return lambda feeds: s.run(["last_hidden_state"], feeds)[0][0]
+
+    ref = None
+    for scheme in ["fp32"] + args.schemes:
+        lib = os.path.join(out, "minilm-%s.so" % scheme)
+        secs = compile_model(onnx_path, lib, scheme, args.group_size)
+        e = embed(kiln_run(lib), ids)
+        if ref is None:
+            ref = e
+            continue
+        lo, mean, same = compare(e, ref)
+        rows.append(("MiniLM-L6", "kiln " + scheme, "%.4f" % lo,
+                     "%.4f" % mean, "%d/%d" % (same, len(ids)),
+                     "compile %.0f s" % secs))
+    # ONNX Runtime's quantizers on the same export, against ORT fp32.
+    base = embed(ort_run(onnx_path), ids)
+    lo, mean, same = compare(ref, base)
+    rows.append(("MiniLM-L6", "kiln fp32 vs ORT fp32", "%.6f" % lo,
+                 "%.6f" % mean, "%d/%d" % (same, len(ids)), ""))
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        qpath = os.path.join(out, "minilm-ort-dynamic.onnx")
+        quantize_dynamic(onnx_path, qpath, weight_type=QuantType.QInt8)
+        lo, mean, same = compare(embed(ort_run(qpath), ids), base)
+        rows.append(("MiniLM-L6", "ORT quantize_dynamic", "%.4f" % lo,
+                     "%.4f" % mean, "%d/%d" % (same, len(ids)), ""))
+    except Exception as e:  # a reference only
+        print("ORT quantize_dynamic failed: %s" % e)
+    try:
+        import onnx
+        from onnxruntime.quantization.matmul_nbits_quantizer import \
+            MatMulNBitsQuantizer
+        q = MatMulNBitsQuantizer(onnx.load(onnx_path), block_size=32,
+                                 is_symmetric=False)
+        q.process()
+        qpath = os.path.join(out, "minilm-ort-nbits.onnx")
+        q.model.save_model_to_file(qpath, True)
+        lo, mean, same = compare(embed(ort_run(qpath), ids), base)
+        rows.append(("MiniLM-L6", "ORT MatMulNBits 4-bit b32", "%.4f" % lo,
+                     "%.4f" % mean, "%d/%d" % (same, len(ids)), ""))
+    except Exception as e:
+        print("ORT MatMulNBits failed: %s" % e)
+
+
+def smollm2(args, rows):
+    meta = benchmark.export("smollm2", args.work)
+    onnx_path = os.path.join(args.work, meta["graphs"]["prefill"]["file"])
+    prompt = list(meta["prompt_ids"])
+    out = os.path.join(args.work, "quality")
+    os.makedirs(out, exist_ok=True)
+
+    def logits(session, ids):
+        ids = np.array([ids], np.int64)
+        return session.run(["logits"], {
+            "input_ids": ids, "attention_mask": np.ones_like(ids),
+            "position_ids": np.arange(ids.shape[1], dtype=np.int64)[None]
+        })[0][0]
+
+    def greedy(session):
+        ids = list(prompt)
+        for _ in range(args.tokens):
+            ids.append(int(logits(session, ids)[-1].argmax()))
+        return ids[len(prompt):]
+
+    ref_top, ref_tokens = None, None
+    for scheme in ["fp32"] + [s for s in args.schemes
+                              if s in ("w8a8", "llm-int8", "w8", "w4")]:
+        lib = os.path.join(out, "smollm2-%s.so" % scheme)
+        secs = compile_model(onnx_path, lib, scheme, args.group_size)
+        session = kiln.InferenceSession(lib, threads=args.threads)
+        top = logits(session, prompt).argmax(axis=-1)
+        tokens = greedy(session)
+        if ref_top is None:
+            ref_top, ref_tokens = top, tokens
+            continue
+        agree = float(np.mean(top == ref_top))
+        same = next((i for i, (a, b) in enumerate(zip(tokens, ref_tokens))
+                     if a != b), len(tokens))
+        rows.append(("SmolLM2-135M", "kiln " + scheme,
+                     "top-1 %.1f%%" % (100 * agree),
+                     "", "first %d/%d greedy tokens same" % (same,
+                                                           len(tokens)),
+                     "compile %.0f s" % secs))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--work", default=os.path.join(HERE, "..", "build",
+                                                  "bench"))
+    p.add_argument("--models", default="minilm,smollm2")
+    p.add_argument("--schemes", default="w8a8,llm-int8,w8,w4")
+    p.add_argument("--group-size", type=int, default=32)
+    p.add_argument("--tokens", type=int, default=32)
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args()
+    args.schemes = [s for s in args.schemes.split(",") if s]
+    rows = []
+    for model in args.models.split(","):
+        {"minilm": minilm, "smollm2": smollm2}[model](args, rows)
+    cpu, flags = benchmark.cpu_summary()
+    print("\nCPU: %s (%s)" % (cpu, ", ".join(f for f, on in flags.items()
+                                             if on)))
+    print("group size %d (w8, w4)\n" % args.group_size)
+    print("| model | scheme | min cosine / top-1 | mean cosine | "
+          "nearest neighbour / greedy | |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main()
