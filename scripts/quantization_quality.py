@@ -118,7 +118,7 @@ def embed(run, ids_list):
         mask = np.ones_like(ids)
         h = run({"input_ids": ids, "attention_mask": mask,
                  "token_type_ids": np.zeros_like(ids)})
-        e = h[0].mean(axis=0)
+        e = h.mean(axis=0)
         out.append(e / np.linalg.norm(e))
     return np.stack(out)
 
