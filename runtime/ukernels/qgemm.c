@@ -54,9 +54,12 @@ static inline qa qa_load(const uint8_t *p) {
   memcpy(&x, p, 4);
   return _mm512_set1_epi32(x);
 }
-/* acc[j] += sum_r a[r] * b[j][r] over the 4 bytes r of each lane. */
+/* acc[j] += sum_r a[r] * b[j][r] over the 4 bytes r of each lane. In
+ * asm: with _mm512_dpbusd_epi32, GCC 12 copies every accumulator around
+ * each instruction and spills half the tile to the stack per k step. */
 static inline vi vi_dot(vi acc, qa a, vi b) {
-  return _mm512_dpbusd_epi32(acc, a, b);
+  __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
+  return acc;
 }
 /* Byte r of each lane of the panel row, sign-extended. */
 static inline vi vi_byte(vi x, int r) {
