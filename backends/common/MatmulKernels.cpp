@@ -110,6 +110,15 @@ Value kiln::unflattenRows(OpBuilder &b, Location loc, Value lhs,
   return c;
 }
 
+Value kiln::rowCount(OpBuilder &b, Location loc, Value x) {
+  auto t = cast<RankedTensorType>(x.getType());
+  Value rows = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d = 0; d + 1 < t.getRank(); ++d)
+    rows = arith::MulIOp::create(b, loc, rows,
+                                 tensor::DimOp::create(b, loc, x, d));
+  return rows;
+}
+
 Type kiln::flattenedType(RankedTensorType type) {
   int64_t rows = 1;
   for (int64_t d : type.getShape().drop_back())

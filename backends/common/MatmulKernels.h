@@ -61,6 +61,10 @@ mlir::Value unflattenRows(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value lhs, mlir::RankedTensorType type,
                           mlir::Value c);
 
+/// The product of x's leading dims (its rows flattened to [rows, C]), as
+/// an index.
+mlir::Value rowCount(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
 /// The parts of a matmul's epilogue a kernel applied itself.
 struct FusedEpilogue {
   bool bias = false, activation = false, residual = false;

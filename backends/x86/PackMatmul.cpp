@@ -338,8 +338,8 @@ struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
       result = emitCall(b, op, isa, fuseResidual ? withResidual : v, *packed);
     } else {
       Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                         rowCount(b, loc, op.getLhs()),
-                                         rowCount(b, loc, residual));
+                                         kiln::rowCount(b, loc, op.getLhs()),
+                                         kiln::rowCount(b, loc, residual));
       result = scf::IfOp::create(
                    b, loc, same,
                    [&](OpBuilder &nb, Location) {
@@ -355,16 +355,6 @@ struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
     op.replaceAllUsesWith(result);
     op.erase();
     return success();
-  }
-
-  /// The product of x's leading dims, as an index.
-  static Value rowCount(OpBuilder &b, Location loc, Value x) {
-    auto t = cast<RankedTensorType>(x.getType());
-    Value rows = arith::ConstantIndexOp::create(b, loc, 1);
-    for (int64_t d = 0; d + 1 < t.getRank(); ++d)
-      rows = arith::MulIOp::create(b, loc, rows,
-                                   tensor::DimOp::create(b, loc, x, d));
-    return rows;
   }
 };
 

@@ -91,8 +91,9 @@ def X86QuantizedMatmul : Pass<"kiln-x86-quantized-matmul", "ModuleOp"> {
       `kiln_uk_wgemm_<isa>` per block of 256 rows and panel, with the
       group scales and offsets (-zero_point * scale) laid out per panel.
 
-    Bias `[N]` and the activation are fused; a residual is fused when the
-    result's shape is static, else added as a tfm op.
+    Bias `[N]`, the activation and a residual of the result's type are
+    fused; a residual with dynamic dims is guarded by `scf.if` on its row
+    count (it could broadcast at run time), as kiln-x86-pack-matmul does.
   }];
   let options = [
     Option<"isa", "isa", "std::string", "\"avx512vnni\"",

@@ -11,6 +11,7 @@
 #include "dialects/tfm/TfmOps.h"
 #include "dialects/tfm/WeightUtils.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -400,6 +401,50 @@ struct X86QuantizedMatmul
     return success();
   }
 
+  /// Calls the wrapper of `v` (added to the module beforehand) and returns
+  /// C in op's result shape, with the epilogue parts `v` does not fuse
+  /// applied.
+  static Value emitCall(OpBuilder &b, tfm::QuantizedMatmulOp op,
+                        const Variant &v, const kiln::x86::KernelIsa &isa,
+                        ArrayRef<Value> packed) {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t n = type.getShape().back();
+    // The wrapper's operand types: leading dims dynamic, the panel width
+    // static (vectors fully dynamic).
+    auto dynamicLeading = [&](Value x) {
+      auto t = cast<RankedTensorType>(x.getType());
+      SmallVector<int64_t> shape(t.getRank(), ShapedType::kDynamic);
+      if (t.getRank() > 1)
+        shape.back() = t.getShape().back();
+      return tensor::CastOp::create(
+          b, loc, RankedTensorType::get(shape, t.getElementType()), x);
+    };
+    SmallVector<Value> operands{kiln::flattenToRows(b, loc, op.getLhs())};
+    for (Value p : packed)
+      operands.push_back(dynamicLeading(p));
+    operands.push_back(arith::ConstantIndexOp::create(b, loc, n));
+    if (v.bias)
+      operands.push_back(tensor::CastOp::create(
+          b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF32Type()),
+          op.getBias()));
+    if (v.residual)
+      operands.push_back(kiln::flattenToRows(b, loc, op.getResidual()));
+    auto dynFlat = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
+    Value c = func::CallOp::create(b, loc, v.name(isa), TypeRange{dynFlat},
+                                   operands)
+                  .getResult(0);
+    kiln::FusedEpilogue fused;
+    fused.bias = v.bias;
+    fused.activation = v.activation != 0;
+    fused.residual = v.residual;
+    return kiln::applyEpilogue(
+        b, loc, type,
+        kiln::Epilogue{op.getBias(), op.getActivation(), op.getResidual()},
+        kiln::unflattenRows(b, loc, op.getLhs(), type, c), fused);
+  }
+
   LogicalResult rewrite(ModuleOp module, tfm::QuantizedMatmulOp op,
                         const kiln::x86::KernelIsa &isa,
                         ArrayRef<Value> packed) {
@@ -426,47 +471,43 @@ struct X86QuantizedMatmul
     }
     if (!op.getBias() || v.bias)
       v.activation = kiln::activationCode(op.getActivation());
-    // A residual is fused only where it cannot broadcast at run time.
+    // A residual of the result's type is fused; with dynamic dims it could
+    // still broadcast at run time (a dim of 1), so the fused call is then
+    // guarded by its row count, with an unfused call and a tfm.add else.
     Value residual = op.getResidual();
-    v.residual = residual && residual.getType() == type &&
-                 type.hasStaticShape() &&
-                 (!op.getActivation() || v.activation);
-    if (failed(kiln::addKernelFunction(module, v.name(isa),
+    bool fuseResidual = residual && residual.getType() == type &&
+                        (!op.getActivation() || v.activation);
+    bool guarded = fuseResidual && !type.hasStaticShape();
+    Variant withResidual = v;
+    withResidual.residual = true;
+    if ((!fuseResidual || guarded) &&
+        failed(kiln::addKernelFunction(module, v.name(isa),
                                        wrapperSource(isa, v))))
       return failure();
-    // The wrapper's operand types: leading dims dynamic, the panel width
-    // static (vectors fully dynamic).
-    auto dynamicLeading = [&](Value x) {
-      auto t = cast<RankedTensorType>(x.getType());
-      SmallVector<int64_t> shape(t.getRank(), ShapedType::kDynamic);
-      if (t.getRank() > 1)
-        shape.back() = t.getShape().back();
-      return tensor::CastOp::create(
-          b, loc, RankedTensorType::get(shape, t.getElementType()), x);
-    };
-    SmallVector<Value> operands{kiln::flattenToRows(b, loc, op.getLhs())};
-    for (Value p : packed)
-      operands.push_back(dynamicLeading(p));
-    operands.push_back(arith::ConstantIndexOp::create(b, loc, n));
-    if (v.bias)
-      operands.push_back(tensor::CastOp::create(
-          b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF32Type()),
-          op.getBias()));
-    if (v.residual)
-      operands.push_back(kiln::flattenToRows(b, loc, residual));
-    auto dynFlat = RankedTensorType::get(
-        {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
-    Value c = func::CallOp::create(b, loc, v.name(isa), TypeRange{dynFlat},
-                                   operands)
-                  .getResult(0);
-    kiln::FusedEpilogue fused;
-    fused.bias = v.bias;
-    fused.activation = v.activation != 0;
-    fused.residual = v.residual;
-    Value result = kiln::applyEpilogue(
-        b, loc, type,
-        kiln::Epilogue{op.getBias(), op.getActivation(), residual},
-        kiln::unflattenRows(b, loc, op.getLhs(), type, c), fused);
+    if (fuseResidual &&
+        failed(kiln::addKernelFunction(module, withResidual.name(isa),
+                                       wrapperSource(isa, withResidual))))
+      return failure();
+    Value result;
+    if (!guarded) {
+      result = emitCall(b, op, fuseResidual ? withResidual : v, isa, packed);
+    } else {
+      Value same = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::eq,
+          kiln::rowCount(b, loc, op.getLhs()),
+          kiln::rowCount(b, loc, residual));
+      result = scf::IfOp::create(
+                   b, loc, same,
+                   [&](OpBuilder &nb, Location) {
+                     scf::YieldOp::create(
+                         nb, loc, emitCall(nb, op, withResidual, isa, packed));
+                   },
+                   [&](OpBuilder &nb, Location) {
+                     scf::YieldOp::create(nb, loc,
+                                          emitCall(nb, op, v, isa, packed));
+                   })
+                   .getResult(0);
+    }
     op.replaceAllUsesWith(result);
     op.erase();
     return success();

@@ -66,3 +66,21 @@ func.func @weight_only(%x: tensor<3x40xf32>, %r: tensor<3x20xf32>) -> tensor<3x2
   %y = tfm.quantized_matmul %x, %w, %s zero_point %z residual %r bits 4 group_size 32 lhs none : (tensor<3x40xf32>, tensor<20x40xi8>, tensor<20x2xf32>, tensor<20x2xi8>, tensor<3x20xf32>) -> tensor<3x20xf32>
   return %y : tensor<3x20xf32>
 }
+
+// -----
+
+// A residual with dynamic dims could broadcast at run time: the fused call
+// is guarded by the row counts, the unfused one adds it as a tfm op.
+// CHECK-LABEL: func.func @dynamic_residual
+// CHECK: %[[SAME:.+]] = arith.cmpi eq
+// CHECK: scf.if %[[SAME]]
+// CHECK: call @kiln_qgemm_avx512vnni_res(
+// CHECK: } else {
+// CHECK: call @kiln_qgemm_avx512vnni(
+// CHECK: tfm.add
+func.func @dynamic_residual(%x: tensor<?x?x16xf32>, %r: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
+  %w = tfm.constant dense<1> : tensor<8x16xi8>
+  %s = tfm.constant dense<0.5> : tensor<8x1xf32>
+  %y = tfm.quantized_matmul %x, %w, %s residual %r bits 8 group_size 0 lhs per_token : (tensor<?x?x16xf32>, tensor<8x16xi8>, tensor<8x1xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}
