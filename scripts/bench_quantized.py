@@ -18,9 +18,10 @@ engine's ms and the ratios issue 13 names, with the CPU.
 
     python3 scripts/bench_quantized.py [--work build/bench]
         [--kiln build/bin/kiln] [--threads 2] [--rounds 10] [--past 256]
-        [--models bert,minilm,smollm2]
+        [--models bert,minilm,smollm2] [--smollm2-graphs prefill,decode]
 """
 import argparse
+import logging
 import os
 import sys
 
@@ -45,6 +46,10 @@ def ort_quantized(onnx_path, kind):
         import onnx
         from onnxruntime.quantization.matmul_nbits_quantizer import \
             MatMulNBitsQuantizer
+        # It logs every node it skips.
+        logging.getLogger(
+            "onnxruntime.quantization.matmul_nbits_quantizer").setLevel(
+                logging.WARNING)
         q = MatMulNBitsQuantizer(onnx.load(onnx_path), block_size=32,
                                  is_symmetric=False, accuracy_level=4)
         q.process()
@@ -100,6 +105,8 @@ def main():
     p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--past", type=int, default=256)
     p.add_argument("--models", default="bert,minilm,smollm2")
+    p.add_argument("--smollm2-graphs", default="prefill,decode",
+                   help="which SmolLM2 graphs to time")
     args = p.parse_args()
     rows = []
     for name in args.models.split(","):
@@ -107,12 +114,15 @@ def main():
         meta = bm.export(name, args.work)
         if name == "smollm2":
             n = len(meta["prompt_ids"])
-            bench_graph(args, name, meta, "prefill",
-                        [("prefill %d" % n, n, n)], DECODER_SCHEMES, "q4",
-                        rows)
-            bench_graph(args, name, meta, "decode",
-                        [("decode@%d" % args.past, 1, args.past + 1)],
-                        DECODER_SCHEMES, "q4", rows)
+            graphs = args.smollm2_graphs.split(",")
+            if "prefill" in graphs:
+                bench_graph(args, name, meta, "prefill",
+                            [("prefill %d" % n, n, n)], DECODER_SCHEMES,
+                            "q4", rows)
+            if "decode" in graphs:
+                bench_graph(args, name, meta, "decode",
+                            [("decode@%d" % args.past, 1, args.past + 1)],
+                            DECODER_SCHEMES, "q4", rows)
         else:
             bench_graph(args, name, meta, "main", [("s128", 128, 128)],
                         ENCODER_SCHEMES, "q8", rows)

@@ -188,6 +188,10 @@ def minilm(args, rows):
         import onnx
         from onnxruntime.quantization.matmul_nbits_quantizer import \
             MatMulNBitsQuantizer
+        import logging
+        logging.getLogger(
+            "onnxruntime.quantization.matmul_nbits_quantizer").setLevel(
+                logging.WARNING)
         q = MatMulNBitsQuantizer(onnx.load(onnx_path), block_size=32,
                                  is_symmetric=False)
         q.process()

@@ -7,9 +7,11 @@
  *
  * Each K slice of a panel is dequantized once into an f32 buffer in L1 and
  * multiplied by the rows of the block on sgemm's register tile
- * (gemm_tile.h): the weights stream from memory at 1 or 1/2 byte each,
- * which is what decode (one row, memory-bound) needs, and the dequantizing
- * is paid once per slice however many rows reuse it.
+ * (gemm_tile.h), so the dequantizing is paid once per slice however many
+ * rows reuse it. Blocks of at most DIRECT_ROWS rows (decode) skip the
+ * buffer: codes go straight into the FMAs and the scale and offset apply
+ * once per group. Either way the weights stream from memory at 1 or 1/2
+ * byte each.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -47,16 +49,134 @@ static inline void codes4(const uint8_t *p, vf *lo, vf *hi) {
 #endif
 }
 
+/* Rows the direct path takes: fewer than this (decode) and the codes are
+ * turned into floats straight into the FMAs instead of through a slice
+ * buffer, with each group's scale and offset applied once per group:
+ *   sum_k a[k] (q[k] s + o) = s sum_k a[k] q[k] + o sum_k a[k]. */
+#define DIRECT_ROWS 4
+/* Groups per row the direct path keeps sums of A for (on the stack). */
+#define DIRECT_MAX_GROUPS 1024
+
+static inline __attribute__((always_inline)) void
+direct_tile(const int ROWS, const float *a, int64_t lda, const uint8_t *panel,
+            int64_t bits, int64_t k, int64_t group, int64_t groups,
+            const float *ps, const float *po, const float *asum, float *c,
+            int64_t ldc, int cols, const float *bias, const float *res,
+            int64_t ldr, int64_t act) {
+  /* U interleaved accumulator sets hide the FMA latency. */
+  enum { U = 4 };
+  const int u = ROWS <= 2 ? U : 2;
+  int64_t row_bytes = bits == 4 ? NR / 2 : NR;
+  int lo = cols < VL ? cols : VL, hi = cols - lo;
+  vf y[DIRECT_ROWS][2];
+  for (int r = 0; r < ROWS; ++r)
+    y[r][0] = y[r][1] = vf_zero();
+  for (int64_t g = 0; g < groups; ++g) {
+    int64_t k0 = g * group, k1 = k0 + group < k ? k0 + group : k;
+    vf q[U][DIRECT_ROWS][2];
+    for (int j = 0; j < u; ++j)
+      for (int r = 0; r < ROWS; ++r)
+        q[j][r][0] = q[j][r][1] = vf_zero();
+    int64_t kk = k0;
+    for (; kk + u <= k1; kk += u)
+      for (int j = 0; j < u; ++j) {
+        vf c0, c1;
+        const uint8_t *row = panel + (kk + j) * row_bytes;
+        if (bits == 4)
+          codes4(row, &c0, &c1);
+        else
+          codes8((const int8_t *)row, &c0, &c1);
+        for (int r = 0; r < ROWS; ++r) {
+          vf x = vf_set1(a[r * lda + kk + j]);
+          q[j][r][0] = vf_fma(x, c0, q[j][r][0]);
+          q[j][r][1] = vf_fma(x, c1, q[j][r][1]);
+        }
+      }
+    for (; kk < k1; ++kk) {
+      vf c0, c1;
+      const uint8_t *row = panel + kk * row_bytes;
+      if (bits == 4)
+        codes4(row, &c0, &c1);
+      else
+        codes8((const int8_t *)row, &c0, &c1);
+      for (int r = 0; r < ROWS; ++r) {
+        vf x = vf_set1(a[r * lda + kk]);
+        q[0][r][0] = vf_fma(x, c0, q[0][r][0]);
+        q[0][r][1] = vf_fma(x, c1, q[0][r][1]);
+      }
+    }
+    vf s0 = vf_load(ps + g * NR), s1 = vf_load(ps + g * NR + VL);
+    vf o0 = vf_load(po + g * NR), o1 = vf_load(po + g * NR + VL);
+    for (int r = 0; r < ROWS; ++r) {
+      vf t0 = q[0][r][0], t1 = q[0][r][1];
+      for (int j = 1; j < u; ++j) {
+        t0 = vf_add(t0, q[j][r][0]);
+        t1 = vf_add(t1, q[j][r][1]);
+      }
+      vf as = vf_set1(asum[r * groups + g]);
+      y[r][0] = vf_fma(o0, as, vf_fma(t0, s0, y[r][0]));
+      y[r][1] = vf_fma(o1, as, vf_fma(t1, s1, y[r][1]));
+    }
+  }
+  for (int r = 0; r < ROWS; ++r)
+    for (int h = 0; h < 2; ++h) {
+      int n = h ? hi : lo;
+      vf x = y[r][h];
+      if (bias)
+        x = vf_add(x, vf_load_mask(bias + h * VL, n));
+      if (act)
+        x = vf_activation(x, act);
+      if (res)
+        x = vf_add(x, vf_load_mask(res + r * ldr + h * VL, n));
+      vf_store_mask(c + r * ldc + h * VL, x, n);
+    }
+}
+
+#define DIRECT_CASE(R)                                                        \
+  case R:                                                                     \
+    direct_tile(R, a + m0 * lda, lda, panel, bits, k, group, groups, ps, po,  \
+                asum, c + m0 * ldc + col, ldc, cols, biasp,                   \
+                res ? res + m0 * ldr + col : 0, ldr, act);                    \
+    break;
+
 void KILN_UK(wgemm)(const float *a, int64_t lda, const void *b, int64_t bits,
                     int64_t k, int64_t group, const float *scale,
                     const float *offset, float *c, int64_t ldc, int64_t m0,
                     int64_t m1, int64_t p0, int64_t p1, int64_t n,
                     const float *bias, const float *res, int64_t ldr,
                     int64_t act) {
-  /* One dequantized K slice of a panel. */
-  float slice[KC * NR] __attribute__((aligned(64)));
   int64_t groups = (k + group - 1) / group;
   int64_t row_bytes = bits == 4 ? NR / 2 : NR;
+  int rows = (int)(m1 - m0);
+  if (rows > 0 && rows < DIRECT_ROWS + 1 && groups <= DIRECT_MAX_GROUPS) {
+    float asum[DIRECT_ROWS * DIRECT_MAX_GROUPS];
+    for (int r = 0; r < rows; ++r)
+      for (int64_t g = 0; g < groups; ++g) {
+        int64_t k0 = g * group, k1 = k0 + group < k ? k0 + group : k;
+        float sum = 0;
+        for (int64_t kk = k0; kk < k1; ++kk)
+          sum += a[(m0 + r) * lda + kk];
+        asum[r * groups + g] = sum;
+      }
+    for (int64_t p = p0; p < p1; ++p) {
+      int64_t col = p * NR;
+      int cols = n - col < NR ? (int)(n - col) : NR;
+      const uint8_t *panel = (const uint8_t *)b + p * k * row_bytes;
+      const float *ps = scale + p * groups * NR, *po = offset + p * groups * NR;
+      const float *biasp = bias ? bias + col : 0;
+      switch (rows) {
+        DIRECT_CASE(1)
+        DIRECT_CASE(2)
+        DIRECT_CASE(3)
+        DIRECT_CASE(4)
+      default:
+        break;
+      }
+    }
+    return;
+  }
+  /* One dequantized K slice of a panel. */
+  float slice[KC * NR] __attribute__((aligned(64)));
   for (int64_t p = p0; p < p1; ++p) {
     int64_t col = p * NR;
     int cols = n - col < NR ? (int)(n - col) : NR;

@@ -10,7 +10,8 @@
  *   split; then with scales, bias, activation, residual and LLM.int8()
  *   outlier columns against a float reference;
  * - wgemm: 4- and 8-bit codes in groups, K not a multiple of the group,
- *   against the dequantized product.
+ *   the slice path and the direct one (at most 4 rows), against the
+ *   dequantized product.
  * Prints "quant ukernels: N passed, M failed, S skipped".
  *
  *===----------------------------------------------------------------------===*/
@@ -371,6 +372,10 @@ int main(void) {
       test_wgemm(isa, bits, 5, 80, 33, 32, KILN_UK_ACT_SILU);
       test_wgemm(isa, bits, 30, 600, 70, 128, 0);
       test_wgemm(isa, bits, 3, 48, 16, 16, 0);
+      /* The direct (decode) path: up to 4 rows, K not a multiple of the
+       * group, every unroll tail. */
+      test_wgemm(isa, bits, 4, 203, 70, 32, KILN_UK_ACT_GELU);
+      test_wgemm(isa, bits, 2, 1001, 33, 64, 0);
     }
   }
   printf("quant ukernels: %d passed, %d failed, %d skipped\n", passed, failed,
