@@ -79,6 +79,16 @@ def float32_to_bfloat16(values):
     return np.where(nan, (x >> 16) | 0x40, rounded).astype(np.uint16)
 
 
+class _TensorOwner:
+    """Frees a runtime tensor when the last numpy array over it goes."""
+
+    def __init__(self, lib, tensor):
+        self._lib, self._tensor = lib, tensor
+
+    def __del__(self):
+        self._lib.kiln_tensor_free(self._tensor)
+
+
 class InferenceSession:
     """A compiled model library (`kiln.compile(..., "model.so")`), loaded
     once and run any number of times, from any number of threads at once:
@@ -213,24 +223,25 @@ class InferenceSession:
             f"{arg.type}")
 
     def _take(self, tensor):
-        """A numpy copy of an output tensor, which is then freed."""
+        """An output tensor as a numpy array over its own buffer (no copy):
+        the tensor is freed when the array (and every view of it) is
+        gone."""
         lib = self._lib
-        try:
-            rank = lib.kiln_tensor_rank(tensor)
-            dims = lib.kiln_tensor_dims(tensor)
-            shape = tuple(dims[d] for d in range(rank))
-            code = lib.kiln_tensor_dtype(tensor)
-            storage = np.uint16 if code == _BFLOAT16 else _NUMPY[code]
-            count = int(np.prod(shape)) if shape else 1
-            size = count * np.dtype(storage).itemsize
-            if size:
-                buf = (ctypes.c_char * size).from_address(
-                    lib.kiln_tensor_data(tensor))
-                array = np.frombuffer(buf, dtype=storage).reshape(shape).copy()
-            else:
-                array = np.zeros(shape, storage)
-        finally:
-            lib.kiln_tensor_free(tensor)
+        owner = _TensorOwner(lib, tensor)
+        rank = lib.kiln_tensor_rank(tensor)
+        dims = lib.kiln_tensor_dims(tensor)
+        shape = tuple(dims[d] for d in range(rank))
+        code = lib.kiln_tensor_dtype(tensor)
+        storage = np.uint16 if code == _BFLOAT16 else _NUMPY[code]
+        count = int(np.prod(shape)) if shape else 1
+        size = count * np.dtype(storage).itemsize
+        if size:
+            buf = (ctypes.c_char * size).from_address(
+                lib.kiln_tensor_data(tensor))
+            buf._kiln_owner = owner  # keeps the tensor while numpy uses buf
+            array = np.frombuffer(buf, dtype=storage).reshape(shape)
+        else:
+            array = np.zeros(shape, storage)
         if code == _BFLOAT16:
             array = (array.view(_bfloat16) if _bfloat16 is not None
                      else bfloat16_to_float32(array))
