@@ -172,6 +172,26 @@ Value kiln::applyEpilogue(OpBuilder &b, Location loc, RankedTensorType type,
   return result;
 }
 
+Value kiln::callRowKernel(OpBuilder &b, Location loc, StringRef kernel,
+                          Value lhs, ValueRange operands,
+                          RankedTensorType type, const Epilogue &epilogue,
+                          const FusedEpilogue &fused) {
+  SmallVector<Value> args{flattenToRows(b, loc, lhs)};
+  llvm::append_range(args, operands);
+  if (fused.bias)
+    args.push_back(tensor::CastOp::create(
+        b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF32Type()),
+        epilogue.bias));
+  if (fused.residual)
+    args.push_back(flattenToRows(b, loc, epilogue.residual));
+  auto dynFlat = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
+  Value c = func::CallOp::create(b, loc, kernel, TypeRange{dynFlat}, args)
+                .getResult(0);
+  return applyEpilogue(b, loc, type, epilogue,
+                       unflattenRows(b, loc, lhs, type, c), fused);
+}
+
 int64_t kiln::activationCode(std::optional<tfm::Activation> act) {
   if (!act)
     return 0;

@@ -88,6 +88,18 @@ mlir::Value applyEpilogue(mlir::OpBuilder &b, mlir::Location loc,
                           const Epilogue &epilogue, mlir::Value result,
                           const FusedEpilogue &fused);
 
+/// Calls the row kernel `kernel` on (lhs flattened to [rows, K] f32,
+/// `operands`..., the bias as tensor<?xf32> when `fused.bias`, the residual
+/// flattened to rows when `fused.residual`), which returns
+/// tensor<?x?xf32> [rows, N]; returns that as `type` (lhs's leading dims
+/// plus N) with the epilogue parts `fused` does not name applied.
+mlir::Value callRowKernel(mlir::OpBuilder &b, mlir::Location loc,
+                          llvm::StringRef kernel, mlir::Value lhs,
+                          mlir::ValueRange operands,
+                          mlir::RankedTensorType type,
+                          const Epilogue &epilogue,
+                          const FusedEpilogue &fused);
+
 /// A KILN_UK_ACT_* code (runtime/ukernels/ukernels.h) for `act`; 0 for
 /// none.
 int64_t activationCode(std::optional<mlir::tfm::Activation> act);

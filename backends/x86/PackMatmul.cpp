@@ -271,26 +271,17 @@ struct X86PackMatmul : mlir::tfm::impl::X86PackMatmulBase<X86PackMatmul> {
     auto dynPacked = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic, isa.panelWidth},
         b.getF32Type());
-    SmallVector<Value> operands{
-        kiln::flattenToRows(b, loc, op.getLhs()),
-        tensor::CastOp::create(b, loc, dynPacked, packed),
-        arith::ConstantIndexOp::create(b, loc, n)};
-    if (v.bias)
-      operands.push_back(tensor::CastOp::create(
-          b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF32Type()),
-          op.getBias()));
-    if (v.residual)
-      operands.push_back(kiln::flattenToRows(b, loc, op.getResidual()));
-    auto dynFlat = RankedTensorType::get(
-        {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
-    Value c = func::CallOp::create(b, loc, v.name(isa), TypeRange{dynFlat},
-                                   operands)
-                  .getResult(0);
     kiln::FusedEpilogue fused;
     fused.bias = v.bias;
     fused.activation = v.activation != 0;
     fused.residual = v.residual;
-    return kiln::applyEpilogue(b, op, kiln::unflattenResult(b, op, c), fused);
+    return kiln::callRowKernel(
+        b, loc, v.name(isa), op.getLhs(),
+        {tensor::CastOp::create(b, loc, dynPacked, packed),
+         arith::ConstantIndexOp::create(b, loc, n)},
+        op.getType(),
+        kiln::Epilogue{op.getBias(), op.getActivation(), op.getResidual()},
+        fused);
   }
 
   LogicalResult rewrite(ModuleOp module, tfm::MatmulOp op,

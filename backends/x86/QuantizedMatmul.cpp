@@ -420,29 +420,18 @@ struct X86QuantizedMatmul
       return tensor::CastOp::create(
           b, loc, RankedTensorType::get(shape, t.getElementType()), x);
     };
-    SmallVector<Value> operands{kiln::flattenToRows(b, loc, op.getLhs())};
+    SmallVector<Value> operands;
     for (Value p : packed)
       operands.push_back(dynamicLeading(p));
     operands.push_back(arith::ConstantIndexOp::create(b, loc, n));
-    if (v.bias)
-      operands.push_back(tensor::CastOp::create(
-          b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF32Type()),
-          op.getBias()));
-    if (v.residual)
-      operands.push_back(kiln::flattenToRows(b, loc, op.getResidual()));
-    auto dynFlat = RankedTensorType::get(
-        {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
-    Value c = func::CallOp::create(b, loc, v.name(isa), TypeRange{dynFlat},
-                                   operands)
-                  .getResult(0);
     kiln::FusedEpilogue fused;
     fused.bias = v.bias;
     fused.activation = v.activation != 0;
     fused.residual = v.residual;
-    return kiln::applyEpilogue(
-        b, loc, type,
+    return kiln::callRowKernel(
+        b, loc, v.name(isa), op.getLhs(), operands, type,
         kiln::Epilogue{op.getBias(), op.getActivation(), op.getResidual()},
-        kiln::unflattenRows(b, loc, op.getLhs(), type, c), fused);
+        fused);
   }
 
   LogicalResult rewrite(ModuleOp module, tfm::QuantizedMatmulOp op,

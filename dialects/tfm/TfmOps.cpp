@@ -64,6 +64,27 @@ static LogicalResult checkBroadcastsInto(std::optional<Location> loc,
   return success();
 }
 
+/// Checks a matmul's epilogue operands: a bias and a residual (either may
+/// be null) of the result's element type that broadcast into its shape.
+static LogicalResult checkEpilogueOperands(std::optional<Location> loc,
+                                           StringRef opName, Value bias,
+                                           Value residual, Type element,
+                                           ArrayRef<int64_t> shape) {
+  for (auto [what, operand] :
+       {std::pair<StringRef, Value>{"bias", bias}, {"residual", residual}}) {
+    if (!operand)
+      continue;
+    RankedTensorType type = tensorType(operand);
+    if (type.getElementType() != element)
+      return emitOptionalError(loc, "'", opName, "' op ", what,
+                               " element type ", type.getElementType(),
+                               " differs from ", element);
+    if (failed(checkBroadcastsInto(loc, opName, what, type, shape)))
+      return failure();
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // ConstantOp
 //===----------------------------------------------------------------------===//
@@ -833,19 +854,9 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                              formatShape(rs.drop_back(2)),
                              " do not broadcast");
   shape->append({m, n});
-  for (auto [what, operand] :
-       {std::pair<StringRef, Value>{"bias", adaptor.getBias()},
-        {"residual", adaptor.getResidual()}}) {
-    if (!operand)
-      continue;
-    RankedTensorType type = tensorType(operand);
-    if (type.getElementType() != element)
-      return emitOptionalError(loc, "'tfm.matmul' op ", what,
-                               " element type ", type.getElementType(),
-                               " differs from ", element);
-    if (failed(checkBroadcastsInto(loc, "tfm.matmul", what, type, *shape)))
-      return failure();
-  }
+  if (failed(checkEpilogueOperands(loc, "tfm.matmul", adaptor.getBias(),
+                                   adaptor.getResidual(), element, *shape)))
+    return failure();
   types.push_back(RankedTensorType::get(*shape, element));
   return success();
 }
@@ -906,19 +917,10 @@ LogicalResult QuantizedMatmulOp::inferReturnTypes(
   }
   SmallVector<int64_t> shape(lhs.getShape().drop_back());
   shape.push_back(n);
-  for (auto [what, operand] :
-       {std::pair<StringRef, Value>{"bias", adaptor.getBias()},
-        {"residual", adaptor.getResidual()}}) {
-    if (!operand)
-      continue;
-    RankedTensorType type = tensorType(operand);
-    if (type.getElementType() != element)
-      return fail(what, " element type ", type.getElementType(),
-                  " differs from ", element);
-    if (failed(checkBroadcastsInto(loc, "tfm.quantized_matmul", what, type,
-                                   shape)))
-      return failure();
-  }
+  if (failed(checkEpilogueOperands(loc, "tfm.quantized_matmul",
+                                   adaptor.getBias(), adaptor.getResidual(),
+                                   element, shape)))
+    return failure();
   types.push_back(RankedTensorType::get(shape, element));
   return success();
 }

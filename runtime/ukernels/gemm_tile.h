@@ -97,18 +97,8 @@ tile(const int ROWS, const float *a, int64_t lda, const float *b, int64_t kc,
       vf_store_mask(c + r * ldc + VL, acc[r][1], hi);
     }
   }
-  /* The activation (a long polynomial) runs on the tile just stored, hot
-   * in L1: applied to the registers it would spill all the accumulators. */
   if (last && act)
-    for (int r = 0; r < ROWS; ++r)
-      for (int h = 0; h < 2; ++h) {
-        int n = h ? hi : lo;
-        float *p = c + r * ldc + h * VL;
-        vf x = vf_activation(vf_load_mask(p, n), act);
-        if (res)
-          x = vf_add(x, vf_load_mask(res + r * ldr + h * VL, n));
-        vf_store_mask(p, x, n);
-      }
+    vf_activate_tile(ROWS, c, ldc, lo, hi, res, ldr, act);
 }
 
 #define TILE_CASE(R)                                                          \

@@ -253,18 +253,8 @@ qtile(const int ROWS, const uint8_t *aq, int64_t ldq, const float *ascale,
     vf_store_mask(c + r * ldc, y0, lo);
     vf_store_mask(c + r * ldc + VL, y1, hi);
   }
-  /* As in sgemm: the activation's polynomial runs on the stored tile, hot
-   * in L1, not on registers it would spill. */
   if (act)
-    for (int r = 0; r < ROWS; ++r)
-      for (int h = 0; h < 2; ++h) {
-        int cnt = h ? hi : lo;
-        float *p = c + r * ldc + h * VL;
-        vf x = vf_activation(vf_load_mask(p, cnt), act);
-        if (res)
-          x = vf_add(x, vf_load_mask(res + r * ldr + h * VL, cnt));
-        vf_store_mask(p, x, cnt);
-      }
+    vf_activate_tile(ROWS, c, ldc, lo, hi, res, ldr, act);
 }
 
 #define QTILE_CASE(R)                                                         \

@@ -101,4 +101,22 @@ static inline vf vf_activation(vf x, int64_t act) {
   }
 }
 
+/* The GEMM tiles' last epilogue step: act(c) + res over `rows` rows of a
+ * tile just stored (lo and hi columns in its two vectors). The activation
+ * (a long polynomial) runs here, on the tile hot in L1: applied to the
+ * registers it would spill the accumulators. */
+static inline __attribute__((always_inline)) void
+vf_activate_tile(int rows, float *c, int64_t ldc, int lo, int hi,
+                 const float *res, int64_t ldr, int64_t act) {
+  for (int r = 0; r < rows; ++r)
+    for (int h = 0; h < 2; ++h) {
+      int n = h ? hi : lo;
+      float *p = c + r * ldc + h * VL;
+      vf x = vf_activation(vf_load_mask(p, n), act);
+      if (res)
+        x = vf_add(x, vf_load_mask(res + r * ldr + h * VL, n));
+      vf_store_mask(p, x, n);
+    }
+}
+
 #endif /* KILN_RUNTIME_UKERNELS_VMATH_H */

@@ -49,6 +49,14 @@ static inline void codes4(const uint8_t *p, vf *lo, vf *hi) {
 #endif
 }
 
+/* The codes of one k row of a panel of `bits`-bit weights. */
+static inline void codes(int64_t bits, const uint8_t *row, vf *lo, vf *hi) {
+  if (bits == 4)
+    codes4(row, lo, hi);
+  else
+    codes8((const int8_t *)row, lo, hi);
+}
+
 /* Rows the direct path takes: fewer than this (decode) and the codes are
  * turned into floats straight into the FMAs instead of through a slice
  * buffer, with each group's scale and offset applied once per group:
@@ -81,11 +89,7 @@ direct_tile(const int ROWS, const float *a, int64_t lda, const uint8_t *panel,
     for (; kk + u <= k1; kk += u)
       for (int j = 0; j < u; ++j) {
         vf c0, c1;
-        const uint8_t *row = panel + (kk + j) * row_bytes;
-        if (bits == 4)
-          codes4(row, &c0, &c1);
-        else
-          codes8((const int8_t *)row, &c0, &c1);
+        codes(bits, panel + (kk + j) * row_bytes, &c0, &c1);
         for (int r = 0; r < ROWS; ++r) {
           vf x = vf_set1(a[r * lda + kk + j]);
           q[j][r][0] = vf_fma(x, c0, q[j][r][0]);
@@ -94,11 +98,7 @@ direct_tile(const int ROWS, const float *a, int64_t lda, const uint8_t *panel,
       }
     for (; kk < k1; ++kk) {
       vf c0, c1;
-      const uint8_t *row = panel + kk * row_bytes;
-      if (bits == 4)
-        codes4(row, &c0, &c1);
-      else
-        codes8((const int8_t *)row, &c0, &c1);
+      codes(bits, panel + kk * row_bytes, &c0, &c1);
       for (int r = 0; r < ROWS; ++r) {
         vf x = vf_set1(a[r * lda + kk]);
         q[0][r][0] = vf_fma(x, c0, q[0][r][0]);
@@ -188,12 +188,8 @@ void KILN_UK(wgemm)(const float *a, int64_t lda, const void *b, int64_t bits,
       int first = k0 == 0, last = k0 + kc >= k;
       for (int64_t kk = 0; kk < kc; ++kk) {
         int64_t g = (k0 + kk) / group;
-        const uint8_t *row = panel + (k0 + kk) * row_bytes;
         vf lo, hi;
-        if (bits == 4)
-          codes4(row, &lo, &hi);
-        else
-          codes8((const int8_t *)row, &lo, &hi);
+        codes(bits, panel + (k0 + kk) * row_bytes, &lo, &hi);
         vf_store(slice + kk * NR,
                  vf_fma(lo, vf_load(ps + g * NR), vf_load(po + g * NR)));
         vf_store(slice + kk * NR + VL, vf_fma(hi, vf_load(ps + g * NR + VL),
