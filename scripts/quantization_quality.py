@@ -35,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
 sys.path.insert(0, HERE)
 import benchmark  # noqa: E402  (export, cpu_summary)
+import bench_quantized  # noqa: E402  (ort_quantized)
 import kiln  # noqa: E402
 
 # Real sentences: pairs and small clusters on shared topics, so nearest
@@ -175,33 +176,16 @@ def minilm(args, rows):
     lo, mean, same = compare(ref, base)
     rows.append(("MiniLM-L6", "kiln fp32 vs ORT fp32", "%.6f" % lo,
                  "%.6f" % mean, "%d/%d" % (same, len(ids)), ""))
-    try:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-        qpath = os.path.join(out, "minilm-ort-dynamic.onnx")
-        quantize_dynamic(onnx_path, qpath, weight_type=QuantType.QInt8)
+    for kind, label in [("q8", "ORT quantize_dynamic"),
+                        ("q4-fp32", "ORT MatMulNBits 4-bit b32")]:
+        try:
+            qpath = bench_quantized.ort_quantized(onnx_path, kind)
+        except Exception as e:  # a reference only
+            print("ORT %s failed: %s" % (label, e))
+            continue
         lo, mean, same = compare(embed(ort_run(qpath), ids), base)
-        rows.append(("MiniLM-L6", "ORT quantize_dynamic", "%.4f" % lo,
-                     "%.4f" % mean, "%d/%d" % (same, len(ids)), ""))
-    except Exception as e:  # a reference only
-        print("ORT quantize_dynamic failed: %s" % e)
-    try:
-        import onnx
-        from onnxruntime.quantization.matmul_nbits_quantizer import \
-            MatMulNBitsQuantizer
-        import logging
-        logging.getLogger(
-            "onnxruntime.quantization.matmul_nbits_quantizer").setLevel(
-                logging.WARNING)
-        q = MatMulNBitsQuantizer(onnx.load(onnx_path), block_size=32,
-                                 is_symmetric=False)
-        q.process()
-        qpath = os.path.join(out, "minilm-ort-nbits.onnx")
-        q.model.save_model_to_file(qpath, True)
-        lo, mean, same = compare(embed(ort_run(qpath), ids), base)
-        rows.append(("MiniLM-L6", "ORT MatMulNBits 4-bit b32", "%.4f" % lo,
-                     "%.4f" % mean, "%d/%d" % (same, len(ids)), ""))
-    except Exception as e:
-        print("ORT MatMulNBits failed: %s" % e)
+        rows.append(("MiniLM-L6", label, "%.4f" % lo, "%.4f" % mean,
+                     "%d/%d" % (same, len(ids)), ""))
 
 
 def smollm2(args, rows):
