@@ -30,6 +30,25 @@ ArrayRef<float> tfm::getWeightFloats(ElementsAttr value,
   return storage;
 }
 
+ArrayRef<char> tfm::getWeightBytes(ElementsAttr value,
+                                   std::vector<char> &storage) {
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    return blob ? blob->getData() : ArrayRef<char>();
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense)
+    return {};
+  ArrayRef<char> raw = dense.getRawData();
+  if (!dense.isSplat())
+    return raw;
+  int64_t count = dense.getNumElements();
+  storage.clear();
+  for (int64_t i = 0; i < count; ++i)
+    storage.insert(storage.end(), raw.begin(), raw.end());
+  return storage;
+}
+
 ArrayRef<int8_t> tfm::getWeightInt8s(ElementsAttr value,
                                      std::vector<int8_t> &storage) {
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {

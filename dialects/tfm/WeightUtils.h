@@ -20,6 +20,11 @@ namespace mlir::tfm {
 llvm::ArrayRef<float> getWeightFloats(ElementsAttr value,
                                       std::vector<float> &storage);
 
+/// The raw bytes of a constant of any element type (a splat expanded),
+/// likewise; empty when neither a resource nor a dense attribute.
+llvm::ArrayRef<char> getWeightBytes(ElementsAttr value,
+                                    std::vector<char> &storage);
+
 /// The i8 data of a weight (quantized codes), likewise.
 llvm::ArrayRef<int8_t> getWeightInt8s(ElementsAttr value,
                                       std::vector<int8_t> &storage);

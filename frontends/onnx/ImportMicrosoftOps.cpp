@@ -7,7 +7,10 @@
 
 #include "frontends/onnx/ImportContext.h"
 
+#include "dialects/tfm/WeightUtils.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 using namespace mlir;
 using namespace kiln::onnx_import;
@@ -291,6 +294,116 @@ LogicalResult convertMultiHeadAttention(NodeImporter &n) {
   return attendAndMerge(n, q, k, v, heads, /*maskInput=*/4);
 }
 
+/// The bytes of input `i`, which must be a constant; empty (after an
+/// error naming it) otherwise.
+ArrayRef<char> constantBytes(NodeImporter &n, unsigned i, StringRef what,
+                             std::vector<char> &storage) {
+  auto constant = n.input(i).getDefiningOp<tfm::ConstantOp>();
+  ArrayRef<char> bytes;
+  if (constant)
+    bytes = tfm::getWeightBytes(constant.getValue(), storage);
+  if (bytes.empty())
+    (void)n.fail(Twine(what) + " must be a constant (an initializer)");
+  return bytes;
+}
+
+/// MatMulNBits (bits 4 or 8): Y = A x dequant(B)^T (+ bias), B's codes
+/// [N, blocks, block_size * bits / 8] (contiguous along K, low nibble
+/// first), scales [N, blocks] (or flat), zero points packed uint8 [N,
+/// ceil(blocks * bits / 8)] or absent (2^(bits-1)). Becomes a weight-only
+/// tfm.quantized_matmul with one group per block; 8-bit codes and zero
+/// points are stored minus 128, as the op keeps them.
+LogicalResult convertMatMulNBits(NodeImporter &n) {
+  int64_t k = n.intAttr("K", 0), nOut = n.intAttr("N", 0);
+  int64_t bits = n.intAttr("bits", 4), block = n.intAttr("block_size", 0);
+  if (bits != 4 && bits != 8)
+    return n.fail("bits=" + Twine(bits) + " is not supported (4 or 8)");
+  if (block < 16 || block % 16)
+    return n.fail("block_size=" + Twine(block) +
+                  " is not supported (a multiple of 16)");
+  if (k <= 0 || nOut <= 0)
+    return n.fail("needs positive K and N attributes");
+  if (n.hasInput(4))
+    return n.fail("g_idx (act-order) is not supported");
+  RankedTensorType aType = n.inputType(0);
+  if (!aType.getElementType().isF32() || aType.getShape().back() != k)
+    return n.fail("needs f32 input A whose last dim is K = " + Twine(k));
+  if (n.hasInput(3) && !isa<IntegerType>(n.inputType(3).getElementType()))
+    return n.fail("float zero points are not supported (uint8 ones are)");
+  int64_t blocks = (k + block - 1) / block;
+  int64_t blobBytes = block * bits / 8;
+  std::vector<char> bStorage, sStorage, zStorage;
+  ArrayRef<char> b = constantBytes(n, 1, "B", bStorage);
+  ArrayRef<char> s = constantBytes(n, 2, "scales", sStorage);
+  if (b.empty() || s.empty())
+    return failure();
+  if (static_cast<int64_t>(b.size()) != nOut * blocks * blobBytes ||
+      static_cast<int64_t>(s.size()) != nOut * blocks * 4)
+    return n.fail("B or scales do not have N x ceil(K / block_size) blocks");
+  ArrayRef<char> z;
+  int64_t zRow = (blocks * bits + 7) / 8;
+  if (n.hasInput(3)) {
+    z = constantBytes(n, 3, "zero_points", zStorage);
+    if (z.empty())
+      return failure();
+    if (static_cast<int64_t>(z.size()) != nOut * zRow)
+      return n.fail("zero_points do not have N x ceil(blocks * bits / 8) "
+                    "bytes");
+  }
+  auto byte = [](ArrayRef<char> data, int64_t i) {
+    return static_cast<uint8_t>(data[i]);
+  };
+  int offset = bits == 8 ? 128 : 0;
+  std::vector<int8_t> codes(nOut * k), zeros;
+  for (int64_t row = 0; row < nOut; ++row)
+    for (int64_t col = 0; col < k; ++col) {
+      int64_t blk = col / block, e = col % block;
+      int64_t at = (row * blocks + blk) * blobBytes;
+      int code = bits == 8 ? byte(b, at + e)
+                           : (byte(b, at + e / 2) >> (4 * (e & 1))) & 0xf;
+      codes[row * k + col] = static_cast<int8_t>(code - offset);
+    }
+  if (!z.empty()) {
+    zeros.resize(nOut * blocks);
+    for (int64_t row = 0; row < nOut; ++row)
+      for (int64_t blk = 0; blk < blocks; ++blk) {
+        int code = bits == 8 ? byte(z, row * zRow + blk)
+                             : (byte(z, row * zRow + blk / 2) >>
+                                (4 * (blk & 1))) & 0xf;
+        zeros[row * blocks + blk] = static_cast<int8_t>(code - offset);
+      }
+  }
+  OpBuilder &builder = n.builder();
+  auto i8 = builder.getIntegerType(8);
+  auto blob = [&](RankedTensorType type, StringRef name, auto data) {
+    return n.create<tfm::ConstantOp>(DenseResourceElementsAttr::get(
+        type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(data)));
+  };
+  Value weight = blob(RankedTensorType::get({nOut, k}, i8), "nbits_weight",
+                      ArrayRef<int8_t>(codes));
+  Value scale = blob(
+      RankedTensorType::get({nOut, blocks}, builder.getF32Type()),
+      "nbits_scale",
+      ArrayRef<float>(reinterpret_cast<const float *>(s.data()),
+                      nOut * blocks));
+  Value zero;
+  if (!zeros.empty())
+    zero = blob(RankedTensorType::get({nOut, blocks}, i8), "nbits_zero_point",
+                ArrayRef<int8_t>(zeros));
+  SmallVector<int64_t> shape(aType.getShape().drop_back());
+  shape.push_back(nOut);
+  auto type = RankedTensorType::get(shape, aType.getElementType());
+  Value bias = n.hasInput(5) ? n.input(5) : Value();
+  n.setOutput(0, n.create<tfm::QuantizedMatmulOp>(
+                     type, n.input(0), weight, scale, zero, bias, Value(),
+                     builder.getI64IntegerAttr(bits),
+                     builder.getI64IntegerAttr(block),
+                     tfm::LhsQuantizationAttr::get(n.context(),
+                                                   tfm::LhsQuantization::none),
+                     FloatAttr(), tfm::ActivationAttr()));
+  return success();
+}
+
 } // namespace
 
 void kiln::onnx_import::addMicrosoftConverters(ConverterTable &table) {
@@ -307,4 +420,5 @@ void kiln::onnx_import::addMicrosoftConverters(ConverterTable &table) {
   table["com.microsoft:EmbedLayerNormalization"] = convertEmbedLayerNorm;
   table["com.microsoft:Attention"] = convertAttention;
   table["com.microsoft:MultiHeadAttention"] = convertMultiHeadAttention;
+  table["com.microsoft:MatMulNBits"] = convertMatMulNBits;
 }
