@@ -19,7 +19,7 @@ with the python3 that has the benchmark's packages
 
     python3 scripts/quantization_quality.py [--work build/bench]
         [--models minilm,smollm2] [--schemes w8a8,llm-int8,w8,w4]
-        [--group-size 32] [--tokens 32]
+        [--group-size 32] [--outlier-threshold 6.0] [--tokens 32]
 
 Prints a Markdown table with the CPU it ran on.
 """
@@ -104,9 +104,10 @@ SENTENCES = [
 ]
 
 
-def compile_model(onnx_path, lib, scheme, group_size):
-    opts = {} if scheme == "fp32" else {"quantize": scheme,
-                                        "group_size": group_size}
+def compile_model(onnx_path, lib, scheme, args):
+    opts = {} if scheme == "fp32" else {
+        "quantize": scheme, "group_size": args.group_size,
+        "outlier_threshold": args.outlier_threshold}
     t = time.perf_counter()
     kiln.compile(onnx_path, lib, **opts)
     return time.perf_counter() - t
@@ -162,7 +163,7 @@ def minilm(args, rows):
     ref = None
     for scheme in ["fp32"] + args.schemes:
         lib = os.path.join(out, "minilm-%s.so" % scheme)
-        secs = compile_model(onnx_path, lib, scheme, args.group_size)
+        secs = compile_model(onnx_path, lib, scheme, args)
         e = embed(kiln_run(lib), ids)
         if ref is None:
             ref = e
@@ -212,7 +213,7 @@ def smollm2(args, rows):
     for scheme in ["fp32"] + [s for s in args.schemes
                               if s in ("w8a8", "llm-int8", "w8", "w4")]:
         lib = os.path.join(out, "smollm2-%s.so" % scheme)
-        secs = compile_model(onnx_path, lib, scheme, args.group_size)
+        secs = compile_model(onnx_path, lib, scheme, args)
         session = kiln.InferenceSession(lib, threads=args.threads)
         top = logits(session, prompt).argmax(axis=-1)
         tokens = greedy(session)
@@ -236,6 +237,7 @@ def main():
     p.add_argument("--models", default="minilm,smollm2")
     p.add_argument("--schemes", default="w8a8,llm-int8,w8,w4")
     p.add_argument("--group-size", type=int, default=32)
+    p.add_argument("--outlier-threshold", type=float, default=6.0)
     p.add_argument("--tokens", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
@@ -246,7 +248,8 @@ def main():
     cpu, flags = benchmark.cpu_summary()
     print("\nCPU: %s (%s)" % (cpu, ", ".join(f for f, on in flags.items()
                                              if on)))
-    print("group size %d (w8, w4)\n" % args.group_size)
+    print("group size %d (w8, w4), outlier threshold %g (llm-int8)\n"
+          % (args.group_size, args.outlier_threshold))
     print("| model | scheme | min cosine / top-1 | mean cosine | "
           "nearest neighbour / greedy | |")
     print("|---|---|---|---|---|---|")
