@@ -186,14 +186,20 @@ void KILN_UK(wgemm)(const float *a, int64_t lda, const void *b, int64_t bits,
     for (int64_t k0 = 0;; k0 += KC) {
       int64_t kc = k - k0 < KC ? k - k0 : KC;
       int first = k0 == 0, last = k0 + kc >= k;
-      for (int64_t kk = 0; kk < kc; ++kk) {
+      /* The slice group by group (no division per k row), each group's
+       * scale and offset loaded once. */
+      for (int64_t kk = 0; kk < kc;) {
         int64_t g = (k0 + kk) / group;
-        vf lo, hi;
-        codes(bits, panel + (k0 + kk) * row_bytes, &lo, &hi);
-        vf_store(slice + kk * NR,
-                 vf_fma(lo, vf_load(ps + g * NR), vf_load(po + g * NR)));
-        vf_store(slice + kk * NR + VL, vf_fma(hi, vf_load(ps + g * NR + VL),
-                                              vf_load(po + g * NR + VL)));
+        int64_t end = (g + 1) * group - k0;
+        end = end < kc ? end : kc;
+        vf s0 = vf_load(ps + g * NR), s1 = vf_load(ps + g * NR + VL);
+        vf o0 = vf_load(po + g * NR), o1 = vf_load(po + g * NR + VL);
+        for (; kk < end; ++kk) {
+          vf lo, hi;
+          codes(bits, panel + (k0 + kk) * row_bytes, &lo, &hi);
+          vf_store(slice + kk * NR, vf_fma(lo, s0, o0));
+          vf_store(slice + kk * NR + VL, vf_fma(hi, s1, o1));
+        }
       }
       for (int64_t i = m0; i < m1; i += MR) {
         int rows = m1 - i < MR ? (int)(m1 - i) : MR;
