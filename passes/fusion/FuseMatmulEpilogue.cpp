@@ -18,9 +18,11 @@ using namespace mlir::tfm::fusion;
 
 namespace {
 
-/// A matmul whose epilogue can still grow: used once, same type as `as`.
-MatmulOp openMatmul(Value v, Type as) {
-  auto mm = v.getDefiningOp<MatmulOp>();
+/// A matmul (tfm.matmul or tfm.quantized_matmul: MatmulLike) whose
+/// epilogue can still grow: used once, same type as `as`.
+template <typename MatmulLike>
+MatmulLike openMatmul(Value v, Type as) {
+  auto mm = v.getDefiningOp<MatmulLike>();
   if (!mm || !mm->hasOneUse() || mm.getType() != as || mm.getResidual())
     return {};
   return mm;
@@ -43,13 +45,14 @@ bool fitsInto(Value v, RankedTensorType type) {
 
 /// matmul + b: the bias when b is [N] and the matmul has no bias or
 /// activation yet, else the residual.
+template <typename MatmulLike>
 struct FoldAdd : OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AddOp op,
                                 PatternRewriter &rewriter) const override {
     for (auto [m, other] : {std::pair{op.getLhs(), op.getRhs()},
                             {op.getRhs(), op.getLhs()}}) {
-      MatmulOp mm = openMatmul(m, op.getType());
+      MatmulLike mm = openMatmul<MatmulLike>(m, op.getType());
       if (!mm || !fitsInto(other, op.getType()))
         continue;
       auto t = cast<RankedTensorType>(other.getType());
@@ -74,17 +77,18 @@ struct FoldAdd : OpRewritePattern<AddOp> {
 /// activation(matmul) -> matmul with that activation; also through a
 /// reshape of the matmul (GPT-2's Conv1D flattens to 2-D around the
 /// matmul), which an elementwise activation commutes with.
-template <typename ActOp>
+template <typename MatmulLike, typename ActOp>
 struct FoldActivation : OpRewritePattern<ActOp> {
   FoldActivation(MLIRContext *context, Activation (*kind)(ActOp))
       : OpRewritePattern<ActOp>(context), kind(kind) {}
   LogicalResult matchAndRewrite(ActOp op,
                                 PatternRewriter &rewriter) const override {
     Value result = op.getInput();
-    MatmulOp mm = openMatmul(result, op.getType());
+    MatmulLike mm = openMatmul<MatmulLike>(result, op.getType());
     if (auto reshape = result.getDefiningOp<ReshapeOp>();
         !mm && reshape && reshape->hasOneUse())
-      mm = openMatmul(reshape.getInput(), reshape.getInput().getType());
+      mm = openMatmul<MatmulLike>(reshape.getInput(),
+                                  reshape.getInput().getType());
     if (!mm || mm.getActivation())
       return rewriter.notifyMatchFailure(op, "no open matmul");
     rewriter.modifyOpInPlace(mm, [&] {
@@ -99,23 +103,33 @@ struct FoldActivation : OpRewritePattern<ActOp> {
 
 } // namespace
 
-void mlir::tfm::populateFuseMatmulEpiloguePatterns(
-    RewritePatternSet &patterns) {
+namespace {
+/// The patterns for one matmul-like op.
+template <typename MatmulLike>
+void addEpiloguePatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<FoldAdd>(ctx);
-  patterns.add<FoldActivation<GeluOp>>(ctx, [](GeluOp op) {
+  patterns.add<FoldAdd<MatmulLike>>(ctx);
+  patterns.add<FoldActivation<MatmulLike, GeluOp>>(ctx, [](GeluOp op) {
     return op.getApproximate() == GeluApproximation::tanh
                ? Activation::gelu_tanh
                : Activation::gelu;
   });
-  patterns.add<FoldActivation<SiluOp>>(
+  patterns.add<FoldActivation<MatmulLike, SiluOp>>(
       ctx, [](SiluOp) { return Activation::silu; });
-  patterns.add<FoldActivation<ReluOp>>(
+  patterns.add<FoldActivation<MatmulLike, ReluOp>>(
       ctx, [](ReluOp) { return Activation::relu; });
-  patterns.add<FoldActivation<SigmoidOp>>(
+  patterns.add<FoldActivation<MatmulLike, SigmoidOp>>(
       ctx, [](SigmoidOp) { return Activation::sigmoid; });
-  patterns.add<FoldActivation<TanhOp>>(
+  patterns.add<FoldActivation<MatmulLike, TanhOp>>(
       ctx, [](TanhOp) { return Activation::tanh; });
+}
+} // namespace
+
+void mlir::tfm::populateFuseMatmulEpiloguePatterns(
+    RewritePatternSet &patterns) {
+  // Imported quantized matmuls (MatMulNBits) get the same epilogues.
+  addEpiloguePatterns<MatmulOp>(patterns);
+  addEpiloguePatterns<QuantizedMatmulOp>(patterns);
 }
 
 namespace {

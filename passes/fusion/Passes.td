@@ -39,7 +39,8 @@ def TfmFuseNorms : Pass<"tfm-fuse-norms", "func::FuncOp"> {
 def TfmFuseMatmulEpilogue : Pass<"tfm-fuse-matmul-epilogue", "func::FuncOp"> {
   let summary = "Fold bias add, activation and residual add into tfm.matmul";
   let description = [{
-    `matmul + b` (b 1-D of the output's last size) becomes the matmul's
+    The same for `tfm.matmul` and `tfm.quantized_matmul` (as imported from
+    MatMulNBits): `matmul + b` (b 1-D of the output's last size) becomes the matmul's
     bias; an activation (gelu, silu, relu, sigmoid, tanh) of a matmul
     becomes its activation; an add of a tensor that broadcasts into the
     result becomes its residual. Each only when the matmul has no other use

@@ -46,3 +46,17 @@ func.func @near_misses(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf3
   %3 = tfm.add %2, %big : (tensor<4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
   return %0, %1, %3 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4x8xf32>
 }
+
+// A quantized matmul (as MatMulNBits imports) takes the same epilogue:
+// bias, activation, residual.
+// CHECK-LABEL: func.func @quantized
+// CHECK: tfm.quantized_matmul %arg0, %arg1, %arg2 bias %arg3 activation gelu residual %arg4 bits 4 group_size 16 lhs none
+// CHECK-NOT: tfm.add
+// CHECK-NOT: tfm.gelu
+func.func @quantized(%x: tensor<?x16xf32>, %w: tensor<8x16xi8>, %s: tensor<8x1xf32>, %b: tensor<8xf32>, %r: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = tfm.quantized_matmul %x, %w, %s bits 4 group_size 16 lhs none : (tensor<?x16xf32>, tensor<8x16xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  %1 = tfm.add %0, %b : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %2 = tfm.gelu erf %1 : tensor<?x8xf32>
+  %3 = tfm.add %2, %r : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %3 : tensor<?x8xf32>
+}
