@@ -99,6 +99,13 @@ def main():
         print("bits 2: compiled?")
     except kiln.CompileError as e:
         print("bits 2:", str(e).splitlines()[0])
+    # A target without the quantized kernels refuses the model up front.
+    path = os.path.join(out_dir, "4-bit_zp.onnx")
+    try:
+        kiln.compile(path, os.path.join(out_dir, "cuda.so"), target="cuda")
+        print("cuda: compiled?")
+    except kiln.CompileError as e:
+        print("cuda:", str(e).splitlines()[0])
     bad = nbits_model(rng, 64, 8, 4, 32, False, False)
     bad.graph.initializer.append(numpy_helper.from_array(
         np.full(16, 8.0, np.float32), "zero_points"))
