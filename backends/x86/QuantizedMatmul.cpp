@@ -79,7 +79,7 @@ std::string memrefOf(int64_t rank, int64_t last, StringRef element) {
 }
 
 /// The row-block loop header both wrappers use: %m0w, %m1w (i64) for the
-/// block %mb of %mc rows, plus whatever `extra` declares.
+/// block %mb of %mc rows.
 std::string rowBlock(StringRef mc) {
   return llvm::formatv("    %m0 = arith.muli %mb, {0} : index\n"
                        "    %m1e = arith.addi %m0, {0} : index\n"

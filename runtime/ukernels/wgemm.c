@@ -148,22 +148,27 @@ void KILN_UK(wgemm)(const float *a, int64_t lda, const void *b, int64_t bits,
   int64_t groups = (k + group - 1) / group;
   int64_t row_bytes = bits == 4 ? NR / 2 : NR;
   int rows = (int)(m1 - m0);
-  if (rows > 0 && rows < DIRECT_ROWS + 1 && groups <= DIRECT_MAX_GROUPS) {
-    float asum[DIRECT_ROWS * DIRECT_MAX_GROUPS];
-    for (int r = 0; r < rows; ++r)
-      for (int64_t g = 0; g < groups; ++g) {
-        int64_t k0 = g * group, k1 = k0 + group < k ? k0 + group : k;
-        float sum = 0;
-        for (int64_t kk = k0; kk < k1; ++kk)
-          sum += a[(m0 + r) * lda + kk];
-        asum[r * groups + g] = sum;
-      }
-    for (int64_t p = p0; p < p1; ++p) {
-      int64_t col = p * NR;
-      int cols = n - col < NR ? (int)(n - col) : NR;
-      const uint8_t *panel = (const uint8_t *)b + p * k * row_bytes;
-      const float *ps = scale + p * groups * NR, *po = offset + p * groups * NR;
-      const float *biasp = bias ? bias + col : 0;
+  int direct = rows > 0 && rows <= DIRECT_ROWS && groups <= DIRECT_MAX_GROUPS;
+  /* The direct path: each row's sum over each group of K, once for every
+   * panel. */
+  float asum[DIRECT_ROWS * DIRECT_MAX_GROUPS];
+  for (int r = 0; direct && r < rows; ++r)
+    for (int64_t g = 0; g < groups; ++g) {
+      int64_t k0 = g * group, k1 = k0 + group < k ? k0 + group : k;
+      float sum = 0;
+      for (int64_t kk = k0; kk < k1; ++kk)
+        sum += a[(m0 + r) * lda + kk];
+      asum[r * groups + g] = sum;
+    }
+  /* The slice path: one dequantized K slice of a panel. */
+  float slice[KC * NR] __attribute__((aligned(64)));
+  for (int64_t p = p0; p < p1; ++p) {
+    int64_t col = p * NR;
+    int cols = n - col < NR ? (int)(n - col) : NR;
+    const uint8_t *panel = (const uint8_t *)b + p * k * row_bytes;
+    const float *ps = scale + p * groups * NR, *po = offset + p * groups * NR;
+    const float *biasp = bias ? bias + col : 0;
+    if (direct) {
       switch (rows) {
         DIRECT_CASE(1)
         DIRECT_CASE(2)
@@ -172,17 +177,8 @@ void KILN_UK(wgemm)(const float *a, int64_t lda, const void *b, int64_t bits,
       default:
         break;
       }
+      continue;
     }
-    return;
-  }
-  /* One dequantized K slice of a panel. */
-  float slice[KC * NR] __attribute__((aligned(64)));
-  for (int64_t p = p0; p < p1; ++p) {
-    int64_t col = p * NR;
-    int cols = n - col < NR ? (int)(n - col) : NR;
-    const uint8_t *panel = (const uint8_t *)b + p * k * row_bytes;
-    const float *ps = scale + p * groups * NR, *po = offset + p * groups * NR;
-    const float *biasp = bias ? bias + col : 0;
     for (int64_t k0 = 0;; k0 += KC) {
       int64_t kc = k - k0 < KC ? k - k0 : KC;
       int first = k0 == 0, last = k0 + kc >= k;
@@ -202,8 +198,8 @@ void KILN_UK(wgemm)(const float *a, int64_t lda, const void *b, int64_t bits,
         }
       }
       for (int64_t i = m0; i < m1; i += MR) {
-        int rows = m1 - i < MR ? (int)(m1 - i) : MR;
-        tile_rows(rows, a + i * lda + k0, lda, slice, kc, c + i * ldc + col,
+        int tile = m1 - i < MR ? (int)(m1 - i) : MR;
+        tile_rows(tile, a + i * lda + k0, lda, slice, kc, c + i * ldc + col,
                   ldc, cols, first, last, biasp,
                   res ? res + i * ldr + col : 0, ldr, act,
                   (const char *)slice, 0);
