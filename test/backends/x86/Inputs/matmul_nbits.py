@@ -86,38 +86,31 @@ def main():
         got = kiln.InferenceSession(lib).run(None, {"A": x})[0]
         err = np.abs(got - ref).max() / np.abs(ref).max()
         print(f"{name}: {'match' if err < 1e-4 else f'error {err:.3g}'}")
-    # What kiln refuses, with the node named: 2-bit codes, float zero
-    # points.
+    # What kiln refuses, with the node named: 2-bit codes, a target
+    # without the quantized kernels, float zero points.
     bad = nbits_model(rng, 64, 8, 4, 32, False, False)
     for a in bad.graph.node[0].attribute:
         if a.name == "bits":
             a.i = 2
-    path = os.path.join(out_dir, "bits2.onnx")
-    onnx.save(bad, path)
-    try:
-        kiln.compile(path, os.path.join(out_dir, "bits2.so"))
-        print("bits 2: compiled?")
-    except kiln.CompileError as e:
-        print("bits 2:", str(e).splitlines()[0])
-    # A target without the quantized kernels refuses the model up front.
-    path = os.path.join(out_dir, "4-bit_zp.onnx")
-    try:
-        kiln.compile(path, os.path.join(out_dir, "cuda.so"), target="cuda")
-        print("cuda: compiled?")
-    except kiln.CompileError as e:
-        print("cuda:", str(e).splitlines()[0])
+    refused(out_dir, "bits 2", bad)
+    refused(out_dir, "cuda", onnx.load(os.path.join(out_dir, "4-bit_zp.onnx")),
+            target="cuda")
     bad = nbits_model(rng, 64, 8, 4, 32, False, False)
     bad.graph.initializer.append(numpy_helper.from_array(
         np.full(16, 8.0, np.float32), "zero_points"))
     bad.graph.node[0].input.append("zero_points")
-    path = os.path.join(out_dir, "float_zp.onnx")
-    onnx.save(bad, path)
-    try:
-        kiln.compile(path, os.path.join(out_dir, "float_zp.so"))
-        print("float zero points: compiled?")
-    except kiln.CompileError as e:
-        print("float zero points:", str(e).splitlines()[0])
+    refused(out_dir, "float zero points", bad)
 
+
+def refused(out_dir, label, model, **options):
+    """Prints kiln's first error line for `model` (or that it compiled)."""
+    stem = os.path.join(out_dir, label.replace(" ", "_"))
+    onnx.save(model, stem + ".onnx")
+    try:
+        kiln.compile(stem + ".onnx", stem + ".so", **options)
+        print(f"{label}: compiled?")
+    except kiln.CompileError as e:
+        print(f"{label}:", str(e).splitlines()[0])
 
 if __name__ == "__main__":
     main()
