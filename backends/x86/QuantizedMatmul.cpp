@@ -34,7 +34,8 @@ constexpr int64_t kQuantizeRowBlock = 32;
 
 /// One wrapper: the kernel, its fused epilogue parts and its constants.
 struct Variant {
-  bool perToken = true;   ///< qgemm; else wgemm.
+  /// per_token or per_tensor: qgemm; none: wgemm.
+  tfm::LhsQuantization lhs = tfm::LhsQuantization::per_token;
   int64_t bits = 8;       ///< wgemm: 4 or 8.
   int64_t group = 0;      ///< wgemm: K per scale group.
   bool outliers = false;  ///< qgemm: LLM.int8() outlier columns.
@@ -42,11 +43,14 @@ struct Variant {
   bool bias = false, residual = false;
   int64_t activation = 0; ///< KILN_UK_ACT_*
 
+  bool int8Lhs() const { return lhs != tfm::LhsQuantization::none; }
+  bool perTensor() const { return lhs == tfm::LhsQuantization::per_tensor; }
+
   std::string name(const kiln::x86::KernelIsa &isa) const {
     std::string s;
     llvm::raw_string_ostream os(s);
-    if (perToken)
-      os << "kiln_qgemm_" << isa.name;
+    if (int8Lhs())
+      os << "kiln_qgemm_" << (perTensor() ? "tensor_" : "") << isa.name;
     else
       os << "kiln_wgemm_" << isa.name << "_w" << bits << "_g" << group;
     if (bias)
@@ -104,12 +108,19 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
   std::string a2 = tensorOf(2, -1, "f32"), a2m = memrefOf(2, -1, "f32");
   std::string v1 = tensorOf(1, -1, "f32"), v1m = memrefOf(1, -1, "f32");
   std::string panelT, panelM, extraT, extraM;
-  if (v.perToken) {
-    os << "func.func private @kiln_uk_quantize_rows_" << isa.name
-       << "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, "
-          "!llvm.ptr)\n";
+  if (v.int8Lhs()) {
+    if (v.perTensor())
+      os << "func.func private @kiln_uk_tensor_quant_params_" << isa.name
+         << "(!llvm.ptr, i64, i64, i64, !llvm.ptr) -> i64\n"
+         << "func.func private @kiln_uk_quantize_rows_affine_" << isa.name
+         << "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, "
+            "!llvm.ptr)\n";
+    else
+      os << "func.func private @kiln_uk_quantize_rows_" << isa.name
+         << "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, "
+            "!llvm.ptr)\n";
     os << "func.func private @kiln_uk_qgemm_" << isa.name
-       << "(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, !llvm.ptr, "
+       << "(!llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, "
           "!llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, !llvm.ptr, "
           "!llvm.ptr, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64)\n";
     if (v.outliers)
@@ -148,7 +159,7 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
      << " : i64\n  %null = llvm.mlir.zero : !llvm.ptr\n";
   pointer("A", "a", a2m, a2);
   pointer("B", "b", panelM, panelT);
-  if (v.perToken) {
+  if (v.int8Lhs()) {
     pointer("Bsum", "bsum", "memref<?xi32>", "tensor<?xi32>");
     pointer("Bscale", "bscale", v1m, v1);
   } else {
@@ -166,7 +177,7 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
      << "  %M_w = arith.index_cast %M : index to i64\n"
      << "  %n_w = arith.index_cast %n : index to i64\n"
      << "  %MB = arith.ceildivui %M, %mc : index\n";
-  if (v.perToken) {
+  if (v.int8Lhs()) {
     // Activation codes, row scales and (LLM.int8()) outlier columns live
     // for the call; buffer deallocation frees them at its end.
     os << "  %K3 = arith.addi %K, %c3 : index\n"
@@ -193,15 +204,30 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
             "  %F_p = llvm.mlir.zero : !llvm.ptr\n"
             "  %I_p = llvm.mlir.zero : !llvm.ptr\n";
     }
+    // Per tensor, the range of all of A comes first (one pass, serial).
+    if (v.perTensor())
+      os << "  %Ts = memref.alloc() {alignment = 64} : memref<1xf32>\n"
+         << kiln::x86::bufferPointer("Ts", "memref<1xf32>")
+         << "  %zq = func.call @kiln_uk_tensor_quant_params_" << isa.name
+         << "(%A_p, %K_w, %M_w, %K_w, %Ts_p) : (!llvm.ptr, i64, i64, i64, "
+            "!llvm.ptr) -> i64\n";
+    else
+      os << "  %zq = arith.constant 128 : i64\n";
     os << "  %qc = arith.constant " << kQuantizeRowBlock << " : index\n"
        << "  %QB = arith.ceildivui %M, %qc : index\n"
        << "  scf.parallel (%mb) = (%c0) to (%QB) step (%c1) {\n"
-       << rowBlock("%qc") << "    func.call @kiln_uk_quantize_rows_"
-       << isa.name
-       << "(%A_p, %K_w, %K_w, %m0w, %m1w, %F_p, %Aq_p, %KP_w, %As_p) : "
-          "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, "
-          "!llvm.ptr) -> ()\n"
-          "    scf.reduce\n"
+       << rowBlock("%qc");
+    if (v.perTensor())
+      os << "    func.call @kiln_uk_quantize_rows_affine_" << isa.name
+         << "(%A_p, %K_w, %K_w, %m0w, %m1w, %Ts_p, %zq, %Aq_p, %KP_w, %As_p) "
+            ": (!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, "
+            "i64, !llvm.ptr) -> ()\n";
+    else
+      os << "    func.call @kiln_uk_quantize_rows_" << isa.name
+         << "(%A_p, %K_w, %K_w, %m0w, %m1w, %F_p, %Aq_p, %KP_w, %As_p) : "
+            "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, "
+            "!llvm.ptr) -> ()\n";
+    os << "    scf.reduce\n"
           "  }\n";
   }
   os << "  %C = memref.alloc(%M, %n) {alignment = 64} : " << a2m << "\n"
@@ -210,7 +236,7 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
   // the weight stream over every thread. The weight-only kernel
   // dequantizes each panel once per row block, so it takes one panel per
   // item always.
-  if (v.perToken)
+  if (v.int8Lhs())
     os << "  %small = arith.cmpi ule, %M, %c64 : index\n"
           "  %g = arith.select %small, %c1, %c4 : index\n";
   else
@@ -226,13 +252,13 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
         "    %p1w = arith.index_cast %p1 : index to i64\n";
   std::string bias = v.bias ? "%Bias_p" : "%null";
   std::string res = v.residual ? "%R_p" : "%null";
-  if (v.perToken)
+  if (v.int8Lhs())
     os << "    func.call @kiln_uk_qgemm_" << isa.name
-       << "(%Aq_p, %KP_w, %As_p, %B_p, %KP_w, %Bsum_p, %Bscale_p, %C_p, "
-          "%n_w, %m0w, %m1w, %p0w, %p1w, %n_w, "
+       << "(%Aq_p, %KP_w, %As_p, %zq, %B_p, %KP_w, %Bsum_p, %Bscale_p, "
+          "%C_p, %n_w, %m0w, %m1w, %p0w, %p1w, %n_w, "
        << bias << ", " << res
        << ", %n_w, %act, %A_p, %K_w, %I_p, %cnt) : (!llvm.ptr, i64, "
-          "!llvm.ptr, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, "
+          "!llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, "
           "i64, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, i64, "
           "!llvm.ptr, i64, !llvm.ptr, i64) -> ()\n";
   else
@@ -341,7 +367,7 @@ struct X86QuantizedMatmul
     OpBuilder b(weight);
     Location loc = weight.getLoc();
     auto i8 = b.getIntegerType(8);
-    if (op.getLhsQuantization() == tfm::LhsQuantization::per_token) {
+    if (op.getLhsQuantization() != tfm::LhsQuantization::none) {
       int64_t kq = (k + 3) / 4;
       auto [codes, p] = allocateBlob<int8_t>(panels * kq * 4 * nr);
       auto [sums, bsum] = allocateBlob<int32_t>(panels * nr);
@@ -442,7 +468,7 @@ struct X86QuantizedMatmul
     RankedTensorType type = op.getType();
     int64_t n = type.getShape().back();
     Variant v;
-    v.perToken = op.getLhsQuantization() == tfm::LhsQuantization::per_token;
+    v.lhs = op.getLhsQuantization();
     v.bits = op.getBits();
     v.group = op.getGroupSize() ? op.getGroupSize()
                                 : cast<RankedTensorType>(

@@ -328,6 +328,54 @@ LogicalResult DequantizeOp::verify() {
   return verifyQuantPair(*this, getOutput().getType(), getInput().getType());
 }
 
+LogicalResult DynamicQuantizeOp::verify() {
+  if (getOutput().getType().getShape() != getInput().getType().getShape())
+    return emitOpError("output shape ")
+           << formatShape(getOutput().getType().getShape())
+           << " differs from input shape "
+           << formatShape(getInput().getType().getShape());
+  return success();
+}
+
+LogicalResult MatmulIntegerOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto fail = [&](auto &&...args) {
+    return emitOptionalError(loc, "'tfm.matmul_integer' op ", args...);
+  };
+  RankedTensorType lhs = tensorType(adaptor.getLhs());
+  RankedTensorType rhs = tensorType(adaptor.getRhs());
+  if (lhs.getRank() < 1 || rhs.getRank() != 2)
+    return fail("needs lhs of rank >= 1 and a 2-D rhs [K, N], got ranks ",
+                lhs.getRank(), " and ", rhs.getRank());
+  int64_t k = rhs.getDimSize(0), n = rhs.getDimSize(1);
+  if (!isDynamicOrEqual(lhs.getShape().back(), k))
+    return fail("lhs has ", lhs.getShape().back(),
+                " columns but rhs [K, N] has K = ", k);
+  auto checkZeroPoint = [&](Value zero, RankedTensorType of, StringRef what,
+                            bool perColumn) -> LogicalResult {
+    if (!zero)
+      return success();
+    RankedTensorType type = tensorType(zero);
+    if (type.getElementType() != of.getElementType())
+      return fail(what, " zero point element type ", type.getElementType(),
+                  " differs from ", of.getElementType());
+    if (type.getRank() == 0 ||
+        (perColumn && type.getRank() == 1 &&
+         isDynamicOrEqual(type.getDimSize(0), n)))
+      return success();
+    return fail(what, " zero point must be 0-D", perColumn ? " or [N]" : "",
+                ", got ", formatShape(type.getShape()));
+  };
+  if (failed(checkZeroPoint(adaptor.getLhsZeroPoint(), lhs, "lhs", false)) ||
+      failed(checkZeroPoint(adaptor.getRhsZeroPoint(), rhs, "rhs", true)))
+    return failure();
+  SmallVector<int64_t> shape(lhs.getShape().drop_back());
+  shape.push_back(n);
+  types.push_back(RankedTensorType::get(shape, IntegerType::get(context, 32)));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions and scans
 //===----------------------------------------------------------------------===//
@@ -905,10 +953,13 @@ LogicalResult QuantizedMatmulOp::inferReturnTypes(
   if (zeroPoint && failed(checkGroupShape("zero_point",
                                           tensorType(zeroPoint))))
     return failure();
-  bool perToken = adaptor.getLhsQuantization() == LhsQuantization::per_token;
-  if (perToken && (bits != 8 || group != 0 || zeroPoint))
-    return fail("per_token lhs quantization needs symmetric per-channel "
-                "weights (bits = 8, group_size = 0, no zero_point)");
+  LhsQuantization lhsQuantization = adaptor.getLhsQuantization();
+  bool perToken = lhsQuantization == LhsQuantization::per_token;
+  if (lhsQuantization != LhsQuantization::none &&
+      (bits != 8 || group != 0 || zeroPoint))
+    return fail(stringifyLhsQuantization(lhsQuantization),
+                " lhs quantization needs symmetric per-channel weights "
+                "(bits = 8, group_size = 0, no zero_point)");
   if (std::optional<APFloat> threshold = adaptor.getOutlierThreshold()) {
     if (!perToken)
       return fail("outlier_threshold needs per_token lhs quantization");

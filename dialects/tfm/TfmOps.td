@@ -375,6 +375,65 @@ def Tfm_DequantizeOp : Tfm_Op<"dequantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tfm_DynamicQuantizeOp : Tfm_Op<"dynamic_quantize", [Pure]> {
+  let summary = "ONNX DynamicQuantizeLinear: floats to uint8 with their own "
+                "scale and zero point";
+  let description = [{
+    Quantizes all of `input` to uint8 with one scale and zero point computed
+    from its range: with `lo = min(0, min input)` and
+    `hi = max(0, max input)`, `scale = (hi - lo) / 255` (1 when they are
+    equal), `zero_point = round_half_even(clamp(-lo / scale, 0, 255))` and
+    `output = clamp(round_half_even(input / scale) + zero_point, 0, 255)`.
+
+    kiln runs it only as part of a dynamically quantized matmul (see
+    `tfm-fuse-integer-matmuls`), where it becomes the `per_tensor` lhs
+    quantization of `tfm.quantized_matmul`.
+
+    Example:
+    ```mlir
+    %q, %s, %z = tfm.dynamic_quantize %x : tensor<?x?x384xf32> -> tensor<?x?x384xui8>, tensor<f32>, tensor<ui8>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input);
+  let results = (outs RankedTensorOf<[UI8]>:$output, 0DTensorOf<[F32]>:$scale,
+                      0DTensorOf<[UI8]>:$zero_point);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($output) `,` type($scale) `,`
+    type($zero_point)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tfm_MatmulIntegerOp
+    : Tfm_InferOp<"matmul_integer", [AttrSizedOperandSegments]> {
+  let summary = "ONNX MatMulInteger: an 8-bit integer matmul in int32";
+  let description = [{
+    `(lhs - lhs_zero_point) x (rhs - rhs_zero_point)`, exact in int32, for
+    `lhs [..., K]` and a 2-D `rhs [K, N]` of 8-bit integers (i8 or ui8);
+    the result is `[..., N]`. `lhs_zero_point` is 0-D, `rhs_zero_point` 0-D
+    or `[N]` (one per output column), each of its operand's element type;
+    absent ones are 0.
+
+    kiln runs it only as part of a dynamically quantized matmul (see
+    `tfm-fuse-integer-matmuls`).
+
+    Example:
+    ```mlir
+    %y = tfm.matmul_integer %q, %w lhs_zero_point %z : (tensor<?x?x384xui8>, tensor<384x384xi8>, tensor<ui8>) -> tensor<?x?x384xi32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8, UI8]>:$lhs,
+                       RankedTensorOf<[I8, UI8]>:$rhs,
+                       Optional<RankedTensorOf<[I8, UI8]>>:$lhs_zero_point,
+                       Optional<RankedTensorOf<[I8, UI8]>>:$rhs_zero_point);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`lhs_zero_point` $lhs_zero_point^)?
+    (`rhs_zero_point` $rhs_zero_point^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions and scans
 //===----------------------------------------------------------------------===//
@@ -820,6 +879,14 @@ def Tfm_QuantizedMatmulOp
       `max_r |lhs[r, k]| >= outlier_threshold`, found on each run, are left
       out of the int8 product (and of s_r) and added in floating point
       against the dequantized W.
+    - `per_tensor`: ONNX `DynamicQuantizeLinear` (what ONNX Runtime's
+      `quantize_dynamic` exports): all of `lhs` becomes uint8 with one
+      scale `s = (hi - lo) / 255` over `lo = min(0, min lhs)`,
+      `hi = max(0, max lhs)` (1 when they are equal), zero point
+      `z = round_half_even(clamp(-lo / s, 0, 255))` and
+      `q = clamp(round_half_even(lhs / s) + z, 0, 255)`; the product
+      `sum_k (q[r, k] - z) weight[n, k]` is exact in int32 and rescaled by
+      `s * scale[n, 0]`. Weights as for `per_token`.
 
     Example:
     ```mlir

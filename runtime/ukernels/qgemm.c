@@ -1,21 +1,23 @@
 /*===- qgemm.c - the int8 x int8 GEMM microkernel (w8a8, LLM.int8()) -*- C -*-===*
  *
- * Part of kiln. tfm.quantized_matmul with per-token int8 activations:
+ * Part of kiln. tfm.quantized_matmul with int8 activations:
  *
  *   1. find_outliers (LLM.int8() only): the columns of A whose largest |x|
  *      reaches the threshold, decided on each run from the data;
- *   2. quantize_rows: each row of A to int8 with its own scale, outlier
- *      columns left out (code 0);
+ *   2. quantize_rows (per token): each row of A to int8 with its own
+ *      scale, outlier columns left out (code 0); or tensor_quant_params +
+ *      quantize_rows_affine (per tensor, ONNX DynamicQuantizeLinear): the
+ *      whole of A to uint8 with one scale and zero point;
  *   3. qgemm: C = act((A_q W_q^T) * s_a s_w + A_out W_out^T + bias) + res,
  *      the integer product exact in int32, the outlier columns in f32
  *      against the dequantized weight rows.
  *
- * With AVX-512 VNNI the product is vpdpbusd (64 u8 x s8 products per
- * instruction), which takes the activations unsigned: quantize_rows
- * stores code + 128 and the kernel subtracts 128 * sum_k W[n][k], which
- * the compiler computed when it packed the weight. AVX2 has no exact
- * 8-bit dot product (vpmaddubsw saturates), so its copy widens both sides
- * to 16 bits and uses vpmaddwd on signed codes.
+ * Activations are stored as unsigned bytes u with a zero point z (code +
+ * 128 per token, ONNX's own uint8 per tensor), since vpdpbusd (AVX-512
+ * VNNI, 64 u8 x s8 products per instruction) takes them unsigned: the
+ * kernel subtracts z * sum_k W[n][k], which the compiler computed when it
+ * packed the weight. AVX2 has no exact 8-bit dot product (vpmaddubsw
+ * saturates), so its copy widens both sides to 16 bits and uses vpmaddwd.
  *
  * The register tile is as sgemm.c's: MR rows x two vectors of NR / 2
  * int32 lanes; K runs in slices of KCQ groups of four, and a slice's
@@ -31,8 +33,6 @@
 
 #if defined(KILN_UK_ISA_AVX512)
 #define QMR 12
-/* Activation codes are stored as code + QBIAS. */
-#define QBIAS 128
 static inline vi vi_zero(void) { return _mm512_setzero_si512(); }
 static inline vi vi_load(const void *p) { return _mm512_loadu_si512(p); }
 static inline void vi_store(void *p, vi x) { _mm512_storeu_si512(p, x); }
@@ -41,7 +41,8 @@ static inline vi vi_sub(vi a, vi b) { return _mm512_sub_epi32(a, b); }
 static inline vf vi_to_vf(vi a) { return _mm512_cvtepi32_ps(a); }
 static inline vf vf_bits(vi a) { return _mm512_castsi512_ps(a); }
 static inline vi vi_bits(vf a) { return _mm512_castps_si512(a); }
-static inline vi vi_times_bias(vi a) { return _mm512_slli_epi32(a, 7); }
+static inline vi vi_set1(int32_t x) { return _mm512_set1_epi32(x); }
+static inline vi vi_mul(vi a, vi b) { return _mm512_mullo_epi32(a, b); }
 /* x with the lanes whose flag byte is nonzero set to 0. */
 static inline vf vf_drop_flagged(vf x, const uint8_t *flags) {
   __m512i f = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)flags));
@@ -68,7 +69,6 @@ static inline vi vi_byte(vi x, int r) {
 }
 #else
 #define QMR 4
-#define QBIAS 0
 static inline vi vi_zero(void) { return _mm256_setzero_si256(); }
 static inline vi vi_load(const void *p) {
   return _mm256_loadu_si256((const __m256i *)p);
@@ -81,13 +81,14 @@ static inline vi vi_sub(vi a, vi b) { return _mm256_sub_epi32(a, b); }
 static inline vf vi_to_vf(vi a) { return _mm256_cvtepi32_ps(a); }
 static inline vf vf_bits(vi a) { return _mm256_castsi256_ps(a); }
 static inline vi vi_bits(vf a) { return _mm256_castps_si256(a); }
-static inline vi vi_times_bias(vi a) { return _mm256_setzero_si256(); }
+static inline vi vi_set1(int32_t x) { return _mm256_set1_epi32(x); }
+static inline vi vi_mul(vi a, vi b) { return _mm256_mullo_epi32(a, b); }
 static inline vf vf_drop_flagged(vf x, const uint8_t *flags) {
   __m256i f = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)flags));
   __m256i keep = _mm256_cmpeq_epi32(f, _mm256_setzero_si256());
   return _mm256_and_ps(x, _mm256_castsi256_ps(keep));
 }
-/* The 4 signed codes as 16-bit pairs: (a0, a2) and (a1, a3) in every
+/* The 4 unsigned codes as 16-bit pairs: (a0, a2) and (a1, a3) in every
  * lane. */
 typedef struct {
   vi even, odd;
@@ -96,8 +97,8 @@ static inline qa qa_load(const uint8_t *p) {
   int32_t x;
   memcpy(&x, p, 4);
   vi v = _mm256_set1_epi32(x);
-  qa a = {_mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8),
-          _mm256_srai_epi16(v, 8)};
+  qa a = {_mm256_and_si256(v, _mm256_set1_epi16(0xff)),
+          _mm256_srli_epi16(v, 8)};
   return a;
 }
 static inline vi vi_dot(vi acc, qa a, vi b) {
@@ -111,6 +112,9 @@ static inline vi vi_byte(vi x, int r) {
                            24);
 }
 #endif
+
+/* Per-token codes are stored as code + QBIAS. */
+#define QBIAS 128
 
 /* Groups of four k per K slice: a panel's slice is KCQ * 4 * NR bytes
  * (32 KiB with AVX-512). */
@@ -189,11 +193,73 @@ void KILN_UK(quantize_rows)(const float *a, int64_t lda, int64_t k,
   }
 }
 
+int64_t KILN_UK(tensor_quant_params)(const float *a, int64_t lda, int64_t m,
+                                     int64_t k, float *scale) {
+  /* The range of A, widened to hold 0. */
+  vf vlo = vf_zero(), vhi = vf_zero();
+  float lo = 0, hi = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    const float *row = a + i * lda;
+    int64_t j = 0;
+    for (; j + VL <= k; j += VL) {
+      vf x = vf_load(row + j);
+      vlo = vf_min(vlo, x);
+      vhi = vf_max(vhi, x);
+    }
+    for (; j < k; ++j) {
+      lo = row[j] < lo ? row[j] : lo;
+      hi = row[j] > hi ? row[j] : hi;
+    }
+  }
+  float vmin = -vf_reduce_max(vf_sub(vf_zero(), vlo)), vmax = vf_reduce_max(vhi);
+  lo = vmin < lo ? vmin : lo;
+  hi = vmax > hi ? vmax : hi;
+  /* As ONNX Runtime computes them, in float. */
+  float s = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  float zp = 0.0f - lo / s;
+  zp = zp < 0.0f ? 0.0f : zp > 255.0f ? 255.0f : zp;
+  *scale = s;
+  return round_even(zp);
+}
+
+void KILN_UK(quantize_rows_affine)(const float *a, int64_t lda, int64_t k,
+                                   int64_t m0, int64_t m1, const float *scale,
+                                   int64_t zero, uint8_t *aq, int64_t ldq,
+                                   float *row_scale) {
+  int64_t kp = (k + 3) & ~(int64_t)3;
+  float s = *scale;
+  /* Clamped before rounding, as ONNX Runtime does (same result: the
+   * bounds are integers). */
+  float lo = (float)-zero, hi = (float)(255 - zero);
+  for (int64_t i = m0; i < m1; ++i) {
+    const float *row = a + i * lda;
+    uint8_t *q = aq + i * ldq;
+    row_scale[i] = s;
+    int64_t j = 0;
+#if defined(KILN_UK_ISA_AVX512)
+    const __m512i z = _mm512_set1_epi32((int32_t)zero);
+    for (; j + VL <= k; j += VL) {
+      vf x = vf_min(vf_max(vf_div(vf_load(row + j), vf_set1(s)), vf_set1(lo)),
+                    vf_set1(hi));
+      __m512i c = _mm512_add_epi32(_mm512_cvtps_epi32(x), z);
+      _mm_storeu_si128((__m128i *)(q + j), _mm512_cvtepi32_epi8(c));
+    }
+#endif
+    for (; j < k; ++j) {
+      float x = row[j] / s;
+      x = x < lo ? lo : x > hi ? hi : x;
+      q[j] = (uint8_t)(round_even(x) + zero);
+    }
+    for (; j < kp; ++j)
+      q[j] = (uint8_t)zero;
+  }
+}
+
 /* One tile of ROWS rows and `cols` <= NR columns over `kcq` groups of four
  * k. Partial sums are kept in C as int32 between slices. */
 static inline __attribute__((always_inline)) void
 qtile(const int ROWS, const uint8_t *aq, int64_t ldq, const float *ascale,
-      const int8_t *b, int64_t kcq, const int8_t *panel, const int32_t *bsum,
+      int32_t azero, const int8_t *b, int64_t kcq, const int8_t *panel, const int32_t *bsum,
       const float *bscale, float *c, int64_t ldc, int cols, int first,
       int last, const float *bias, const float *res, int64_t ldr, int64_t act,
       const float *a, int64_t lda, const int32_t *outliers,
@@ -225,9 +291,9 @@ qtile(const int ROWS, const uint8_t *aq, int64_t ldq, const float *ascale,
     return;
   }
   vf sb0 = vf_load(bscale), sb1 = vf_load(bscale + VL);
-  /* sum_k (q + QBIAS) w = sum_k q w + QBIAS sum_k w. */
-  vi comp0 = vi_times_bias(vi_load(bsum)),
-     comp1 = vi_times_bias(vi_load(bsum + VL));
+  /* sum_k (u - z) w = sum_k u w - z sum_k w. */
+  vi z = vi_set1(azero);
+  vi comp0 = vi_mul(vi_load(bsum), z), comp1 = vi_mul(vi_load(bsum + VL), z);
   for (int r = 0; r < ROWS; ++r) {
     vf sa = vf_set1(ascale[r]);
     vf y0 = vf_mul(vi_to_vf(vi_sub(acc[r][0], comp0)), sa);
@@ -259,12 +325,12 @@ qtile(const int ROWS, const uint8_t *aq, int64_t ldq, const float *ascale,
 
 #define QTILE_CASE(R)                                                         \
   case R:                                                                     \
-    qtile(R, aqi, ldq, ascalei, bp, kcq, panel, bsump, bscalep, cp, ldc, cols, \
+    qtile(R, aqi, ldq, ascalei, (int32_t)azero, bp, kcq, panel, bsump, bscalep, cp, ldc, cols, \
           first, last, biasp, resp, ldr, act, ai, lda, outliers, n_outliers); \
     break;
 
 void KILN_UK(qgemm)(const uint8_t *aq, int64_t ldq, const float *ascale,
-                    const int8_t *b, int64_t kp, const int32_t *bsum,
+                    int64_t azero, const int8_t *b, int64_t kp, const int32_t *bsum,
                     const float *bscale, float *c, int64_t ldc, int64_t m0,
                     int64_t m1, int64_t p0, int64_t p1, int64_t n,
                     const float *bias, const float *res, int64_t ldr,

@@ -64,15 +64,22 @@ KILN_UK_DECLARE_SGEMM(avx2)
  *
  * find_outliers flags (flags[k] = 1) the columns of A [m][k] with some
  * |x| >= threshold, lists them in `index` and returns how many.
- * quantize_rows quantizes rows [m0, m1) of A: scale[i] = max |A[i][k]| /
- * 127 over the unflagged columns (`outliers` may be NULL), codes
- * round_half_even(A[i][k] * 127 / max) (0 for flagged columns and for an
- * all-zero row), stored in aq[i][0, kp) (row stride ldq) as code + 128 by
- * avx512vnni and as int8 by avx2, padded with code 0.
- * qgemm: C[i][j] = act((sum_k code[i][k] W[j][k]) * scale[i] * bscale[j]
- * + sum_{k in index} A[i][k] W[j][k] * bscale[j] + bias[j]) + res[i][j]
- * for rows [m0, m1) and panels [p0, p1); a/lda is A in f32 (read only at
- * the outlier columns; may be NULL without them). */
+ * quantize_rows quantizes rows [m0, m1) of A per token: scale[i] = max
+ * |A[i][k]| / 127 over the unflagged columns (`outliers` may be NULL),
+ * codes round_half_even(A[i][k] * 127 / max) (0 for flagged columns and
+ * for an all-zero row), stored in aq[i][0, kp) (row stride ldq) as code +
+ * 128 (zero point 128), padded with code 0.
+ * tensor_quant_params: ONNX DynamicQuantizeLinear's parameters for all
+ * of A [m][k]: with lo = min(0, min A) and hi = max(0, max A), *scale =
+ * (hi - lo) / 255 (1 when hi == lo); returns the zero point
+ * round_half_even(clamp(-lo / scale, 0, 255)).
+ * quantize_rows_affine quantizes rows [m0, m1) with those: aq[i][k] =
+ * clamp(round_half_even(A[i][k] / *scale) + zero, 0, 255), padded with
+ * `zero`; row_scale[i] = *scale.
+ * qgemm: C[i][j] = act((sum_k (aq[i][k] - azero) W[j][k]) * ascale[i] *
+ * bscale[j] + sum_{k in index} A[i][k] W[j][k] * bscale[j] + bias[j]) +
+ * res[i][j] for rows [m0, m1) and panels [p0, p1); a/lda is A in f32
+ * (read only at the outlier columns; may be NULL without them). */
 #define KILN_UK_DECLARE_QGEMM(isa)                                           \
   int64_t kiln_uk_find_outliers_##isa(const float *a, int64_t lda,           \
                                       int64_t m, int64_t k, float threshold, \
@@ -81,9 +88,17 @@ KILN_UK_DECLARE_SGEMM(avx2)
                                    int64_t m0, int64_t m1,                   \
                                    const uint8_t *outliers, uint8_t *aq,     \
                                    int64_t ldq, float *scale);               \
+  int64_t kiln_uk_tensor_quant_params_##isa(const float *a, int64_t lda,     \
+                                            int64_t m, int64_t k,            \
+                                            float *scale);                   \
+  void kiln_uk_quantize_rows_affine_##isa(                                   \
+      const float *a, int64_t lda, int64_t k, int64_t m0, int64_t m1,        \
+      const float *scale, int64_t zero, uint8_t *aq, int64_t ldq,            \
+      float *row_scale);                                                     \
   void kiln_uk_qgemm_##isa(                                                  \
-      const uint8_t *aq, int64_t ldq, const float *ascale, const int8_t *b,  \
-      int64_t kp, const int32_t *bsum, const float *bscale, float *c,        \
+      const uint8_t *aq, int64_t ldq, const float *ascale, int64_t azero,    \
+      const int8_t *b, int64_t kp, const int32_t *bsum, const float *bscale, \
+      float *c,                                                              \
       int64_t ldc, int64_t m0, int64_t m1, int64_t p0, int64_t p1,           \
       int64_t n, const float *bias, const float *res, int64_t ldr,           \
       int64_t act, const float *a, int64_t lda, const int32_t *index,        \

@@ -4,11 +4,14 @@
  * this CPU runs (others are reported skipped):
  * - quantize_rows: the codes byte for byte (ties to even, an all-zero row,
  *   flagged outlier columns, K not a multiple of 4 or of the vector);
+ * - tensor_quant_params + quantize_rows_affine (ONNX DynamicQuantizeLinear):
+ *   scale, zero point and codes byte for byte against ONNX's formula
+ *   (mixed signs, all positive, all negative, all zero, ties, saturation);
  * - qgemm: the int32 product exactly (integer activations with a 127 in
  *   each row and unit scales make every float in the epilogue an exact
  *   integer), over ragged M, N, K, two K slices, the compiler's block
- *   split; then with scales, bias, activation, residual and LLM.int8()
- *   outlier columns against a float reference;
+ *   split, per token and per tensor; then with scales, bias, activation,
+ *   residual and LLM.int8() outlier columns against a float reference;
  * - wgemm: 4- and 8-bit codes in groups, K not a multiple of the group,
  *   the slice path and the direct one (at most 4 rows), against the
  *   dequantized product.
@@ -28,8 +31,13 @@ typedef int64_t find_outliers_fn(const float *, int64_t, int64_t, int64_t,
 typedef void quantize_rows_fn(const float *, int64_t, int64_t, int64_t,
                               int64_t, const uint8_t *, uint8_t *, int64_t,
                               float *);
-typedef void qgemm_fn(const uint8_t *, int64_t, const float *, const int8_t *,
-                      int64_t, const int32_t *, const float *, float *,
+typedef int64_t tensor_quant_params_fn(const float *, int64_t, int64_t, int64_t,
+                                       float *);
+typedef void quantize_rows_affine_fn(const float *, int64_t, int64_t, int64_t,
+                                     int64_t, const float *, int64_t,
+                                     uint8_t *, int64_t, float *);
+typedef void qgemm_fn(const uint8_t *, int64_t, const float *, int64_t,
+                      const int8_t *, int64_t, const int32_t *, const float *, float *,
                       int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                       const float *, const float *, int64_t, int64_t,
                       const float *, int64_t, const int32_t *, int64_t);
@@ -43,28 +51,31 @@ struct isa {
   const char *features[4];
   find_outliers_fn *find_outliers;
   quantize_rows_fn *quantize_rows;
+  tensor_quant_params_fn *tensor_quant_params;
+  quantize_rows_affine_fn *quantize_rows_affine;
   qgemm_fn *qgemm;
   wgemm_fn *wgemm;
   int64_t panel;
-  int code_bias; /* what quantize_rows adds to a code */
 };
 static const struct isa isas[] = {
     {"avx512vnni",
      {"avx512f", "avx512bw", "avx512vnni", "fma"},
      kiln_uk_find_outliers_avx512vnni,
      kiln_uk_quantize_rows_avx512vnni,
+     kiln_uk_tensor_quant_params_avx512vnni,
+     kiln_uk_quantize_rows_affine_avx512vnni,
      kiln_uk_qgemm_avx512vnni,
      kiln_uk_wgemm_avx512vnni,
-     32,
-     128},
+     32},
     {"avx2",
      {"avx2", "fma", 0, 0},
      kiln_uk_find_outliers_avx2,
      kiln_uk_quantize_rows_avx2,
+     kiln_uk_tensor_quant_params_avx2,
+     kiln_uk_quantize_rows_affine_avx2,
      kiln_uk_qgemm_avx2,
      kiln_uk_wgemm_avx2,
-     16,
-     0},
+     16},
 };
 
 static int passed, failed, skipped;
@@ -116,13 +127,18 @@ static int8_t *pack_q(const int8_t *w, int64_t n, int64_t k, int64_t nr,
   return p;
 }
 
-/* Runs find_outliers (threshold > 0), quantize_rows and qgemm the way the
+/* Per-token codes are stored with this zero point. */
+#define CODE_BIAS 128
+
+/* Runs find_outliers (threshold > 0), quantize_rows (or, per_tensor,
+ * tensor_quant_params and quantize_rows_affine) and qgemm the way the
  * compiler's wrapper does: rows in blocks of `row_block`, panels in groups
  * of `group`. */
 static void run_q(const struct isa *isa, const float *a, int64_t m, int64_t k,
                   const int8_t *bp, const int32_t *bsum, const float *bscale,
                   int64_t n, float *c, const float *bias, const float *res,
-                  int act, float threshold, int64_t row_block, int64_t group) {
+                  int act, float threshold, int per_tensor, int64_t row_block,
+                  int64_t group) {
   int64_t kp = (k + 3) & ~3, panels = (n + isa->panel - 1) / isa->panel;
   uint8_t *aq = malloc((size_t)(m * kp + 1));
   float *ascale = malloc(sizeof(float) * (m + 1));
@@ -131,11 +147,20 @@ static void run_q(const struct isa *isa, const float *a, int64_t m, int64_t k,
   int64_t count = 0;
   if (threshold > 0)
     count = isa->find_outliers(a, k, m, k, threshold, flags, index);
-  isa->quantize_rows(a, k, k, 0, m, threshold > 0 ? flags : NULL, aq, kp,
-                     ascale);
+  int64_t zero = CODE_BIAS;
+  if (per_tensor) {
+    float s;
+    zero = isa->tensor_quant_params(a, k, m, k, &s);
+    for (int64_t m0 = 0; m0 < m; m0 += 32)
+      isa->quantize_rows_affine(a, k, k, m0, m0 + 32 < m ? m0 + 32 : m, &s,
+                                zero, aq, kp, ascale);
+  } else {
+    isa->quantize_rows(a, k, k, 0, m, threshold > 0 ? flags : NULL, aq, kp,
+                       ascale);
+  }
   for (int64_t m0 = 0; m0 < m; m0 += row_block)
     for (int64_t p0 = 0; p0 < panels; p0 += group)
-      isa->qgemm(aq, kp, ascale, bp, kp, bsum, bscale, c, n, m0,
+      isa->qgemm(aq, kp, ascale, zero, bp, kp, bsum, bscale, c, n, m0,
                  m0 + row_block < m ? m0 + row_block : m, p0,
                  p0 + group < panels ? p0 + group : panels, n, bias, res, n,
                  act, a, k, index, count);
@@ -165,7 +190,7 @@ static void test_quantize_rows(const struct isa *isa) {
   for (int r = 0; r < 3; ++r)
     for (int j = 0; j < kp; ++j) {
       int code = j < K ? want[r][j] : 0;
-      ok &= aq[r * kp + j] == (uint8_t)(code + isa->code_bias);
+      ok &= aq[r * kp + j] == (uint8_t)(code + CODE_BIAS);
     }
   char what[120];
   snprintf(what, sizeof what, "quantize_rows_%s: codes and scales",
@@ -173,16 +198,75 @@ static void test_quantize_rows(const struct isa *isa) {
   check(ok, what);
 }
 
-/* Integer activations with a 127 in each row, unit scales: C must be the
- * int32 product exactly. */
+/* tensor_quant_params and quantize_rows_affine on hand-computed cases
+ * (ONNX's formula: scale (hi - lo) / 255, zero point round(-lo / scale)). */
+static void test_tensor_quant(const struct isa *isa) {
+  enum { K = 21 };
+  struct {
+    int64_t m, k;
+    float a[2 * K];
+    float scale;
+    int64_t zero;
+    int codes[2 * K];
+  } cases[] = {
+      /* Mixed signs: s = 4/255, -1/s = -63.75, 3/s = 191.25; 0.5 -> 31.875. */
+      {1, 3, {-1, 3, 0.5f}, 4.0f / 255.0f, 64, {0, 255, 96}},
+      /* All positive: lo = 0, zero point 0. */
+      {1, 2, {2.55f, 1.0f}, 2.55f / 255.0f, 0, {255, 100}},
+      /* All negative: hi = 0, zero point 255. */
+      {1, 2, {-2.55f, -1.0f}, 2.55f / 255.0f, 255, {0, 155}},
+      /* All zero: scale 1, zero point 0. */
+      {2, 3, {0}, 1.0f, 0, {0}},
+      /* Scale 1, zero point 128, ties to even, across two rows and past
+       * the vector width. */
+      {2, K, {-128, 127, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 3.4999998f,
+              100, -100, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+              126.5f, -127.5f, 0.25f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+              13, 14, 15, 16, 17, 18},
+       1.0f, 128,
+       {0, 255, 128, 130, 130, 128, 126, 126, 131, 228, 28, 135, 136, 137,
+        138, 139, 140, 141, 142, 143, 144, 254, 0, 128, 129, 130, 131, 132,
+        133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145,
+        146}},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+    int64_t m = cases[c].m, k = cases[c].k, kp = (k + 3) & ~3;
+    uint8_t aq[2 * 24];
+    float row_scale[2] = {0, 0}, scale = 0;
+    memset(aq, 0xee, sizeof aq);
+    int64_t zero = isa->tensor_quant_params(cases[c].a, k, m, k, &scale);
+    for (int64_t i = 0; i < m; ++i)
+      isa->quantize_rows_affine(cases[c].a, k, k, i, i + 1, &scale, zero, aq,
+                                kp, row_scale);
+    int ok = scale == cases[c].scale && zero == cases[c].zero;
+    for (int64_t i = 0; i < m; ++i) {
+      ok &= row_scale[i] == scale;
+      for (int64_t j = 0; j < kp; ++j)
+        ok &= aq[i * kp + j] ==
+              (uint8_t)(j < k ? cases[c].codes[i * k + j] : zero);
+    }
+    char what[120];
+    snprintf(what, sizeof what,
+             "tensor_quant_%s case %zu: scale, zero point and codes",
+             isa->name, c);
+    check(ok, what);
+  }
+}
+
+/* Integer activations with a 127 in each row (per tensor: in [-128, 127]
+ * with both ends present, so that the scale is 1 and the zero point 128),
+ * unit weight scales: C must be the int32 product exactly. */
 static void test_qgemm_exact(const struct isa *isa, int64_t m, int64_t k,
-                             int64_t n, int64_t row_block, int64_t group) {
+                             int64_t n, int per_tensor, int64_t row_block,
+                             int64_t group) {
   float *a = malloc(sizeof(float) * m * k);
   int8_t *w = malloc((size_t)(n * k));
   for (int64_t i = 0; i < m; ++i)
     for (int64_t kk = 0; kk < k; ++kk)
       a[i * k + kk] = kk == (i % k) ? (i & 1 ? -127.0f : 127.0f)
                                     : (float)((int)(urand() % 255) - 127);
+  if (per_tensor)
+    a[0] = -128.0f, a[m * k - 1] = 127.0f;
   for (int64_t j = 0; j < n * k; ++j)
     w[j] = (int8_t)(urand() & 0xff); /* -128 included */
   int32_t *bsum;
@@ -190,8 +274,8 @@ static void test_qgemm_exact(const struct isa *isa, int64_t m, int64_t k,
   int8_t *bp = pack_q(w, n, k, isa->panel, &bsum, &bscale, NULL);
   float *c = malloc(sizeof(float) * (m * n + 1));
   c[m * n] = 42.0f;
-  run_q(isa, a, m, k, bp, bsum, bscale, n, c, NULL, NULL, 0, 0, row_block,
-        group);
+  run_q(isa, a, m, k, bp, bsum, bscale, n, c, NULL, NULL, 0, 0, per_tensor,
+        row_block, group);
   int64_t bad = 0;
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
@@ -202,8 +286,9 @@ static void test_qgemm_exact(const struct isa *isa, int64_t m, int64_t k,
     }
   char what[160];
   snprintf(what, sizeof what,
-           "qgemm_%s exact m=%lld k=%lld n=%lld: %lld of %lld differ",
-           isa->name, (long long)m, (long long)k, (long long)n,
+           "qgemm_%s exact%s m=%lld k=%lld n=%lld: %lld of %lld differ",
+           isa->name, per_tensor ? " per tensor" : "", (long long)m,
+           (long long)k, (long long)n,
            (long long)bad, (long long)(m * n));
   check(bad == 0 && c[m * n] == 42.0f, what);
   free(a), free(w), free(bsum), free(bscale), free(bp), free(c);
@@ -213,7 +298,8 @@ static void test_qgemm_exact(const struct isa *isa, int64_t m, int64_t k,
  * channel scales, the epilogue: against the same quantization computed
  * here in double. */
 static void test_qgemm_epilogue(const struct isa *isa, int64_t m, int64_t k,
-                                int64_t n, int act, float threshold) {
+                                int64_t n, int act, float threshold,
+                                int per_tensor) {
   float *a = malloc(sizeof(float) * m * k);
   for (int64_t j = 0; j < m * k; ++j)
     a[j] = frand() * 3.0f;
@@ -235,8 +321,14 @@ static void test_qgemm_epilogue(const struct isa *isa, int64_t m, int64_t k,
   float *bscale;
   int8_t *bp = pack_q(w, n, k, isa->panel, &bsum, &bscale, scale);
   float *c = malloc(sizeof(float) * m * n);
-  run_q(isa, a, m, k, bp, bsum, bscale, n, c, bias, res, act, threshold, 256,
-        4);
+  run_q(isa, a, m, k, bp, bsum, bscale, n, c, bias, res, act, threshold,
+        per_tensor, 256, 4);
+  /* Per tensor: ONNX DynamicQuantizeLinear's scale and zero point. */
+  float lo = 0, hi = 0;
+  for (int64_t j = 0; j < m * k; ++j)
+    lo = fminf(lo, a[j]), hi = fmaxf(hi, a[j]);
+  float ts = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  float tz = nearbyintf(fminf(fmaxf(-lo / ts, 0.0f), 255.0f));
   double worst = 0;
   for (int64_t i = 0; i < m; ++i) {
     float amax = 0;
@@ -256,10 +348,14 @@ static void test_qgemm_epilogue(const struct isa *isa, int64_t m, int64_t k,
           out |= fabsf(a[r * k + kk]) >= threshold;
         if (out)
           f += (double)a[i * k + kk] * w[j * k + kk];
+        else if (per_tensor)
+          s += fminf(fmaxf(nearbyintf(a[i * k + kk] / ts), -tz), 255 - tz) *
+               w[j * k + kk];
         else
           s += nearbyintf(a[i * k + kk] * inv) * w[j * k + kk];
       }
-      double y = (s * (amax / 127.0f) + f) * scale[j] + bias[j];
+      double y = (s * (per_tensor ? ts : amax / 127.0f) + f) * scale[j] +
+                 bias[j];
       y = act_ref(y, act) + res[i * n + j];
       double e = fabs(y - c[i * n + j]) / (1 + fabs(y));
       if (!(e <= worst))
@@ -268,9 +364,9 @@ static void test_qgemm_epilogue(const struct isa *isa, int64_t m, int64_t k,
   }
   char what[160];
   snprintf(what, sizeof what,
-           "qgemm_%s m=%lld k=%lld n=%lld act=%d outliers=%d: error %.2g",
-           isa->name, (long long)m, (long long)k, (long long)n, act,
-           threshold > 0, worst);
+           "qgemm_%s%s m=%lld k=%lld n=%lld act=%d outliers=%d: error %.2g",
+           isa->name, per_tensor ? " per tensor" : "", (long long)m,
+           (long long)k, (long long)n, act, threshold > 0, worst);
   check(worst < 1e-5, what);
   free(a), free(w), free(scale), free(bias), free(res), free(bsum),
       free(bscale), free(bp), free(c);
@@ -357,16 +453,21 @@ int main(void) {
       continue;
     }
     test_quantize_rows(isa);
+    test_tensor_quant(isa);
     int64_t sizes[][3] = {{1, 1, 1},    {1, 64, 40},  {5, 3, 20},
                           {13, 77, 33}, {37, 1030, 64}, {2, 2100, 17},
                           {12, 256, 96}};
-    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; ++s)
-      test_qgemm_exact(isa, sizes[s][0], sizes[s][1], sizes[s][2], 256, 4);
-    test_qgemm_exact(isa, 300, 50, 70, 256, 1); /* the compiler's split */
-    test_qgemm_epilogue(isa, 9, 100, 40, 0, 0);
-    test_qgemm_epilogue(isa, 20, 768, 70, KILN_UK_ACT_GELU, 0);
-    test_qgemm_epilogue(isa, 7, 300, 33, KILN_UK_ACT_RELU, 6.0f);
-    test_qgemm_epilogue(isa, 1, 64, 64, 0, 6.0f);
+    for (int per_tensor = 0; per_tensor <= 1; ++per_tensor) {
+      for (size_t s = per_tensor; s < sizeof sizes / sizeof sizes[0]; ++s)
+        test_qgemm_exact(isa, sizes[s][0], sizes[s][1], sizes[s][2],
+                         per_tensor, 256, 4);
+      /* The compiler's split. */
+      test_qgemm_exact(isa, 300, 50, 70, per_tensor, 256, 1);
+      test_qgemm_epilogue(isa, 9, 100, 40, 0, 0, per_tensor);
+      test_qgemm_epilogue(isa, 20, 768, 70, KILN_UK_ACT_GELU, 0, per_tensor);
+    }
+    test_qgemm_epilogue(isa, 7, 300, 33, KILN_UK_ACT_RELU, 6.0f, 0);
+    test_qgemm_epilogue(isa, 1, 64, 64, 0, 6.0f, 0);
     for (int bits = 4; bits <= 8; bits += 4) {
       test_wgemm(isa, bits, 1, 64, 40, 32, 0);
       test_wgemm(isa, bits, 5, 80, 33, 32, KILN_UK_ACT_SILU);

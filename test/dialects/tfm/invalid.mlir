@@ -1136,3 +1136,56 @@ func.func @quantized_matmul_bias(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: 
   %0 = tfm.quantized_matmul %x, %w, %s bias %b bits 8 group_size 0 lhs none : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>, tensor<16xf32>) -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+func.func @quantized_matmul_per_tensor_zero_point(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>, %z: tensor<8x1xi8>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op per_tensor lhs quantization needs symmetric per-channel weights (bits = 8, group_size = 0, no zero_point)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s zero_point %z bits 8 group_size 0 lhs per_tensor : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>, tensor<8x1xi8>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @dynamic_quantize_shape(%x: tensor<?x64xf32>) -> tensor<?x32xui8> {
+  // expected-error @+1 {{'tfm.dynamic_quantize' op output shape ?x32 differs from input shape ?x64}}
+  %q, %s, %z = tfm.dynamic_quantize %x : tensor<?x64xf32> -> tensor<?x32xui8>, tensor<f32>, tensor<ui8>
+  return %q : tensor<?x32xui8>
+}
+
+// -----
+
+func.func @matmul_integer_rhs_rank(%q: tensor<?x64xui8>, %w: tensor<2x64x32xi8>) -> tensor<?x32xi32> {
+  // expected-error @+2 {{'tfm.matmul_integer' op needs lhs of rank >= 1 and a 2-D rhs [K, N], got ranks 2 and 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.matmul_integer %q, %w : (tensor<?x64xui8>, tensor<2x64x32xi8>) -> tensor<?x32xi32>
+  return %0 : tensor<?x32xi32>
+}
+
+// -----
+
+func.func @matmul_integer_contraction(%q: tensor<?x48xui8>, %w: tensor<64x32xi8>) -> tensor<?x32xi32> {
+  // expected-error @+2 {{'tfm.matmul_integer' op lhs has 48 columns but rhs [K, N] has K = 64}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.matmul_integer %q, %w : (tensor<?x48xui8>, tensor<64x32xi8>) -> tensor<?x32xi32>
+  return %0 : tensor<?x32xi32>
+}
+
+// -----
+
+func.func @matmul_integer_zero_point_type(%q: tensor<?x64xui8>, %w: tensor<64x32xi8>, %z: tensor<i8>) -> tensor<?x32xi32> {
+  // expected-error @+2 {{'tfm.matmul_integer' op lhs zero point element type 'i8' differs from 'ui8'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.matmul_integer %q, %w lhs_zero_point %z : (tensor<?x64xui8>, tensor<64x32xi8>, tensor<i8>) -> tensor<?x32xi32>
+  return %0 : tensor<?x32xi32>
+}
+
+// -----
+
+func.func @matmul_integer_zero_point_shape(%q: tensor<?x64xui8>, %w: tensor<64x32xi8>, %z: tensor<16xi8>) -> tensor<?x32xi32> {
+  // expected-error @+2 {{'tfm.matmul_integer' op rhs zero point must be 0-D or [N], got 16}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.matmul_integer %q, %w rhs_zero_point %z : (tensor<?x64xui8>, tensor<64x32xi8>, tensor<16xi8>) -> tensor<?x32xi32>
+  return %0 : tensor<?x32xi32>
+}

@@ -785,6 +785,29 @@ func.func @quantized_matmul_per_token(%x: tensor<?x?x64xf32>, %w: tensor<128x64x
   return %0 : tensor<?x?x128xf32>
 }
 
+// CHECK-LABEL: func.func @quantized_matmul_per_tensor
+func.func @quantized_matmul_per_tensor(%x: tensor<?x?x64xf32>, %w: tensor<128x64xi8>, %s: tensor<128x1xf32>) -> tensor<?x?x128xf32> {
+  // CHECK: tfm.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}} bits 8 group_size 0 lhs per_tensor : (tensor<?x?x64xf32>, tensor<128x64xi8>, tensor<128x1xf32>) -> tensor<?x?x128xf32>
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_tensor : (tensor<?x?x64xf32>, tensor<128x64xi8>, tensor<128x1xf32>) -> tensor<?x?x128xf32>
+  return %0 : tensor<?x?x128xf32>
+}
+
+// CHECK-LABEL: func.func @dynamic_quantize
+func.func @dynamic_quantize(%x: tensor<?x?x64xf32>) -> (tensor<?x?x64xui8>, tensor<f32>, tensor<ui8>) {
+  // CHECK: tfm.dynamic_quantize %{{.*}} : tensor<?x?x64xf32> -> tensor<?x?x64xui8>, tensor<f32>, tensor<ui8>
+  %q, %s, %z = tfm.dynamic_quantize %x : tensor<?x?x64xf32> -> tensor<?x?x64xui8>, tensor<f32>, tensor<ui8>
+  return %q, %s, %z : tensor<?x?x64xui8>, tensor<f32>, tensor<ui8>
+}
+
+// CHECK-LABEL: func.func @matmul_integer
+func.func @matmul_integer(%q: tensor<?x?x64xui8>, %w: tensor<64x32xi8>, %z: tensor<ui8>, %wz: tensor<32xi8>) -> (tensor<?x?x32xi32>, tensor<?x?x32xi32>) {
+  // CHECK: tfm.matmul_integer %{{.*}}, %{{.*}} lhs_zero_point %{{.*}} rhs_zero_point %{{.*}} : (tensor<?x?x64xui8>, tensor<64x32xi8>, tensor<ui8>, tensor<32xi8>) -> tensor<?x?x32xi32>
+  %0 = tfm.matmul_integer %q, %w lhs_zero_point %z rhs_zero_point %wz : (tensor<?x?x64xui8>, tensor<64x32xi8>, tensor<ui8>, tensor<32xi8>) -> tensor<?x?x32xi32>
+  // CHECK: tfm.matmul_integer %{{.*}}, %{{.*}} : (tensor<?x?x64xui8>, tensor<64x32xi8>) -> tensor<?x?x32xi32>
+  %1 = tfm.matmul_integer %q, %w : (tensor<?x?x64xui8>, tensor<64x32xi8>) -> tensor<?x?x32xi32>
+  return %0, %1 : tensor<?x?x32xi32>, tensor<?x?x32xi32>
+}
+
 // CHECK-LABEL: func.func @quantized_matmul_grouped
 func.func @quantized_matmul_grouped(%x: tensor<?x80xf32>, %w: tensor<16x80xi8>, %s: tensor<16x3xf32>, %z: tensor<16x3xi8>) -> tensor<?x16xf32> {
   // CHECK: tfm.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}} zero_point %{{.*}} bits 4 group_size 32 lhs none : (tensor<?x80xf32>, tensor<16x80xi8>, tensor<16x3xf32>, tensor<16x3xi8>) -> tensor<?x16xf32>
