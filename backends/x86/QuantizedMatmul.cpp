@@ -32,6 +32,14 @@ namespace {
 constexpr int64_t kRowBlock = 256;
 constexpr int64_t kQuantizeRowBlock = 32;
 
+/// The bits of `f` as a hexadecimal integer literal, which MLIR reads back
+/// as exactly that f32 (a decimal rendering may round).
+std::string floatLiteral(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  return llvm::formatv("{0:x8}", bits).str();
+}
+
 /// One wrapper: the kernel, its fused epilogue parts and its constants.
 struct Variant {
   /// per_token or per_tensor: qgemm; none: wgemm.
@@ -40,11 +48,19 @@ struct Variant {
   int64_t group = 0;      ///< wgemm: K per scale group.
   bool outliers = false;  ///< qgemm: LLM.int8() outlier columns.
   float threshold = 0;    ///< with `outliers`.
+  float lhsScale = 0;     ///< per_tensor_static
+  int64_t lhsZero = 0;    ///< per_tensor_static
   bool bias = false, residual = false;
   int64_t activation = 0; ///< KILN_UK_ACT_*
 
   bool int8Lhs() const { return lhs != tfm::LhsQuantization::none; }
-  bool perTensor() const { return lhs == tfm::LhsQuantization::per_tensor; }
+  bool isStatic() const {
+    return lhs == tfm::LhsQuantization::per_tensor_static;
+  }
+  /// One scale and zero point for all of the lhs (dynamic or static).
+  bool perTensor() const {
+    return lhs == tfm::LhsQuantization::per_tensor || isStatic();
+  }
 
   std::string name(const kiln::x86::KernelIsa &isa) const {
     std::string s;
@@ -59,11 +75,10 @@ struct Variant {
       os << "_res";
     if (activation)
       os << "_act" << activation;
-    if (outliers) {
-      uint32_t bitsOf;
-      std::memcpy(&bitsOf, &threshold, sizeof bitsOf);
-      os << "_outliers" << llvm::format_hex_no_prefix(bitsOf, 8);
-    }
+    if (outliers)
+      os << "_outliers" << floatLiteral(threshold);
+    if (isStatic())
+      os << "_static" << floatLiteral(lhsScale) << "_z" << lhsZero;
     return s;
   }
 };
@@ -109,10 +124,11 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
   std::string v1 = tensorOf(1, -1, "f32"), v1m = memrefOf(1, -1, "f32");
   std::string panelT, panelM, extraT, extraM;
   if (v.int8Lhs()) {
-    if (v.perTensor())
+    if (v.perTensor() && !v.isStatic())
       os << "func.func private @kiln_uk_tensor_quant_params_" << isa.name
-         << "(!llvm.ptr, i64, i64, i64, !llvm.ptr) -> i64\n"
-         << "func.func private @kiln_uk_quantize_rows_affine_" << isa.name
+         << "(!llvm.ptr, i64, i64, i64, !llvm.ptr) -> i64\n";
+    if (v.perTensor())
+      os << "func.func private @kiln_uk_quantize_rows_affine_" << isa.name
          << "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, "
             "!llvm.ptr)\n";
     else
@@ -194,7 +210,7 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
          << "  %I = memref.alloc(%K) {alignment = 64} : memref<?xi32>\n"
          << kiln::x86::bufferPointer("I", "memref<?xi32>")
          << "  %thr = arith.constant "
-         << llvm::formatv("{0:e}", static_cast<double>(v.threshold))
+         << floatLiteral(v.threshold)
          << " : f32\n"
          << "  %cnt = func.call @kiln_uk_find_outliers_" << isa.name
          << "(%A_p, %K_w, %M_w, %K_w, %thr, %F_p, %I_p) : (!llvm.ptr, i64, "
@@ -204,11 +220,18 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
             "  %F_p = llvm.mlir.zero : !llvm.ptr\n"
             "  %I_p = llvm.mlir.zero : !llvm.ptr\n";
     }
-    // Per tensor, the range of all of A comes first (one pass, serial).
+    // Per tensor, the range of all of A comes first (one pass, serial),
+    // unless the scale and zero point are static.
     if (v.perTensor())
       os << "  %Ts = memref.alloc() {alignment = 64} : memref<1xf32>\n"
-         << kiln::x86::bufferPointer("Ts", "memref<1xf32>")
-         << "  %zq = func.call @kiln_uk_tensor_quant_params_" << isa.name
+         << kiln::x86::bufferPointer("Ts", "memref<1xf32>");
+    if (v.isStatic())
+      os << "  %ts = arith.constant "
+         << floatLiteral(v.lhsScale)
+         << " : f32\n  memref.store %ts, %Ts[%c0] : memref<1xf32>\n"
+         << "  %zq = arith.constant " << v.lhsZero << " : i64\n";
+    else if (v.perTensor())
+      os << "  %zq = func.call @kiln_uk_tensor_quant_params_" << isa.name
          << "(%A_p, %K_w, %M_w, %K_w, %Ts_p) : (!llvm.ptr, i64, i64, i64, "
             "!llvm.ptr) -> i64\n";
     else
@@ -469,6 +492,10 @@ struct X86QuantizedMatmul
     int64_t n = type.getShape().back();
     Variant v;
     v.lhs = op.getLhsQuantization();
+    if (std::optional<APFloat> scale = op.getLhsScale())
+      v.lhsScale = scale->convertToFloat();
+    if (std::optional<uint64_t> zero = op.getLhsZeroPoint())
+      v.lhsZero = static_cast<int64_t>(*zero);
     v.bits = op.getBits();
     v.group = op.getGroupSize() ? op.getGroupSize()
                                 : cast<RankedTensorType>(

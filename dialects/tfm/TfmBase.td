@@ -94,7 +94,8 @@ def Tfm_LhsQuantization : I32EnumAttr<"LhsQuantization",
     "how tfm.quantized_matmul treats its float operand", [
       I32EnumAttrCase<"none", 0>,
       I32EnumAttrCase<"per_token", 1>,
-      I32EnumAttrCase<"per_tensor", 2>]> {
+      I32EnumAttrCase<"per_tensor", 2>,
+      I32EnumAttrCase<"per_tensor_static", 3>]> {
   let cppNamespace = "::mlir::tfm";
 }
 

@@ -960,6 +960,17 @@ LogicalResult QuantizedMatmulOp::inferReturnTypes(
     return fail(stringifyLhsQuantization(lhsQuantization),
                 " lhs quantization needs symmetric per-channel weights "
                 "(bits = 8, group_size = 0, no zero_point)");
+  bool isStatic = lhsQuantization == LhsQuantization::per_tensor_static;
+  std::optional<APFloat> lhsScale = adaptor.getLhsScale();
+  std::optional<uint64_t> lhsZero = adaptor.getLhsZeroPoint();
+  if (isStatic != (lhsScale && lhsZero) || (!isStatic && (lhsScale || lhsZero)))
+    return fail("lhs_scale and lhs_zero_point go with (and only with) "
+                "per_tensor_static lhs quantization");
+  if (isStatic && (!(lhsScale->convertToFloat() > 0) ||
+                   !std::isfinite(lhsScale->convertToFloat()) ||
+                   static_cast<int64_t>(*lhsZero) < 0 || *lhsZero > 255))
+    return fail("per_tensor_static needs a positive finite lhs_scale and an "
+                "lhs_zero_point in [0, 255]");
   if (std::optional<APFloat> threshold = adaptor.getOutlierThreshold()) {
     if (!perToken)
       return fail("outlier_threshold needs per_token lhs quantization");

@@ -887,6 +887,9 @@ def Tfm_QuantizedMatmulOp
       `q = clamp(round_half_even(lhs / s) + z, 0, 255)`; the product
       `sum_k (q[r, k] - z) weight[n, k]` is exact in int32 and rescaled by
       `s * scale[n, 0]`. Weights as for `per_token`.
+    - `per_tensor_static`: as `per_tensor` with a fixed scale and zero point
+      (`lhs_scale`, `lhs_zero_point` in [0, 255]), as ONNX `QuantizeLinear`
+      to uint8 computes them (static quantization).
 
     Example:
     ```mlir
@@ -901,7 +904,9 @@ def Tfm_QuantizedMatmulOp
                        I64Attr:$bits, I64Attr:$group_size,
                        Tfm_LhsQuantization:$lhs_quantization,
                        OptionalAttr<F32Attr>:$outlier_threshold,
-                       OptionalAttr<Tfm_Activation>:$activation);
+                       OptionalAttr<Tfm_Activation>:$activation,
+                       OptionalAttr<F32Attr>:$lhs_scale,
+                       OptionalAttr<I64Attr>:$lhs_zero_point);
   let results = (outs Tfm_FloatTensor:$output);
   let assemblyFormat = [{
     $lhs `,` $weight `,` $scale (`zero_point` $zero_point^)?

@@ -11,6 +11,10 @@
 
 #include "dialects/tfm/TfmOps.h"
 
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 #include <vector>
 
 namespace mlir::tfm {
@@ -31,6 +35,18 @@ llvm::ArrayRef<int8_t> getWeightInt8s(ElementsAttr value,
 
 /// Erases `op` if nothing uses it and frees its resource blob.
 void releaseWeight(ConstantOp op);
+
+/// A tfm.constant of `type` holding a copy of `data` in a resource blob
+/// called `name`.
+template <typename T>
+ConstantOp createBlobConstant(OpBuilder &b, Location loc,
+                              RankedTensorType type, llvm::StringRef name,
+                              llvm::ArrayRef<T> data) {
+  return ConstantOp::create(
+      b, loc,
+      DenseResourceElementsAttr::get(
+          type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(data)));
+}
 
 } // namespace mlir::tfm
 

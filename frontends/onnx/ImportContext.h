@@ -10,6 +10,7 @@
 #define KILN_FRONTENDS_ONNX_IMPORTCONTEXT_H
 
 #include "dialects/tfm/TfmOps.h"
+#include "dialects/tfm/WeightUtils.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
@@ -46,6 +47,11 @@ public:
   /// The single value of input `i` when it is a one-element float or int
   /// constant.
   std::optional<double> constantScalar(unsigned i) const;
+  /// The raw bytes of input `i`, which must be a constant (`what` names it
+  /// in the error otherwise, and the result is empty); `storage` holds
+  /// them when they are not in a blob already.
+  llvm::ArrayRef<char> constantBytes(unsigned i, llvm::StringRef what,
+                                     std::vector<char> &storage) const;
 
   //===--- Attributes ----------------------------------------------------===//
 
@@ -94,6 +100,13 @@ public:
                           bool scalar = false);
   /// A 0-D constant of element type `type`.
   mlir::Value scalarConstant(mlir::Type type, double value);
+  /// A tfm.constant of `type` holding a copy of `data` in a resource blob
+  /// called `name`.
+  template <typename T>
+  mlir::Value blobConstant(mlir::RankedTensorType type, llvm::StringRef name,
+                           llvm::ArrayRef<T> data) {
+    return mlir::tfm::createBlobConstant(builder(), loc(), type, name, data);
+  }
 
   /// Creates `OpTy` at the node's location.
   template <typename OpTy, typename... Args>
@@ -132,6 +145,9 @@ using ConverterTable = llvm::StringMap<Converter>;
 void addOnnxConverters(ConverterTable &table);
 /// Adds the converters of ONNX Runtime's com.microsoft contrib ops.
 void addMicrosoftConverters(ConverterTable &table);
+/// Adds the converters of the quantization ops (QuantizeLinear and its
+/// kin, MatMulInteger, com.microsoft MatMulIntegerToFloat).
+void addQuantizedConverters(ConverterTable &table);
 
 /// The MLIR element type of an ONNX TensorProto data type, or null.
 mlir::Type convertElementType(mlir::MLIRContext *context, int32_t onnxType);

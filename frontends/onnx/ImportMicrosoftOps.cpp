@@ -294,19 +294,6 @@ LogicalResult convertMultiHeadAttention(NodeImporter &n) {
   return attendAndMerge(n, q, k, v, heads, /*maskInput=*/4);
 }
 
-/// The bytes of input `i`, which must be a constant; empty (after an
-/// error naming it) otherwise.
-ArrayRef<char> constantBytes(NodeImporter &n, unsigned i, StringRef what,
-                             std::vector<char> &storage) {
-  auto constant = n.input(i).getDefiningOp<tfm::ConstantOp>();
-  ArrayRef<char> bytes;
-  if (constant)
-    bytes = tfm::getWeightBytes(constant.getValue(), storage);
-  if (bytes.empty())
-    (void)n.fail(Twine(what) + " must be a constant (an initializer)");
-  return bytes;
-}
-
 /// MatMulNBits (bits 4 or 8): Y = A x dequant(B)^T (+ bias), B's codes
 /// [N, blocks, block_size * bits / 8] (contiguous along K, low nibble
 /// first), scales [N, blocks] (or flat), zero points packed uint8 [N,
@@ -333,8 +320,8 @@ LogicalResult convertMatMulNBits(NodeImporter &n) {
   int64_t blocks = (k + block - 1) / block;
   int64_t blobBytes = block * bits / 8;
   std::vector<char> bStorage, sStorage, zStorage;
-  ArrayRef<char> b = constantBytes(n, 1, "B", bStorage);
-  ArrayRef<char> s = constantBytes(n, 2, "scales", sStorage);
+  ArrayRef<char> b = n.constantBytes(1, "B", bStorage);
+  ArrayRef<char> s = n.constantBytes(2, "scales", sStorage);
   if (b.empty() || s.empty())
     return failure();
   if (static_cast<int64_t>(b.size()) != nOut * blocks * blobBytes ||
@@ -343,7 +330,7 @@ LogicalResult convertMatMulNBits(NodeImporter &n) {
   ArrayRef<char> z;
   int64_t zRow = (blocks * bits + 7) / 8;
   if (n.hasInput(3)) {
-    z = constantBytes(n, 3, "zero_points", zStorage);
+    z = n.constantBytes(3, "zero_points", zStorage);
     if (z.empty())
       return failure();
     if (static_cast<int64_t>(z.size()) != nOut * zRow)
@@ -375,21 +362,17 @@ LogicalResult convertMatMulNBits(NodeImporter &n) {
   }
   OpBuilder &builder = n.builder();
   auto i8 = builder.getIntegerType(8);
-  auto blob = [&](RankedTensorType type, StringRef name, auto data) {
-    return n.create<tfm::ConstantOp>(DenseResourceElementsAttr::get(
-        type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(data)));
-  };
-  Value weight = blob(RankedTensorType::get({nOut, k}, i8), "nbits_weight",
-                      ArrayRef<int8_t>(codes));
-  Value scale = blob(
+  Value weight = n.blobConstant(RankedTensorType::get({nOut, k}, i8),
+                                "nbits_weight", ArrayRef<int8_t>(codes));
+  Value scale = n.blobConstant(
       RankedTensorType::get({nOut, blocks}, builder.getF32Type()),
       "nbits_scale",
       ArrayRef<float>(reinterpret_cast<const float *>(s.data()),
                       nOut * blocks));
   Value zero;
   if (!zeros.empty())
-    zero = blob(RankedTensorType::get({nOut, blocks}, i8), "nbits_zero_point",
-                ArrayRef<int8_t>(zeros));
+    zero = n.blobConstant(RankedTensorType::get({nOut, blocks}, i8),
+                          "nbits_zero_point", ArrayRef<int8_t>(zeros));
   SmallVector<int64_t> shape(aType.getShape().drop_back());
   shape.push_back(nOut);
   auto type = RankedTensorType::get(shape, aType.getElementType());
@@ -400,7 +383,8 @@ LogicalResult convertMatMulNBits(NodeImporter &n) {
                      builder.getI64IntegerAttr(block),
                      tfm::LhsQuantizationAttr::get(n.context(),
                                                    tfm::LhsQuantization::none),
-                     FloatAttr(), tfm::ActivationAttr()));
+                     FloatAttr(), tfm::ActivationAttr(), FloatAttr(),
+                     IntegerAttr()));
   return success();
 }
 

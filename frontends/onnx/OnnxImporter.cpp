@@ -11,6 +11,8 @@
 #include "frontends/onnx/ImportContext.h"
 #include "frontends/onnx/OnnxLoader.h"
 
+#include "dialects/tfm/WeightUtils.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -99,6 +101,7 @@ public:
       : context(context), model(model), options(options), builder(context) {
     addOnnxConverters(converters);
     addMicrosoftConverters(converters);
+    addQuantizedConverters(converters);
     for (const onnx::OperatorSetIdProto &opset : model.opset_import()) {
       std::string domain = opset.domain() == "ai.onnx" ? "" : opset.domain();
       opsets[domain] = opset.version();
@@ -667,6 +670,17 @@ std::optional<double> NodeImporter::constantScalar(unsigned i) const {
   if (isa<FloatType>(attr.getElementType()))
     return (*attr.getValues<APFloat>().begin()).convertToDouble();
   return static_cast<double>((*attr.getValues<APInt>().begin()).getSExtValue());
+}
+
+ArrayRef<char> NodeImporter::constantBytes(unsigned i, StringRef what,
+                                           std::vector<char> &storage) const {
+  ArrayRef<char> bytes;
+  if (hasInput(i))
+    if (auto constant = input(i).getDefiningOp<mlir::tfm::ConstantOp>())
+      bytes = mlir::tfm::getWeightBytes(constant.getValue(), storage);
+  if (bytes.empty())
+    (void)fail(Twine(what) + " must be a constant (an initializer)");
+  return bytes;
 }
 
 const onnx::AttributeProto *NodeImporter::attr(StringRef name) const {

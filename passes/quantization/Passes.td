@@ -46,4 +46,29 @@ def TfmQuantizeMatmuls : Pass<"tfm-quantize-matmuls", "ModuleOp"> {
   ];
 }
 
+def TfmFuseIntegerMatmuls : Pass<"tfm-fuse-integer-matmuls", "ModuleOp"> {
+  let summary = "Turn ONNX Runtime's dynamically quantized matmuls into "
+                "tfm.quantized_matmul";
+  let description = [{
+    ONNX Runtime's `quantize_dynamic` exports each weight matmul as
+
+        q, s_x, z_x = tfm.dynamic_quantize x
+        y = tfm.cast (tfm.matmul_integer q, W lhs_zero_point z_x
+                                         rhs_zero_point z_w) to f32
+        out = y * (s_x * s_w)
+
+    with a constant 8-bit `W [K, N]`, its zero point `z_w` and scale `s_w`
+    (each a scalar or one per column). This becomes
+    `tfm.quantized_matmul x, (W - z_w)^T, s_w lhs per_tensor`, the same
+    arithmetic on the int8 GEMM: exact in int32, rescaled by `s_x * s_w`.
+    The weight codes minus their zero point must fit in int8 (always true
+    for ONNX Runtime's default signed symmetric weights).
+
+    kiln has no other lowering for `tfm.dynamic_quantize` and
+    `tfm.matmul_integer`, so the pass fails on any it leaves, saying why it
+    could not fuse it. It runs in every compile, before fusion (so that the
+    matmul epilogue fusion sees the result).
+  }];
+}
+
 #endif // KILN_PASSES_QUANTIZATION_PASSES_TD

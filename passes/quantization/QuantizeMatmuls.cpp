@@ -42,15 +42,6 @@ void tfm::buildQuantizationPipeline(OpPassManager &pm,
 
 namespace {
 
-/// A tfm.constant holding `data` as a tensor of `type`.
-template <typename T>
-Value blobConstant(OpBuilder &b, Location loc, RankedTensorType type,
-                   StringRef name, ArrayRef<T> data) {
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
-  return ConstantOp::create(
-      b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
-}
-
 struct TfmQuantizeMatmuls
     : tfm::impl::TfmQuantizeMatmulsBase<TfmQuantizeMatmuls> {
   using TfmQuantizeMatmulsBase::TfmQuantizeMatmulsBase;
@@ -132,13 +123,13 @@ struct TfmQuantizeMatmuls
     Location loc = constant.getLoc();
     auto i8 = b.getIntegerType(8);
     SmallVector<Value, 3> operands{
-        blobConstant(b, loc, RankedTensorType::get({n, k}, i8),
+        createBlobConstant(b, loc, RankedTensorType::get({n, k}, i8),
                      "quantized_weight", ArrayRef<int8_t>(q.q)),
-        blobConstant(b, loc,
+        createBlobConstant(b, loc,
                      RankedTensorType::get({n, q.groups}, b.getF32Type()),
                      "weight_scale", ArrayRef<float>(q.scale))};
     if (weightOnly)
-      operands.push_back(blobConstant(
+      operands.push_back(createBlobConstant(
           b, loc, RankedTensorType::get({n, q.groups}, i8),
           "weight_zero_point", ArrayRef<int8_t>(q.zeroPoint)));
     return operands;
@@ -158,7 +149,7 @@ struct TfmQuantizeMatmuls
         b.getI64IntegerAttr(bits),
         b.getI64IntegerAttr(weightOnly ? groupSize.getValue() : 0),
         LhsQuantizationAttr::get(b.getContext(), lhsMode), threshold,
-        op.getActivationAttr());
+        op.getActivationAttr(), FloatAttr(), IntegerAttr());
     // Keep the node name (run-time messages name the op by it).
     quantized->setDiscardableAttrs(op->getDiscardableAttrDictionary());
     op.replaceAllUsesWith(quantized.getResult());

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/fusion/Passes.h"
+#include "passes/quantization/Passes.h"
 #include "passes/tfm/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -27,6 +28,9 @@ void tfm::buildTfmPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createTfmSimplifyShapes());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  // Not an optimisation: nothing else lowers ONNX Runtime's dynamically
+  // quantized matmuls.
+  pm.addPass(createTfmFuseIntegerMatmuls());
   if (!options.fuse)
     return;
   pm.addNestedPass<func::FuncOp>(createTfmFuseNorms());

@@ -35,10 +35,12 @@ func.func @per_token(%x: tensor<?x18xf32>, %b: tensor<40xf32>) -> tensor<?x40xf3
 // LLM.int8(): the wrapper finds the outlier columns first; the threshold's
 // bits are in its name.
 // CHECK-LABEL: func.func @outliers
-// CHECK: call @kiln_qgemm_avx512vnni_outliers40c00000(
-// CHECK-LABEL: func.func private @kiln_qgemm_avx512vnni_outliers40c00000
+// CHECK: call @kiln_qgemm_avx512vnni_outliers0x40c00000(
+// CHECK-LABEL: func.func private @kiln_qgemm_avx512vnni_outliers0x40c00000
 // CHECK: arith.constant 6.000000e+00 : f32
 // CHECK: call @kiln_uk_find_outliers_avx512vnni
+// CHECK: %[[Z:.+]] = arith.constant 128 : i64
+// CHECK: call @kiln_uk_qgemm_avx512vnni({{[^,]+}}, {{[^,]+}}, {{[^,]+}}, %[[Z]],
 func.func @outliers(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {
   %w = tfm.constant dense<1> : tensor<8x16xi8>
   %s = tfm.constant dense<0.5> : tensor<8x1xf32>
@@ -83,4 +85,46 @@ func.func @dynamic_residual(%x: tensor<?x?x16xf32>, %r: tensor<?x?x8xf32>) -> te
   %s = tfm.constant dense<0.5> : tensor<8x1xf32>
   %y = tfm.quantized_matmul %x, %w, %s residual %r bits 8 group_size 0 lhs per_token : (tensor<?x?x16xf32>, tensor<8x16xi8>, tensor<8x1xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
   return %y : tensor<?x?x8xf32>
+}
+
+// -----
+
+// Per tensor (ONNX DynamicQuantizeLinear): the wrapper finds the tensor's
+// scale and zero point first, quantizes rows with them and passes the zero
+// point to the GEMM; the weight is packed as for per token.
+// CHECK-LABEL: func.func @per_tensor
+// CHECK-DAG: tfm.constant dense_resource<packed_qweight{{.*}}> : tensor<1x4x128xi8>
+// CHECK: call @kiln_qgemm_tensor_avx512vnni(
+// CHECK-LABEL: func.func private @kiln_qgemm_tensor_avx512vnni(
+// CHECK: %[[Z:.+]] = {{(func.)?}}call @kiln_uk_tensor_quant_params_avx512vnni
+// CHECK: scf.parallel
+// CHECK: func.call @kiln_uk_quantize_rows_affine_avx512vnni({{.*}}, %[[Z]],
+// CHECK: scf.parallel
+// CHECK: func.call @kiln_uk_qgemm_avx512vnni({{[^,]+}}, {{[^,]+}}, {{[^,]+}}, %[[Z]],
+// AVX2-LABEL: func.func @per_tensor
+// AVX2: call @kiln_qgemm_tensor_avx2(
+func.func @per_tensor(%x: tensor<?x?x16xf32>) -> tensor<?x?x8xf32> {
+  %w = tfm.constant dense<1> : tensor<8x16xi8>
+  %s = tfm.constant dense<0.5> : tensor<8x1xf32>
+  %y = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_tensor : (tensor<?x?x16xf32>, tensor<8x16xi8>, tensor<8x1xf32>) -> tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}
+
+// -----
+
+// Static per tensor: the scale (its exact bits) and zero point are
+// constants of the wrapper, named by them.
+// CHECK-LABEL: func.func @per_tensor_static
+// CHECK: call @kiln_qgemm_tensor_avx512vnni_static0x3d4ccccd_z3(
+// CHECK-LABEL: func.func private @kiln_qgemm_tensor_avx512vnni_static0x3d4ccccd_z3
+// CHECK-NOT: tensor_quant_params
+// CHECK: %[[S:.+]] = arith.constant 5.000000e-02 : f32
+// CHECK: memref.store %[[S]]
+// CHECK: %[[Z:.+]] = arith.constant 3 : i64
+// CHECK: func.call @kiln_uk_quantize_rows_affine_avx512vnni({{.*}}, %[[Z]],
+func.func @per_tensor_static(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {
+  %w = tfm.constant dense<1> : tensor<8x16xi8>
+  %s = tfm.constant dense<0.5> : tensor<8x1xf32>
+  %y = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_tensor_static {lhs_scale = 0.05 : f32, lhs_zero_point = 3 : i64} : (tensor<?x16xf32>, tensor<8x16xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
 }

@@ -1189,3 +1189,30 @@ func.func @matmul_integer_zero_point_shape(%q: tensor<?x64xui8>, %w: tensor<64x3
   %0 = tfm.matmul_integer %q, %w rhs_zero_point %z : (tensor<?x64xui8>, tensor<64x32xi8>, tensor<16xi8>) -> tensor<?x32xi32>
   return %0 : tensor<?x32xi32>
 }
+
+// -----
+
+func.func @quantized_matmul_static_without_scale(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op lhs_scale and lhs_zero_point go with (and only with) per_tensor_static lhs quantization}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_tensor_static : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_scale_without_static(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op lhs_scale and lhs_zero_point go with (and only with) per_tensor_static lhs quantization}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_tensor {lhs_scale = 0.5 : f32, lhs_zero_point = 0 : i64} : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_static_zero_point(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op per_tensor_static needs a positive finite lhs_scale and an lhs_zero_point in [0, 255]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_tensor_static {lhs_scale = 0.5 : f32, lhs_zero_point = 256 : i64} : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}

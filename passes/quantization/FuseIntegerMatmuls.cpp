@@ -1,0 +1,287 @@
+//===- FuseIntegerMatmuls.cpp - dynamically quantized matmuls to int8 GEMMs ===//
+//
+// Part of kiln. Implements tfm-fuse-integer-matmuls (see Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/quantization/Passes.h"
+
+#include "dialects/tfm/WeightUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMFUSEINTEGERMATMULS
+#include "passes/quantization/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+/// The integers of a constant of 8-bit (or `i8`/`ui8`) elements, widened.
+std::optional<std::vector<int32_t>> constantBytes(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!constant || !type.getElementType().isInteger(8) ||
+      !type.hasStaticShape())
+    return std::nullopt;
+  std::vector<char> storage;
+  ArrayRef<char> bytes = getWeightBytes(constant.getValue(), storage);
+  if (static_cast<int64_t>(bytes.size()) != type.getNumElements())
+    return std::nullopt;
+  bool isUnsigned = type.getElementType().isUnsignedInteger();
+  std::vector<int32_t> values(bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i)
+    values[i] = isUnsigned ? static_cast<uint8_t>(bytes[i])
+                           : static_cast<int8_t>(bytes[i]);
+  return values;
+}
+
+/// The values of an f32 constant.
+std::optional<std::vector<float>> constantFloats(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  if (!constant ||
+      !cast<RankedTensorType>(value.getType()).getElementType().isF32())
+    return std::nullopt;
+  std::vector<float> storage;
+  ArrayRef<float> values = getWeightFloats(constant.getValue(), storage);
+  if (values.empty())
+    return std::nullopt;
+  return std::vector<float>(values.begin(), values.end());
+}
+
+/// The value at column `j` of a per-tensor (one element) or per-column
+/// (`n` elements) parameter.
+template <typename T>
+T column(const std::vector<T> &values, int64_t j) {
+  return values.size() == 1 ? values[0] : values[j];
+}
+
+/// One integer matmul, matched.
+struct Match {
+  MatmulIntegerOp product;
+  CastOp toFloat;
+  MulOp rescale;                ///< out = float(product) * scales
+  /// A as ONNX Runtime's dynamic quantizer computes it, or (static) codes
+  /// gathered from a constant table with a constant zero point.
+  DynamicQuantizeOp quantize;
+  GatherOp gather;
+  std::vector<int32_t> table;   ///< static: the gathered table's codes
+  int32_t lhsZero = 0;          ///< static
+  std::vector<int32_t> weight, weightZero; ///< [K, N]; 1 or N
+  std::vector<float> weightScale;          ///< 1 or N
+};
+
+struct TfmFuseIntegerMatmuls
+    : tfm::impl::TfmFuseIntegerMatmulsBase<TfmFuseIntegerMatmuls> {
+  void runOnOperation() override {
+    SmallVector<MatmulIntegerOp> products;
+    getOperation().walk([&](MatmulIntegerOp op) { products.push_back(op); });
+    bool failed = false;
+    for (MatmulIntegerOp product : products) {
+      Match match;
+      if (std::string why = matchChain(product, match); !why.empty()) {
+        product.emitOpError("cannot run: kiln runs an integer matmul only as "
+                            "ONNX Runtime's dynamic quantization exports it "
+                            "(DynamicQuantizeLinear, MatMulInteger, Cast, "
+                            "Mul by the two scales); here ")
+            << why;
+        failed = true;
+        continue;
+      }
+      if (std::string why = rewrite(match); !why.empty()) {
+        product.emitOpError("cannot run on the int8 GEMM: ") << why;
+        failed = true;
+      }
+    }
+    // What is left of the quantizers once their matmuls are fused.
+    getOperation().walk([&](DynamicQuantizeOp op) {
+      if (op->use_empty())
+        op.erase();
+      else if (!failed) {
+        op.emitOpError("cannot run: kiln runs DynamicQuantizeLinear only "
+                       "feeding integer matmuls");
+        failed = true;
+      }
+    });
+    if (failed)
+      signalPassFailure();
+  }
+
+  /// The product of two f32 constants, each a scalar or a vector, as
+  /// ONNX's Mul computes it (broadcast, one rounding).
+  static std::optional<std::vector<float>> constantProduct(Value a, Value b) {
+    auto x = constantFloats(a), y = constantFloats(b);
+    if (!x || !y || (x->size() != 1 && y->size() != 1 && x->size() != y->size()))
+      return std::nullopt;
+    std::vector<float> out(std::max(x->size(), y->size()));
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i] = column(*x, i) * column(*y, i);
+    return out;
+  }
+
+  /// Matches the chain from `product`; returns what does not match, or an
+  /// empty string.
+  static std::string matchChain(MatmulIntegerOp product, Match &m) {
+    m.product = product;
+    m.quantize = product.getLhs().getDefiningOp<DynamicQuantizeOp>();
+    m.gather = product.getLhs().getDefiningOp<GatherOp>();
+    if (m.quantize) {
+      if (product.getLhsZeroPoint() != m.quantize.getZeroPoint())
+        return "its A zero point is not the DynamicQuantizeLinear's";
+    } else if (auto table = m.gather ? constantBytes(m.gather.getInput())
+                                     : std::nullopt) {
+      m.table = std::move(*table);
+      auto zero = product.getLhsZeroPoint()
+                      ? constantBytes(product.getLhsZeroPoint())
+                      : std::vector<int32_t>{0};
+      if (!zero)
+        return "the zero point of its gathered A is not a constant";
+      // Stored as uint8: int8 codes and their zero point shift by 128.
+      bool isSigned = !cast<RankedTensorType>(product.getLhs().getType())
+                           .getElementType()
+                           .isUnsignedInteger();
+      m.lhsZero = (*zero)[0] + (isSigned ? 128 : 0);
+    } else {
+      return "its A is neither the output of a DynamicQuantizeLinear nor "
+             "gathered from an initializer";
+    }
+    auto weight = constantBytes(product.getRhs());
+    if (!weight)
+      return "its B is not a constant (an initializer)";
+    m.weight = std::move(*weight);
+    m.weightZero = {0};
+    if (Value zero = product.getRhsZeroPoint()) {
+      auto values = constantBytes(zero);
+      if (!values)
+        return "its B zero point is not a constant";
+      m.weightZero = std::move(*values);
+    }
+    if (!product->hasOneUse() ||
+        !(m.toFloat = dyn_cast<CastOp>(*product->user_begin())) ||
+        !m.toFloat.getType().getElementType().isF32())
+      return "its result is not only cast to f32";
+    if (!m.toFloat->hasOneUse() ||
+        !(m.rescale = dyn_cast<MulOp>(*m.toFloat->user_begin())))
+      return "its float result is not only multiplied by the scales";
+    if (m.rescale.getType() != m.toFloat.getType())
+      return "the rescale broadcasts its result to another shape";
+    Value scales = m.rescale.getLhs() == m.toFloat.getResult()
+                       ? m.rescale.getRhs()
+                       : m.rescale.getLhs();
+    auto scalesProduct = scales.getDefiningOp<MulOp>();
+    std::optional<std::vector<float>> weightScale;
+    if (m.quantize) {
+      // s_x * s_w: the weight's part is the other factor.
+      Value sx = m.quantize.getScale();
+      if (scalesProduct && scalesProduct.getLhs() == sx)
+        weightScale = constantFloats(scalesProduct.getRhs());
+      else if (scalesProduct && scalesProduct.getRhs() == sx)
+        weightScale = constantFloats(scalesProduct.getLhs());
+    } else {
+      // Static: all of it (folded, or a product of constants), with the
+      // activations' scale taken as 1.
+      weightScale = scalesProduct ? constantProduct(scalesProduct.getLhs(),
+                                                    scalesProduct.getRhs())
+                                  : constantFloats(scales);
+    }
+    int64_t n = product.getType().getShape().back();
+    if (!weightScale ||
+        (weightScale->size() != 1 &&
+         static_cast<int64_t>(weightScale->size()) != n) ||
+        cast<RankedTensorType>(scales.getType()).getRank() > 1)
+      return m.quantize ? "the scale it is multiplied by is not the "
+                          "DynamicQuantizeLinear's times a constant"
+                        : "the scale it is multiplied by is not a constant "
+                          "scalar or one per column";
+    m.weightScale = std::move(*weightScale);
+    return "";
+  }
+
+  /// Replaces the matched chain with a tfm.quantized_matmul; returns why
+  /// it cannot, or an empty string.
+  static std::string rewrite(Match &m) {
+    auto type = cast<RankedTensorType>(m.product.getRhs().getType());
+    int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+    // Codes [N, K] minus their zero point, which must fit in int8.
+    std::vector<int8_t> codes(n * k);
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t kk = 0; kk < k; ++kk) {
+        int32_t code = m.weight[kk * n + j] - column(m.weightZero, j);
+        if (code < -128 || code > 127)
+          return "a weight code minus its zero point, " +
+                 std::to_string(code) + ", does not fit in int8";
+        codes[j * k + kk] = static_cast<int8_t>(code);
+      }
+    std::vector<float> scales(n);
+    for (int64_t j = 0; j < n; ++j)
+      scales[j] = column(m.weightScale, j);
+    OpBuilder b(m.rescale);
+    Location loc = m.product.getLoc();
+    Value weight = createBlobConstant(
+        b, loc, RankedTensorType::get({n, k}, b.getIntegerType(8)),
+        "integer_matmul_weight", ArrayRef<int8_t>(codes));
+    Value scale = createBlobConstant(
+        b, loc, RankedTensorType::get({n, 1}, b.getF32Type()),
+        "integer_matmul_scale", ArrayRef<float>(scales));
+    Value lhs;
+    LhsQuantization mode = LhsQuantization::per_tensor;
+    FloatAttr lhsScale;
+    IntegerAttr lhsZero;
+    if (m.quantize) {
+      lhs = m.quantize.getInput();
+    } else {
+      // The gathered codes as floats (code - zero point, exact) at scale
+      // 1: quantizing them again gives back each code.
+      auto tableType = cast<RankedTensorType>(m.gather.getInput().getType());
+      int32_t zero = m.lhsZero - (tableType.getElementType()
+                                          .isUnsignedInteger()
+                                      ? 0
+                                      : 128);
+      std::vector<float> table(m.table.size());
+      for (size_t i = 0; i < table.size(); ++i)
+        table[i] = static_cast<float>(m.table[i] - zero);
+      Value floats = createBlobConstant(
+          b, loc, tableType.clone(b.getF32Type()), "integer_matmul_table",
+          ArrayRef<float>(table));
+      auto gathered = cast<RankedTensorType>(m.gather.getType());
+      lhs = GatherOp::create(b, m.gather.getLoc(),
+                             gathered.clone(b.getF32Type()), floats,
+                             m.gather.getIndices(), m.gather.getAxisAttr());
+      mode = LhsQuantization::per_tensor_static;
+      lhsScale = b.getF32FloatAttr(1.0f);
+      lhsZero = b.getI64IntegerAttr(m.lhsZero);
+    }
+    auto fused = QuantizedMatmulOp::create(
+        b, m.rescale.getLoc(), m.rescale.getType(), lhs, weight, scale,
+        Value(), Value(), Value(), b.getI64IntegerAttr(8),
+        b.getI64IntegerAttr(0), LhsQuantizationAttr::get(b.getContext(), mode),
+        FloatAttr(), ActivationAttr(), lhsScale, lhsZero);
+    fused->setDiscardableAttrs(m.product->getDiscardableAttrDictionary());
+    m.rescale.replaceAllUsesWith(fused.getResult());
+    Value scalesValue = m.rescale.getLhs() == m.toFloat.getResult()
+                            ? m.rescale.getRhs()
+                            : m.rescale.getLhs();
+    auto oldWeight = m.product.getRhs().getDefiningOp<ConstantOp>();
+    m.rescale.erase();
+    m.toFloat.erase();
+    m.product.erase();
+    if (auto scalesProduct = scalesValue.getDefiningOp<MulOp>();
+        scalesProduct && scalesProduct->use_empty())
+      scalesProduct.erase();
+    if (m.gather && m.gather->use_empty()) {
+      auto table = m.gather.getInput().getDefiningOp<ConstantOp>();
+      m.gather.erase();
+      if (table && table->use_empty())
+        releaseWeight(table);
+    }
+    if (oldWeight && oldWeight->use_empty())
+      releaseWeight(oldWeight);
+    return "";
+  }
+};
+
+} // namespace
