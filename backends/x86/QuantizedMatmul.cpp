@@ -48,6 +48,7 @@ struct Variant {
   int64_t group = 0;      ///< wgemm: K per scale group.
   bool outliers = false;  ///< qgemm: LLM.int8() outlier columns.
   float threshold = 0;    ///< with `outliers`.
+  bool weightZero = false; ///< qgemm: a weight zero point per channel
   float lhsScale = 0;     ///< per_tensor_static
   int64_t lhsZero = 0;    ///< per_tensor_static
   bool bias = false, residual = false;
@@ -79,6 +80,8 @@ struct Variant {
       os << "_outliers" << floatLiteral(threshold);
     if (isStatic())
       os << "_static" << floatLiteral(lhsScale) << "_z" << lhsZero;
+    if (weightZero)
+      os << "_wz";
     return s;
   }
 };
@@ -130,14 +133,15 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
     if (v.perTensor())
       os << "func.func private @kiln_uk_quantize_rows_affine_" << isa.name
          << "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, "
-            "!llvm.ptr)\n";
+            "!llvm.ptr, !llvm.ptr)\n";
     else
       os << "func.func private @kiln_uk_quantize_rows_" << isa.name
          << "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, "
             "!llvm.ptr)\n";
     os << "func.func private @kiln_uk_qgemm_" << isa.name
-       << "(!llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, "
-          "!llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, !llvm.ptr, "
+       << "(!llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, "
+          "i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, "
+          "i64, !llvm.ptr, "
           "!llvm.ptr, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64)\n";
     if (v.outliers)
       os << "func.func private @kiln_uk_find_outliers_" << isa.name
@@ -146,7 +150,7 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
     panelM = memrefOf(3, 4 * nr, "i8");
     os << "func.func private @" << v.name(isa) << "(%a: " << a2
        << ", %b: " << panelT << ", %bsum: tensor<?xi32>, %bscale: " << v1
-       << ", %n: index";
+       << (v.weightZero ? ", %bzero: tensor<?xi32>" : "") << ", %n: index";
   } else {
     os << "func.func private @kiln_uk_wgemm_" << isa.name
        << "(!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, !llvm.ptr, "
@@ -177,6 +181,8 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
   pointer("B", "b", panelM, panelT);
   if (v.int8Lhs()) {
     pointer("Bsum", "bsum", "memref<?xi32>", "tensor<?xi32>");
+    if (v.weightZero)
+      pointer("Bz", "bzero", "memref<?xi32>", "tensor<?xi32>");
     pointer("Bscale", "bscale", v1m, v1);
   } else {
     pointer("S", "s", extraM, extraT);
@@ -204,6 +210,14 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
        << kiln::x86::bufferPointer("Aq", "memref<?x?xi8>")
        << "  %As = memref.alloc(%M) {alignment = 64} : memref<?xf32>\n"
        << kiln::x86::bufferPointer("As", "memref<?xf32>");
+    // With a weight zero point, the rows' sums of codes (quantize_rows_
+    // affine writes them) correct the product.
+    if (v.weightZero)
+      os << "  %Ar = memref.alloc(%M) {alignment = 64} : memref<?xi32>\n"
+         << kiln::x86::bufferPointer("Ar", "memref<?xi32>");
+    else
+      os << "  %Ar_p = llvm.mlir.zero : !llvm.ptr\n"
+            "  %Bz_p = llvm.mlir.zero : !llvm.ptr\n";
     if (v.outliers) {
       os << "  %F = memref.alloc(%K) {alignment = 64} : memref<?xi8>\n"
          << kiln::x86::bufferPointer("F", "memref<?xi8>")
@@ -242,9 +256,9 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
        << rowBlock("%qc");
     if (v.perTensor())
       os << "    func.call @kiln_uk_quantize_rows_affine_" << isa.name
-         << "(%A_p, %K_w, %K_w, %m0w, %m1w, %Ts_p, %zq, %Aq_p, %KP_w, %As_p) "
-            ": (!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, "
-            "i64, !llvm.ptr) -> ()\n";
+         << "(%A_p, %K_w, %K_w, %m0w, %m1w, %Ts_p, %zq, %Aq_p, %KP_w, %As_p, "
+            "%Ar_p) : (!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, i64, "
+            "!llvm.ptr, i64, !llvm.ptr, !llvm.ptr) -> ()\n";
     else
       os << "    func.call @kiln_uk_quantize_rows_" << isa.name
          << "(%A_p, %K_w, %K_w, %m0w, %m1w, %F_p, %Aq_p, %KP_w, %As_p) : "
@@ -277,11 +291,11 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
   std::string res = v.residual ? "%R_p" : "%null";
   if (v.int8Lhs())
     os << "    func.call @kiln_uk_qgemm_" << isa.name
-       << "(%Aq_p, %KP_w, %As_p, %zq, %B_p, %KP_w, %Bsum_p, %Bscale_p, "
-          "%C_p, %n_w, %m0w, %m1w, %p0w, %p1w, %n_w, "
+       << "(%Aq_p, %KP_w, %As_p, %zq, %Ar_p, %Bz_p, %B_p, %KP_w, %Bsum_p, "
+          "%Bscale_p, %C_p, %n_w, %m0w, %m1w, %p0w, %p1w, %n_w, "
        << bias << ", " << res
        << ", %n_w, %act, %A_p, %K_w, %I_p, %cnt) : (!llvm.ptr, i64, "
-          "!llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, "
+          "!llvm.ptr, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, "
           "i64, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, i64, "
           "!llvm.ptr, i64, !llvm.ptr, i64) -> ()\n";
   else
@@ -412,6 +426,14 @@ struct X86QuantizedMatmul
       operands.push_back(blobConstant(
           b, loc, RankedTensorType::get({panels * nr}, b.getF32Type()),
           "packed_qweight_scale", std::move(scales)));
+      if (zero) {
+        auto [zeros, bzero] = allocateBlob<int32_t>(panels * nr);
+        for (int64_t j = 0; j < n; ++j)
+          bzero[j] = z[j];
+        operands.push_back(blobConstant(
+            b, loc, RankedTensorType::get({panels * nr}, b.getI32Type()),
+            "packed_qweight_zero_point", std::move(zeros)));
+      }
       return success();
     }
     int64_t bits = op.getBits();
@@ -492,6 +514,7 @@ struct X86QuantizedMatmul
     int64_t n = type.getShape().back();
     Variant v;
     v.lhs = op.getLhsQuantization();
+    v.weightZero = v.int8Lhs() && op.getZeroPoint();
     if (std::optional<APFloat> scale = op.getLhsScale())
       v.lhsScale = scale->convertToFloat();
     if (std::optional<uint64_t> zero = op.getLhsZeroPoint())

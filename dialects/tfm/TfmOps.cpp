@@ -955,11 +955,13 @@ LogicalResult QuantizedMatmulOp::inferReturnTypes(
     return failure();
   LhsQuantization lhsQuantization = adaptor.getLhsQuantization();
   bool perToken = lhsQuantization == LhsQuantization::per_token;
-  if (lhsQuantization != LhsQuantization::none &&
-      (bits != 8 || group != 0 || zeroPoint))
+  if (perToken && (bits != 8 || group != 0 || zeroPoint))
+    return fail("per_token lhs quantization needs symmetric per-channel "
+                "weights (bits = 8, group_size = 0, no zero_point)");
+  if (lhsQuantization != LhsQuantization::none && (bits != 8 || group != 0))
     return fail(stringifyLhsQuantization(lhsQuantization),
-                " lhs quantization needs symmetric per-channel weights "
-                "(bits = 8, group_size = 0, no zero_point)");
+                " lhs quantization needs per-channel int8 weights (bits = 8, "
+                "group_size = 0)");
   bool isStatic = lhsQuantization == LhsQuantization::per_tensor_static;
   std::optional<APFloat> lhsScale = adaptor.getLhsScale();
   std::optional<uint64_t> lhsZero = adaptor.getLhsZeroPoint();

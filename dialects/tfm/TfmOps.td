@@ -886,7 +886,8 @@ def Tfm_QuantizedMatmulOp
       `z = round_half_even(clamp(-lo / s, 0, 255))` and
       `q = clamp(round_half_even(lhs / s) + z, 0, 255)`; the product
       `sum_k (q[r, k] - z) weight[n, k]` is exact in int32 and rescaled by
-      `s * scale[n, 0]`. Weights as for `per_token`.
+      `s * scale[n, 0]`. Weights 8-bit per channel, with or without a
+      zero point (the product is then `sum_k (q - z)(weight - zero_point)`).
     - `per_tensor_static`: as `per_tensor` with a fixed scale and zero point
       (`lhs_scale`, `lhs_zero_point` in [0, 255]), as ONNX `QuantizeLinear`
       to uint8 computes them (static quantization).

@@ -92,10 +92,7 @@ struct TfmFuseIntegerMatmuls
         failed = true;
         continue;
       }
-      if (std::string why = rewrite(match); !why.empty()) {
-        product.emitOpError("cannot run on the int8 GEMM: ") << why;
-        failed = true;
-      }
+      rewrite(match);
     }
     // What is left of the quantizers once their matmuls are fused.
     getOperation().walk([&](DynamicQuantizeOp op) {
@@ -201,21 +198,28 @@ struct TfmFuseIntegerMatmuls
     return "";
   }
 
-  /// Replaces the matched chain with a tfm.quantized_matmul; returns why
-  /// it cannot, or an empty string.
-  static std::string rewrite(Match &m) {
+  /// Replaces the matched chain with a tfm.quantized_matmul.
+  static void rewrite(Match &m) {
     auto type = cast<RankedTensorType>(m.product.getRhs().getType());
     int64_t k = type.getDimSize(0), n = type.getDimSize(1);
-    // Codes [N, K] minus their zero point, which must fit in int8.
-    std::vector<int8_t> codes(n * k);
+    // Codes [N, K] minus their zero point when that fits in int8 (ONNX
+    // Runtime's signed symmetric weights); else (uint8 weights) the codes
+    // shifted into int8 with a zero point per channel.
+    bool fits = true;
+    for (int64_t i = 0; i < k * n && fits; ++i) {
+      int32_t code = m.weight[i] - column(m.weightZero, i % n);
+      fits = code >= -128 && code <= 127;
+    }
+    int32_t shift = type.getElementType().isUnsignedInteger() ? 128 : 0;
+    std::vector<int8_t> codes(n * k), zeros;
     for (int64_t j = 0; j < n; ++j)
-      for (int64_t kk = 0; kk < k; ++kk) {
-        int32_t code = m.weight[kk * n + j] - column(m.weightZero, j);
-        if (code < -128 || code > 127)
-          return "a weight code minus its zero point, " +
-                 std::to_string(code) + ", does not fit in int8";
-        codes[j * k + kk] = static_cast<int8_t>(code);
-      }
+      for (int64_t kk = 0; kk < k; ++kk)
+        codes[j * k + kk] = static_cast<int8_t>(
+            m.weight[kk * n + j] -
+            (fits ? column(m.weightZero, j) : shift));
+    if (!fits)
+      for (int64_t j = 0; j < n; ++j)
+        zeros.push_back(static_cast<int8_t>(column(m.weightZero, j) - shift));
     std::vector<float> scales(n);
     for (int64_t j = 0; j < n; ++j)
       scales[j] = column(m.weightScale, j);
@@ -227,6 +231,11 @@ struct TfmFuseIntegerMatmuls
     Value scale = createBlobConstant(
         b, loc, RankedTensorType::get({n, 1}, b.getF32Type()),
         "integer_matmul_scale", ArrayRef<float>(scales));
+    Value zero;
+    if (!fits)
+      zero = createBlobConstant(
+          b, loc, RankedTensorType::get({n, 1}, b.getIntegerType(8)),
+          "integer_matmul_zero_point", ArrayRef<int8_t>(zeros));
     Value lhs;
     LhsQuantization mode = LhsQuantization::per_tensor;
     FloatAttr lhsScale;
@@ -256,8 +265,8 @@ struct TfmFuseIntegerMatmuls
       lhsZero = b.getI64IntegerAttr(m.lhsZero);
     }
     auto fused = QuantizedMatmulOp::create(
-        b, m.rescale.getLoc(), m.rescale.getType(), lhs, weight, scale,
-        Value(), Value(), Value(), b.getI64IntegerAttr(8),
+        b, m.rescale.getLoc(), m.rescale.getType(), lhs, weight, scale, zero,
+        Value(), Value(), b.getI64IntegerAttr(8),
         b.getI64IntegerAttr(0), LhsQuantizationAttr::get(b.getContext(), mode),
         FloatAttr(), ActivationAttr(), lhsScale, lhsZero);
     fused->setDiscardableAttrs(m.product->getDiscardableAttrDictionary());
@@ -280,7 +289,6 @@ struct TfmFuseIntegerMatmuls
     }
     if (oldWeight && oldWeight->use_empty())
       releaseWeight(oldWeight);
-    return "";
   }
 };
 

@@ -61,8 +61,10 @@ def TfmFuseIntegerMatmuls : Pass<"tfm-fuse-integer-matmuls", "ModuleOp"> {
     (each a scalar or one per column). This becomes
     `tfm.quantized_matmul x, (W - z_w)^T, s_w lhs per_tensor`, the same
     arithmetic on the int8 GEMM: exact in int32, rescaled by `s_x * s_w`.
-    The weight codes minus their zero point must fit in int8 (always true
-    for ONNX Runtime's default signed symmetric weights).
+    When `W - z_w` does not fit in int8 (uint8 weights), the weight is
+    `W - 128` with the zero point `z_w - 128` per channel instead. Codes
+    gathered from a constant table (a quantized embedding feeding the
+    matmul) become `lhs per_tensor_static`.
 
     kiln has no other lowering for `tfm.dynamic_quantize` and
     `tfm.matmul_integer`, so the pass fails on any it leaves, saying why it

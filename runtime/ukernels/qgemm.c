@@ -225,7 +225,7 @@ int64_t KILN_UK(tensor_quant_params)(const float *a, int64_t lda, int64_t m,
 void KILN_UK(quantize_rows_affine)(const float *a, int64_t lda, int64_t k,
                                    int64_t m0, int64_t m1, const float *scale,
                                    int64_t zero, uint8_t *aq, int64_t ldq,
-                                   float *row_scale) {
+                                   float *row_scale, int32_t *row_sum) {
   int64_t kp = (k + 3) & ~(int64_t)3;
   float s = *scale;
   /* Clamped before rounding, as ONNX Runtime does (same result: the
@@ -252,6 +252,12 @@ void KILN_UK(quantize_rows_affine)(const float *a, int64_t lda, int64_t k,
     }
     for (; j < kp; ++j)
       q[j] = (uint8_t)zero;
+    if (row_sum) {
+      int32_t sum = 0;
+      for (j = 0; j < k; ++j)
+        sum += q[j];
+      row_sum[i] = sum - (int32_t)(k * zero);
+    }
   }
 }
 
@@ -259,7 +265,8 @@ void KILN_UK(quantize_rows_affine)(const float *a, int64_t lda, int64_t k,
  * k. Partial sums are kept in C as int32 between slices. */
 static inline __attribute__((always_inline)) void
 qtile(const int ROWS, const uint8_t *aq, int64_t ldq, const float *ascale,
-      int32_t azero, const int8_t *b, int64_t kcq, const int8_t *panel, const int32_t *bsum,
+      int32_t azero, const int32_t *arow, const int32_t *bzero,
+      const int8_t *b, int64_t kcq, const int8_t *panel, const int32_t *bsum,
       const float *bscale, float *c, int64_t ldc, int cols, int first,
       int last, const float *bias, const float *res, int64_t ldr, int64_t act,
       const float *a, int64_t lda, const int32_t *outliers,
@@ -294,10 +301,21 @@ qtile(const int ROWS, const uint8_t *aq, int64_t ldq, const float *ascale,
   /* sum_k (u - z) w = sum_k u w - z sum_k w. */
   vi z = vi_set1(azero);
   vi comp0 = vi_mul(vi_load(bsum), z), comp1 = vi_mul(vi_load(bsum + VL), z);
+  /* With a weight zero point zc: sum_k (u - z)(w - zc) = sum_k (u - z) w -
+   * zc * arow, arow = sum_k (u - z). */
+  vi zc0 = vi_zero(), zc1 = vi_zero();
+  if (arow)
+    zc0 = vi_load(bzero), zc1 = vi_load(bzero + VL);
   for (int r = 0; r < ROWS; ++r) {
+    vi x0 = vi_sub(acc[r][0], comp0), x1 = vi_sub(acc[r][1], comp1);
+    if (arow) {
+      vi rs = vi_set1(arow[r]);
+      x0 = vi_sub(x0, vi_mul(zc0, rs));
+      x1 = vi_sub(x1, vi_mul(zc1, rs));
+    }
     vf sa = vf_set1(ascale[r]);
-    vf y0 = vf_mul(vi_to_vf(vi_sub(acc[r][0], comp0)), sa);
-    vf y1 = vf_mul(vi_to_vf(vi_sub(acc[r][1], comp1)), sa);
+    vf y0 = vf_mul(vi_to_vf(x0), sa);
+    vf y1 = vf_mul(vi_to_vf(x1), sa);
     for (int64_t o = 0; o < n_outliers; ++o) {
       int64_t col = outliers[o];
       const int8_t *row = panel + (col >> 2) * 4 * NR;
@@ -325,12 +343,13 @@ qtile(const int ROWS, const uint8_t *aq, int64_t ldq, const float *ascale,
 
 #define QTILE_CASE(R)                                                         \
   case R:                                                                     \
-    qtile(R, aqi, ldq, ascalei, (int32_t)azero, bp, kcq, panel, bsump, bscalep, cp, ldc, cols, \
+    qtile(R, aqi, ldq, ascalei, (int32_t)azero, arowi, bzerop, bp, kcq, panel, bsump, bscalep, cp, ldc, cols, \
           first, last, biasp, resp, ldr, act, ai, lda, outliers, n_outliers); \
     break;
 
 void KILN_UK(qgemm)(const uint8_t *aq, int64_t ldq, const float *ascale,
-                    int64_t azero, const int8_t *b, int64_t kp, const int32_t *bsum,
+                    int64_t azero, const int32_t *arow, const int32_t *bzero,
+                    const int8_t *b, int64_t kp, const int32_t *bsum,
                     const float *bscale, float *c, int64_t ldc, int64_t m0,
                     int64_t m1, int64_t p0, int64_t p1, int64_t n,
                     const float *bias, const float *res, int64_t ldr,
@@ -352,6 +371,8 @@ void KILN_UK(qgemm)(const uint8_t *aq, int64_t ldq, const float *ascale,
         const float *resp = res ? res + i * ldr + col : 0;
         const float *ai = a ? a + i * lda : 0;
         const int32_t *bsump = bsum + col;
+        const int32_t *arowi = arow ? arow + i : 0;
+        const int32_t *bzerop = bzero ? bzero + col : 0;
         const float *bscalep = bscale + col;
         float *cp = c + i * ldc + col;
         switch (rows) {

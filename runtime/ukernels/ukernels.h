@@ -75,11 +75,14 @@ KILN_UK_DECLARE_SGEMM(avx2)
  * round_half_even(clamp(-lo / scale, 0, 255)).
  * quantize_rows_affine quantizes rows [m0, m1) with those: aq[i][k] =
  * clamp(round_half_even(A[i][k] / *scale) + zero, 0, 255), padded with
- * `zero`; row_scale[i] = *scale.
- * qgemm: C[i][j] = act((sum_k (aq[i][k] - azero) W[j][k]) * ascale[i] *
- * bscale[j] + sum_{k in index} A[i][k] W[j][k] * bscale[j] + bias[j]) +
- * res[i][j] for rows [m0, m1) and panels [p0, p1); a/lda is A in f32
- * (read only at the outlier columns; may be NULL without them). */
+ * `zero`; row_scale[i] = *scale; row_sum[i] = sum_k (aq[i][k] - zero)
+ * unless row_sum is NULL.
+ * qgemm: C[i][j] = act((sum_k (aq[i][k] - azero) (W[j][k] - bzero[j])) *
+ * ascale[i] * bscale[j] + sum_{k in index} A[i][k] W[j][k] * bscale[j] +
+ * bias[j]) + res[i][j] for rows [m0, m1) and panels [p0, p1); bzero (a
+ * weight zero point per channel, padded to whole panels) needs arow, the
+ * row sums from quantize_rows_affine; both NULL for none. a/lda is A in
+ * f32 (read only at the outlier columns; may be NULL without them). */
 #define KILN_UK_DECLARE_QGEMM(isa)                                           \
   int64_t kiln_uk_find_outliers_##isa(const float *a, int64_t lda,           \
                                       int64_t m, int64_t k, float threshold, \
@@ -94,11 +97,11 @@ KILN_UK_DECLARE_SGEMM(avx2)
   void kiln_uk_quantize_rows_affine_##isa(                                   \
       const float *a, int64_t lda, int64_t k, int64_t m0, int64_t m1,        \
       const float *scale, int64_t zero, uint8_t *aq, int64_t ldq,            \
-      float *row_scale);                                                     \
+      float *row_scale, int32_t *row_sum);                                   \
   void kiln_uk_qgemm_##isa(                                                  \
       const uint8_t *aq, int64_t ldq, const float *ascale, int64_t azero,    \
-      const int8_t *b, int64_t kp, const int32_t *bsum, const float *bscale, \
-      float *c,                                                              \
+      const int32_t *arow, const int32_t *bzero, const int8_t *b,            \
+      int64_t kp, const int32_t *bsum, const float *bscale, float *c,        \
       int64_t ldc, int64_t m0, int64_t m1, int64_t p0, int64_t p1,           \
       int64_t n, const float *bias, const float *res, int64_t ldr,           \
       int64_t act, const float *a, int64_t lda, const int32_t *index,        \

@@ -35,9 +35,9 @@ typedef int64_t tensor_quant_params_fn(const float *, int64_t, int64_t, int64_t,
                                        float *);
 typedef void quantize_rows_affine_fn(const float *, int64_t, int64_t, int64_t,
                                      int64_t, const float *, int64_t,
-                                     uint8_t *, int64_t, float *);
+                                     uint8_t *, int64_t, float *, int32_t *);
 typedef void qgemm_fn(const uint8_t *, int64_t, const float *, int64_t,
-                      const int8_t *, int64_t, const int32_t *, const float *, float *,
+                      const int32_t *, const int32_t *, const int8_t *, int64_t, const int32_t *, const float *, float *,
                       int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                       const float *, const float *, int64_t, int64_t,
                       const float *, int64_t, const int32_t *, int64_t);
@@ -137,8 +137,8 @@ static int8_t *pack_q(const int8_t *w, int64_t n, int64_t k, int64_t nr,
 static void run_q(const struct isa *isa, const float *a, int64_t m, int64_t k,
                   const int8_t *bp, const int32_t *bsum, const float *bscale,
                   int64_t n, float *c, const float *bias, const float *res,
-                  int act, float threshold, int per_tensor, int64_t row_block,
-                  int64_t group) {
+                  int act, float threshold, int per_tensor,
+                  const int32_t *bzero, int64_t row_block, int64_t group) {
   int64_t kp = (k + 3) & ~3, panels = (n + isa->panel - 1) / isa->panel;
   uint8_t *aq = malloc((size_t)(m * kp + 1));
   float *ascale = malloc(sizeof(float) * (m + 1));
@@ -148,23 +148,24 @@ static void run_q(const struct isa *isa, const float *a, int64_t m, int64_t k,
   if (threshold > 0)
     count = isa->find_outliers(a, k, m, k, threshold, flags, index);
   int64_t zero = CODE_BIAS;
+  int32_t *arow = bzero ? malloc(sizeof(int32_t) * (m + 1)) : NULL;
   if (per_tensor) {
     float s;
     zero = isa->tensor_quant_params(a, k, m, k, &s);
     for (int64_t m0 = 0; m0 < m; m0 += 32)
       isa->quantize_rows_affine(a, k, k, m0, m0 + 32 < m ? m0 + 32 : m, &s,
-                                zero, aq, kp, ascale);
+                                zero, aq, kp, ascale, arow);
   } else {
     isa->quantize_rows(a, k, k, 0, m, threshold > 0 ? flags : NULL, aq, kp,
                        ascale);
   }
   for (int64_t m0 = 0; m0 < m; m0 += row_block)
     for (int64_t p0 = 0; p0 < panels; p0 += group)
-      isa->qgemm(aq, kp, ascale, zero, bp, kp, bsum, bscale, c, n, m0,
+      isa->qgemm(aq, kp, ascale, zero, arow, bzero, bp, kp, bsum, bscale, c, n, m0,
                  m0 + row_block < m ? m0 + row_block : m, p0,
                  p0 + group < panels ? p0 + group : panels, n, bias, res, n,
                  act, a, k, index, count);
-  free(aq), free(ascale), free(flags), free(index);
+  free(aq), free(ascale), free(flags), free(index), free(arow);
 }
 
 static void test_quantize_rows(const struct isa *isa) {
@@ -233,14 +234,18 @@ static void test_tensor_quant(const struct isa *isa) {
     int64_t m = cases[c].m, k = cases[c].k, kp = (k + 3) & ~3;
     uint8_t aq[2 * 24];
     float row_scale[2] = {0, 0}, scale = 0;
+    int32_t row_sum[2] = {0, 0};
     memset(aq, 0xee, sizeof aq);
     int64_t zero = isa->tensor_quant_params(cases[c].a, k, m, k, &scale);
     for (int64_t i = 0; i < m; ++i)
       isa->quantize_rows_affine(cases[c].a, k, k, i, i + 1, &scale, zero, aq,
-                                kp, row_scale);
+                                kp, row_scale, row_sum);
     int ok = scale == cases[c].scale && zero == cases[c].zero;
     for (int64_t i = 0; i < m; ++i) {
-      ok &= row_scale[i] == scale;
+      int32_t sum = 0;
+      for (int64_t j = 0; j < k; ++j)
+        sum += cases[c].codes[i * k + j] - (int)zero;
+      ok &= row_scale[i] == scale && row_sum[i] == sum;
       for (int64_t j = 0; j < kp; ++j)
         ok &= aq[i * kp + j] ==
               (uint8_t)(j < k ? cases[c].codes[i * k + j] : zero);
@@ -254,11 +259,12 @@ static void test_tensor_quant(const struct isa *isa) {
 }
 
 /* Integer activations with a 127 in each row (per tensor: in [-128, 127]
- * with both ends present, so that the scale is 1 and the zero point 128),
- * unit weight scales: C must be the int32 product exactly. */
+ * with both ends present, so that the scale is 1 and the zero point 128;
+ * with_zero: and a weight zero point per channel), unit weight scales: C
+ * must be the int32 product exactly. */
 static void test_qgemm_exact(const struct isa *isa, int64_t m, int64_t k,
-                             int64_t n, int per_tensor, int64_t row_block,
-                             int64_t group) {
+                             int64_t n, int per_tensor, int with_zero,
+                             int64_t row_block, int64_t group) {
   float *a = malloc(sizeof(float) * m * k);
   int8_t *w = malloc((size_t)(n * k));
   for (int64_t i = 0; i < m; ++i)
@@ -272,26 +278,31 @@ static void test_qgemm_exact(const struct isa *isa, int64_t m, int64_t k,
   int32_t *bsum;
   float *bscale;
   int8_t *bp = pack_q(w, n, k, isa->panel, &bsum, &bscale, NULL);
+  int64_t padded = (n + isa->panel - 1) / isa->panel * isa->panel;
+  int32_t *bzero = with_zero ? calloc((size_t)padded, sizeof(int32_t)) : NULL;
+  for (int64_t j = 0; with_zero && j < n; ++j)
+    bzero[j] = (int32_t)(urand() % 256) - 128;
   float *c = malloc(sizeof(float) * (m * n + 1));
   c[m * n] = 42.0f;
   run_q(isa, a, m, k, bp, bsum, bscale, n, c, NULL, NULL, 0, 0, per_tensor,
-        row_block, group);
+        bzero, row_block, group);
   int64_t bad = 0;
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       int32_t s = 0;
       for (int64_t kk = 0; kk < k; ++kk)
-        s += (int32_t)a[i * k + kk] * w[j * k + kk];
+        s += (int32_t)a[i * k + kk] * (w[j * k + kk] - (bzero ? bzero[j] : 0));
       bad += c[i * n + j] != (float)s;
     }
   char what[160];
   snprintf(what, sizeof what,
-           "qgemm_%s exact%s m=%lld k=%lld n=%lld: %lld of %lld differ",
-           isa->name, per_tensor ? " per tensor" : "", (long long)m,
+           "qgemm_%s exact%s%s m=%lld k=%lld n=%lld: %lld of %lld differ",
+           isa->name, per_tensor ? " per tensor" : "",
+           with_zero ? " weight zero point" : "", (long long)m,
            (long long)k, (long long)n,
            (long long)bad, (long long)(m * n));
   check(bad == 0 && c[m * n] == 42.0f, what);
-  free(a), free(w), free(bsum), free(bscale), free(bp), free(c);
+  free(a), free(w), free(bsum), free(bscale), free(bp), free(c), free(bzero);
 }
 
 /* Real-valued activations (a few outlier columns when threshold > 0),
@@ -322,7 +333,7 @@ static void test_qgemm_epilogue(const struct isa *isa, int64_t m, int64_t k,
   int8_t *bp = pack_q(w, n, k, isa->panel, &bsum, &bscale, scale);
   float *c = malloc(sizeof(float) * m * n);
   run_q(isa, a, m, k, bp, bsum, bscale, n, c, bias, res, act, threshold,
-        per_tensor, 256, 4);
+        per_tensor, NULL, 256, 4);
   /* Per tensor: ONNX DynamicQuantizeLinear's scale and zero point. */
   float lo = 0, hi = 0;
   for (int64_t j = 0; j < m * k; ++j)
@@ -460,12 +471,15 @@ int main(void) {
     for (int per_tensor = 0; per_tensor <= 1; ++per_tensor) {
       for (size_t s = per_tensor; s < sizeof sizes / sizeof sizes[0]; ++s)
         test_qgemm_exact(isa, sizes[s][0], sizes[s][1], sizes[s][2],
-                         per_tensor, 256, 4);
+                         per_tensor, 0, 256, 4);
       /* The compiler's split. */
-      test_qgemm_exact(isa, 300, 50, 70, per_tensor, 256, 1);
+      test_qgemm_exact(isa, 300, 50, 70, per_tensor, 0, 256, 1);
       test_qgemm_epilogue(isa, 9, 100, 40, 0, 0, per_tensor);
       test_qgemm_epilogue(isa, 20, 768, 70, KILN_UK_ACT_GELU, 0, per_tensor);
     }
+    /* Weight zero points (uint8 weights): two K slices, ragged N. */
+    test_qgemm_exact(isa, 37, 1030, 64, 1, 1, 256, 4);
+    test_qgemm_exact(isa, 300, 50, 70, 1, 1, 256, 1);
     test_qgemm_epilogue(isa, 7, 300, 33, KILN_UK_ACT_RELU, 6.0f, 0);
     test_qgemm_epilogue(isa, 1, 64, 64, 0, 6.0f, 0);
     for (int bits = 4; bits <= 8; bits += 4) {

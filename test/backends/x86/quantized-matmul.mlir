@@ -128,3 +128,23 @@ func.func @per_tensor_static(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {
   %y = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_tensor_static {lhs_scale = 0.05 : f32, lhs_zero_point = 3 : i64} : (tensor<?x16xf32>, tensor<8x16xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// A weight zero point (uint8 weights) per tensor: packed as one int32 per
+// channel padded to the panel; the wrapper keeps the rows' code sums for
+// the GEMM's correction.
+// CHECK-LABEL: func.func @per_tensor_weight_zero_point
+// CHECK-DAG: tfm.constant dense_resource<packed_qweight_zero_point{{.*}}> : tensor<32xi32>
+// CHECK: call @kiln_qgemm_tensor_avx512vnni_wz(
+// CHECK-LABEL: func.func private @kiln_qgemm_tensor_avx512vnni_wz(
+// CHECK: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?xi32>
+// CHECK: call @kiln_uk_quantize_rows_affine_avx512vnni(
+// CHECK: call @kiln_uk_qgemm_avx512vnni(
+func.func @per_tensor_weight_zero_point(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {
+  %w = tfm.constant dense<1> : tensor<8x16xi8>
+  %s = tfm.constant dense<0.5> : tensor<8x1xf32>
+  %z = tfm.constant dense<-100> : tensor<8x1xi8>
+  %y = tfm.quantized_matmul %x, %w, %s zero_point %z bits 8 group_size 0 lhs per_tensor : (tensor<?x16xf32>, tensor<8x16xi8>, tensor<8x1xf32>, tensor<8x1xi8>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}

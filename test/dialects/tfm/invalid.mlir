@@ -1139,10 +1139,10 @@ func.func @quantized_matmul_bias(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: 
 
 // -----
 
-func.func @quantized_matmul_per_tensor_zero_point(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>, %z: tensor<8x1xi8>) -> tensor<?x8xf32> {
-  // expected-error @+2 {{'tfm.quantized_matmul' op per_tensor lhs quantization needs symmetric per-channel weights (bits = 8, group_size = 0, no zero_point)}}
+func.func @quantized_matmul_per_tensor_grouped(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x2xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op per_tensor lhs quantization needs per-channel int8 weights (bits = 8, group_size = 0)}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = tfm.quantized_matmul %x, %w, %s zero_point %z bits 8 group_size 0 lhs per_tensor : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>, tensor<8x1xi8>) -> tensor<?x8xf32>
+  %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 32 lhs per_tensor : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x2xf32>) -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
 

@@ -815,6 +815,13 @@ func.func @quantized_matmul_grouped(%x: tensor<?x80xf32>, %w: tensor<16x80xi8>, 
   return %0 : tensor<?x16xf32>
 }
 
+// CHECK-LABEL: func.func @quantized_matmul_per_tensor_zero_point
+func.func @quantized_matmul_per_tensor_zero_point(%x: tensor<?x64xf32>, %w: tensor<16x64xi8>, %s: tensor<16x1xf32>, %z: tensor<16x1xi8>) -> tensor<?x16xf32> {
+  // CHECK: tfm.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}} zero_point %{{.*}} bits 8 group_size 0 lhs per_tensor : (tensor<?x64xf32>, tensor<16x64xi8>, tensor<16x1xf32>, tensor<16x1xi8>) -> tensor<?x16xf32>
+  %0 = tfm.quantized_matmul %x, %w, %s zero_point %z bits 8 group_size 0 lhs per_tensor : (tensor<?x64xf32>, tensor<16x64xi8>, tensor<16x1xf32>, tensor<16x1xi8>) -> tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}
+
 // CHECK-LABEL: func.func @quantized_matmul_per_tensor_static
 func.func @quantized_matmul_per_tensor_static(%x: tensor<?x64xf32>, %w: tensor<16x64xi8>, %s: tensor<16x1xf32>) -> tensor<?x16xf32> {
   // CHECK: tfm.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}} bits 8 group_size 0 lhs per_tensor_static {lhs_scale = 5.000000e-01 : f32, lhs_zero_point = 128 : i64} : (tensor<?x64xf32>, tensor<16x64xi8>, tensor<16x1xf32>) -> tensor<?x16xf32>

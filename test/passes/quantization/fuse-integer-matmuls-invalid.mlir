@@ -43,21 +43,6 @@ func.func @wrong_scale(%x: tensor<4x2xf32>, %t: tensor<f32>) -> tensor<4x3xf32> 
 
 // -----
 
-func.func @codes_do_not_fit(%x: tensor<4x2xf32>) -> tensor<4x3xf32> {
-  %q, %s, %z = tfm.dynamic_quantize %x : tensor<4x2xf32> -> tensor<4x2xui8>, tensor<f32>, tensor<ui8>
-  %w = tfm.constant dense<200> : tensor<2x3xui8>
-  %wz = tfm.constant dense<10> : tensor<ui8>
-  %ws = tfm.constant dense<0.25> : tensor<f32>
-  // expected-error @+1 {{'tfm.matmul_integer' op cannot run on the int8 GEMM: a weight code minus its zero point, 190, does not fit in int8}}
-  %p = tfm.matmul_integer %q, %w lhs_zero_point %z rhs_zero_point %wz : (tensor<4x2xui8>, tensor<2x3xui8>, tensor<ui8>, tensor<ui8>) -> tensor<4x3xi32>
-  %f = tfm.cast %p : tensor<4x3xi32> to tensor<4x3xf32>
-  %scale = tfm.mul %s, %ws : (tensor<f32>, tensor<f32>) -> tensor<f32>
-  %y = tfm.mul %f, %scale : (tensor<4x3xf32>, tensor<f32>) -> tensor<4x3xf32>
-  return %y : tensor<4x3xf32>
-}
-
-// -----
-
 func.func @quantizer_elsewhere(%x: tensor<4x2xf32>) -> tensor<4x2xui8> {
   // expected-error @+1 {{'tfm.dynamic_quantize' op cannot run: kiln runs DynamicQuantizeLinear only feeding integer matmuls}}
   %q, %s, %z = tfm.dynamic_quantize %x : tensor<4x2xf32> -> tensor<4x2xui8>, tensor<f32>, tensor<ui8>

@@ -76,3 +76,26 @@ func.func @gathered(%ids: tensor<?xi64>) -> tensor<?x2xf32> {
   %y = tfm.mul %f, %scale : (tensor<?x2xf32>, tensor<2xf32>) -> tensor<?x2xf32>
   return %y : tensor<?x2xf32>
 }
+
+// -----
+
+// uint8 weights whose codes minus their zero point do not fit in int8
+// (200 - 10 = 190): the codes shifted by 128 (72) with the zero point
+// 10 - 128 = -118 per channel.
+// CHECK-LABEL: func.func @uint8_weights
+// CHECK-DAG: %[[W:.*]] = tfm.constant dense_resource<integer_matmul_weight> : tensor<3x2xi8>
+// CHECK-DAG: %[[Z:.*]] = tfm.constant dense_resource<integer_matmul_zero_point> : tensor<3x1xi8>
+// CHECK: tfm.quantized_matmul %arg0, %[[W]], %{{.*}} zero_point %[[Z]] bits 8 group_size 0 lhs per_tensor
+// CHECK: integer_matmul_weight: "0x01000000484848484848"
+// CHECK: integer_matmul_zero_point: "0x010000008A8A8A"
+func.func @uint8_weights(%x: tensor<4x2xf32>) -> tensor<4x3xf32> {
+  %q, %s, %z = tfm.dynamic_quantize %x : tensor<4x2xf32> -> tensor<4x2xui8>, tensor<f32>, tensor<ui8>
+  %w = tfm.constant dense<200> : tensor<2x3xui8>
+  %wz = tfm.constant dense<10> : tensor<ui8>
+  %ws = tfm.constant dense<0.25> : tensor<f32>
+  %p = tfm.matmul_integer %q, %w lhs_zero_point %z rhs_zero_point %wz : (tensor<4x2xui8>, tensor<2x3xui8>, tensor<ui8>, tensor<ui8>) -> tensor<4x3xi32>
+  %f = tfm.cast %p : tensor<4x3xi32> to tensor<4x3xf32>
+  %scale = tfm.mul %s, %ws : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  %y = tfm.mul %f, %scale : (tensor<4x3xf32>, tensor<f32>) -> tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}

@@ -124,6 +124,19 @@ def main():
     path = os.path.join(out_dir, "integer_to_float.onnx")
     onnx.save(integer_to_float(rng), path)
     cases.append(("MatMulIntegerToFloat", path))
+    # uint8 weights: all positive, so zero point 0 and codes up to 255,
+    # which minus the zero point do not fit in int8 (a weight zero point
+    # per channel on the GEMM); and the same with mixed signs.
+    positive = linear(rng)
+    w = positive.graph.initializer[0]
+    w.CopyFrom(numpy_helper.from_array(
+        np.abs(numpy_helper.to_array(w)) + 0.01, "W"))
+    cases.append(("uint8 weights", quantized(out_dir, "uint8 weights",
+                                             positive,
+                                             weight_type=QuantType.QUInt8)))
+    cases.append(("uint8 weights mixed", quantized(
+        out_dir, "uint8 weights mixed", linear(rng),
+        weight_type=QuantType.QUInt8)))
     for name, path in cases:
         lib = path[:-len(".onnx")] + ".so"
         kiln.compile(path, lib)
@@ -142,15 +155,7 @@ def main():
             got = session.run(None, feeds)[0]
             worst = max(worst, np.abs(got - ref).max() / np.abs(ref).max())
         print(f"{name}: {'exact' if worst < 1e-5 else f'error {worst:.3g}'}")
-    # What kiln refuses: uint8 weights whose codes minus their zero point
-    # do not fit in int8 (all-positive weights: zero point 0, codes up to
-    # 255); static QDQ quantization of activations.
-    positive = linear(rng)
-    w = positive.graph.initializer[0]
-    w.CopyFrom(numpy_helper.from_array(
-        np.abs(numpy_helper.to_array(w)) + 0.01, "W"))
-    refused("uint8 weights", quantized(out_dir, "uint8 weights", positive,
-                                       weight_type=QuantType.QUInt8))
+    # What kiln refuses: static QDQ quantization of activations.
     qdq = model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"],
                                   name="quant"),
                  helper.make_node("DequantizeLinear", ["q", "s", "z"], ["d"]),
