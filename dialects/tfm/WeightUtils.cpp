@@ -10,6 +10,8 @@
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <cstring>
+
 using namespace mlir;
 
 ArrayRef<float> tfm::getWeightFloats(ElementsAttr value,
@@ -47,6 +49,30 @@ ArrayRef<char> tfm::getWeightBytes(ElementsAttr value,
   for (int64_t i = 0; i < count; ++i)
     storage.insert(storage.end(), raw.begin(), raw.end());
   return storage;
+}
+
+std::optional<std::vector<int32_t>>
+tfm::getWeightIntegers(ElementsAttr value) {
+  auto type = cast<ShapedType>(value.getType());
+  Type element = type.getElementType();
+  int64_t width = element.isInteger(8) ? 1 : element.isInteger(32) ? 4 : 0;
+  if (!width || !type.hasStaticShape())
+    return std::nullopt;
+  std::vector<char> storage;
+  ArrayRef<char> bytes = getWeightBytes(value, storage);
+  int64_t count = type.getNumElements();
+  if (static_cast<int64_t>(bytes.size()) != count * width)
+    return std::nullopt;
+  bool isUnsigned = element.isUnsignedInteger();
+  std::vector<int32_t> values(count);
+  for (int64_t i = 0; i < count; ++i) {
+    if (width == 4)
+      std::memcpy(&values[i], bytes.data() + 4 * i, 4);
+    else
+      values[i] = isUnsigned ? static_cast<uint8_t>(bytes[i])
+                             : static_cast<int8_t>(bytes[i]);
+  }
+  return values;
 }
 
 ArrayRef<int8_t> tfm::getWeightInt8s(ElementsAttr value,

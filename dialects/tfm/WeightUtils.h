@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <optional>
 #include <vector>
 
 namespace mlir::tfm {
@@ -32,6 +33,11 @@ llvm::ArrayRef<char> getWeightBytes(ElementsAttr value,
 /// The i8 data of a weight (quantized codes), likewise.
 llvm::ArrayRef<int8_t> getWeightInt8s(ElementsAttr value,
                                       std::vector<int8_t> &storage);
+
+/// The values of an integer constant of 8 bits (signed or unsigned) or 32
+/// bits, widened to int32 (quantized codes and zero points); empty when
+/// the element type is another or the data cannot be read.
+std::optional<std::vector<int32_t>> getWeightIntegers(ElementsAttr value);
 
 /// Erases `op` if nothing uses it and frees its resource blob.
 void releaseWeight(ConstantOp op);

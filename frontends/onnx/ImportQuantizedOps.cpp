@@ -47,10 +47,10 @@ constexpr StringLiteral kNoStaticQuantization =
 
 /// A zero point operand of tfm.matmul_integer from input `i`: 0-D as it
 /// is, a one-element constant as a 0-D constant, and (`perColumn`) a 1-D
-/// tensor of `columns` as it is. Null without the input; fails (null,
-/// `ok` false) on other shapes.
-Value zeroPoint(NodeImporter &n, unsigned i, bool perColumn, int64_t columns,
-                bool &ok) {
+/// tensor of `columns` as it is. Null without the input; fails (after an
+/// error) on other shapes.
+FailureOr<Value> zeroPoint(NodeImporter &n, unsigned i, bool perColumn,
+                           int64_t columns) {
   if (!n.hasInput(i))
     return Value();
   RankedTensorType type = n.inputType(i);
@@ -59,17 +59,15 @@ Value zeroPoint(NodeImporter &n, unsigned i, bool perColumn, int64_t columns,
   DenseElementsAttr constant;
   if (matchPattern(n.input(i), m_Constant(&constant)) &&
       constant.getNumElements() == 1)
-    return n.create<tfm::ConstantOp>(DenseElementsAttr::get(
+    return Value(n.create<tfm::ConstantOp>(DenseElementsAttr::get(
         RankedTensorType::get({}, type.getElementType()),
-        *constant.getValues<APInt>().begin()));
+        *constant.getValues<APInt>().begin())));
   if (perColumn && type.getRank() == 1 && type.getDimSize(0) == columns)
     return n.input(i);
-  ok = false;
-  (void)n.fail(Twine(perColumn ? "the B" : "the A") +
-               " zero point must be a scalar" +
-               (perColumn ? " or one per column of B" : "") + ", got " +
-               typeName(type));
-  return Value();
+  return n.fail(Twine(perColumn ? "the B" : "the A") +
+                " zero point must be a scalar" +
+                (perColumn ? " or one per column of B" : "") + ", got " +
+                typeName(type));
 }
 
 /// tfm.matmul_integer of inputs A (0) and B (1) with the zero points at
@@ -87,12 +85,12 @@ Value buildMatmulInteger(NodeImporter &n, unsigned aZero, unsigned bZero) {
                  typeName(b) + ") is not supported");
     return Value();
   }
-  bool ok = true;
-  Value az = zeroPoint(n, aZero, /*perColumn=*/false, 0, ok);
-  Value bz = zeroPoint(n, bZero, /*perColumn=*/true, b.getDimSize(1), ok);
-  if (!ok)
+  FailureOr<Value> az = zeroPoint(n, aZero, /*perColumn=*/false, 0);
+  FailureOr<Value> bz = zeroPoint(n, bZero, /*perColumn=*/true,
+                                  b.getDimSize(1));
+  if (failed(az) || failed(bz))
     return Value();
-  return n.make<tfm::MatmulIntegerOp>(n.input(0), n.input(1), az, bz);
+  return n.make<tfm::MatmulIntegerOp>(n.input(0), n.input(1), *az, *bz);
 }
 
 LogicalResult convertMatMulInteger(NodeImporter &n) {
@@ -140,13 +138,12 @@ Value dequantizeInitializer(NodeImporter &n, tfm::ConstantOp x) {
   auto xType = cast<RankedTensorType>(x.getType());
   RankedTensorType sType = n.inputType(1);
   Type element = xType.getElementType();
-  bool isUnsigned = element.isUnsignedInteger(8);
-  int64_t width = element.isInteger(8) ? 1 : element.isInteger(32) ? 4 : 0;
   auto fail = [&](const Twine &message) {
     (void)n.fail(message);
     return Value();
   };
-  if (!width || !xType.hasStaticShape())
+  if (!(element.isInteger(8) || element.isInteger(32)) ||
+      !xType.hasStaticShape())
     return fail("needs a static int8, uint8 or int32 input, got " +
                 typeName(xType));
   if (!sType.getElementType().isF32())
@@ -169,35 +166,31 @@ Value dequantizeInitializer(NodeImporter &n, tfm::ConstantOp x) {
     for (int64_t d = *axis + 1; d < xType.getRank(); ++d)
       inner *= xType.getDimSize(d);
   }
-  std::vector<char> xStorage, sStorage, zStorage;
-  ArrayRef<char> data = tfm::getWeightBytes(x.getValue(), xStorage);
+  std::vector<char> sStorage;
   ArrayRef<char> s = n.constantBytes(1, "x_scale", sStorage);
   if (s.empty())
     return Value();
-  ArrayRef<char> z;
-  if (n.hasInput(2) &&
-      (z = n.constantBytes(2, "x_zero_point", zStorage)).empty())
-    return Value();
-  if (static_cast<int64_t>(data.size()) != count * width ||
-      static_cast<int64_t>(s.size()) != channels * 4 ||
-      (!z.empty() && static_cast<int64_t>(z.size()) != channels * width))
+  std::optional<std::vector<int32_t>> data = tfm::getWeightIntegers(
+                                          x.getValue()),
+                                      zeros =
+                                          std::vector<int32_t>(channels, 0);
+  if (n.hasInput(2)) {
+    auto zero = n.input(2).getDefiningOp<tfm::ConstantOp>();
+    if (!zero)
+      return fail("x_zero_point must be a constant (an initializer)");
+    zeros = tfm::getWeightIntegers(zero.getValue());
+  }
+  if (!data || static_cast<int64_t>(data->size()) != count ||
+      static_cast<int64_t>(s.size()) != channels * 4 || !zeros ||
+      static_cast<int64_t>(zeros->size()) != channels)
     return fail("cannot read the quantized initializer");
-  auto integer = [&](ArrayRef<char> bytes, int64_t i) -> int32_t {
-    if (width == 4) {
-      int32_t v;
-      std::memcpy(&v, bytes.data() + 4 * i, 4);
-      return v;
-    }
-    return isUnsigned ? static_cast<uint8_t>(bytes[i])
-                      : static_cast<int8_t>(bytes[i]);
-  };
   std::vector<float> values(count);
   for (int64_t i = 0; i < count; ++i) {
     int64_t c = (i / inner) % channels;
     float scale;
     std::memcpy(&scale, s.data() + 4 * c, 4);
-    int32_t zero = z.empty() ? 0 : integer(z, c);
-    values[i] = static_cast<float>(integer(data, i) - zero) * scale;
+    int32_t zero = (*zeros)[c];
+    values[i] = static_cast<float>((*data)[i] - zero) * scale;
   }
   return n.blobConstant(xType.clone(n.builder().getF32Type()), "dequantized",
                         ArrayRef<float>(values));

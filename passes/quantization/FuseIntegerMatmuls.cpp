@@ -21,23 +21,13 @@ using namespace mlir::tfm;
 
 namespace {
 
-/// The integers of a constant of 8-bit (or `i8`/`ui8`) elements, widened.
-std::optional<std::vector<int32_t>> constantBytes(Value value) {
+/// The codes of a constant of 8-bit integers (i8 or ui8), widened.
+std::optional<std::vector<int32_t>> constantCodes(Value value) {
   auto constant = value.getDefiningOp<ConstantOp>();
-  auto type = cast<RankedTensorType>(value.getType());
-  if (!constant || !type.getElementType().isInteger(8) ||
-      !type.hasStaticShape())
+  if (!constant ||
+      !cast<RankedTensorType>(value.getType()).getElementType().isInteger(8))
     return std::nullopt;
-  std::vector<char> storage;
-  ArrayRef<char> bytes = getWeightBytes(constant.getValue(), storage);
-  if (static_cast<int64_t>(bytes.size()) != type.getNumElements())
-    return std::nullopt;
-  bool isUnsigned = type.getElementType().isUnsignedInteger();
-  std::vector<int32_t> values(bytes.size());
-  for (size_t i = 0; i < bytes.size(); ++i)
-    values[i] = isUnsigned ? static_cast<uint8_t>(bytes[i])
-                           : static_cast<int8_t>(bytes[i]);
-  return values;
+  return getWeightIntegers(constant.getValue());
 }
 
 /// The values of an f32 constant.
@@ -65,12 +55,13 @@ struct Match {
   MatmulIntegerOp product;
   CastOp toFloat;
   MulOp rescale;                ///< out = float(product) * scales
+  Value scales;                 ///< s_x * s_w, or (static) the weight's
   /// A as ONNX Runtime's dynamic quantizer computes it, or (static) codes
   /// gathered from a constant table with a constant zero point.
   DynamicQuantizeOp quantize;
   GatherOp gather;
   std::vector<int32_t> table;   ///< static: the gathered table's codes
-  int32_t lhsZero = 0;          ///< static
+  int32_t tableZero = 0;        ///< static: their zero point
   std::vector<int32_t> weight, weightZero; ///< [K, N]; 1 or N
   std::vector<float> weightScale;          ///< 1 or N
 };
@@ -129,30 +120,26 @@ struct TfmFuseIntegerMatmuls
     if (m.quantize) {
       if (product.getLhsZeroPoint() != m.quantize.getZeroPoint())
         return "its A zero point is not the DynamicQuantizeLinear's";
-    } else if (auto table = m.gather ? constantBytes(m.gather.getInput())
+    } else if (auto table = m.gather ? constantCodes(m.gather.getInput())
                                      : std::nullopt) {
       m.table = std::move(*table);
       auto zero = product.getLhsZeroPoint()
-                      ? constantBytes(product.getLhsZeroPoint())
+                      ? constantCodes(product.getLhsZeroPoint())
                       : std::vector<int32_t>{0};
       if (!zero)
         return "the zero point of its gathered A is not a constant";
-      // Stored as uint8: int8 codes and their zero point shift by 128.
-      bool isSigned = !cast<RankedTensorType>(product.getLhs().getType())
-                           .getElementType()
-                           .isUnsignedInteger();
-      m.lhsZero = (*zero)[0] + (isSigned ? 128 : 0);
+      m.tableZero = (*zero)[0];
     } else {
       return "its A is neither the output of a DynamicQuantizeLinear nor "
              "gathered from an initializer";
     }
-    auto weight = constantBytes(product.getRhs());
+    auto weight = constantCodes(product.getRhs());
     if (!weight)
       return "its B is not a constant (an initializer)";
     m.weight = std::move(*weight);
     m.weightZero = {0};
     if (Value zero = product.getRhsZeroPoint()) {
-      auto values = constantBytes(zero);
+      auto values = constantCodes(zero);
       if (!values)
         return "its B zero point is not a constant";
       m.weightZero = std::move(*values);
@@ -166,9 +153,9 @@ struct TfmFuseIntegerMatmuls
       return "its float result is not only multiplied by the scales";
     if (m.rescale.getType() != m.toFloat.getType())
       return "the rescale broadcasts its result to another shape";
-    Value scales = m.rescale.getLhs() == m.toFloat.getResult()
-                       ? m.rescale.getRhs()
-                       : m.rescale.getLhs();
+    Value scales = m.scales = m.rescale.getLhs() == m.toFloat.getResult()
+                                  ? m.rescale.getRhs()
+                                  : m.rescale.getLhs();
     auto scalesProduct = scales.getDefiningOp<MulOp>();
     std::optional<std::vector<float>> weightScale;
     if (m.quantize) {
@@ -244,15 +231,14 @@ struct TfmFuseIntegerMatmuls
       lhs = m.quantize.getInput();
     } else {
       // The gathered codes as floats (code - zero point, exact) at scale
-      // 1: quantizing them again gives back each code.
+      // 1: quantizing them again gives back each code. The kernel's codes
+      // are uint8: int8 ones and their zero point shift by 128.
       auto tableType = cast<RankedTensorType>(m.gather.getInput().getType());
-      int32_t zero = m.lhsZero - (tableType.getElementType()
-                                          .isUnsignedInteger()
-                                      ? 0
-                                      : 128);
+      int32_t codeShift =
+          tableType.getElementType().isUnsignedInteger() ? 0 : 128;
       std::vector<float> table(m.table.size());
       for (size_t i = 0; i < table.size(); ++i)
-        table[i] = static_cast<float>(m.table[i] - zero);
+        table[i] = static_cast<float>(m.table[i] - m.tableZero);
       Value floats = createBlobConstant(
           b, loc, tableType.clone(b.getF32Type()), "integer_matmul_table",
           ArrayRef<float>(table));
@@ -262,7 +248,7 @@ struct TfmFuseIntegerMatmuls
                              m.gather.getIndices(), m.gather.getAxisAttr());
       mode = LhsQuantization::per_tensor_static;
       lhsScale = b.getF32FloatAttr(1.0f);
-      lhsZero = b.getI64IntegerAttr(m.lhsZero);
+      lhsZero = b.getI64IntegerAttr(m.tableZero + codeShift);
     }
     auto fused = QuantizedMatmulOp::create(
         b, m.rescale.getLoc(), m.rescale.getType(), lhs, weight, scale, zero,
@@ -271,14 +257,11 @@ struct TfmFuseIntegerMatmuls
         FloatAttr(), ActivationAttr(), lhsScale, lhsZero);
     fused->setDiscardableAttrs(m.product->getDiscardableAttrDictionary());
     m.rescale.replaceAllUsesWith(fused.getResult());
-    Value scalesValue = m.rescale.getLhs() == m.toFloat.getResult()
-                            ? m.rescale.getRhs()
-                            : m.rescale.getLhs();
     auto oldWeight = m.product.getRhs().getDefiningOp<ConstantOp>();
     m.rescale.erase();
     m.toFloat.erase();
     m.product.erase();
-    if (auto scalesProduct = scalesValue.getDefiningOp<MulOp>();
+    if (auto scalesProduct = m.scales.getDefiningOp<MulOp>();
         scalesProduct && scalesProduct->use_empty())
       scalesProduct.erase();
     if (m.gather && m.gather->use_empty()) {
