@@ -213,6 +213,20 @@ bool Compilation::run() {
     return fail("--quantize needs the quantized GEMM kernels, which kiln "
                 "has for x86 CPUs with AVX2 or AVX-512 VNNI; this target (" +
                 target->getName() + ") has none yet");
+  if (tfm::isCalibratedScheme(options.quantize) && options.calibration.empty())
+    return fail("--quantize=" + options.quantize +
+                " needs --calibration: the activation ranges `kiln "
+                "calibrate` records (or a folder of samples)");
+  if (!options.calibration.empty() &&
+      !tfm::isCalibratedScheme(options.quantize))
+    return fail("--calibration is read by --quantize=smoothquant and "
+                "--quantize=w8a8-static only");
+  if (!(options.smoothquantAlpha >= 0 && options.smoothquantAlpha <= 1))
+    return fail("--smoothquant-alpha must be in [0, 1], got " +
+                std::to_string(options.smoothquantAlpha));
+  if (options.recordActivationRanges && !options.quantize.empty())
+    return fail("recording activation ranges (kiln calibrate) and "
+                "--quantize exclude each other");
   if (options.groupSize <= 0 || options.groupSize % 16)
     return fail("--group-size must be a positive multiple of 16, got " +
                 Twine(options.groupSize));
@@ -304,6 +318,9 @@ bool Compilation::runTfmPipeline(ModuleOp module, TimingScope &timer) {
     quantization.scheme = options.quantize;
     quantization.groupSize = options.groupSize;
     quantization.outlierThreshold = options.outlierThreshold;
+    quantization.calibration = options.calibration;
+    quantization.smoothquantAlpha = options.smoothquantAlpha;
+    quantization.recordActivationRanges = options.recordActivationRanges;
     tfm::buildQuantizationPipeline(pm, quantization);
   }
   if (failed(pm.run(module)))

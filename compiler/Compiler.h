@@ -73,9 +73,19 @@ struct CompileOptions {
   std::vector<std::string> shapes;
   /// Run the fusion passes.
   bool fuse = true;
-  /// Quantize the weight matmuls: "" (no), "w8a8", "llm-int8", "w8", "w4"
-  /// (passes/quantization/Passes.td describes each).
+  /// Quantize the weight matmuls: "" (no), "w8a8", "llm-int8",
+  /// "smoothquant", "w8a8-static", "w8", "w4" (passes/quantization/
+  /// Passes.td describes each).
   std::string quantize;
+  /// The calibration file (from kiln calibrate) smoothquant and
+  /// w8a8-static need.
+  std::string calibration;
+  /// smoothquant's migration strength, in [0, 1].
+  float smoothquantAlpha = 0.5f;
+  /// Build kiln calibrate's recording library instead: the model plus the
+  /// per-channel range of each weight matmul's input as extra outputs
+  /// (tfm-record-activation-ranges); excludes `quantize`.
+  bool recordActivationRanges = false;
   /// K per scale group for w8/w4 (a positive multiple of 16).
   int64_t groupSize = 32;
   /// llm-int8: |x| at which an activation column is an outlier.

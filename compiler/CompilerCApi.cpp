@@ -97,6 +97,16 @@ const char *kiln_compile_options_set(kiln_compile_options *options,
     if (v.getAsDouble(threshold))
       return bad("a number");
     o.outlierThreshold = static_cast<float>(threshold);
+  } else if (key == "calibration")
+    o.calibration = v.str();
+  else if (key == "smoothquant-alpha") {
+    double alpha;
+    if (v.getAsDouble(alpha))
+      return bad("a number");
+    o.smoothquantAlpha = static_cast<float>(alpha);
+  } else if (key == "record-activation-ranges") {
+    if (!parseFlag(v, o.recordActivationRanges))
+      return bad("0 or 1");
   } else if (key == "shape")
     o.shapes.push_back(v.str());
   else if (key == "timing") {

@@ -18,8 +18,14 @@ with the python3 that has the benchmark's packages
 (scripts/requirements-bench.txt: onnxruntime, tokenizers, the models):
 
     python3 scripts/quantization_quality.py [--work build/bench]
-        [--models minilm,smollm2] [--schemes w8a8,llm-int8,w8,w4]
-        [--group-size 32] [--outlier-threshold 6.0] [--tokens 32]
+        [--models minilm,smollm2]
+        [--schemes w8a8,llm-int8,smoothquant,w8a8-static,w8,w4]
+        [--group-size 32] [--outlier-threshold 6.0]
+        [--smoothquant-alpha 0.5] [--tokens 32]
+
+The calibrated schemes (smoothquant, w8a8-static) are calibrated on
+CALIBRATION_SENTENCES (MiniLM) or CALIBRATION_PROMPTS (SmolLM2), never on
+what they are measured on.
 
 Prints a Markdown table with the CPU it ran on.
 """
@@ -104,13 +110,79 @@ SENTENCES = [
 ]
 
 
-def compile_model(onnx_path, lib, scheme, args):
+# Calibration text for the calibrated schemes (smoothquant, w8a8-static),
+# apart from the sentences they are measured on.
+CALIBRATION_SENTENCES = [
+    "The library extended its opening hours for the exam period.",
+    "Tomatoes grow best in warm, sunny weather.",
+    "The airline cancelled dozens of flights because of fog.",
+    "A new study links sleep to better memory.",
+    "He repaired the bicycle chain with a pair of pliers.",
+    "The city council approved the budget for next year.",
+    "Penguins live mostly in the southern hemisphere.",
+    "She painted the fence white over the weekend.",
+    "The software update fixes several security problems.",
+    "Ancient Romans built roads that are still in use.",
+    "The bakery sells fresh bread every morning at seven.",
+    "Wind turbines were installed along the coast.",
+    "The hikers reached the summit before noon.",
+    "Interest rates are expected to stay unchanged.",
+    "My grandmother knits scarves for the whole family.",
+    "The football match was postponed due to snow.",
+    "Bees play an important role in pollinating crops.",
+    "The teacher handed back the graded essays.",
+    "A power outage left thousands without heating.",
+    "The film won three awards at the festival.",
+    "Astronomers observed a comet passing close to Earth.",
+    "The hotel room had a view of the harbour.",
+    "He practises the piano for an hour every evening.",
+    "The recycling centre accepts glass, paper and plastic.",
+]
+
+
+# SmolLM2's calibration: other chat requests, in its chat template.
+CALIBRATION_PROMPTS = [
+    "What is the difference between weather and climate?",
+    "Write a short poem about autumn leaves.",
+    "How do I make a simple tomato soup?",
+    "Explain how a bicycle gear system works.",
+    "Give me three tips for learning to play chess.",
+    "Why is the sky blue during the day?",
+    "Summarise the plot of a detective story in two sentences.",
+    "What should I pack for a hiking trip in the mountains?",
+]
+
+
+def smollm2_calibration_feeds():
+    import gguf
+    import bench_models
+    path = benchmark._package_file(*benchmark.REAL_WEIGHTS["smollm2"][:2])
+    tok = bench_models._smollm2_tokenizer(gguf.GGUFReader(path))
+    feeds = []
+    for text in CALIBRATION_PROMPTS:
+        prompt = ("<|im_start|>system\nYou are a helpful AI assistant named "
+                  "SmolLM, trained by Hugging Face<|im_end|>\n<|im_start|>"
+                  "user\n" + text + "<|im_end|>\n<|im_start|>assistant\n")
+        ids = np.array([tok.encode(prompt).ids], np.int64)
+        feeds.append({"input_ids": ids, "attention_mask": np.ones_like(ids),
+                      "position_ids": np.arange(ids.shape[1],
+                                                dtype=np.int64)[None]})
+    return feeds
+
+
+def compile_model(onnx_path, lib, scheme, args, calibration=None):
     opts = {} if scheme == "fp32" else {
         "quantize": scheme, "group_size": args.group_size,
         "outlier_threshold": args.outlier_threshold}
+    if scheme in CALIBRATED:
+        opts["calibration"] = calibration
+        opts["smoothquant_alpha"] = args.smoothquant_alpha
     t = time.perf_counter()
     kiln.compile(onnx_path, lib, **opts)
     return time.perf_counter() - t
+
+
+CALIBRATED = ("smoothquant", "w8a8-static")
 
 
 def embed(run, ids_list):
@@ -149,6 +221,15 @@ def minilm(args, rows):
     ids = [tok.encode(s).ids for s in SENTENCES]
     out = os.path.join(args.work, "quality")
     os.makedirs(out, exist_ok=True)
+    calibration = None
+    if any(s in CALIBRATED for s in args.schemes):
+        calibration = os.path.join(out, "minilm.calibration.json")
+        feeds = []
+        for text in CALIBRATION_SENTENCES:
+            c = np.array([tok.encode(text).ids], np.int64)
+            feeds.append({"input_ids": c, "attention_mask": np.ones_like(c),
+                          "token_type_ids": np.zeros_like(c)})
+        kiln.calibrate(onnx_path, feeds, calibration, threads=args.threads)
 
     def kiln_run(lib):
         s = kiln.InferenceSession(lib, threads=args.threads)
@@ -163,7 +244,7 @@ def minilm(args, rows):
     ref = None
     for scheme in ["fp32"] + args.schemes:
         lib = os.path.join(out, "minilm-%s.so" % scheme)
-        secs = compile_model(onnx_path, lib, scheme, args)
+        secs = compile_model(onnx_path, lib, scheme, args, calibration)
         e = embed(kiln_run(lib), ids)
         if ref is None:
             ref = e
@@ -223,11 +304,15 @@ def smollm2(args, rows):
             ids.append(int(logits(session, ids)[-1].argmax()))
         return ids[len(prompt):]
 
+    calibration = None
+    if any(s in CALIBRATED for s in args.schemes):
+        calibration = os.path.join(out, "smollm2.calibration.json")
+        kiln.calibrate(onnx_path, smollm2_calibration_feeds(), calibration,
+                       threads=args.threads)
     ref_top, ref_tokens = None, None
-    for scheme in ["fp32"] + [s for s in args.schemes
-                              if s in ("w8a8", "llm-int8", "w8", "w4")]:
+    for scheme in ["fp32"] + args.schemes:
         lib = os.path.join(out, "smollm2-%s.so" % scheme)
-        secs = compile_model(onnx_path, lib, scheme, args)
+        secs = compile_model(onnx_path, lib, scheme, args, calibration)
         session = kiln.InferenceSession(lib, threads=args.threads)
         top = logits(session, prompt).argmax(axis=-1)
         tokens = greedy(session)
@@ -249,9 +334,11 @@ def main():
     p.add_argument("--work", default=os.path.join(HERE, "..", "build",
                                                   "bench"))
     p.add_argument("--models", default="minilm,smollm2")
-    p.add_argument("--schemes", default="w8a8,llm-int8,w8,w4")
+    p.add_argument("--schemes",
+                   default="w8a8,llm-int8,smoothquant,w8a8-static,w8,w4")
     p.add_argument("--group-size", type=int, default=32)
     p.add_argument("--outlier-threshold", type=float, default=6.0)
+    p.add_argument("--smoothquant-alpha", type=float, default=0.5)
     p.add_argument("--tokens", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()

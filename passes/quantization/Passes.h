@@ -25,17 +25,28 @@ namespace mlir::tfm {
 
 /// What `kiln compile --quantize=...` asks for.
 struct QuantizationOptions {
-  /// Empty: no quantization. Else a scheme of tfm-quantize-matmuls.
+  /// Empty: no quantization. Else one of quantizationSchemes(): those of
+  /// tfm-quantize-matmuls, or smoothquant (tfm-smooth-activations, then
+  /// w8a8).
   std::string scheme;
   int64_t groupSize = 32;
   float outlierThreshold = 6.0f;
+  /// The calibration file (kiln calibrate) the calibrated schemes read.
+  std::string calibration;
+  float smoothquantAlpha = 0.5f;
+  /// Instead of quantizing: build kiln calibrate's recording library
+  /// (tfm-record-activation-ranges).
+  bool recordActivationRanges = false;
 };
 
-/// The schemes `--quantize` takes, for messages: "w8a8, llm-int8, w8, w4".
+/// The schemes `--quantize` takes, for messages: "w8a8, llm-int8, ...".
 llvm::StringRef quantizationSchemes();
 
 /// Whether `scheme` is one of them.
 bool isQuantizationScheme(llvm::StringRef scheme);
+
+/// Whether `scheme` needs a calibration file (smoothquant, w8a8-static).
+bool isCalibratedScheme(llvm::StringRef scheme);
 
 /// Adds the passes `options` asks for (none for an empty scheme).
 void buildQuantizationPipeline(OpPassManager &pm,

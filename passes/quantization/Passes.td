@@ -24,6 +24,14 @@ def TfmQuantizeMatmuls : Pass<"tfm-quantize-matmuls", "ModuleOp"> {
       are quantized per token at run time (`lhs per_token`).
     - `llm-int8`: as `w8a8`, plus LLM.int8()'s outlier columns
       (`outlier-threshold`) computed in floating point.
+    - `w8a8-static`: weights as `w8a8`; the activations are quantized with
+      one scale and zero point fixed at compile time (`lhs
+      per_tensor_static`, unsigned 8-bit): those of `tfm.lhs_static_scale`
+      / `tfm.lhs_static_zero_point` (tfm-reparameterize-activations) when
+      the matmul has them, else `scale = (hi - lo) / 255`,
+      `zero_point = round_half_even(-lo / scale)` from the calibrated range
+      (`tfm.lhs_min` / `tfm.lhs_max`, widened to hold 0). A matmul with
+      neither is an error.
     - `w8`, `w4`: weight-only, asymmetric per group of `group-size`
       consecutive K of one output channel (the last group may be shorter):
       `lo = min(0, min W)`, `hi = max(0, max W)`,
@@ -37,7 +45,7 @@ def TfmQuantizeMatmuls : Pass<"tfm-quantize-matmuls", "ModuleOp"> {
   }];
   let options = [
     Option<"scheme", "scheme", "std::string", /*default=*/"\"w8a8\"",
-           "w8a8, llm-int8, w8 or w4">,
+           "w8a8, llm-int8, w8a8-static, w8 or w4">,
     Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
            "K per scale group for w8/w4 (a positive multiple of 16)">,
     Option<"outlierThreshold", "outlier-threshold", "float",
@@ -70,6 +78,85 @@ def TfmFuseIntegerMatmuls : Pass<"tfm-fuse-integer-matmuls", "ModuleOp"> {
     `tfm.matmul_integer`, so the pass fails on any it leaves, saying why it
     could not fuse it. It runs in every compile, before fusion (so that the
     matmul epilogue fusion sees the result).
+  }];
+}
+
+def TfmRecordActivationRanges
+    : Pass<"tfm-record-activation-ranges", "ModuleOp"> {
+  let summary = "Add outputs holding each weight matmul's input range, "
+                "for kiln calibrate";
+  let description = [{
+    For every matmul `tfm-quantize-matmuls` would quantize, in order, adds
+    two results to the entry function: the minimum and the maximum of the
+    matmul's input over every dimension but the last (`tfm.reduce min` /
+    `max`, one value per input channel), named
+    `calibration:INDEX:min:NODE` and `calibration:INDEX:max:NODE`. A
+    library built with it is what `kiln calibrate` runs on the calibration
+    samples; the model's own outputs are unchanged.
+  }];
+}
+
+def TfmAttachCalibration : Pass<"tfm-attach-calibration", "ModuleOp"> {
+  let summary = "Read a calibration file onto the weight matmuls";
+  let description = [{
+    Reads the file `kiln calibrate` wrote and sets `tfm.lhs_min` and
+    `tfm.lhs_max` (per input channel, `array<f32>`) on each quantizable
+    matmul, in the order tfm-record-activation-ranges numbered them. Fails,
+    naming the first difference, when the file does not describe this
+    model (another matmul count, channel count or node name: recorded from
+    another model, or at other `--shape` options).
+  }];
+  let options = [
+    Option<"file", "file", "std::string", /*default=*/"",
+           "The calibration file (JSON, from kiln calibrate)">,
+  ];
+}
+
+def TfmSmoothActivations : Pass<"tfm-smooth-activations", "ModuleOp"> {
+  let summary = "SmoothQuant: move activation outliers into the weights";
+  let description = [{
+    SmoothQuant (arXiv 2211.10438). For the matmuls that share an input x
+    and carry its calibrated range (`tfm.lhs_min` / `tfm.lhs_max`), with
+    `X_j = max |x_j|` over the calibration data and `W_j` the largest
+    `|W[j, n]|` over all of those matmuls' weights:
+
+        s_j = max(X_j^alpha / W_j^(1 - alpha), 1e-5)   (1 if X_j or W_j is 0)
+
+    and `x W = (x / s) (diag(s) W)`: the weights' rows are multiplied by
+    `s`, and `1 / s` is folded into the layer_norm / rms_norm producing x
+    when these matmuls are its only users, else applied by an explicit
+    `tfm.mul`. The recorded ranges are divided by `s` too. Exact in real
+    arithmetic; what changes is that int8 per-token quantization of x / s
+    loses less to outlier channels.
+  }];
+  let options = [
+    Option<"alpha", "alpha", "float", /*default=*/"0.5f",
+           "Migration strength in [0, 1] (0.5 by default; 0.8-0.9 for "
+           "LLaMA-family models)">,
+  ];
+}
+
+def TfmReparameterizeActivations
+    : Pass<"tfm-reparameterize-activations", "ModuleOp"> {
+  let summary = "RepQuant: per-channel activation ranges served by one "
+                "per-tensor scale";
+  let description = [{
+    RepQuant's (arXiv 2402.05628, after RepQ-ViT) scale reparameterisation.
+    For the matmuls sharing an input x with a calibrated range
+    (`tfm.lhs_min` / `tfm.lhs_max`, widened to hold 0), each channel c has
+    the asymmetric 8-bit parameters `s_c = (hi_c - lo_c) / 255`,
+    `z_c = round_half_even(-lo_c / s_c)`. With `s = mean(s_c)`,
+    `z = round_half_even(mean(z_c))` (over channels with a range),
+    `r_c = s_c / s` and `b_c = s (z - z_c)`:
+
+        x' = x / r - b,   W' = diag(r) W,   bias' = bias + b W'
+
+    so `x' W' + bias' = x W + bias`, and quantizing x' with the one
+    per-tensor `(s, z)` gives each channel the codes its own `(s_c, z_c)`
+    would. `1 / r` and `-b` fold into the producing layer_norm (or become
+    explicit ops); the matmuls get `tfm.lhs_static_scale = s` and
+    `tfm.lhs_static_zero_point = z` for tfm-quantize-matmuls'
+    `w8a8-static`.
   }];
 }
 

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/quantization/Calibration.h"
 #include "passes/quantization/Passes.h"
 #include "passes/quantization/Quantizers.h"
 
@@ -15,6 +16,9 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/StringSwitch.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMQUANTIZEMATMULS
 #include "passes/quantization/Passes.h.inc"
@@ -23,20 +27,44 @@ namespace mlir::tfm {
 using namespace mlir;
 using namespace mlir::tfm;
 
-llvm::StringRef tfm::quantizationSchemes() { return "w8a8, llm-int8, w8, w4"; }
+llvm::StringRef tfm::quantizationSchemes() {
+  return "w8a8, llm-int8, smoothquant, w8a8-static, w8, w4";
+}
 
 bool tfm::isQuantizationScheme(llvm::StringRef scheme) {
-  return llvm::is_contained({"w8a8", "llm-int8", "w8", "w4"}, scheme);
+  return llvm::is_contained(
+      {"w8a8", "llm-int8", "smoothquant", "w8a8-static", "w8", "w4"}, scheme);
+}
+
+bool tfm::isCalibratedScheme(llvm::StringRef scheme) {
+  return scheme == "smoothquant" || scheme == "w8a8-static";
 }
 
 void tfm::buildQuantizationPipeline(OpPassManager &pm,
                                     const QuantizationOptions &options) {
+  if (options.recordActivationRanges) {
+    pm.addPass(createTfmRecordActivationRanges());
+    return;
+  }
   if (options.scheme.empty())
     return;
+  if (!options.calibration.empty()) {
+    TfmAttachCalibrationOptions attach;
+    attach.file = options.calibration;
+    pm.addPass(createTfmAttachCalibration(attach));
+  }
   TfmQuantizeMatmulsOptions quantize;
   quantize.scheme = options.scheme;
   quantize.groupSize = options.groupSize;
   quantize.outlierThreshold = options.outlierThreshold;
+  if (options.scheme == "smoothquant") {
+    TfmSmoothActivationsOptions smooth;
+    smooth.alpha = options.smoothquantAlpha;
+    pm.addPass(createTfmSmoothActivations(smooth));
+    quantize.scheme = "w8a8";
+  } else if (options.scheme == "w8a8-static") {
+    pm.addPass(createTfmReparameterizeActivations());
+  }
   pm.addPass(createTfmQuantizeMatmuls(quantize));
 }
 
@@ -47,10 +75,10 @@ struct TfmQuantizeMatmuls
   using TfmQuantizeMatmulsBase::TfmQuantizeMatmulsBase;
 
   void runOnOperation() override {
-    if (!isQuantizationScheme(scheme)) {
+    if (!isQuantizationScheme(scheme) || scheme == "smoothquant") {
       getOperation().emitError()
-          << "tfm-quantize-matmuls: unknown scheme '" << scheme << "' ("
-          << quantizationSchemes() << ")";
+          << "tfm-quantize-matmuls: unknown scheme '" << scheme
+          << "' (w8a8, llm-int8, w8a8-static, w8, w4)";
       return signalPassFailure();
     }
     bool weightOnly = scheme == "w8" || scheme == "w4";
@@ -67,11 +95,14 @@ struct TfmQuantizeMatmuls
           << static_cast<float>(outlierThreshold);
       return signalPassFailure();
     }
-    SmallVector<MatmulOp> matmuls;
-    getOperation().walk([&](MatmulOp op) {
-      if (isQuantizable(op))
-        matmuls.push_back(op);
-    });
+    SmallVector<MatmulOp> matmuls = collectQuantizableMatmuls(getOperation());
+    if (scheme == "w8a8-static")
+      for (MatmulOp op : matmuls)
+        if (!getStaticInput(op)) {
+          op.emitOpError("has no calibrated input range for w8a8-static "
+                         "(kiln compile --calibration, from kiln calibrate)");
+          return signalPassFailure();
+        }
     // One quantized copy per weight, shared by the matmuls that use it.
     llvm::DenseMap<Value, SmallVector<Value, 3>> quantized;
     for (MatmulOp op : matmuls) {
@@ -89,14 +120,25 @@ struct TfmQuantizeMatmuls
     }
   }
 
-  /// A matmul of activations by a static 2-D f32 constant.
-  static bool isQuantizable(MatmulOp op) {
-    auto lhs = cast<RankedTensorType>(op.getLhs().getType());
-    auto rhs = cast<RankedTensorType>(op.getRhs().getType());
-    return op.getRhs().getDefiningOp<ConstantOp>() && !op.getTransposeLhs() &&
-           lhs.getElementType().isF32() && rhs.getElementType().isF32() &&
-           rhs.getRank() == 2 && rhs.hasStaticShape() &&
-           op.getType().getElementType().isF32();
+  /// w8a8-static: the scale and zero point of op's input, from the
+  /// reparameterisation or from its calibrated range.
+  static std::optional<std::pair<float, int64_t>> getStaticInput(MatmulOp op) {
+    auto scale = op->getAttrOfType<FloatAttr>(kLhsStaticScaleAttrName);
+    auto zero = op->getAttrOfType<IntegerAttr>(kLhsStaticZeroPointAttrName);
+    if (scale && zero)
+      return std::pair{static_cast<float>(scale.getValueAsDouble()),
+                       zero.getInt()};
+    std::optional<InputRange> range = getInputRange(op);
+    if (!range)
+      return std::nullopt;
+    float lo = 0, hi = 0;
+    for (float v : range->min)
+      lo = std::min(lo, v);
+    for (float v : range->max)
+      hi = std::max(hi, v);
+    float s = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+    return std::pair{s, static_cast<int64_t>(std::clamp(
+                            std::nearbyint(-lo / s), 0.0f, 255.0f))};
   }
 
   /// The weight, scale and (weight-only) zero point constants of op's rhs.
@@ -139,6 +181,14 @@ struct TfmQuantizeMatmuls
     OpBuilder b(op);
     auto lhsMode =
         weightOnly ? LhsQuantization::none : LhsQuantization::per_token;
+    FloatAttr lhsScale;
+    IntegerAttr lhsZero;
+    if (scheme == "w8a8-static") {
+      auto [scale, zero] = *getStaticInput(op);
+      lhsMode = LhsQuantization::per_tensor_static;
+      lhsScale = b.getF32FloatAttr(scale);
+      lhsZero = b.getI64IntegerAttr(zero);
+    }
     FloatAttr threshold;
     if (scheme == "llm-int8")
       threshold = b.getF32FloatAttr(outlierThreshold);
@@ -149,9 +199,14 @@ struct TfmQuantizeMatmuls
         b.getI64IntegerAttr(bits),
         b.getI64IntegerAttr(weightOnly ? groupSize.getValue() : 0),
         LhsQuantizationAttr::get(b.getContext(), lhsMode), threshold,
-        op.getActivationAttr(), FloatAttr(), IntegerAttr());
-    // Keep the node name (run-time messages name the op by it).
+        op.getActivationAttr(), lhsScale, lhsZero);
+    // Keep the node name (run-time messages name the op by it), not the
+    // calibration this pass has used.
     quantized->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    for (StringRef name : {kLhsMinAttrName, kLhsMaxAttrName,
+                           kLhsStaticScaleAttrName,
+                           kLhsStaticZeroPointAttrName})
+      quantized->removeDiscardableAttr(name);
     op.replaceAllUsesWith(quantized.getResult());
     op.erase();
   }

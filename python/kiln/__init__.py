@@ -10,11 +10,12 @@ kiln.compile runs kiln's compiler in process (libkiln_compiler.so);
 InferenceSession runs the library it writes with ONNX Runtime's calling
 convention.
 """
+from ._calibrate import calibrate
 from ._compile import CompileError, Diagnostic, compile
 from ._session import (InferenceSession, InvalidArgument, KilnError, NodeArg,
                        bfloat16_to_float32, float32_to_bfloat16)
 
-__all__ = ["compile", "CompileError", "Diagnostic", "InferenceSession",
+__all__ = ["calibrate", "compile", "CompileError", "Diagnostic", "InferenceSession",
            "InvalidArgument", "KilnError", "NodeArg", "bfloat16_to_float32",
            "float32_to_bfloat16"]
 __version__ = "0.1.0"

@@ -40,7 +40,8 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
             mcpu=None, mattr=None, emit="so", opt_level=None, fusion=True,
             gpu_arch=None, gpu_emulate=False, cuda_path=None,
             frontend=None, quantize=None, group_size=None,
-            outlier_threshold=None):
+            outlier_threshold=None, calibration=None, smoothquant_alpha=None,
+            record_activation_ranges=False):
     """Compiles `model` into `output` (with --emit=so, the default, also
     `output`.weights) and returns the list of warnings and notes.
 
@@ -52,21 +53,30 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
     mcpu, mattr: the CPU and extra features (default: the host's).
     emit: the stage to write ("import", "tfm", "linalg", "ptx", "llvm",
         "obj", "so"). Raises CompileError with the diagnostics on failure.
-    quantize: None, or a scheme ("w8a8", "llm-int8", "w8", "w4"), with
-        group_size (w8/w4, default 32) and outlier_threshold (llm-int8,
-        default 6.0), as `kiln compile --quantize` (README.md).
+    quantize: None, or a scheme ("w8a8", "llm-int8", "smoothquant",
+        "w8a8-static", "w8", "w4"), with group_size (w8/w4, default 32),
+        outlier_threshold (llm-int8, default 6.0), smoothquant_alpha
+        (smoothquant, default 0.5) and calibration (smoothquant and
+        w8a8-static: the file kiln.calibrate or `kiln calibrate` wrote), as
+        `kiln compile --quantize` (README.md).
+    record_activation_ranges: build the recording library kiln.calibrate
+        runs instead (extra outputs "calibration:I:min|max:NODE").
     """
     if emit not in _EMIT:
         raise ValueError(f"emit={emit!r} is not one of {', '.join(_EMIT)}")
     settings = [("output", os.fspath(output)), ("emit", emit),
                 ("fusion", "1" if fusion else "0"),
-                ("gpu-emulate", "1" if gpu_emulate else "0")]
+                ("gpu-emulate", "1" if gpu_emulate else "0"),
+                ("record-activation-ranges",
+                 "1" if record_activation_ranges else "0")]
     for name, value in [("target", target), ("precision", precision),
                         ("mcpu", mcpu), ("mattr", mattr),
                         ("gpu-arch", gpu_arch), ("cuda-path", cuda_path),
                         ("frontend", frontend), ("quantize", quantize),
                         ("group-size", group_size),
-                        ("outlier-threshold", outlier_threshold)]:
+                        ("outlier-threshold", outlier_threshold),
+                        ("calibration", calibration and os.fspath(calibration)),
+                        ("smoothquant-alpha", smoothquant_alpha)]:
         if value is not None:
             settings.append((name, str(value)))
     if opt_level is not None:

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/kiln/Driver.h"
+#include "tools/kiln/Calibrate.h"
 #include "tools/kiln/RunModel.h"
 
 #include "compiler/Compiler.h"
@@ -13,6 +14,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -24,16 +26,24 @@ namespace {
 using kiln::EmitStage;
 
 cl::SubCommand compileCommand("compile", "Compile a model (ONNX) with kiln");
+cl::SubCommand calibrateCommand(
+    "calibrate", "Record the range of each weight matmul's input over "
+                 "sample inputs, for --quantize=smoothquant / w8a8-static");
 
+// Flags of both compile and calibrate (calibrate compiles the model the
+// way the quantizing compile will).
 cl::opt<std::string> modelPath(cl::Positional, cl::sub(compileCommand),
+                               cl::sub(calibrateCommand),
                                cl::desc("<model.onnx | model.onnxtxt>"),
                                cl::Required);
 cl::opt<std::string> frontendName(
-    "frontend", cl::sub(compileCommand),
+    "frontend", cl::sub(compileCommand), cl::sub(calibrateCommand),
     cl::desc("The model's format (default: from the input's name): onnx"),
     cl::init(""));
 cl::opt<std::string> outputPath("o", cl::sub(compileCommand),
-                                cl::desc("Output file ('-' for stdout)"),
+                                cl::sub(calibrateCommand),
+                                cl::desc("Output file ('-' for stdout; "
+                                         "calibrate: the calibration file)"),
                                 cl::value_desc("file"), cl::init("-"));
 cl::opt<EmitStage> emitStage(
     "emit", cl::sub(compileCommand), cl::desc("The stage to stop after"),
@@ -84,28 +94,33 @@ cl::opt<std::string> cudaPath(
              "them the library carries PTX only)"),
     cl::init("/usr/local/cuda"));
 cl::opt<std::string> targetCpu("mcpu", cl::sub(compileCommand),
+                               cl::sub(calibrateCommand),
                                cl::desc("Target CPU (default: native)"),
                                cl::init("native"));
 cl::opt<std::string>
-    targetFeatures("mattr", cl::sub(compileCommand),
+    targetFeatures("mattr", cl::sub(compileCommand), cl::sub(calibrateCommand),
                    cl::desc("Target features, e.g. +avx512f,-amx-tile"),
                    cl::init(""));
 cl::list<std::string>
-    shapes("shape", cl::sub(compileCommand),
+    shapes("shape", cl::sub(compileCommand), cl::sub(calibrateCommand),
            cl::desc("Specialise an input to a static shape: NAME=D0xD1x... "
                     "('?' keeps a dim dynamic); repeatable"),
            cl::value_desc("NAME=DIMS"));
 cl::opt<bool> timing("timing", cl::sub(compileCommand),
                      cl::desc("Print how long each stage took"));
 cl::opt<bool> noFusion("no-fusion", cl::sub(compileCommand),
+                       cl::sub(calibrateCommand),
                        cl::desc("Skip the fusion passes (to measure what "
                                 "they buy)"));
 cl::opt<std::string> quantize(
     "quantize", cl::sub(compileCommand),
     cl::desc("Quantize the weight matmuls: w8a8 (int8 weights per channel, "
              "int8 activations per token, VNNI), llm-int8 (w8a8 with "
-             "LLM.int8() outlier columns in fp32), w8 / w4 (weight-only, "
-             "per group of --group-size K)"),
+             "LLM.int8() outlier columns in fp32), smoothquant (w8a8 after "
+             "SmoothQuant's smoothing; needs --calibration), w8a8-static "
+             "(activations with one scale fixed at compile time, after "
+             "RepQuant's reparameterisation; needs --calibration), w8 / w4 "
+             "(weight-only, per group of --group-size K)"),
     cl::value_desc("SCHEME"), cl::init(""));
 cl::opt<int64_t> groupSize(
     "group-size", cl::sub(compileCommand),
@@ -117,6 +132,22 @@ cl::opt<float> outlierThreshold(
     cl::desc("--quantize=llm-int8: |x| at which an activation column is "
              "an outlier (default 6.0)"),
     cl::init(6.0f));
+cl::opt<std::string> calibration(
+    "calibration", cl::sub(compileCommand), cl::sub(calibrateCommand),
+    cl::desc("compile: the calibration file from kiln calibrate, or a "
+             "folder of samples to calibrate on first; calibrate: the "
+             "folder of samples (NAME.npy per input, one subfolder per "
+             "sample)"),
+    cl::value_desc("FILE|DIR"), cl::init(""));
+cl::opt<float> smoothquantAlpha(
+    "smoothquant-alpha", cl::sub(compileCommand),
+    cl::desc("--quantize=smoothquant: migration strength in [0, 1] "
+             "(default 0.5; 0.8-0.9 suit LLaMA-family models)"),
+    cl::init(0.5f));
+cl::opt<int> calibrationThreads(
+    "threads", cl::sub(calibrateCommand),
+    cl::desc("Threads per calibration run (default: all cores)"),
+    cl::init(0));
 cl::opt<bool> stats("stats", cl::sub(compileCommand),
                     cl::desc("Print op counts by kind before and after the "
                              "tfm pipeline"));
@@ -193,7 +224,8 @@ int bench() {
   return kiln::benchModelCommand(options);
 }
 
-int runCompile() {
+/// The compile (and calibrate) flags as CompileOptions.
+kiln::CompileOptions compileOptionsFromFlags() {
   kiln::CompileOptions options;
   options.input = modelPath;
   options.frontend = frontendName;
@@ -212,10 +244,62 @@ int runCompile() {
   options.quantize = quantize;
   options.groupSize = groupSize;
   options.outlierThreshold = outlierThreshold;
+  options.calibration = calibration;
+  options.smoothquantAlpha = smoothquantAlpha;
   if (timing)
     options.timing = &llvm::errs();
   if (stats)
     options.stats = &llvm::errs();
+  return options;
+}
+
+int calibrateError(const std::string &error) {
+  llvm::outs().flush();
+  llvm::errs() << "kiln: error: " << error << "\n";
+  return 1;
+}
+
+int runCalibrate() {
+  kiln::CalibrateOptions options;
+  options.compile = compileOptionsFromFlags();
+  options.samples = calibration;
+  options.output = outputPath;
+  options.threads = calibrationThreads;
+  if (options.samples.empty())
+    return calibrateError("calibrate needs --calibration DIR (the samples)");
+  if (options.output == "-")
+    return calibrateError("calibrate needs -o FILE (the calibration file)");
+  std::string error;
+  return kiln::calibrate(options, error) ? 0 : calibrateError(error);
+}
+
+int runCompile() {
+  kiln::CompileOptions options = compileOptionsFromFlags();
+  // A folder of samples: calibrate on it first, into a temporary file.
+  std::string temporary;
+  struct RemoveFile {
+    std::string &path;
+    ~RemoveFile() {
+      if (!path.empty())
+        llvm::sys::fs::remove(path);
+    }
+  } removeTemporary{temporary};
+  if (llvm::sys::fs::is_directory(options.calibration)) {
+    llvm::SmallString<128> file;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "kiln-calibration", "json", file))
+      return calibrateError("cannot create a temporary file: " +
+                            ec.message());
+    temporary = file.str().str();
+    kiln::CalibrateOptions calibrate;
+    calibrate.compile = options;
+    calibrate.samples = options.calibration;
+    calibrate.output = temporary;
+    std::string error;
+    if (!kiln::calibrate(calibrate, error))
+      return calibrateError(error);
+    options.calibration = temporary;
+  }
   // Diagnostics are printed as they come, in kiln's format.
   kiln::CompileResult result =
       kiln::compile(options, [](const kiln::CompileDiagnostic &diagnostic) {
@@ -236,11 +320,15 @@ int kiln::runDriver(int argc, char **argv) {
       "  kiln compile MODEL.onnx -o OUT.so [--emit=import|tfm|linalg|ptx|"
       "llvm|obj|so] [--target=cuda [--gpu-arch=sm_80]] [--shape NAME=DIMS]... "
       "[-O0..3] [--timing]\n"
+      "  kiln calibrate MODEL.onnx --calibration SAMPLES_DIR -o "
+      "CALIBRATION.json\n"
       "  kiln run OUT.so (--input NAME=FILE.npy... | --random) "
       "[--output-dir DIR]\n"
       "  kiln bench OUT.so [--shape NAME=DIMS]... [--threads N]\n");
   if (compileCommand)
     return runCompile();
+  if (calibrateCommand)
+    return runCalibrate();
   if (runCommand)
     return run();
   if (benchCommand)

@@ -474,6 +474,8 @@ struct InputSpec {
   bool random;
   uint64_t seed;
   const std::vector<std::string> &shapes;
+  /// Print nothing about the inputs.
+  bool quiet = false;
 };
 
 /// Builds the model's inputs from files and --random; prints one line per
@@ -729,7 +731,7 @@ bool InputBuilder::build(const InputSpec &spec, std::vector<Tensor> &out,
     if (!makeRandom(i, shapes[i], spec.seed, out[i], notes[i], error))
       return false;
   }
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < n && !spec.quiet; ++i) {
     kiln_tensor *t = out[i].t;
     std::printf(
         "  input  %s: %s %s %s\n", inputName(i),
@@ -825,6 +827,37 @@ bool writeOutput(const Library &lib, kiln_tensor *t, const std::string &path,
 }
 
 } // namespace
+
+bool runOnInputSets(const std::string &library, int threads,
+                    const std::vector<std::vector<std::string>> &inputSets,
+                    const OutputSink &sink, std::string &error) {
+  Library lib;
+  std::vector<Tensor> inputs, outputs;
+  std::vector<std::string> none;
+  for (size_t set = 0; set < inputSets.size(); ++set) {
+    InputSpec spec{inputSets[set], false, 0, none, /*quiet=*/true};
+    bool built = set == 0 ? prepare(library, threads, spec, lib, inputs, error)
+                          : InputBuilder(lib).build(spec, inputs, error);
+    if (!built || !runOnce(lib, inputs, outputs, error))
+      return false;
+    std::vector<FloatOutput> floats;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      kiln_tensor *t = outputs[i].t;
+      if (lib.kiln_tensor_dtype(t) != KILN_FLOAT32)
+        continue;
+      FloatOutput out;
+      out.name = lib.kiln_model_output_name(lib.model, i);
+      out.shape.assign(lib.kiln_tensor_dims(t),
+                       lib.kiln_tensor_dims(t) + lib.kiln_tensor_rank(t));
+      const float *data = static_cast<const float *>(lib.kiln_tensor_data(t));
+      out.values.assign(data, data + lib.kiln_tensor_num_elements(t));
+      floats.push_back(std::move(out));
+    }
+    if (!sink(set, floats, error))
+      return false;
+  }
+  return true;
+}
 
 int runModelCommand(const RunOptions &options) {
   Library lib;

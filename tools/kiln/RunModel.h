@@ -13,6 +13,7 @@
 #define KILN_TOOLS_KILN_RUNMODEL_H
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,25 @@ int runModelCommand(const RunOptions &options);
 /// `kiln bench`: runs the model repeatedly and prints its latency (min,
 /// median, p90, mean) and thread count. Returns the exit code.
 int benchModelCommand(const BenchOptions &options);
+
+/// One float32 output of a run.
+struct FloatOutput {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> values;
+};
+
+/// Receives run `set`'s float32 outputs; returns false (with `error`) to
+/// stop.
+using OutputSink = std::function<bool(
+    size_t set, const std::vector<FloatOutput> &outputs, std::string &error)>;
+
+/// Loads `library` once and runs it on each input set (NAME=FILE.npy per
+/// input, as --input takes them), passing each run's outputs to `sink`.
+/// Prints nothing; returns false with `error` on the first failure.
+bool runOnInputSets(const std::string &library, int threads,
+                    const std::vector<std::vector<std::string>> &inputSets,
+                    const OutputSink &sink, std::string &error);
 
 } // namespace kiln
 

@@ -9,7 +9,7 @@
 // RUN: not kiln-opt %s --split-input-file --tfm-quantize-matmuls=scheme=int3 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not kiln-opt %s --split-input-file --tfm-quantize-matmuls="scheme=w4 group-size=24" 2>&1 | FileCheck %s --check-prefix=BADGROUP
 
-// BAD: tfm-quantize-matmuls: unknown scheme 'int3' (w8a8, llm-int8, w8, w4)
+// BAD: tfm-quantize-matmuls: unknown scheme 'int3' (w8a8, llm-int8, w8a8-static, w8, w4)
 // BADGROUP: tfm-quantize-matmuls: group-size must be a positive multiple of 16, got 24
 
 // Weight [K = 4, N = 2]: channel 0 is (127, 0.5, 1.5, -2.5), scale 1;
