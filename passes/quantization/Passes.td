@@ -138,26 +138,44 @@ def TfmSmoothActivations : Pass<"tfm-smooth-activations", "ModuleOp"> {
 
 def TfmReparameterizeActivations
     : Pass<"tfm-reparameterize-activations", "ModuleOp"> {
-  let summary = "RepQuant: per-channel activation ranges served by one "
-                "per-tensor scale";
+  let summary = "Choose each calibrated input's static quantization; "
+                "RepQuant's reparameterisation for norm outputs";
   let description = [{
-    RepQuant's (arXiv 2402.05628, after RepQ-ViT) scale reparameterisation.
-    For the matmuls sharing an input x with a calibrated range
-    (`tfm.lhs_min` / `tfm.lhs_max`, widened to hold 0), each channel c has
-    the asymmetric 8-bit parameters `s_c = (hi_c - lo_c) / 255`,
-    `z_c = round_half_even(-lo_c / s_c)`. With `s = mean(s_c)`,
-    `z = round_half_even(mean(z_c))` (over channels with a range),
-    `r_c = s_c / s` and `b_c = s (z - z_c)`:
+    Sets `tfm.lhs_static_scale` and `tfm.lhs_static_zero_point` (the one
+    per-tensor unsigned 8-bit quantizer tfm-quantize-matmuls' `w8a8-static`
+    uses) on the matmuls whose shared input x has a calibrated range
+    (`tfm.lhs_min` / `tfm.lhs_max`, widened to hold 0): channel c ranges
+    over `[lo_c, hi_c]`.
+
+    When x is a layer_norm / rms_norm output (RepQuant's post-LayerNorm
+    activations, arXiv 2402.05628 after RepQ-ViT), whose channels differ
+    in range far more than they vary between inputs: RepQuant's scale
+    reparameterisation, on the ranges widened `headroom` times about 0 (each
+    channel then fills a grid of its own, so an input past what the
+    calibration samples reached would be clipped at once). Each channel's
+    own parameters are `s_c = (hi_c - lo_c) / 255`, `z_c = round_half_even(-lo_c / s_c)`.
+    With `s = mean(s_c)`, `z = round_half_even(mean(z_c))` (over channels
+    with a range), `r_c = s_c / s` and `b_c = s (z - z_c)`:
 
         x' = x / r - b,   W' = diag(r) W,   bias' = bias + b W'
 
     so `x' W' + bias' = x W + bias`, and quantizing x' with the one
-    per-tensor `(s, z)` gives each channel the codes its own `(s_c, z_c)`
-    would. `1 / r` and `-b` fold into the producing layer_norm (or become
-    explicit ops); the matmuls get `tfm.lhs_static_scale = s` and
-    `tfm.lhs_static_zero_point = z` for tfm-quantize-matmuls'
-    `w8a8-static`.
+    `(s, z)` gives each channel the codes its own `(s_c, z_c)` would.
+    `1 / r` and `-b` fold into the norm when these matmuls are its only
+    users, else become explicit `tfm.mul` / `tfm.add`.
+
+    Any other input (a GELU or attention output) gets
+    `scale = (max hi_c - min lo_c) / 255` and the matching zero point,
+    not widened (its widest channel sets the grid; the others have room)
+    and unchanged: stretching a channel that was quiet on the calibration
+    samples to the whole grid would clip it on other inputs (the FC2
+    inputs of all-MiniLM-L6-v2 reach 55x their calibrated range).
   }];
+  let options = [
+    Option<"headroom", "headroom", "float", /*default=*/"1.5f",
+           "Factor (>= 1) the calibrated ranges of norm outputs are "
+           "widened by before their reparameterisation">,
+  ];
 }
 
 #endif // KILN_PASSES_QUANTIZATION_PASSES_TD
