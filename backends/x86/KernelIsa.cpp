@@ -28,6 +28,8 @@ std::optional<KernelIsa> kiln::x86::kernelIsaNamed(llvm::StringRef name) {
 
 std::optional<KernelIsa>
 kiln::x86::quantizedKernelIsaNamed(llvm::StringRef name) {
+  if (name == "amx")
+    return KernelIsa{"amx", KILN_UK_PANEL_AVX512};
   if (name == "avx512vnni")
     return KernelIsa{"avx512vnni", KILN_UK_PANEL_AVX512};
   if (name == "avx2")
@@ -113,8 +115,11 @@ std::optional<TargetCpu> kiln::x86::describeTarget(const TargetOptions &options,
     result.kernels = kernelIsaNamed("avx512");
   else if (has("avx2") && has("fma"))
     result.kernels = kernelIsaNamed("avx2");
-  if (has("avx512f") && has("avx512bw") && has("avx512vl") &&
-      has("avx512vnni") && has("fma"))
+  bool vnni = has("avx512f") && has("avx512bw") && has("avx512vl") &&
+              has("avx512vnni") && has("fma");
+  if (vnni && has("amx-tile") && has("amx-int8"))
+    result.quantizedKernels = quantizedKernelIsaNamed("amx");
+  else if (vnni)
     result.quantizedKernels = quantizedKernelIsaNamed("avx512vnni");
   else if (has("avx2") && has("fma"))
     result.quantizedKernels = quantizedKernelIsaNamed("avx2");

@@ -31,7 +31,8 @@ struct KernelIsa {
 std::optional<KernelIsa> kernelIsaNamed(llvm::StringRef name);
 
 /// The variant of the quantized GEMMs (qgemm, wgemm) called `name`:
-/// "avx512vnni" or "avx2".
+/// "amx" (avx512vnni's, with qgemm on AMX-INT8 tiles), "avx512vnni" or
+/// "avx2".
 std::optional<KernelIsa> quantizedKernelIsaNamed(llvm::StringRef name);
 
 /// A kernel pass's `isa` option as a variant, or nullopt after an error on

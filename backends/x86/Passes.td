@@ -97,7 +97,8 @@ def X86QuantizedMatmul : Pass<"kiln-x86-quantized-matmul", "ModuleOp"> {
   }];
   let options = [
     Option<"isa", "isa", "std::string", "\"avx512vnni\"",
-           "Quantized microkernel instruction set: avx512vnni or avx2">
+           "Quantized microkernel instruction set: amx (AVX-512 VNNI plus "
+           "the AMX-INT8 tile GEMM), avx512vnni or avx2">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

@@ -343,7 +343,7 @@ struct X86QuantizedMatmul
         kiln::x86::quantizedKernelIsaNamed(isa);
     if (!kernelIsa) {
       module.emitError() << "kiln-x86-quantized-matmul: unknown isa '" << isa
-                         << "' (avx512vnni or avx2)";
+                         << "' (amx, avx512vnni or avx2)";
       return signalPassFailure();
     }
     SmallVector<tfm::QuantizedMatmulOp> ops;

@@ -25,6 +25,10 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#if defined(KILN_UK_ISA_AMX)
+#define _GNU_SOURCE /* syscall(), for the AMX permission */
+#endif
+
 #include "simd.h"
 #include "ukernels.h"
 #include "vmath.h"
@@ -261,6 +265,62 @@ void KILN_UK(quantize_rows_affine)(const float *a, int64_t lda, int64_t k,
   }
 }
 
+/* The end of a tile: `rows` rows of int32 sums over all of K (acc, a
+ * row's NR columns at acc + r * ldacc) to C, corrected for the zero points
+ * and rescaled, with the outlier columns, bias, residual and activation. */
+static void qfinish(int rows, const int32_t *acc, int64_t ldacc,
+                    const float *ascale, int32_t azero, const int32_t *arow,
+                    const int32_t *bzero, const int8_t *panel,
+                    const int32_t *bsum, const float *bscale, float *c,
+                    int64_t ldc, int cols, const float *bias, const float *res,
+                    int64_t ldr, int64_t act, const float *a, int64_t lda,
+                    const int32_t *outliers, int64_t n_outliers) {
+  int lo = cols < VL ? cols : VL, hi = cols - lo;
+  vf sb0 = vf_load(bscale), sb1 = vf_load(bscale + VL);
+  /* sum_k (u - z) w = sum_k u w - z sum_k w. */
+  vi z = vi_set1(azero);
+  vi comp0 = vi_mul(vi_load(bsum), z), comp1 = vi_mul(vi_load(bsum + VL), z);
+  /* With a weight zero point zc: sum_k (u - z)(w - zc) = sum_k (u - z) w -
+   * zc * arow, arow = sum_k (u - z). */
+  vi zc0 = vi_zero(), zc1 = vi_zero();
+  if (arow)
+    zc0 = vi_load(bzero), zc1 = vi_load(bzero + VL);
+  for (int r = 0; r < rows; ++r) {
+    vi x0 = vi_sub(vi_load(acc + r * ldacc), comp0);
+    vi x1 = vi_sub(vi_load(acc + r * ldacc + VL), comp1);
+    if (arow) {
+      vi rs = vi_set1(arow[r]);
+      x0 = vi_sub(x0, vi_mul(zc0, rs));
+      x1 = vi_sub(x1, vi_mul(zc1, rs));
+    }
+    vf sa = vf_set1(ascale[r]);
+    vf y0 = vf_mul(vi_to_vf(x0), sa);
+    vf y1 = vf_mul(vi_to_vf(x1), sa);
+    for (int64_t o = 0; o < n_outliers; ++o) {
+      int64_t col = outliers[o];
+      const int8_t *row = panel + (col >> 2) * 4 * NR;
+      vf x = vf_set1(a[r * lda + col]);
+      y0 = vf_fma(x, vi_to_vf(vi_byte(vi_load(row), (int)(col & 3))), y0);
+      y1 = vf_fma(x, vi_to_vf(vi_byte(vi_load(row + 4 * VL), (int)(col & 3))),
+                  y1);
+    }
+    y0 = vf_mul(y0, sb0);
+    y1 = vf_mul(y1, sb1);
+    if (bias) {
+      y0 = vf_add(y0, vf_load_mask(bias, lo));
+      y1 = vf_add(y1, vf_load_mask(bias + VL, hi));
+    }
+    if (res && !act) {
+      y0 = vf_add(y0, vf_load_mask(res + r * ldr, lo));
+      y1 = vf_add(y1, vf_load_mask(res + r * ldr + VL, hi));
+    }
+    vf_store_mask(c + r * ldc, y0, lo);
+    vf_store_mask(c + r * ldc + VL, y1, hi);
+  }
+  if (act)
+    vf_activate_tile(rows, c, ldc, lo, hi, res, ldr, act);
+}
+
 /* One tile of ROWS rows and `cols` <= NR columns over `kcq` groups of four
  * k. Partial sums are kept in C as int32 between slices. */
 static inline __attribute__((always_inline)) void
@@ -297,48 +357,14 @@ qtile(const int ROWS, const uint8_t *aq, int64_t ldq, const float *ascale,
     }
     return;
   }
-  vf sb0 = vf_load(bscale), sb1 = vf_load(bscale + VL);
-  /* sum_k (u - z) w = sum_k u w - z sum_k w. */
-  vi z = vi_set1(azero);
-  vi comp0 = vi_mul(vi_load(bsum), z), comp1 = vi_mul(vi_load(bsum + VL), z);
-  /* With a weight zero point zc: sum_k (u - z)(w - zc) = sum_k (u - z) w -
-   * zc * arow, arow = sum_k (u - z). */
-  vi zc0 = vi_zero(), zc1 = vi_zero();
-  if (arow)
-    zc0 = vi_load(bzero), zc1 = vi_load(bzero + VL);
+  int32_t sums[QMR][NR] __attribute__((aligned(64)));
   for (int r = 0; r < ROWS; ++r) {
-    vi x0 = vi_sub(acc[r][0], comp0), x1 = vi_sub(acc[r][1], comp1);
-    if (arow) {
-      vi rs = vi_set1(arow[r]);
-      x0 = vi_sub(x0, vi_mul(zc0, rs));
-      x1 = vi_sub(x1, vi_mul(zc1, rs));
-    }
-    vf sa = vf_set1(ascale[r]);
-    vf y0 = vf_mul(vi_to_vf(x0), sa);
-    vf y1 = vf_mul(vi_to_vf(x1), sa);
-    for (int64_t o = 0; o < n_outliers; ++o) {
-      int64_t col = outliers[o];
-      const int8_t *row = panel + (col >> 2) * 4 * NR;
-      vf x = vf_set1(a[r * lda + col]);
-      y0 = vf_fma(x, vi_to_vf(vi_byte(vi_load(row), (int)(col & 3))), y0);
-      y1 = vf_fma(x, vi_to_vf(vi_byte(vi_load(row + 4 * VL), (int)(col & 3))),
-                  y1);
-    }
-    y0 = vf_mul(y0, sb0);
-    y1 = vf_mul(y1, sb1);
-    if (bias) {
-      y0 = vf_add(y0, vf_load_mask(bias, lo));
-      y1 = vf_add(y1, vf_load_mask(bias + VL, hi));
-    }
-    if (res && !act) {
-      y0 = vf_add(y0, vf_load_mask(res + r * ldr, lo));
-      y1 = vf_add(y1, vf_load_mask(res + r * ldr + VL, hi));
-    }
-    vf_store_mask(c + r * ldc, y0, lo);
-    vf_store_mask(c + r * ldc + VL, y1, hi);
+    vi_store(sums[r], acc[r][0]);
+    vi_store(sums[r] + VL, acc[r][1]);
   }
-  if (act)
-    vf_activate_tile(ROWS, c, ldc, lo, hi, res, ldr, act);
+  qfinish(ROWS, &sums[0][0], NR, ascale, azero, arow, bzero, panel, bsum,
+          bscale, c, ldc, cols, bias, res, ldr, act, a, lda, outliers,
+          n_outliers);
 }
 
 #define QTILE_CASE(R)                                                         \
@@ -347,14 +373,16 @@ qtile(const int ROWS, const uint8_t *aq, int64_t ldq, const float *ascale,
           first, last, biasp, resp, ldr, act, ai, lda, outliers, n_outliers); \
     break;
 
-void KILN_UK(qgemm)(const uint8_t *aq, int64_t ldq, const float *ascale,
-                    int64_t azero, const int32_t *arow, const int32_t *bzero,
-                    const int8_t *b, int64_t kp, const int32_t *bsum,
-                    const float *bscale, float *c, int64_t ldc, int64_t m0,
-                    int64_t m1, int64_t p0, int64_t p1, int64_t n,
-                    const float *bias, const float *res, int64_t ldr,
-                    int64_t act, const float *a, int64_t lda,
-                    const int32_t *outliers, int64_t n_outliers) {
+/* The vector-register GEMM (VNNI, or AVX2's widening dot products). */
+static void qgemm_vector(const uint8_t *aq, int64_t ldq, const float *ascale,
+                         int64_t azero, const int32_t *arow,
+                         const int32_t *bzero, const int8_t *b, int64_t kp,
+                         const int32_t *bsum, const float *bscale, float *c,
+                         int64_t ldc, int64_t m0, int64_t m1, int64_t p0,
+                         int64_t p1, int64_t n, const float *bias,
+                         const float *res, int64_t ldr, int64_t act,
+                         const float *a, int64_t lda, const int32_t *outliers,
+                         int64_t n_outliers) {
   int64_t kq_total = kp / 4;
   for (int64_t q0 = 0;; q0 += KCQ) {
     int64_t kcq = kq_total - q0 < KCQ ? kq_total - q0 : KCQ;
@@ -398,4 +426,118 @@ void KILN_UK(qgemm)(const uint8_t *aq, int64_t ldq, const float *ascale,
     if (last)
       break;
   }
+}
+
+#if defined(KILN_UK_ISA_AMX)
+/* AMX-INT8: tdpbusd multiplies a 16 x 64 tile of u8 codes (16 rows of A,
+ * 64 k) by a 16 x 64 tile of s8 weights (16 groups of four k, 16 columns
+ * of four bytes each: exactly the rows of a packed panel, 4 * NR bytes
+ * apart) into a 16 x 16 int32 tile, 16384 products an instruction. Tiles:
+ * 0-3 the 2 x 2 int32 sums of a 32-row, 32-column block, 4-5 A, 6-7 B.
+ * Linux hands out the tile state only on request (once per process). */
+#include <sys/syscall.h>
+#include <unistd.h>
+#define KILN_ARCH_REQ_XCOMP_PERM 0x1023
+#define KILN_XFEATURE_XTILEDATA 18
+
+static int amx_permitted(void) {
+  static volatile int state; /* 0: not asked yet, 1: granted, -1: refused */
+  if (!state)
+    state = syscall(SYS_arch_prctl, KILN_ARCH_REQ_XCOMP_PERM,
+                    KILN_XFEATURE_XTILEDATA) == 0
+                ? 1
+                : -1;
+  return state > 0;
+}
+
+struct amx_tile_config {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+};
+
+static void amx_configure(void) {
+  struct amx_tile_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.palette = 1;
+  for (int t = 0; t < 8; ++t) {
+    cfg.colsb[t] = 64;
+    cfg.rows[t] = 16;
+  }
+  _tile_loadconfig(&cfg);
+}
+
+/* sums[32][NR] (16 rows when !two) = A rows x the panel's NR columns over
+ * all kq_total groups of four k (a multiple of 16). */
+static void amx_block(int two, const uint8_t *aq, int64_t ldq,
+                      const int8_t *panel, int64_t kq_total, int32_t *sums) {
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  for (int64_t kq = 0; kq < kq_total; kq += 16) {
+    const int8_t *bp = panel + kq * 4 * NR;
+    _tile_loadd(6, bp, 4 * NR);
+    _tile_loadd(7, bp + 4 * VL, 4 * NR);
+    _tile_loadd(4, aq + 4 * kq, ldq);
+    _tile_dpbusd(0, 4, 6);
+    _tile_dpbusd(1, 4, 7);
+    if (two) {
+      _tile_loadd(5, aq + 16 * ldq + 4 * kq, ldq);
+      _tile_dpbusd(2, 5, 6);
+      _tile_dpbusd(3, 5, 7);
+    }
+  }
+  _tile_stored(0, sums, NR * 4);
+  _tile_stored(1, sums + VL, NR * 4);
+  if (two) {
+    _tile_stored(2, sums + 16 * NR, NR * 4);
+    _tile_stored(3, sums + 16 * NR + VL, NR * 4);
+  }
+}
+#endif
+
+void KILN_UK(qgemm)(const uint8_t *aq, int64_t ldq, const float *ascale,
+                    int64_t azero, const int32_t *arow, const int32_t *bzero,
+                    const int8_t *b, int64_t kp, const int32_t *bsum,
+                    const float *bscale, float *c, int64_t ldc, int64_t m0,
+                    int64_t m1, int64_t p0, int64_t p1, int64_t n,
+                    const float *bias, const float *res, int64_t ldr,
+                    int64_t act, const float *a, int64_t lda,
+                    const int32_t *outliers, int64_t n_outliers) {
+#if defined(KILN_UK_ISA_AMX)
+  /* Whole tiles only: K in steps of 64, rows in steps of 16 (the last
+   * few rows, and a K that is not a multiple of 64, take the vector
+   * kernel). */
+  if (kp % 64 == 0 && m1 - m0 >= 16 && amx_permitted()) {
+    int64_t kq_total = kp / 4;
+    int64_t m16 = m0 + (m1 - m0) / 16 * 16;
+    int32_t sums[32 * NR] __attribute__((aligned(64)));
+    amx_configure();
+    for (int64_t p = p0; p < p1; ++p) {
+      int64_t col = p * NR;
+      int cols = n - col < NR ? (int)(n - col) : NR;
+      const int8_t *panel = b + p * kq_total * 4 * NR;
+      for (int64_t i = m0; i < m16;) {
+        int two = i + 32 <= m16;
+        amx_block(two, aq + i * ldq, ldq, panel, kq_total, sums);
+        qfinish(two ? 32 : 16, sums, NR, ascale + i, (int32_t)azero,
+                arow ? arow + i : 0, bzero ? bzero + col : 0, panel, bsum + col,
+                bscale + col, c + i * ldc + col, ldc, cols,
+                bias ? bias + col : 0, res ? res + i * ldr + col : 0, ldr, act,
+                a ? a + i * lda : 0, lda, outliers, n_outliers);
+        i += two ? 32 : 16;
+      }
+    }
+    _tile_release();
+    if (m16 < m1)
+      qgemm_vector(aq, ldq, ascale, azero, arow, bzero, b, kp, bsum, bscale, c,
+                   ldc, m16, m1, p0, p1, n, bias, res, ldr, act, a, lda,
+                   outliers, n_outliers);
+    return;
+  }
+#endif
+  qgemm_vector(aq, ldq, ascale, azero, arow, bzero, b, kp, bsum, bscale, c,
+               ldc, m0, m1, p0, p1, n, bias, res, ldr, act, a, lda, outliers,
+               n_outliers);
 }

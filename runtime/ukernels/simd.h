@@ -19,10 +19,17 @@
 #include <stdint.h>
 
 /* The integer kernels' AVX-512 copy also needs BW and VNNI: the same
- * vector layer under its own suffix. */
+ * vector layer under its own suffix. Their AMX copy is that one plus the
+ * AMX-INT8 tile GEMM (qgemm.c), suffix amx. */
+#if defined(KILN_UK_ISA_AMX)
+#define KILN_UK_ISA_AVX512VNNI 1
+#define KILN_UK(name) kiln_uk_##name##_amx
+#endif
 #if defined(KILN_UK_ISA_AVX512VNNI)
 #define KILN_UK_ISA_AVX512 1
+#ifndef KILN_UK
 #define KILN_UK(name) kiln_uk_##name##_avx512vnni
+#endif
 #endif
 
 #if defined(KILN_UK_ISA_AVX512)

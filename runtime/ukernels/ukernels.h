@@ -106,6 +106,7 @@ KILN_UK_DECLARE_SGEMM(avx2)
       int64_t n, const float *bias, const float *res, int64_t ldr,           \
       int64_t act, const float *a, int64_t lda, const int32_t *index,        \
       int64_t n_outliers);
+KILN_UK_DECLARE_QGEMM(amx)
 KILN_UK_DECLARE_QGEMM(avx512vnni)
 KILN_UK_DECLARE_QGEMM(avx2)
 
@@ -123,6 +124,7 @@ KILN_UK_DECLARE_QGEMM(avx2)
                            int64_t p0, int64_t p1, int64_t n,                \
                            const float *bias, const float *res, int64_t ldr, \
                            int64_t act);
+KILN_UK_DECLARE_WGEMM(amx)
 KILN_UK_DECLARE_WGEMM(avx512vnni)
 KILN_UK_DECLARE_WGEMM(avx2)
 

@@ -58,6 +58,15 @@ struct isa {
   int64_t panel;
 };
 static const struct isa isas[] = {
+    {"amx",
+     {"avx512bw", "avx512vnni", "amx-tile", "amx-int8"},
+     kiln_uk_find_outliers_amx,
+     kiln_uk_quantize_rows_amx,
+     kiln_uk_tensor_quant_params_amx,
+     kiln_uk_quantize_rows_affine_amx,
+     kiln_uk_qgemm_amx,
+     kiln_uk_wgemm_amx,
+     32},
     {"avx512vnni",
      {"avx512f", "avx512bw", "avx512vnni", "fma"},
      kiln_uk_find_outliers_avx512vnni,
@@ -482,6 +491,18 @@ int main(void) {
     test_qgemm_exact(isa, 300, 50, 70, 1, 1, 256, 1);
     test_qgemm_epilogue(isa, 7, 300, 33, KILN_UK_ACT_RELU, 6.0f, 0);
     test_qgemm_epilogue(isa, 1, 64, 64, 0, 6.0f, 0);
+    /* Whole AMX tiles (K a multiple of 64, 16 rows or more): 32- and
+     * 16-row blocks, the last rows on the vector kernel, the compiler's
+     * split, both encodings, weight zero points, outliers, epilogues. */
+    for (int per_tensor = 0; per_tensor <= 1; ++per_tensor) {
+      test_qgemm_exact(isa, 37, 64, 40, per_tensor, 0, 256, 4);
+      test_qgemm_exact(isa, 48, 768, 70, per_tensor, 0, 256, 4);
+      test_qgemm_exact(isa, 16, 128, 33, per_tensor, 0, 256, 4);
+      test_qgemm_exact(isa, 300, 384, 70, per_tensor, 0, 256, 1);
+      test_qgemm_epilogue(isa, 40, 768, 70, KILN_UK_ACT_GELU, 0, per_tensor);
+    }
+    test_qgemm_exact(isa, 50, 192, 64, 1, 1, 256, 4);
+    test_qgemm_epilogue(isa, 33, 128, 40, KILN_UK_ACT_RELU, 6.0f, 0);
     for (int bits = 4; bits <= 8; bits += 4) {
       test_wgemm(isa, bits, 1, 64, 40, 32, 0);
       test_wgemm(isa, bits, 5, 80, 33, 32, KILN_UK_ACT_SILU);

@@ -2,7 +2,7 @@
 // RUN: kiln-opt %s -split-input-file -kiln-x86-quantized-matmul=isa=avx2 | FileCheck %s --check-prefix=AVX2
 // RUN: not kiln-opt %s -split-input-file -kiln-x86-quantized-matmul=isa=sse2 2>&1 | FileCheck %s --check-prefix=BADISA
 
-// BADISA: kiln-x86-quantized-matmul: unknown isa 'sse2' (avx512vnni or avx2)
+// BADISA: kiln-x86-quantized-matmul: unknown isa 'sse2' (amx, avx512vnni or avx2)
 
 // Per-token int8: the codes [N = 40, K = 18] are packed into ceil(40/32)
 // panels of [ceil(18/4), 4 * 32] bytes (avx2: 3 panels of [5, 64]), with

@@ -10,7 +10,11 @@ short last group of 32 and N = 100 a partial panel.
 Also prints how far each scheme is from fp32 with a planted outlier
 column (|x| = 60), where LLM.int8() must beat plain w8a8.
 
-Usage: quantized_mlp.py OUT_DIR MCPU...   (native, x86-64-v3, ...)
+With --amx, the shapes are those the AMX-INT8 tile GEMM takes (K and
+the hidden width multiples of 64, 2 x 20 = 40 rows: a 32-row block of
+tiles, then 8 rows on the vector kernel).
+
+Usage: quantized_mlp.py OUT_DIR [--amx] MCPU...   (native, x86-64-v3, ...)
 """
 import os
 import sys
@@ -107,7 +111,11 @@ def reference(scheme, x, w1, b1, w2, b2):
 
 
 def main():
+    global K, N1
     out_dir, cpus = sys.argv[1], sys.argv[2:]
+    seq = 5
+    if cpus and cpus[0] == "--amx":
+        cpus, K, N1, seq = cpus[1:], 128, 192, 20
     rng = np.random.default_rng(7)
     w1 = (rng.standard_normal((K, N1)) * 0.2).astype(F32)
     w2 = (rng.standard_normal((N1, K)) * 0.2).astype(F32)
@@ -116,7 +124,7 @@ def main():
     b2 = (rng.standard_normal(K) * 0.1).astype(F32)
     path = os.path.join(out_dir, "mlp.onnx")
     onnx.save(model(w1, b1, w2, b2), path)
-    x = rng.standard_normal((2, 5, K)).astype(F32)
+    x = rng.standard_normal((2, seq, K)).astype(F32)
     x[:, :, 0] = 0  # a zero column
     x_out = x.copy()
     x_out[0, 1, 9] = 60.0  # one outlier activation: column 9 is an outlier
