@@ -5,7 +5,8 @@ worker process per engine, engines alternating round by round with a pause
 before each timed run, medians):
 
   kiln            kiln fp32
-  kiln-SCHEME     kiln compile --quantize=SCHEME (w8a8, llm-int8, w8, w4)
+  kiln-SCHEME     kiln compile --quantize=SCHEME (w8a8, llm-int8,
+                  smoothquant, w8a8-static, w8, w4)
   ort             ONNX Runtime fp32
   ort-q8          onnxruntime.quantization.quantize_dynamic (int8 weights,
                   DynamicQuantizeLinear + MatMulInteger), the encoders
@@ -30,7 +31,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import benchmark as bm  # noqa: E402
 
-ENCODER_SCHEMES = ["w8a8", "llm-int8"]
+ENCODER_SCHEMES = ["w8a8", "llm-int8", "smoothquant", "w8a8-static"]
+# Need --calibration: timed after calibrating on one made-up sample of the
+# timed shape (their speed does not depend on the ranges).
+CALIBRATED = ("smoothquant", "w8a8-static")
 DECODER_SCHEMES = ["w8a8", "w4"]
 
 
@@ -66,10 +70,21 @@ def bench_graph(args, name, meta, graph, cases, schemes, ort_kind, rows):
     onnx_path = os.path.join(args.work, meta["graphs"][graph]["file"])
     stem = os.path.splitext(onnx_path)[0]
     paths = {"kiln": stem + ".so", "ort": onnx_path}
+    samples = None
     for scheme in [None] + schemes:
         engine = "kiln" if scheme is None else "kiln-" + scheme
         lib = stem + ("" if scheme is None else "-" + scheme) + ".so"
         extra = [] if scheme is None else ["--quantize=" + scheme]
+        if scheme in CALIBRATED:
+            if samples is None:
+                import numpy as np
+                samples = stem + "-calibration-sample"
+                os.makedirs(samples, exist_ok=True)
+                _, q_len, kv_len = cases[0]
+                for k, v in bm.make_feeds(meta, graph, 1, q_len,
+                                          kv_len).items():
+                    np.save(os.path.join(samples, k + ".npy"), v)
+            extra += ["--calibration", samples]
         secs, _ = bm.kiln_compile(args.kiln, onnx_path, lib, extra)
         print("  %s %s: %s compiled in %.1f s" % (name, graph, engine, secs),
               flush=True)
@@ -145,15 +160,18 @@ def main():
              args.threads, args.rounds))
     print("\n| model | case | engine ms | w8a8 / kiln fp32 | "
           "w8a8 / ORT q8 | kiln / ORT on ORT's q8 file | llm-int8 / w8a8 | "
+          "smoothquant / w8a8 | w8a8-static / w8a8 | "
           "w4 / kiln fp32 | w4 / ORT q4 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, label, ms, other in rows:
         cells = ", ".join("%s %.1f" % (e, v) for e, v in ms.items())
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             name, label, cells, ratio(ms, "kiln-w8a8", "kiln"),
             ratio(ms, "kiln-w8a8", "ort-q8"),
             ratio(ms, "kiln-on-ort-q8", "ort-q8"),
             ratio(ms, "kiln-llm-int8", "kiln-w8a8"),
+            ratio(ms, "kiln-smoothquant", "kiln-w8a8"),
+            ratio(ms, "kiln-w8a8-static", "kiln-w8a8"),
             ratio(ms, "kiln-w4", "kiln"), ratio(ms, "kiln-w4", "ort-q4")))
 
 

@@ -15,7 +15,8 @@ from ._compile import CompileError, Diagnostic, compile
 from ._session import (InferenceSession, InvalidArgument, KilnError, NodeArg,
                        bfloat16_to_float32, float32_to_bfloat16)
 
-__all__ = ["calibrate", "compile", "CompileError", "Diagnostic", "InferenceSession",
+__all__ = ["calibrate", "compile", "CompileError", "Diagnostic",
+           "InferenceSession",
            "InvalidArgument", "KilnError", "NodeArg", "bfloat16_to_float32",
            "float32_to_bfloat16"]
 __version__ = "0.1.0"
