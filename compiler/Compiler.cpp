@@ -224,6 +224,13 @@ bool Compilation::run() {
   if (!(options.smoothquantAlpha >= 0 && options.smoothquantAlpha <= 1))
     return fail("--smoothquant-alpha must be in [0, 1], got " +
                 std::to_string(options.smoothquantAlpha));
+  if (!options.quantizeSoftmax.empty() && options.quantizeSoftmax != "log2" &&
+      options.quantizeSoftmax != "uniform")
+    return fail("--quantize-softmax=" + options.quantizeSoftmax +
+                " is not a scheme; kiln has log2, uniform");
+  if (options.softmaxBits != 4 && options.softmaxBits != 8)
+    return fail("--softmax-bits must be 4 or 8, got " +
+                Twine(options.softmaxBits));
   if (options.recordActivationRanges && !options.quantize.empty())
     return fail("recording activation ranges (kiln calibrate) and "
                 "--quantize exclude each other");
@@ -313,6 +320,8 @@ bool Compilation::runTfmPipeline(ModuleOp module, TimingScope &timer) {
     tfm::TfmPipelineOptions pipeline;
     pipeline.shapes = options.shapes;
     pipeline.fuse = options.fuse;
+    pipeline.quantizeSoftmax = options.quantizeSoftmax;
+    pipeline.softmaxBits = options.softmaxBits;
     tfm::buildTfmPipeline(pm, pipeline);
     tfm::QuantizationOptions quantization;
     quantization.scheme = options.quantize;

@@ -80,6 +80,10 @@ struct CompileOptions {
   /// The calibration file (from kiln calibrate) smoothquant and
   /// w8a8-static need.
   std::string calibration;
+  /// Round the attention probabilities (tfm-quantize-softmax): "" (no),
+  /// "log2" or "uniform", to softmaxBits (4 or 8) bits.
+  std::string quantizeSoftmax;
+  int64_t softmaxBits = 4;
   /// smoothquant's migration strength, in [0, 1].
   float smoothquantAlpha = 0.5f;
   /// Build kiln calibrate's recording library instead: the model plus the

@@ -97,6 +97,11 @@ const char *kiln_compile_options_set(kiln_compile_options *options,
     if (v.getAsDouble(threshold))
       return bad("a number");
     o.outlierThreshold = static_cast<float>(threshold);
+  } else if (key == "quantize-softmax")
+    o.quantizeSoftmax = v.str();
+  else if (key == "softmax-bits") {
+    if (v.getAsInteger(10, o.softmaxBits))
+      return bad("an integer");
   } else if (key == "calibration")
     o.calibration = v.str();
   else if (key == "smoothquant-alpha") {

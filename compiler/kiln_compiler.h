@@ -42,7 +42,8 @@ void kiln_compile_options_free(kiln_compile_options *options);
  * "gpu-arch", "cuda-path", "gpu-emulate" ("0"/"1"), "fusion" ("0"/"1"),
  * "quantize" (a scheme: w8a8, llm-int8, smoothquant, w8a8-static, w8,
  * w4), "group-size", "outlier-threshold", "calibration" (a file from
- * `kiln calibrate`), "smoothquant-alpha", "record-activation-ranges"
+ * `kiln calibrate`), "smoothquant-alpha", "quantize-softmax" (log2,
+ * uniform), "softmax-bits" (4, 8), "record-activation-ranges"
  * ("0"/"1": the recording library `kiln calibrate` runs), "shape"
  * (NAME=DIMS; each call adds one), "timing" and "stats" ("0"/"1":
  * collect those reports, see kiln_compile_result_report),

@@ -21,7 +21,10 @@ with the python3 that has the benchmark's packages
         [--models minilm,smollm2]
         [--schemes w8a8,llm-int8,smoothquant,w8a8-static,w8,w4]
         [--group-size 32] [--outlier-threshold 6.0]
-        [--smoothquant-alpha 0.5] [--tokens 32]
+        [--smoothquant-alpha 0.5] [--softmax-bits 4] [--tokens 32]
+
+softmax-log2 and softmax-uniform keep fp32 weights and round the attention
+probabilities (kiln compile --quantize-softmax) to --softmax-bits.
 
 The calibrated schemes (smoothquant, w8a8-static) are calibrated on
 CALIBRATION_SENTENCES (MiniLM) or CALIBRATION_PROMPTS (SmolLM2), never on
@@ -171,6 +174,13 @@ def smollm2_calibration_feeds():
 
 
 def compile_model(onnx_path, lib, scheme, args, calibration=None):
+    if scheme.startswith("softmax-"):
+        # softmax-log2 / softmax-uniform: fp32 weights, the attention
+        # probabilities rounded to --softmax-bits.
+        t = time.perf_counter()
+        kiln.compile(onnx_path, lib, quantize_softmax=scheme[len("softmax-"):],
+                     softmax_bits=args.softmax_bits)
+        return time.perf_counter() - t
     opts = {} if scheme == "fp32" else {
         "quantize": scheme, "group_size": args.group_size,
         "outlier_threshold": args.outlier_threshold}
@@ -335,10 +345,12 @@ def main():
                                                   "bench"))
     p.add_argument("--models", default="minilm,smollm2")
     p.add_argument("--schemes",
-                   default="w8a8,llm-int8,smoothquant,w8a8-static,w8,w4")
+                   default="w8a8,llm-int8,smoothquant,w8a8-static,w8,w4,"
+                   "softmax-log2,softmax-uniform")
     p.add_argument("--group-size", type=int, default=32)
     p.add_argument("--outlier-threshold", type=float, default=6.0)
     p.add_argument("--smoothquant-alpha", type=float, default=0.5)
+    p.add_argument("--softmax-bits", type=int, default=4)
     p.add_argument("--tokens", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()

@@ -99,6 +99,13 @@ def Tfm_LhsQuantization : I32EnumAttr<"LhsQuantization",
   let cppNamespace = "::mlir::tfm";
 }
 
+def Tfm_ProbabilityQuantization : I32EnumAttr<"ProbabilityQuantization",
+    "how tfm.quantize_probabilities rounds", [
+      I32EnumAttrCase<"uniform", 0>,
+      I32EnumAttrCase<"log2", 1>]> {
+  let cppNamespace = "::mlir::tfm";
+}
+
 def Tfm_ComparePredicate : I32EnumAttr<"ComparePredicate",
     "elementwise comparison predicate", [
       I32EnumAttrCase<"eq", 0>,

@@ -771,6 +771,12 @@ LogicalResult TriluOp::verify() {
 // Transformer ops
 //===----------------------------------------------------------------------===//
 
+LogicalResult QuantizeProbabilitiesOp::verify() {
+  if (getBits() != 4 && getBits() != 8)
+    return emitOpError("bits must be 4 or 8, got ") << getBits();
+  return success();
+}
+
 LogicalResult SoftmaxOp::verify() {
   return verifyAxis(*this, getAxis(), getInput().getType());
 }

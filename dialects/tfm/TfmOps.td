@@ -739,6 +739,34 @@ def Tfm_SoftmaxOp : Tfm_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
+def Tfm_QuantizeProbabilitiesOp
+    : Tfm_Op<"quantize_probabilities", [Pure, SameOperandsAndResultType]> {
+  let summary = "Probabilities (in [0, 1]) rounded to a few-bit grid";
+  let description = [{
+    What quantizing attention probabilities to `bits` bits (4 or 8) keeps,
+    each element `p` replaced by the value its code stands for:
+
+    - `uniform`: `q = clamp(round_half_even(p * (2^bits - 1)), 0,
+      2^bits - 1)`, value `q / (2^bits - 1)`;
+    - `log2` (RepQuant, arXiv 2402.05628, with the scale 1 that
+      probabilities allow): `q = round_half_even(-2 log2 p)`, value
+      `2^(-q / 2)` (an integer shift, times sqrt(2) for odd q), or 0 when
+      `q >= 2^bits` (and for p = 0). Small probabilities keep their
+      relative precision, which the uniform grid flushes to 0.
+
+    Example:
+    ```mlir
+    %q = tfm.quantize_probabilities log2 %p bits 4 : tensor<?x12x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_ProbabilityQuantization:$scheme,
+                       Tfm_FloatTensor:$input, I64Attr:$bits);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat =
+      "$scheme $input `bits` $bits attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def Tfm_LayerNormOp : Tfm_Op<"layer_norm", [Pure]> {
   let summary = "Layer normalization over the trailing dimensions";
   let description = [{

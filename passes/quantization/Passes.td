@@ -81,6 +81,26 @@ def TfmFuseIntegerMatmuls : Pass<"tfm-fuse-integer-matmuls", "ModuleOp"> {
   }];
 }
 
+def TfmQuantizeSoftmax : Pass<"tfm-quantize-softmax", "ModuleOp"> {
+  let summary = "Round attention probabilities to a 4- or 8-bit grid "
+                "(RepQuant's log2 quantizer, or a uniform one)";
+  let description = [{
+    `kiln compile --quantize-softmax=log2|uniform --softmax-bits=4|8`: puts
+    a `tfm.quantize_probabilities` after every softmax whose users all
+    multiply it (as their left operand) by the values, i.e. after the
+    attention probabilities, so that a model is run with what a few-bit
+    quantization of them keeps (RepQuant, arXiv 2402.05628: log2 codes,
+    `2^(-q/2)`, against uniform codes of the same width). It runs before
+    attention fusion, so those attentions stay unfused (matmul, softmax,
+    matmul): the pass measures accuracy, not speed.
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", /*default=*/"\"log2\"",
+           "log2 or uniform">,
+    Option<"bits", "bits", "int64_t", /*default=*/"4", "4 or 8">,
+  ];
+}
+
 def TfmRecordActivationRanges
     : Pass<"tfm-record-activation-ranges", "ModuleOp"> {
   let summary = "Add outputs holding each weight matmul's input range, "

@@ -34,6 +34,15 @@ struct TfmPipelineOptions : public PassPipelineOptions<TfmPipelineOptions> {
   Option<bool> fuse{*this, "fuse",
                     llvm::cl::desc("Run the fusion passes (default true)"),
                     llvm::cl::init(true)};
+  Option<std::string> quantizeSoftmax{
+      *this, "quantize-softmax",
+      llvm::cl::desc("Round attention probabilities: log2 or uniform "
+                     "(tfm-quantize-softmax); empty for no"),
+      llvm::cl::init("")};
+  Option<int64_t> softmaxBits{
+      *this, "softmax-bits",
+      llvm::cl::desc("Bits of quantize-softmax: 4 (default) or 8"),
+      llvm::cl::init(4)};
 };
 
 /// The tfm-level pipeline (`--emit=tfm` stops after it): input shape

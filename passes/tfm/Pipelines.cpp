@@ -31,6 +31,14 @@ void tfm::buildTfmPipeline(OpPassManager &pm,
   // Not an optimisation: nothing else lowers ONNX Runtime's dynamically
   // quantized matmuls.
   pm.addPass(createTfmFuseIntegerMatmuls());
+  // Before attention fusion: the probabilities it rounds are what the
+  // fused kernel would keep to itself.
+  if (!options.quantizeSoftmax.empty()) {
+    TfmQuantizeSoftmaxOptions softmax;
+    softmax.scheme = options.quantizeSoftmax;
+    softmax.bits = options.softmaxBits;
+    pm.addPass(createTfmQuantizeSoftmax(softmax));
+  }
   if (!options.fuse)
     return;
   pm.addNestedPass<func::FuncOp>(createTfmFuseNorms());

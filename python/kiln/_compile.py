@@ -41,6 +41,7 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
             gpu_arch=None, gpu_emulate=False, cuda_path=None,
             frontend=None, quantize=None, group_size=None,
             outlier_threshold=None, calibration=None, smoothquant_alpha=None,
+            quantize_softmax=None, softmax_bits=None,
             record_activation_ranges=False):
     """Compiles `model` into `output` (with --emit=so, the default, also
     `output`.weights) and returns the list of warnings and notes.
@@ -59,6 +60,9 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
         (smoothquant, default 0.5) and calibration (smoothquant and
         w8a8-static: the file kiln.calibrate or `kiln calibrate` wrote), as
         `kiln compile --quantize` (README.md).
+    quantize_softmax: None, "log2" or "uniform", with softmax_bits (4 or 8):
+        round the attention probabilities (`kiln compile
+        --quantize-softmax`).
     record_activation_ranges: build the recording library kiln.calibrate
         runs instead (extra outputs "calibration:I:min|max:NODE").
     """
@@ -76,7 +80,9 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
                         ("group-size", group_size),
                         ("outlier-threshold", outlier_threshold),
                         ("calibration", calibration and os.fspath(calibration)),
-                        ("smoothquant-alpha", smoothquant_alpha)]:
+                        ("smoothquant-alpha", smoothquant_alpha),
+                        ("quantize-softmax", quantize_softmax),
+                        ("softmax-bits", softmax_bits)]:
         if value is not None:
             settings.append((name, str(value)))
     if opt_level is not None:

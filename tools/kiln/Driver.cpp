@@ -144,6 +144,15 @@ cl::opt<float> smoothquantAlpha(
     cl::desc("--quantize=smoothquant: migration strength in [0, 1] "
              "(default 0.5; 0.8-0.9 suit LLaMA-family models)"),
     cl::init(0.5f));
+cl::opt<std::string> quantizeSoftmax(
+    "quantize-softmax", cl::sub(compileCommand),
+    cl::desc("Round the attention probabilities to --softmax-bits: log2 "
+             "(RepQuant's log2 quantizer) or uniform, to measure what that "
+             "costs in accuracy (those attentions stay unfused)"),
+    cl::value_desc("SCHEME"), cl::init(""));
+cl::opt<int64_t> softmaxBits(
+    "softmax-bits", cl::sub(compileCommand),
+    cl::desc("Bits of --quantize-softmax: 4 (default) or 8"), cl::init(4));
 cl::opt<int> calibrationThreads(
     "threads", cl::sub(calibrateCommand),
     cl::desc("Threads per calibration run (default: all cores)"),
@@ -246,6 +255,8 @@ kiln::CompileOptions compileOptionsFromFlags() {
   options.outlierThreshold = outlierThreshold;
   options.calibration = calibration;
   options.smoothquantAlpha = smoothquantAlpha;
+  options.quantizeSoftmax = quantizeSoftmax;
+  options.softmaxBits = softmaxBits;
   if (timing)
     options.timing = &llvm::errs();
   if (stats)

@@ -194,6 +194,43 @@ struct LowerSilu : TfmPattern<tfm::SiluOp> {
   }
 };
 
+/// The value of each probability's code (TfmOps.td gives the formulas).
+struct LowerQuantizeProbabilities
+    : TfmPattern<tfm::QuantizeProbabilitiesOp> {
+  using TfmPattern::TfmPattern;
+  LogicalResult matchAndRewrite(tfm::QuantizeProbabilitiesOp op,
+                                PatternRewriter &rewriter) const override {
+    bool log2 = op.getScheme() == tfm::ProbabilityQuantization::log2;
+    double top = static_cast<double>((int64_t{1} << op.getBits()) - 1);
+    Value result = elementwise(
+        rewriter, op.getLoc(), op.getType(), ValueRange{op.getInput()},
+        [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value p = a[0];
+          Type t = p.getType();
+          auto c = [&](double v) { return floatConst(b, loc, t, v); };
+          if (!log2) {
+            Value q = math::RoundEvenOp::create(
+                b, loc, arith::MulFOp::create(b, loc, p, c(top)));
+            q = minOf(b, loc, maxOf(b, loc, q, c(0)), c(top));
+            return arith::DivFOp::create(b, loc, q, c(top));
+          }
+          // q = round(-2 log2 p); p = 0 gives +inf, past every code.
+          Value q = math::RoundEvenOp::create(
+              b, loc,
+              arith::MulFOp::create(b, loc, math::LogOp::create(b, loc, p),
+                                    c(-2.0 / M_LN2)));
+          q = maxOf(b, loc, q, c(0));
+          Value kept = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE,
+                                             q, c(top));
+          Value value = math::ExpOp::create(
+              b, loc, arith::MulFOp::create(b, loc, q, c(-0.5 * M_LN2)));
+          return arith::SelectOp::create(b, loc, kept, value, c(0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::tfm::lowering::populateElementwisePatterns(
@@ -202,7 +239,8 @@ void mlir::tfm::lowering::populateElementwisePatterns(
   using U = Value (*)(OpBuilder &, Location, Value);
   using B = Value (*)(OpBuilder &, Location, Value, Value);
   patterns.add<LowerConstant, LowerCompare, LowerSelect, LowerCast,
-               LowerClip, LowerGelu, LowerSilu>(ctx);
+               LowerClip, LowerGelu, LowerSilu, LowerQuantizeProbabilities>(
+      ctx);
   #define UNARY(Op, expr)                                                        \
   patterns.add<LowerUnary<tfm::Op>>(                                           \
       ctx, static_cast<U>([](OpBuilder &b, Location l, Value x) -> Value {     \

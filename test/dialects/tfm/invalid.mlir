@@ -558,6 +558,14 @@ func.func @trilu_rank_one(%x: tensor<?xf32>) -> tensor<?xf32> {
 // Transformer operations
 //===----------------------------------------------------------------------===//
 
+func.func @quantize_probabilities_bits(%p: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'tfm.quantize_probabilities' op bits must be 4 or 8, got 3}}
+  %0 = tfm.quantize_probabilities log2 %p bits 3 : tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
 func.func @softmax_axis_out_of_range(%x: tensor<?x12x?x?xf32>) -> tensor<?x12x?x?xf32> {
   // expected-error @+1 {{'tfm.softmax' op axis 4 is out of range for rank 4}}
   %0 = tfm.softmax %x {axis = 4 : i64} : tensor<?x12x?x?xf32>

@@ -590,6 +590,15 @@ func.func @softmax(%scores: tensor<?x12x?x?xf32>) -> (tensor<?x12x?x?xf32>, tens
   return %0, %1 : tensor<?x12x?x?xf32>, tensor<?x12x?x?xf32>
 }
 
+// CHECK-LABEL: func.func @quantize_probabilities
+func.func @quantize_probabilities(%p: tensor<?x12x?x?xf32>) -> (tensor<?x12x?x?xf32>, tensor<?x12x?x?xf32>) {
+  // CHECK: tfm.quantize_probabilities log2 %{{.*}} bits 4 : tensor<?x12x?x?xf32>
+  %0 = tfm.quantize_probabilities log2 %p bits 4 : tensor<?x12x?x?xf32>
+  // CHECK: tfm.quantize_probabilities uniform %{{.*}} bits 8 : tensor<?x12x?x?xf32>
+  %1 = tfm.quantize_probabilities uniform %p bits 8 : tensor<?x12x?x?xf32>
+  return %0, %1 : tensor<?x12x?x?xf32>, tensor<?x12x?x?xf32>
+}
+
 // CHECK-LABEL: func.func @layer_norm
 func.func @layer_norm(%x: tensor<?x?x768xf32>, %gamma: tensor<768xf32>, %beta: tensor<768xf32>) -> tensor<?x?x768xf32> {
   // CHECK: tfm.layer_norm %{{.*}}, %{{.*}}, %{{.*}} {axis = 2 : i64, epsilon = 9.99999996E-13 : f32} : (tensor<?x?x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<?x?x768xf32>
