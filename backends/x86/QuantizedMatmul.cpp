@@ -49,6 +49,7 @@ struct Variant {
   bool outliers = false;  ///< qgemm: LLM.int8() outlier columns.
   float threshold = 0;    ///< with `outliers`.
   bool weightZero = false; ///< qgemm: a weight zero point per channel
+  bool channelScale = false; ///< qgemm per token: the input's [K] multiplier
   float lhsScale = 0;     ///< per_tensor_static
   int64_t lhsZero = 0;    ///< per_tensor_static
   bool bias = false, residual = false;
@@ -82,6 +83,8 @@ struct Variant {
       os << "_static" << floatLiteral(lhsScale) << "_z" << lhsZero;
     if (weightZero)
       os << "_wz";
+    if (channelScale)
+      os << "_cs";
     return s;
   }
 };
@@ -137,7 +140,7 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
     else
       os << "func.func private @kiln_uk_quantize_rows_" << isa.name
          << "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, "
-            "!llvm.ptr)\n";
+            "!llvm.ptr, !llvm.ptr)\n";
     os << "func.func private @kiln_uk_qgemm_" << isa.name
        << "(!llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, "
           "i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, "
@@ -150,7 +153,8 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
     panelM = memrefOf(3, 4 * nr, "i8");
     os << "func.func private @" << v.name(isa) << "(%a: " << a2
        << ", %b: " << panelT << ", %bsum: tensor<?xi32>, %bscale: " << v1
-       << (v.weightZero ? ", %bzero: tensor<?xi32>" : "") << ", %n: index";
+       << (v.weightZero ? ", %bzero: tensor<?xi32>" : "")
+       << (v.channelScale ? ", %cs: " + v1 : "") << ", %n: index";
   } else {
     os << "func.func private @kiln_uk_wgemm_" << isa.name
        << "(!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, !llvm.ptr, "
@@ -184,6 +188,10 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
     if (v.weightZero)
       pointer("Bz", "bzero", "memref<?xi32>", "tensor<?xi32>");
     pointer("Bscale", "bscale", v1m, v1);
+    if (v.channelScale)
+      pointer("CS", "cs", v1m, v1);
+    else
+      os << "  %CS_p = llvm.mlir.zero : !llvm.ptr\n";
   } else {
     pointer("S", "s", extraM, extraT);
     pointer("O", "o", extraM, extraT);
@@ -261,9 +269,9 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
             "!llvm.ptr, i64, !llvm.ptr, !llvm.ptr) -> ()\n";
     else
       os << "    func.call @kiln_uk_quantize_rows_" << isa.name
-         << "(%A_p, %K_w, %K_w, %m0w, %m1w, %F_p, %Aq_p, %KP_w, %As_p) : "
-            "(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, i64, "
-            "!llvm.ptr) -> ()\n";
+         << "(%A_p, %K_w, %K_w, %m0w, %m1w, %F_p, %Aq_p, %KP_w, %As_p, "
+            "%CS_p) : (!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, !llvm.ptr, "
+            "i64, !llvm.ptr, !llvm.ptr) -> ()\n";
     os << "    scf.reduce\n"
           "  }\n";
   }
@@ -494,6 +502,8 @@ struct X86QuantizedMatmul
     SmallVector<Value> operands;
     for (Value p : packed)
       operands.push_back(dynamicLeading(p));
+    if (v.channelScale)
+      operands.push_back(dynamicLeading(op.getChannelScale()));
     operands.push_back(arith::ConstantIndexOp::create(b, loc, n));
     kiln::FusedEpilogue fused;
     fused.bias = v.bias;
@@ -526,6 +536,7 @@ struct X86QuantizedMatmul
                                       .getDimSize(1);
     if (v.group == 0)
       v.group = 16; // K = 0: any group will do
+    v.channelScale = op.getChannelScale() != nullptr;
     if (std::optional<APFloat> t = op.getOutlierThreshold()) {
       v.outliers = true;
       v.threshold = t->convertToFloat();

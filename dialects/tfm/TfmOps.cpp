@@ -979,6 +979,16 @@ LogicalResult QuantizedMatmulOp::inferReturnTypes(
                    static_cast<int64_t>(*lhsZero) < 0 || *lhsZero > 255))
     return fail("per_tensor_static needs a positive finite lhs_scale and an "
                 "lhs_zero_point in [0, 255]");
+  if (Value channelScale = adaptor.getChannelScale()) {
+    RankedTensorType type = tensorType(channelScale);
+    if (!perToken || adaptor.getOutlierThreshold())
+      return fail("channel_scale needs per_token lhs quantization without "
+                  "outlier_threshold");
+    if (type.getElementType() != element || type.getRank() != 1 ||
+        !isDynamicOrEqual(type.getDimSize(0), k))
+      return fail("channel_scale must be [K] = [", k, "] of ", element,
+                  ", got ", type);
+  }
   if (std::optional<APFloat> threshold = adaptor.getOutlierThreshold()) {
     if (!perToken)
       return fail("outlier_threshold needs per_token lhs quantization");

@@ -906,7 +906,10 @@ def Tfm_QuantizedMatmulOp
       With `outlier_threshold` (LLM.int8()), the columns k of `lhs` with
       `max_r |lhs[r, k]| >= outlier_threshold`, found on each run, are left
       out of the int8 product (and of s_r) and added in floating point
-      against the dequantized W.
+      against the dequantized W. With `channel_scale` (`[K]`, no
+      `outlier_threshold`), `lhs[r, k] * channel_scale[k]` is what is
+      quantized (SmoothQuant's `1 / s`, applied by the quantizer instead
+      of a multiply of its own).
     - `per_tensor`: ONNX `DynamicQuantizeLinear` (what ONNX Runtime's
       `quantize_dynamic` exports): all of `lhs` becomes uint8 with one
       scale `s = (hi - lo) / 255` over `lo = min(0, min lhs)`,
@@ -930,6 +933,7 @@ def Tfm_QuantizedMatmulOp
                        Optional<RankedTensorOf<[I8]>>:$zero_point,
                        Optional<Tfm_FloatTensor>:$bias,
                        Optional<Tfm_FloatTensor>:$residual,
+                       Optional<Tfm_FloatTensor>:$channel_scale,
                        I64Attr:$bits, I64Attr:$group_size,
                        Tfm_LhsQuantization:$lhs_quantization,
                        OptionalAttr<F32Attr>:$outlier_threshold,
@@ -940,6 +944,7 @@ def Tfm_QuantizedMatmulOp
   let assemblyFormat = [{
     $lhs `,` $weight `,` $scale (`zero_point` $zero_point^)?
     (`bias` $bias^)? (`activation` $activation^)? (`residual` $residual^)?
+    (`channel_scale` $channel_scale^)?
     `bits` $bits `group_size` $group_size `lhs` $lhs_quantization
     attr-dict `:` functional-type(operands, results)
   }];

@@ -252,7 +252,7 @@ struct TfmFuseIntegerMatmuls
     }
     auto fused = QuantizedMatmulOp::create(
         b, m.rescale.getLoc(), m.rescale.getType(), lhs, weight, scale, zero,
-        Value(), Value(), b.getI64IntegerAttr(8),
+        Value(), Value(), Value(), b.getI64IntegerAttr(8),
         b.getI64IntegerAttr(0), LhsQuantizationAttr::get(b.getContext(), mode),
         FloatAttr(), ActivationAttr(), lhsScale, lhsZero);
     fused->setDiscardableAttrs(m.product->getDiscardableAttrDictionary());

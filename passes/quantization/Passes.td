@@ -41,6 +41,10 @@ def TfmQuantizeMatmuls : Pass<"tfm-quantize-matmuls", "ModuleOp"> {
       (`w8` stores q and the zero point minus 128, as int8). A group of
       zeros gets scale 1.
 
+    With per-token activations (`w8a8`), an input that is a `tfm.mul` by
+    a constant `[K]` vector (SmoothQuant's `1 / s` where no norm could
+    take it) becomes the op's `channel_scale`, applied while quantizing.
+
     The original f32 weights are released as they are replaced.
   }];
   let options = [
@@ -145,7 +149,9 @@ def TfmSmoothActivations : Pass<"tfm-smooth-activations", "ModuleOp"> {
     and `x W = (x / s) (diag(s) W)`: the weights' rows are multiplied by
     `s`, and `1 / s` is folded into the layer_norm / rms_norm producing x
     when these matmuls are its only users, else applied by an explicit
-    `tfm.mul`. The recorded ranges are divided by `s` too. Exact in real
+    `tfm.mul` (which tfm-quantize-matmuls then moves into the int8
+    quantizer: `channel_scale`). The recorded ranges are divided by `s`
+    too. Exact in real
     arithmetic; what changes is that int8 per-token quantization of x / s
     loses less to outlier channels.
   }];

@@ -193,10 +193,26 @@ struct TfmQuantizeMatmuls
     if (scheme == "llm-int8")
       threshold = b.getF32FloatAttr(outlierThreshold);
     int64_t bits = scheme == "w4" ? 4 : 8;
+    // A per-channel multiply of the input by a constant (SmoothQuant's
+    // 1 / s, where no norm could take it) goes into the quantizer.
+    Value lhs = op.getLhs(), channelScale;
+    if (lhsMode == LhsQuantization::per_token && !threshold)
+      if (auto mul = lhs.getDefiningOp<MulOp>())
+        for (auto [x, c] : {std::pair{mul.getLhs(), mul.getRhs()},
+                            std::pair{mul.getRhs(), mul.getLhs()}}) {
+          auto type = cast<RankedTensorType>(c.getType());
+          if (c.getDefiningOp<ConstantOp>() && type.getRank() == 1 &&
+              type.getDimSize(0) == inputChannels(op) &&
+              x.getType() == lhs.getType()) {
+            lhs = x;
+            channelScale = c;
+            break;
+          }
+        }
     auto quantized = QuantizedMatmulOp::create(
-        b, op.getLoc(), op.getType(), op.getLhs(), weight[0], weight[1],
+        b, op.getLoc(), op.getType(), lhs, weight[0], weight[1],
         weightOnly ? weight[2] : Value(), op.getBias(), op.getResidual(),
-        b.getI64IntegerAttr(bits),
+        channelScale, b.getI64IntegerAttr(bits),
         b.getI64IntegerAttr(weightOnly ? groupSize.getValue() : 0),
         LhsQuantizationAttr::get(b.getContext(), lhsMode), threshold,
         op.getActivationAttr(), lhsScale, lhsZero);
@@ -208,7 +224,10 @@ struct TfmQuantizeMatmuls
                            kLhsStaticZeroPointAttrName})
       quantized->removeDiscardableAttr(name);
     op.replaceAllUsesWith(quantized.getResult());
+    Operation *multiply = channelScale ? op.getLhs().getDefiningOp() : nullptr;
     op.erase();
+    if (multiply && multiply->use_empty())
+      multiply->erase();
   }
 };
 

@@ -148,7 +148,8 @@ static inline int32_t round_even(float x) {
 
 void KILN_UK(quantize_rows)(const float *a, int64_t lda, int64_t k,
                             int64_t m0, int64_t m1, const uint8_t *outliers,
-                            uint8_t *aq, int64_t ldq, float *scale) {
+                            uint8_t *aq, int64_t ldq, float *scale,
+                            const float *channel_scale) {
   int64_t kp = (k + 3) & ~(int64_t)3;
   for (int64_t i = m0; i < m1; ++i) {
     const float *row = a + i * lda;
@@ -156,7 +157,10 @@ void KILN_UK(quantize_rows)(const float *a, int64_t lda, int64_t k,
     vf vmax = vf_zero();
     int64_t j = 0;
     for (; j + VL <= k; j += VL) {
-      vf x = vf_abs(vf_load(row + j));
+      vf x = vf_load(row + j);
+      if (channel_scale)
+        x = vf_mul(x, vf_load(channel_scale + j));
+      x = vf_abs(x);
       if (outliers)
         x = vf_drop_flagged(x, outliers + j);
       vmax = vf_max(vmax, x);
@@ -164,7 +168,8 @@ void KILN_UK(quantize_rows)(const float *a, int64_t lda, int64_t k,
     float amax = vf_reduce_max(vmax);
     for (; j < k; ++j)
       if (!(outliers && outliers[j])) {
-        float x = row[j] < 0 ? -row[j] : row[j];
+        float x = channel_scale ? row[j] * channel_scale[j] : row[j];
+        x = x < 0 ? -x : x;
         amax = x > amax ? x : amax;
       }
     scale[i] = amax / 127.0f;
@@ -174,7 +179,10 @@ void KILN_UK(quantize_rows)(const float *a, int64_t lda, int64_t k,
     const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
     const __m512i bias = _mm512_set1_epi32(QBIAS);
     for (; j + VL <= k; j += VL) {
-      __m512i c = _mm512_cvtps_epi32(vf_mul(vf_load(row + j), vf_set1(inv)));
+      vf x = vf_load(row + j);
+      if (channel_scale)
+        x = vf_mul(x, vf_load(channel_scale + j));
+      __m512i c = _mm512_cvtps_epi32(vf_mul(x, vf_set1(inv)));
       c = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(c, lo), hi),
                            bias);
       if (outliers) {
@@ -186,7 +194,8 @@ void KILN_UK(quantize_rows)(const float *a, int64_t lda, int64_t k,
     }
 #endif
     for (; j < k; ++j) {
-      int32_t c = round_even(row[j] * inv);
+      float x = channel_scale ? row[j] * channel_scale[j] : row[j];
+      int32_t c = round_even(x * inv);
       c = c < -127 ? -127 : c > 127 ? 127 : c;
       if (outliers && outliers[j])
         c = 0;

@@ -68,7 +68,8 @@ KILN_UK_DECLARE_SGEMM(avx2)
  * |A[i][k]| / 127 over the unflagged columns (`outliers` may be NULL),
  * codes round_half_even(A[i][k] * 127 / max) (0 for flagged columns and
  * for an all-zero row), stored in aq[i][0, kp) (row stride ldq) as code +
- * 128 (zero point 128), padded with code 0.
+ * 128 (zero point 128), padded with code 0. With channel_scale (NULL for
+ * none), A[i][k] * channel_scale[k] is quantized instead.
  * tensor_quant_params: ONNX DynamicQuantizeLinear's parameters for all
  * of A [m][k]: with lo = min(0, min A) and hi = max(0, max A), *scale =
  * (hi - lo) / 255 (1 when hi == lo); returns the zero point
@@ -87,10 +88,10 @@ KILN_UK_DECLARE_SGEMM(avx2)
   int64_t kiln_uk_find_outliers_##isa(const float *a, int64_t lda,           \
                                       int64_t m, int64_t k, float threshold, \
                                       uint8_t *flags, int32_t *index);       \
-  void kiln_uk_quantize_rows_##isa(const float *a, int64_t lda, int64_t k,   \
-                                   int64_t m0, int64_t m1,                   \
-                                   const uint8_t *outliers, uint8_t *aq,     \
-                                   int64_t ldq, float *scale);               \
+  void kiln_uk_quantize_rows_##isa(                                          \
+      const float *a, int64_t lda, int64_t k, int64_t m0, int64_t m1,        \
+      const uint8_t *outliers, uint8_t *aq, int64_t ldq, float *scale,       \
+      const float *channel_scale);                                           \
   int64_t kiln_uk_tensor_quant_params_##isa(const float *a, int64_t lda,     \
                                             int64_t m, int64_t k,            \
                                             float *scale);                   \

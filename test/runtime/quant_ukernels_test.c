@@ -30,7 +30,7 @@ typedef int64_t find_outliers_fn(const float *, int64_t, int64_t, int64_t,
                                  float, uint8_t *, int32_t *);
 typedef void quantize_rows_fn(const float *, int64_t, int64_t, int64_t,
                               int64_t, const uint8_t *, uint8_t *, int64_t,
-                              float *);
+                              float *, const float *);
 typedef int64_t tensor_quant_params_fn(const float *, int64_t, int64_t, int64_t,
                                        float *);
 typedef void quantize_rows_affine_fn(const float *, int64_t, int64_t, int64_t,
@@ -166,7 +166,7 @@ static void run_q(const struct isa *isa, const float *a, int64_t m, int64_t k,
                                 zero, aq, kp, ascale, arow);
   } else {
     isa->quantize_rows(a, k, k, 0, m, threshold > 0 ? flags : NULL, aq, kp,
-                       ascale);
+                       ascale, NULL);
   }
   for (int64_t m0 = 0; m0 < m; m0 += row_block)
     for (int64_t p0 = 0; p0 < panels; p0 += group)
@@ -194,8 +194,8 @@ static void test_quantize_rows(const struct isa *isa) {
   uint8_t aq[3 * 24];
   float scale[3];
   memset(aq, 0xee, sizeof aq);
-  isa->quantize_rows(&a[0][0], K, K, 0, 2, NULL, aq, kp, scale);
-  isa->quantize_rows(&a[0][0], K, K, 2, 3, flags, aq, kp, scale);
+  isa->quantize_rows(&a[0][0], K, K, 0, 2, NULL, aq, kp, scale, NULL);
+  isa->quantize_rows(&a[0][0], K, K, 2, 3, flags, aq, kp, scale, NULL);
   int ok = scale[0] == 1.0f && scale[1] == 0.0f && scale[2] == 1.0f;
   for (int r = 0; r < 3; ++r)
     for (int j = 0; j < kp; ++j) {
@@ -204,6 +204,26 @@ static void test_quantize_rows(const struct isa *isa) {
     }
   char what[120];
   snprintf(what, sizeof what, "quantize_rows_%s: codes and scales",
+           isa->name);
+  check(ok, what);
+
+  /* A channel scale: row 0 halved, then doubled back in column 0 (254):
+   * the max is 127 again, every code as before except where the scale
+   * moves it (columns 1-20 halved: ties of the halves round to even). */
+  float cs[K];
+  cs[0] = 1.0f;
+  for (int j = 1; j < K; ++j)
+    cs[j] = 0.5f;
+  memset(aq, 0xee, sizeof aq);
+  isa->quantize_rows(&a[0][0], K, K, 0, 1, NULL, aq, kp, scale, cs);
+  ok = scale[0] == 1.0f;
+  for (int j = 0; j < kp; ++j) {
+    float x = j < K ? a[0][j] * cs[j] : 0;
+    int code = (int)nearbyintf(x);
+    code = code > 127 ? 127 : code < -127 ? -127 : code;
+    ok &= aq[j] == (uint8_t)(code + CODE_BIAS);
+  }
+  snprintf(what, sizeof what, "quantize_rows_%s: with a channel scale",
            isa->name);
   check(ok, what);
 }

@@ -1120,6 +1120,24 @@ func.func @quantized_matmul_per_token_grouped(%x: tensor<?x64xf32>, %w: tensor<8
 
 // -----
 
+func.func @quantized_matmul_channel_scale_outliers(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>, %c: tensor<64xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op channel_scale needs per_token lhs quantization without outlier_threshold}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s channel_scale %c bits 8 group_size 0 lhs per_token {outlier_threshold = 6.0 : f32} : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>, tensor<64xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_channel_scale_shape(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>, %c: tensor<32xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op channel_scale must be [K] = [64] of 'f32', got 'tensor<32xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s channel_scale %c bits 8 group_size 0 lhs per_token : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>, tensor<32xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
 func.func @quantized_matmul_outliers_weight_only(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
   // expected-error @+2 {{'tfm.quantized_matmul' op outlier_threshold needs per_token lhs quantization}}
   // expected-error @+1 {{failed to infer returned types}}

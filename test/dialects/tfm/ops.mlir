@@ -794,6 +794,13 @@ func.func @quantized_matmul_per_token(%x: tensor<?x?x64xf32>, %w: tensor<128x64x
   return %0 : tensor<?x?x128xf32>
 }
 
+// CHECK-LABEL: func.func @quantized_matmul_channel_scale
+func.func @quantized_matmul_channel_scale(%x: tensor<?x?x64xf32>, %w: tensor<128x64xi8>, %s: tensor<128x1xf32>, %c: tensor<64xf32>) -> tensor<?x?x128xf32> {
+  // CHECK: tfm.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}} channel_scale %{{.*}} bits 8 group_size 0 lhs per_token : (tensor<?x?x64xf32>, tensor<128x64xi8>, tensor<128x1xf32>, tensor<64xf32>) -> tensor<?x?x128xf32>
+  %0 = tfm.quantized_matmul %x, %w, %s channel_scale %c bits 8 group_size 0 lhs per_token : (tensor<?x?x64xf32>, tensor<128x64xi8>, tensor<128x1xf32>, tensor<64xf32>) -> tensor<?x?x128xf32>
+  return %0 : tensor<?x?x128xf32>
+}
+
 // CHECK-LABEL: func.func @quantized_matmul_per_tensor
 func.func @quantized_matmul_per_tensor(%x: tensor<?x?x64xf32>, %w: tensor<128x64xi8>, %s: tensor<128x1xf32>) -> tensor<?x?x128xf32> {
   // CHECK: tfm.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}} bits 8 group_size 0 lhs per_tensor : (tensor<?x?x64xf32>, tensor<128x64xi8>, tensor<128x1xf32>) -> tensor<?x?x128xf32>

@@ -5,6 +5,7 @@
 // RUN: kiln-opt %s --split-input-file --tfm-smooth-activations | FileCheck %s
 // RUN: kiln-opt %s --split-input-file --tfm-smooth-activations=alpha=0 | FileCheck %s --check-prefix=ALPHA0
 // RUN: not kiln-opt %s --split-input-file --tfm-smooth-activations=alpha=1.5 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: kiln-opt %s --split-input-file --tfm-smooth-activations --tfm-quantize-matmuls=scheme=w8a8 | FileCheck %s --check-prefix=QUANT
 
 // BAD: tfm-smooth-activations: alpha must be in [0, 1], got 1.5
 
@@ -76,4 +77,23 @@ func.func @shared(%x: tensor<?x2xf32>) -> (tensor<?x1xf32>, tensor<?x1xf32>) {
   %y = tfm.matmul %n, %w1 {tfm.lhs_min = array<f32: -16.0, -1.0>, tfm.lhs_max = array<f32: 16.0, 1.0>} : (tensor<?x2xf32>, tensor<2x1xf32>) -> tensor<?x1xf32>
   %z = tfm.matmul %n, %w2 {tfm.lhs_min = array<f32: -16.0, -1.0>, tfm.lhs_max = array<f32: 16.0, 1.0>} : (tensor<?x2xf32>, tensor<2x1xf32>) -> tensor<?x1xf32>
   return %y, %z : tensor<?x1xf32>, tensor<?x1xf32>
+}
+
+// -----
+
+// After smoothing, w8a8 takes the explicit multiply into its quantizer
+// (channel_scale) and the multiply goes.
+// QUANT-LABEL: func.func @into_quantizer
+// QUANT: %[[N:.*]] = tfm.layer_norm
+// QUANT-NOT: tfm.mul
+// QUANT: tfm.quantized_matmul %[[N]], %{{.*}}, %{{.*}} channel_scale %{{.*}} bits 8 group_size 0 lhs per_token
+// QUANT: tfm.add %[[N]]
+func.func @into_quantizer(%x: tensor<?x2xf32>) -> (tensor<?x1xf32>, tensor<?x2xf32>) {
+  %g = tfm.constant dense<1.0> : tensor<2xf32>
+  %b = tfm.constant dense<2.0> : tensor<2xf32>
+  %n = tfm.layer_norm %x, %g, %b {axis = 1 : i64} : (tensor<?x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x2xf32>
+  %w = tfm.constant dense<[[4.0], [1.0]]> : tensor<2x1xf32>
+  %y = tfm.matmul %n, %w {tfm.lhs_min = array<f32: -16.0, -1.0>, tfm.lhs_max = array<f32: 16.0, 1.0>} : (tensor<?x2xf32>, tensor<2x1xf32>) -> tensor<?x1xf32>
+  %r = tfm.add %n, %x : (tensor<?x2xf32>, tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %y, %r : tensor<?x1xf32>, tensor<?x2xf32>
 }
