@@ -15,6 +15,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -287,21 +288,15 @@ int runCalibrate() {
 int runCompile() {
   kiln::CompileOptions options = compileOptionsFromFlags();
   // A folder of samples: calibrate on it first, into a temporary file.
-  std::string temporary;
-  struct RemoveFile {
-    std::string &path;
-    ~RemoveFile() {
-      if (!path.empty())
-        llvm::sys::fs::remove(path);
-    }
-  } removeTemporary{temporary};
+  llvm::FileRemover removeTemporary;
   if (llvm::sys::fs::is_directory(options.calibration)) {
     llvm::SmallString<128> file;
     if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
             "kiln-calibration", "json", file))
       return calibrateError("cannot create a temporary file: " +
                             ec.message());
-    temporary = file.str().str();
+    removeTemporary.setFile(file);
+    std::string temporary = file.str().str();
     kiln::CalibrateOptions calibrate;
     calibrate.compile = options;
     calibrate.samples = options.calibration;
