@@ -12,6 +12,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::tfm;
 
@@ -58,6 +61,18 @@ void tfm::setInputRange(MatmulOp op, llvm::ArrayRef<float> min,
   Builder b(op.getContext());
   op->setAttr(kLhsMinAttrName, b.getDenseF32ArrayAttr(min));
   op->setAttr(kLhsMaxAttrName, b.getDenseF32ArrayAttr(max));
+}
+
+StaticQuantization tfm::perTensorQuantization(const InputRange &range) {
+  double lo = 0, hi = 0;
+  for (float v : range.min)
+    lo = std::min<double>(lo, v);
+  for (float v : range.max)
+    hi = std::max<double>(hi, v);
+  double scale = hi > lo ? (hi - lo) / 255.0 : 1.0;
+  return {static_cast<float>(scale),
+          static_cast<int64_t>(
+              std::clamp(std::nearbyint(-lo / scale), 0.0, 255.0))};
 }
 
 std::string tfm::calibrationOutputName(int64_t index, bool max,

@@ -68,6 +68,18 @@ std::optional<InputRange> getInputRange(MatmulOp op);
 void setInputRange(MatmulOp op, llvm::ArrayRef<float> min,
                    llvm::ArrayRef<float> max);
 
+/// An unsigned 8-bit quantizer with one scale and zero point.
+struct StaticQuantization {
+  float scale;
+  int64_t zeroPoint;
+};
+
+/// The per-tensor quantizer of an input whose channels range over `range`:
+/// with lo = min(0, min of range.min) and hi = max(0, max of range.max),
+/// scale = (hi - lo) / 255 (1 when they are equal) and zero point
+/// round_half_even(-lo / scale) in [0, 255], computed in double.
+StaticQuantization perTensorQuantization(const InputRange &range);
+
 /// The output of a recording library that holds matmul `index`'s input
 /// minimum (or maximum) per channel: "calibration:INDEX:min:NAME".
 std::string calibrationOutputName(int64_t index, bool max,

@@ -16,9 +16,6 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/StringSwitch.h"
 
-#include <algorithm>
-#include <cmath>
-
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMQUANTIZEMATMULS
 #include "passes/quantization/Passes.h.inc"
@@ -131,14 +128,8 @@ struct TfmQuantizeMatmuls
     std::optional<InputRange> range = getInputRange(op);
     if (!range)
       return std::nullopt;
-    float lo = 0, hi = 0;
-    for (float v : range->min)
-      lo = std::min(lo, v);
-    for (float v : range->max)
-      hi = std::max(hi, v);
-    float s = hi > lo ? (hi - lo) / 255.0f : 1.0f;
-    return std::pair{s, static_cast<int64_t>(std::clamp(
-                            std::nearbyint(-lo / s), 0.0f, 255.0f))};
+    StaticQuantization q = perTensorQuantization(*range);
+    return std::pair{q.scale, q.zeroPoint};
   }
 
   /// The weight, scale and (weight-only) zero point constants of op's rhs.

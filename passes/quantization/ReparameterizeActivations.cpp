@@ -40,50 +40,37 @@ struct TfmReparameterizeActivations
       std::optional<InputRange> calibrated = getInputRange(group.front());
       if (!calibrated)
         continue; // Not calibrated: tfm-quantize-matmuls says so.
-      // The ranges, each holding 0; a norm output's widened about 0 (each
-      // of its channels gets a grid of its own).
-      bool normOutput =
-          isa_and_nonnull<LayerNormOp, RmsNormOp>(x.getDefiningOp());
-      double widen = normOutput ? static_cast<double>(headroom) : 1.0;
-      size_t k = calibrated->min.size();
-      std::vector<double> lo(k), hi(k);
-      for (size_t c = 0; c < k; ++c) {
-        lo[c] = std::min(0.0, widen * calibrated->min[c]);
-        hi[c] = std::max(0.0, widen * calibrated->max[c]);
-      }
-      if (normOutput) {
-        if (failed(reparameterize(group, lo, hi)))
+      if (isa_and_nonnull<LayerNormOp, RmsNormOp>(x.getDefiningOp())) {
+        if (failed(reparameterize(group, *calibrated)))
           return signalPassFailure();
         continue;
       }
-      // One range for the tensor.
-      double tlo = *std::min_element(lo.begin(), lo.end());
-      double thi = *std::max_element(hi.begin(), hi.end());
-      double scale = thi > tlo ? (thi - tlo) / 255.0 : 1.0;
-      setStaticQuantization(group, scale,
-                            std::clamp(std::nearbyint(-tlo / scale), 0.0,
-                                       255.0));
+      StaticQuantization q = perTensorQuantization(*calibrated);
+      setStaticQuantization(group, q.scale, q.zeroPoint);
     }
   }
 
-  static void setStaticQuantization(ArrayRef<MatmulOp> group, double scale,
-                                    double zero) {
+  static void setStaticQuantization(ArrayRef<MatmulOp> group, float scale,
+                                    int64_t zero) {
     for (MatmulOp op : group) {
       Builder b(op.getContext());
-      op->setAttr(kLhsStaticScaleAttrName,
-                  b.getF32FloatAttr(static_cast<float>(scale)));
-      op->setAttr(kLhsStaticZeroPointAttrName,
-                  b.getI64IntegerAttr(static_cast<int64_t>(zero)));
+      op->setAttr(kLhsStaticScaleAttrName, b.getF32FloatAttr(scale));
+      op->setAttr(kLhsStaticZeroPointAttrName, b.getI64IntegerAttr(zero));
     }
   }
 
-  /// RepQuant's reparameterisation of a norm's output, channel c ranging
-  /// over [lo[c], hi[c]].
-  static LogicalResult reparameterize(ArrayRef<MatmulOp> group,
-                                      ArrayRef<double> lo,
-                                      ArrayRef<double> hi) {
-    // Each channel's own asymmetric 8-bit parameters.
-    size_t k = lo.size();
+  /// RepQuant's reparameterisation of a norm's output, whose channels
+  /// range over `calibrated`.
+  LogicalResult reparameterize(ArrayRef<MatmulOp> group,
+                               const InputRange &calibrated) {
+    // Each channel's range, holding 0 and widened about 0 (each channel
+    // gets a grid of its own), and its own asymmetric 8-bit parameters.
+    size_t k = calibrated.min.size();
+    std::vector<double> lo(k), hi(k);
+    for (size_t c = 0; c < k; ++c) {
+      lo[c] = std::min(0.0, static_cast<double>(headroom) * calibrated.min[c]);
+      hi[c] = std::max(0.0, static_cast<double>(headroom) * calibrated.max[c]);
+    }
     std::vector<double> scale(k), zero(k);
     double scaleSum = 0, zeroSum = 0;
     size_t ranged = 0;
@@ -109,11 +96,10 @@ struct TfmReparameterizeActivations
       inverse[c] = 1.0f / r[c];
       negShift[c] = shift[c] != 0 ? -shift[c] : 0.0f; // Not -0.0.
     }
-    std::optional<InputRange> calibrated = getInputRange(group.front());
     std::vector<float> min(k), max(k);
     for (size_t c = 0; c < k; ++c) {
-      min[c] = calibrated->min[c] * inverse[c] - shift[c];
-      max[c] = calibrated->max[c] * inverse[c] - shift[c];
+      min[c] = calibrated.min[c] * inverse[c] - shift[c];
+      max[c] = calibrated.max[c] * inverse[c] - shift[c];
     }
     rescaleInputChannels(group, inverse, negShift);
     for (MatmulOp op : group) {
@@ -121,7 +107,8 @@ struct TfmReparameterizeActivations
         return failure();
       setInputRange(op, min, max);
     }
-    setStaticQuantization(group, shared, sharedZero);
+    setStaticQuantization(group, static_cast<float>(shared),
+                          static_cast<int64_t>(sharedZero));
     return success();
   }
 };
