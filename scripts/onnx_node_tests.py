@@ -36,7 +36,8 @@ Cos Floor Ceil Not Identity Dropout Cast CastLike Clip Gelu MatMul Gemm Softmax
 LogSoftmax LayerNormalization Conv ReduceSum ReduceMean ReduceMax ReduceMin
 ReduceProd ReduceSumSquare ReduceL2 ArgMax CumSum Shape Reshape Flatten
 Transpose Concat Slice Split Gather Expand ScatterND Squeeze Unsqueeze
-ConstantOfShape Range Trilu Constant
+ConstantOfShape Range Trilu Constant QuantizeLinear DequantizeLinear
+DynamicQuantizeLinear MatMulInteger QLinearMatMul
 """.split())
 
 

@@ -6,6 +6,7 @@
 
 #include "dialects/tfm/WeightUtils.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -55,6 +56,11 @@ std::optional<std::vector<int32_t>>
 tfm::getWeightIntegers(ElementsAttr value) {
   auto type = cast<ShapedType>(value.getType());
   Type element = type.getElementType();
+  bool isUnsigned = element.isUnsignedInteger();
+  if (auto q = dyn_cast<quant::QuantizedType>(element)) {
+    element = q.getStorageType();
+    isUnsigned = !q.isSigned();
+  }
   int64_t width = element.isInteger(8) ? 1 : element.isInteger(32) ? 4 : 0;
   if (!width || !type.hasStaticShape())
     return std::nullopt;
@@ -63,7 +69,6 @@ tfm::getWeightIntegers(ElementsAttr value) {
   int64_t count = type.getNumElements();
   if (static_cast<int64_t>(bytes.size()) != count * width)
     return std::nullopt;
-  bool isUnsigned = element.isUnsignedInteger();
   std::vector<int32_t> values(count);
   for (int64_t i = 0; i < count; ++i) {
     if (width == 4)
@@ -71,6 +76,46 @@ tfm::getWeightIntegers(ElementsAttr value) {
     else
       values[i] = isUnsigned ? static_cast<uint8_t>(bytes[i])
                              : static_cast<int8_t>(bytes[i]);
+  }
+  return values;
+}
+
+std::optional<tfm::UniformQuantization>
+tfm::getUniformQuantization(Type elementType) {
+  UniformQuantization q;
+  if (auto perTensor = dyn_cast<quant::UniformQuantizedType>(elementType)) {
+    q.scales = {static_cast<float>(perTensor.getScale())};
+    q.zeroPoints = {static_cast<int32_t>(perTensor.getZeroPoint())};
+    return q;
+  }
+  auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(elementType);
+  if (!perAxis)
+    return std::nullopt;
+  for (double scale : perAxis.getScales())
+    q.scales.push_back(static_cast<float>(scale));
+  for (int64_t zero : perAxis.getZeroPoints())
+    q.zeroPoints.push_back(static_cast<int32_t>(zero));
+  q.axis = perAxis.getQuantizedDimension();
+  return q;
+}
+
+std::optional<std::vector<float>> tfm::dequantizeWeight(ElementsAttr value) {
+  auto type = cast<ShapedType>(value.getType());
+  std::optional<UniformQuantization> q =
+      getUniformQuantization(type.getElementType());
+  std::optional<std::vector<int32_t>> codes = getWeightIntegers(value);
+  if (!q || !codes)
+    return std::nullopt;
+  // Element i lies in channel (i / inner) % channels along the axis.
+  int64_t channels = q->scales.size(), inner = 1;
+  if (q->axis >= 0)
+    for (int64_t d = q->axis + 1; d < type.getRank(); ++d)
+      inner *= type.getDimSize(d);
+  std::vector<float> values(codes->size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    int64_t c = (static_cast<int64_t>(i) / inner) % channels;
+    values[i] =
+        static_cast<float>((*codes)[i] - q->zeroPoints[c]) * q->scales[c];
   }
   return values;
 }

@@ -35,9 +35,24 @@ llvm::ArrayRef<int8_t> getWeightInt8s(ElementsAttr value,
                                       std::vector<int8_t> &storage);
 
 /// The values of an integer constant of 8 bits (signed or unsigned) or 32
-/// bits, widened to int32 (quantized codes and zero points); empty when
-/// the element type is another or the data cannot be read.
+/// bits, widened to int32 (quantized codes and zero points); of a constant
+/// of a `!quant.uniform` type, its stored codes. Empty when the element
+/// type is another or the data cannot be read.
 std::optional<std::vector<int32_t>> getWeightIntegers(ElementsAttr value);
+
+/// The scales and zero points of a `!quant.uniform` element type: one of
+/// each (per tensor, `axis` -1) or one per element of `axis`.
+struct UniformQuantization {
+  std::vector<float> scales;
+  std::vector<int32_t> zeroPoints;
+  int64_t axis = -1;
+};
+std::optional<UniformQuantization> getUniformQuantization(Type elementType);
+
+/// The real values of a constant of a `!quant.uniform` element type,
+/// `(code - zero_point) * scale` in f32 (ONNX's DequantizeLinear); empty
+/// when it is not one or cannot be read.
+std::optional<std::vector<float>> dequantizeWeight(ElementsAttr value);
 
 /// Erases `op` if nothing uses it and frees its resource blob.
 void releaseWeight(ConstantOp op);

@@ -3,16 +3,19 @@
 // Part of kiln. ONNX's quantization ops as ONNX Runtime's dynamic quantizer
 // (`quantize_dynamic`) exports them:
 //
-// - DequantizeLinear of an initializer, or of a Gather from one (its
-//   quantized embedding tables), folds into a float constant, computed as
-//   ONNX Runtime does;
 // - DynamicQuantizeLinear, MatMulInteger and com.microsoft
 //   MatMulIntegerToFloat become tfm.dynamic_quantize / tfm.matmul_integer
 //   (plus the Cast, Mul and Add around them), which
-//   tfm-fuse-integer-matmuls turns into int8 GEMMs.
+//   tfm-fuse-integer-matmuls turns into int8 GEMMs;
+// - and as its static quantizer (`quantize_static`) exports them:
+//   QuantizeLinear becomes tfm.quantize to a `!quant.uniform` type (per
+//   tensor) and DequantizeLinear tfm.dequantize, of it or of an
+//   initializer kept as its codes (per tensor or per axis); QLinearMatMul
+//   the same around a tfm.matmul. tfm-fuse-qdq-matmuls puts the matmuls
+//   on the int8 GEMM; the rest runs as ONNX Runtime computes it.
 //
-// Static (QDQ) quantization of activations is refused with an error that
-// says so.
+// Blocked (opset 21) and non-8-bit quantization are refused with an
+// error that says so.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,11 +42,6 @@ std::string typeName(Type type) {
 }
 
 bool isByteInteger(Type type) { return type.isInteger(8); }
-
-constexpr StringLiteral kNoStaticQuantization =
-    "static (QDQ) quantization of activations is not supported yet; kiln "
-    "runs ONNX Runtime's dynamic quantization (quantize_dynamic: "
-    "DynamicQuantizeLinear + MatMulInteger) and MatMulNBits models";
 
 /// A zero point operand of tfm.matmul_integer from input `i`: 0-D as it
 /// is, a one-element constant as a 0-D constant, and (`perColumn`) a 1-D
@@ -131,94 +129,245 @@ LogicalResult convertDynamicQuantizeLinear(NodeImporter &n) {
   return success();
 }
 
-/// DequantizeLinear(x, scale, zero_point) of the initializer `x`, per
-/// tensor or per axis: (x - zero_point) * scale in f32, as ONNX Runtime
-/// computes it. Null after an error.
-Value dequantizeInitializer(NodeImporter &n, tfm::ConstantOp x) {
-  auto xType = cast<RankedTensorType>(x.getType());
-  RankedTensorType sType = n.inputType(1);
-  Type element = xType.getElementType();
+/// The `!quant.uniform` element type that ONNX's QuantizeLinear,
+/// DequantizeLinear and QLinearMatMul give a tensor of type `tensor`
+/// stored as `storage` (i8, ui8 or i32), from the scale at input `scale`
+/// (f32) and the zero point at input `zero` (absent: 0): per tensor for one
+/// scale, else one per element of `axis`. Null after an error.
+quant::QuantizedType onnxQuantization(NodeImporter &n,
+                                      RankedTensorType tensor, Type storage,
+                                      unsigned scale, unsigned zero,
+                                      int64_t axis) {
   auto fail = [&](const Twine &message) {
     (void)n.fail(message);
-    return Value();
+    return quant::QuantizedType();
   };
-  if (!(element.isInteger(8) || element.isInteger(32)) ||
-      !xType.hasStaticShape())
-    return fail("needs a static int8, uint8 or int32 input, got " +
-                typeName(xType));
+  unsigned width = storage.getIntOrFloatBitWidth();
+  if (!isa<IntegerType>(storage) || (width != 8 && width != 32))
+    return fail("quantizes to " + typeName(storage) +
+                "; kiln supports int8, uint8 (and int32 biases)");
+  RankedTensorType sType = n.inputType(scale);
   if (!sType.getElementType().isF32())
     return fail("needs an f32 scale, got " + typeName(sType));
-  if (n.hasInput(2) && n.inputType(2).getElementType() != element)
-    return fail("the zero point's type " + typeName(n.inputType(2)) +
-                " differs from the input's");
-  // Per tensor (one scale) or per axis (scale [x.shape[axis]]).
-  int64_t count = xType.getNumElements(), channels = 1, inner = 1;
-  if (sType.getNumElements() != 1) {
-    FailureOr<int64_t> axis =
-        n.normalizeAxis(n.intAttr("axis", 1), xType.getRank());
-    if (failed(axis))
-      return Value();
-    if (sType.getRank() != 1 ||
-        sType.getDimSize(0) != xType.getDimSize(*axis))
+  if (n.hasInput(zero) && n.inputType(zero).getElementType() != storage)
+    return fail("the zero point's type " + typeName(n.inputType(zero)) +
+                " differs from the quantized tensor's " + typeName(storage));
+  int64_t channels = 1;
+  bool perAxis = sType.getNumElements() != 1;
+  if (perAxis) {
+    FailureOr<int64_t> normalized = n.normalizeAxis(axis, tensor.getRank());
+    if (failed(normalized))
+      return {};
+    axis = *normalized;
+    channels = tensor.getDimSize(axis);
+    if (sType.getRank() != 1 || sType.getDimSize(0) != channels)
       return fail("the scale must be a scalar or one per element of axis " +
-                  Twine(*axis) + ", got " + typeName(sType));
-    channels = xType.getDimSize(*axis);
-    for (int64_t d = *axis + 1; d < xType.getRank(); ++d)
-      inner *= xType.getDimSize(d);
+                  Twine(axis) + ", got " + typeName(sType));
   }
   std::vector<char> sStorage;
-  ArrayRef<char> s = n.constantBytes(1, "x_scale", sStorage);
-  if (s.empty())
-    return Value();
-  std::optional<std::vector<int32_t>> data = tfm::getWeightIntegers(
-                                          x.getValue()),
-                                      zeros =
-                                          std::vector<int32_t>(channels, 0);
-  if (n.hasInput(2)) {
-    auto zero = n.input(2).getDefiningOp<tfm::ConstantOp>();
-    if (!zero)
-      return fail("x_zero_point must be a constant (an initializer)");
-    zeros = tfm::getWeightIntegers(zero.getValue());
+  ArrayRef<char> sBytes = n.constantBytes(scale, "the scale", sStorage);
+  if (sBytes.empty())
+    return {};
+  std::vector<int32_t> zeros(channels, 0);
+  if (n.hasInput(zero)) {
+    auto constant = n.input(zero).getDefiningOp<tfm::ConstantOp>();
+    std::optional<std::vector<int32_t>> values =
+        constant ? tfm::getWeightIntegers(constant.getValue()) : std::nullopt;
+    if (!values || static_cast<int64_t>(values->size()) != channels)
+      return fail("the zero point must be a constant (an initializer) with "
+                  "one value per scale");
+    zeros = std::move(*values);
   }
-  if (!data || static_cast<int64_t>(data->size()) != count ||
-      static_cast<int64_t>(s.size()) != channels * 4 || !zeros ||
-      static_cast<int64_t>(zeros->size()) != channels)
-    return fail("cannot read the quantized initializer");
-  std::vector<float> values(count);
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t c = (i / inner) % channels;
-    float scale;
-    std::memcpy(&scale, s.data() + 4 * c, 4);
-    int32_t zero = (*zeros)[c];
-    values[i] = static_cast<float>((*data)[i] - zero) * scale;
+  if (static_cast<int64_t>(sBytes.size()) != 4 * channels)
+    return fail("cannot read the scale");
+  SmallVector<double> scales(channels);
+  SmallVector<int64_t> zeroPoints(zeros.begin(), zeros.end());
+  for (int64_t c = 0; c < channels; ++c) {
+    float value;
+    std::memcpy(&value, sBytes.data() + 4 * c, 4);
+    scales[c] = value;
   }
-  return n.blobConstant(xType.clone(n.builder().getF32Type()), "dequantized",
-                        ArrayRef<float>(values));
+  bool isSigned = !storage.isUnsignedInteger();
+  int64_t lo = isSigned ? -(int64_t{1} << (width - 1)) : 0;
+  int64_t hi = isSigned ? (int64_t{1} << (width - 1)) - 1
+                        : (int64_t{1} << width) - 1;
+  unsigned flags = isSigned ? quant::QuantizationFlags::Signed : 0;
+  Type stored = IntegerType::get(n.context(), width);
+  Type f32 = Float32Type::get(n.context());
+  if (perAxis)
+    return quant::UniformQuantizedPerAxisType::get(
+        flags, stored, f32, scales, zeroPoints, axis, lo, hi);
+  return quant::UniformQuantizedType::get(flags, stored, f32, scales[0],
+                                          zeroPoints[0], lo, hi);
 }
 
-/// DequantizeLinear of an initializer folds into a float constant. Of a
-/// Gather from one (quantize_dynamic's embedding tables) with one scale,
-/// it commutes with the Gather: the table is dequantized instead.
+/// The initializer `x` as a constant of its `!quant.uniform` type (scale
+/// and zero point at inputs `scale` and `zero`): the same codes, not
+/// dequantized here, so that a MatMul on it can run on the integer GEMM
+/// (tfm-fuse-qdq-matmuls); the lowering folds any other dequantization.
+/// Null after an error.
+Value quantizedInitializer(NodeImporter &n, tfm::ConstantOp x, unsigned scale,
+                           unsigned zero, int64_t axis) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (!type.hasStaticShape()) {
+    (void)n.fail("needs a static quantized initializer, got " +
+                 typeName(type));
+    return Value();
+  }
+  quant::QuantizedType q = onnxQuantization(n, type, type.getElementType(),
+                                            scale, zero, axis);
+  if (!q)
+    return Value();
+  std::vector<char> storage;
+  ArrayRef<char> bytes = tfm::getWeightBytes(x.getValue(), storage);
+  if (bytes.empty()) {
+    (void)n.fail("cannot read the quantized initializer");
+    return Value();
+  }
+  return n.blobConstant(type.clone(q), "quantized", bytes);
+}
+
+/// tfm.dequantize of `q` to f32.
+Value dequantize(NodeImporter &n, Value q) {
+  auto type = cast<RankedTensorType>(q.getType());
+  return n.create<tfm::DequantizeOp>(type.clone(n.builder().getF32Type()), q);
+}
+
+/// Input `i` of quantized values (scale and zero point at inputs `scale`
+/// and `zero`) as floats: an initializer dequantized, or the output of a
+/// QuantizeLinear with that scale and zero point (QDQ). Null after an
+/// error.
+Value dequantizedInput(NodeImporter &n, unsigned i, unsigned scale,
+                       unsigned zero, int64_t axis) {
+  Value x = n.input(i);
+  if (auto constant = x.getDefiningOp<tfm::ConstantOp>()) {
+    Value q = quantizedInitializer(n, constant, scale, zero, axis);
+    return q ? dequantize(n, q) : Value();
+  }
+  auto type = cast<RankedTensorType>(x.getType());
+  auto quantized = dyn_cast<quant::QuantizedType>(type.getElementType());
+  if (!quantized) {
+    (void)n.fail("input " + Twine(i) + " (" + typeName(type) +
+                 ") is computed but not by a QuantizeLinear: kiln runs "
+                 "static quantization as QuantizeLinear/DequantizeLinear "
+                 "pairs (QDQ) or QLinearMatMul on their outputs");
+    return Value();
+  }
+  // The quantized type's storage is signless; its signedness is a flag.
+  Type storage = IntegerType::get(
+      n.context(), quantized.getStorageTypeIntegralWidth(),
+      quantized.isSigned() ? IntegerType::Signless : IntegerType::Unsigned);
+  quant::QuantizedType expected =
+      onnxQuantization(n, type, storage, scale, zero, axis);
+  if (!expected)
+    return Value();
+  if (expected != quantized) {
+    std::string want, got;
+    llvm::raw_string_ostream(want) << expected;
+    llvm::raw_string_ostream(got) << quantized;
+    (void)n.fail("input " + Twine(i) + " is quantized as " + got +
+                 " by its QuantizeLinear but read as " + want +
+                 " here: requantization is not supported");
+    return Value();
+  }
+  return dequantize(n, x);
+}
+
+/// DequantizeLinear: of an initializer, a tfm.dequantize of its codes (the
+/// lowering folds it; a MatMul on it runs on the integer GEMM); of a
+/// QuantizeLinear's output, a tfm.dequantize of it (QDQ). Of a Gather from
+/// an initializer (quantize_dynamic's embedding tables) with one scale, it
+/// commutes with the Gather: the table is dequantized instead.
 LogicalResult convertDequantizeLinear(NodeImporter &n) {
   if (n.intAttr("block_size", 0) != 0)
     return n.fail("blocked dequantization (block_size) is not supported");
-  Value x = n.input(0);
-  if (auto constant = x.getDefiningOp<tfm::ConstantOp>())
-    return n.setResult(dequantizeInitializer(n, constant));
-  auto gather = x.getDefiningOp<tfm::GatherOp>();
+  int64_t axis = n.intAttr("axis", 1);
+  auto gather = n.input(0).getDefiningOp<tfm::GatherOp>();
   auto table =
       gather ? gather.getInput().getDefiningOp<tfm::ConstantOp>() : nullptr;
-  if (!table || n.inputType(1).getNumElements() != 1)
-    return n.fail(Twine("a computed input: ") + kNoStaticQuantization);
-  Value floats = dequantizeInitializer(n, table);
-  if (!floats)
+  if (!table)
+    return n.setResult(dequantizedInput(n, 0, 1, 2, axis));
+  if (n.inputType(1).getNumElements() != 1)
+    return n.fail("a per-axis DequantizeLinear of a Gather is not supported");
+  Value q = quantizedInitializer(n, table, 1, 2, axis);
+  if (!q)
     return failure();
-  return n.setResult(n.make<tfm::GatherOp>(floats, gather.getIndices(),
+  return n.setResult(n.make<tfm::GatherOp>(dequantize(n, q),
+                                           gather.getIndices(),
                                            gather.getAxis()));
 }
 
+/// The element type QuantizeLinear quantizes to: its zero point's, else
+/// `output_dtype` (opset 21), else uint8.
+Type quantizeLinearStorage(NodeImporter &n) {
+  if (n.hasInput(2))
+    return n.inputType(2).getElementType();
+  MLIRContext *context = n.context();
+  switch (n.intAttr("output_dtype", 0)) {
+  case 0:
+  case onnx::TensorProto::UINT8:
+    return IntegerType::get(context, 8, IntegerType::Unsigned);
+  case onnx::TensorProto::INT8:
+    return IntegerType::get(context, 8);
+  default:
+    return NoneType::get(context);
+  }
+}
+
+/// QuantizeLinear of a computed tensor, per tensor: tfm.quantize to its
+/// `!quant.uniform` type.
 LogicalResult convertQuantizeLinear(NodeImporter &n) {
-  return n.fail(kNoStaticQuantization);
+  if (n.intAttr("block_size", 0) != 0)
+    return n.fail("blocked quantization (block_size) is not supported");
+  RankedTensorType type = n.inputType(0);
+  if (!type.getElementType().isF32())
+    return n.fail("needs an f32 input, got " + typeName(type));
+  if (n.input(0).getDefiningOp<tfm::ConstantOp>())
+    return n.fail("quantizes an initializer: kiln reads quantized weights "
+                  "as an integer initializer and a DequantizeLinear");
+  if (n.inputType(1).getNumElements() != 1)
+    return n.fail("per-axis quantization of a computed tensor is not "
+                  "supported; only one scale per tensor");
+  Type storage = quantizeLinearStorage(n);
+  if (!storage.isInteger(8))
+    return n.fail("quantizes to " + typeName(storage) +
+                  "; kiln supports int8 and uint8");
+  quant::QuantizedType q =
+      onnxQuantization(n, type, storage, 1, 2, n.intAttr("axis", 1));
+  if (!q)
+    return failure();
+  return n.setResult(n.create<tfm::QuantizeOp>(type.clone(q), n.input(0)));
+}
+
+/// QLinearMatMul(a, a_scale, a_zero_point, b, b_scale, b_zero_point,
+/// y_scale, y_zero_point): quantize(dequantize(a) x dequantize(b)), with
+/// `b` an initializer (per tensor or one scale per column) and `a` a
+/// QuantizeLinear's output; tfm-fuse-qdq-matmuls puts the product on the
+/// integer GEMM.
+LogicalResult convertQLinearMatMul(NodeImporter &n) {
+  if (n.inputType(3).getRank() != 2)
+    return n.fail("needs a 2-D B (a weight [K, N]), got " +
+                  typeName(n.inputType(3)));
+  Value a = dequantizedInput(n, 0, 1, 2, /*axis=*/-1);
+  if (!a)
+    return failure();
+  if (!n.input(3).getDefiningOp<tfm::ConstantOp>())
+    return n.fail("needs B to be an initializer");
+  Value b = dequantizedInput(n, 3, 4, 5, /*axis=*/1);
+  if (!b)
+    return failure();
+  Value product = n.make<tfm::MatmulOp>(a, b, Value(), Value(), false,
+                                        false, tfm::ActivationAttr());
+  if (!product)
+    return failure();
+  auto type = cast<RankedTensorType>(product.getType());
+  quant::QuantizedType y = onnxQuantization(
+      n, type, n.inputType(7).getElementType(), 6, 7, /*axis=*/-1);
+  if (!y)
+    return failure();
+  if (!y.getStorageType().isInteger(8))
+    return n.fail("needs an 8-bit output, got " + typeName(n.inputType(7)));
+  return n.setResult(n.create<tfm::QuantizeOp>(type.clone(y), product));
 }
 
 } // namespace
@@ -228,5 +377,6 @@ void kiln::onnx_import::addQuantizedConverters(ConverterTable &table) {
   table["QuantizeLinear"] = convertQuantizeLinear;
   table["DynamicQuantizeLinear"] = convertDynamicQuantizeLinear;
   table["MatMulInteger"] = convertMatMulInteger;
+  table["QLinearMatMul"] = convertQLinearMatMul;
   table["com.microsoft:MatMulIntegerToFloat"] = convertMatMulIntegerToFloat;
 }

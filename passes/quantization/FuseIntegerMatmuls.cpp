@@ -50,6 +50,49 @@ T column(const std::vector<T> &values, int64_t j) {
   return values.size() == 1 ? values[0] : values[j];
 }
 
+/// tfm.quantized_matmul's weight operands for an 8-bit weight `codes`
+/// [K, N] (uint8 when `isUnsigned`) with zero points and scales (each 1 or
+/// N): the codes [N, K] minus their zero point when that fits in int8
+/// (ONNX Runtime's signed symmetric weights); else (uint8 weights) the
+/// codes shifted into int8 with a zero point per channel.
+struct IntegerWeight {
+  Value weight, scale, zeroPoint;
+};
+IntegerWeight buildWeight(OpBuilder &b, Location loc, int64_t k, int64_t n,
+                          const std::vector<int32_t> &weight, bool isUnsigned,
+                          const std::vector<int32_t> &weightZero,
+                          const std::vector<float> &weightScale) {
+  bool fits = true;
+  for (int64_t i = 0; i < k * n && fits; ++i) {
+    int32_t code = weight[i] - column(weightZero, i % n);
+    fits = code >= -128 && code <= 127;
+  }
+  int32_t shift = isUnsigned ? 128 : 0;
+  std::vector<int8_t> codes(n * k), zeros;
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t kk = 0; kk < k; ++kk)
+      codes[j * k + kk] = static_cast<int8_t>(
+          weight[kk * n + j] - (fits ? column(weightZero, j) : shift));
+  if (!fits)
+    for (int64_t j = 0; j < n; ++j)
+      zeros.push_back(static_cast<int8_t>(column(weightZero, j) - shift));
+  std::vector<float> scales(n);
+  for (int64_t j = 0; j < n; ++j)
+    scales[j] = column(weightScale, j);
+  IntegerWeight w;
+  w.weight = createBlobConstant(
+      b, loc, RankedTensorType::get({n, k}, b.getIntegerType(8)),
+      "integer_matmul_weight", ArrayRef<int8_t>(codes));
+  w.scale = createBlobConstant(
+      b, loc, RankedTensorType::get({n, 1}, b.getF32Type()),
+      "integer_matmul_scale", ArrayRef<float>(scales));
+  if (!fits)
+    w.zeroPoint = createBlobConstant(
+        b, loc, RankedTensorType::get({n, 1}, b.getIntegerType(8)),
+        "integer_matmul_zero_point", ArrayRef<int8_t>(zeros));
+  return w;
+}
+
 /// One integer matmul, matched.
 struct Match {
   MatmulIntegerOp product;
@@ -85,6 +128,15 @@ struct TfmFuseIntegerMatmuls
       }
       rewrite(match);
     }
+    SmallVector<MatmulOp> qdq;
+    getOperation().walk([&](MatmulOp op) { qdq.push_back(op); });
+    for (MatmulOp op : qdq)
+      fuseQdqMatmul(op);
+    // The quantized weights left: their real values.
+    getOperation().walk([&](DequantizeOp op) {
+      if (auto constant = op.getInput().getDefiningOp<ConstantOp>())
+        failed |= ::failed(foldDequantize(op, constant));
+    });
     // What is left of the quantizers once their matmuls are fused.
     getOperation().walk([&](DynamicQuantizeOp op) {
       if (op->use_empty())
@@ -185,44 +237,93 @@ struct TfmFuseIntegerMatmuls
     return "";
   }
 
+  /// A tfm.matmul of a dequantized 8-bit weight `[K, N]` (per tensor or
+  /// per column; statically quantized, or weight-only) becomes a
+  /// tfm.quantized_matmul on its codes: `lhs per_tensor_static` when its
+  /// lhs is a per-tensor quantize-dequantize pair (the product of the two
+  /// code grids is exact in int32), else weight-only. Other matmuls stay.
+  static void fuseQdqMatmul(MatmulOp op) {
+    auto dequantized = op.getRhs().getDefiningOp<DequantizeOp>();
+    auto constant =
+        dequantized ? dequantized.getInput().getDefiningOp<ConstantOp>()
+                    : nullptr;
+    if (!constant || op.getTransposeLhs() || op.getTransposeRhs() ||
+        op.getBias() || op.getResidual() || op.getActivation())
+      return;
+    auto type = cast<RankedTensorType>(constant.getType());
+    auto element = cast<quant::QuantizedType>(type.getElementType());
+    std::optional<UniformQuantization> wq =
+        getUniformQuantization(element);
+    std::optional<std::vector<int32_t>> codes =
+        getWeightIntegers(constant.getValue());
+    if (type.getRank() != 2 || element.getStorageTypeIntegralWidth() != 8 ||
+        !wq || !codes || (wq->axis != -1 && wq->axis != 1))
+      return;
+    Value lhs = op.getLhs();
+    LhsQuantization mode = LhsQuantization::none;
+    FloatAttr lhsScale;
+    IntegerAttr lhsZero;
+    OpBuilder b(op);
+    auto pair = lhs.getDefiningOp<DequantizeOp>();
+    auto quantize = pair ? pair.getInput().getDefiningOp<QuantizeOp>()
+                         : nullptr;
+    auto xq = quantize ? dyn_cast<quant::UniformQuantizedType>(
+                             quantize.getType().getElementType())
+                       : nullptr;
+    if (xq && xq.getStorageTypeIntegralWidth() == 8) {
+      // The kernel's codes are uint8: int8 ones and their zero point shift
+      // by 128 (the same clamp, moved).
+      lhs = quantize.getInput();
+      mode = LhsQuantization::per_tensor_static;
+      lhsScale = b.getF32FloatAttr(static_cast<float>(xq.getScale()));
+      lhsZero = b.getI64IntegerAttr(xq.getZeroPoint() +
+                                    (xq.isSigned() ? 128 : 0));
+    }
+    IntegerWeight w =
+        buildWeight(b, op.getLoc(), type.getDimSize(0), type.getDimSize(1),
+                    *codes, !element.isSigned(), wq->zeroPoints, wq->scales);
+    auto fused = QuantizedMatmulOp::create(
+        b, op.getLoc(), op.getType(), lhs, w.weight, w.scale, w.zeroPoint,
+        Value(), Value(), Value(), b.getI64IntegerAttr(8),
+        b.getI64IntegerAttr(0), LhsQuantizationAttr::get(b.getContext(), mode),
+        FloatAttr(), ActivationAttr(), lhsScale, lhsZero);
+    fused->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    op.replaceAllUsesWith(fused.getResult());
+    op.erase();
+    for (Operation *dead : {pair.getOperation(), quantize.getOperation(),
+                            dequantized.getOperation()})
+      if (dead && dead->use_empty())
+        dead->erase();
+    if (constant->use_empty())
+      releaseWeight(constant);
+  }
+
+  /// Replaces the tfm.dequantize of `constant` with its real values.
+  static LogicalResult foldDequantize(DequantizeOp op, ConstantOp constant) {
+    std::optional<std::vector<float>> values =
+        dequantizeWeight(constant.getValue());
+    if (!values)
+      return op.emitOpError("cannot read the quantized constant");
+    OpBuilder b(op);
+    op.replaceAllUsesWith(createBlobConstant(b, op.getLoc(), op.getType(),
+                                             "dequantized",
+                                             ArrayRef<float>(*values))
+                              .getResult());
+    op.erase();
+    if (constant->use_empty())
+      releaseWeight(constant);
+    return success();
+  }
+
   /// Replaces the matched chain with a tfm.quantized_matmul.
   static void rewrite(Match &m) {
     auto type = cast<RankedTensorType>(m.product.getRhs().getType());
-    int64_t k = type.getDimSize(0), n = type.getDimSize(1);
-    // Codes [N, K] minus their zero point when that fits in int8 (ONNX
-    // Runtime's signed symmetric weights); else (uint8 weights) the codes
-    // shifted into int8 with a zero point per channel.
-    bool fits = true;
-    for (int64_t i = 0; i < k * n && fits; ++i) {
-      int32_t code = m.weight[i] - column(m.weightZero, i % n);
-      fits = code >= -128 && code <= 127;
-    }
-    int32_t shift = type.getElementType().isUnsignedInteger() ? 128 : 0;
-    std::vector<int8_t> codes(n * k), zeros;
-    for (int64_t j = 0; j < n; ++j)
-      for (int64_t kk = 0; kk < k; ++kk)
-        codes[j * k + kk] = static_cast<int8_t>(
-            m.weight[kk * n + j] -
-            (fits ? column(m.weightZero, j) : shift));
-    if (!fits)
-      for (int64_t j = 0; j < n; ++j)
-        zeros.push_back(static_cast<int8_t>(column(m.weightZero, j) - shift));
-    std::vector<float> scales(n);
-    for (int64_t j = 0; j < n; ++j)
-      scales[j] = column(m.weightScale, j);
     OpBuilder b(m.rescale);
     Location loc = m.product.getLoc();
-    Value weight = createBlobConstant(
-        b, loc, RankedTensorType::get({n, k}, b.getIntegerType(8)),
-        "integer_matmul_weight", ArrayRef<int8_t>(codes));
-    Value scale = createBlobConstant(
-        b, loc, RankedTensorType::get({n, 1}, b.getF32Type()),
-        "integer_matmul_scale", ArrayRef<float>(scales));
-    Value zero;
-    if (!fits)
-      zero = createBlobConstant(
-          b, loc, RankedTensorType::get({n, 1}, b.getIntegerType(8)),
-          "integer_matmul_zero_point", ArrayRef<int8_t>(zeros));
+    IntegerWeight w = buildWeight(
+        b, loc, type.getDimSize(0), type.getDimSize(1), m.weight,
+        type.getElementType().isUnsignedInteger(), m.weightZero,
+        m.weightScale);
     Value lhs;
     LhsQuantization mode = LhsQuantization::per_tensor;
     FloatAttr lhsScale;
@@ -251,7 +352,8 @@ struct TfmFuseIntegerMatmuls
       lhsZero = b.getI64IntegerAttr(m.tableZero + codeShift);
     }
     auto fused = QuantizedMatmulOp::create(
-        b, m.rescale.getLoc(), m.rescale.getType(), lhs, weight, scale, zero,
+        b, m.rescale.getLoc(), m.rescale.getType(), lhs, w.weight, w.scale,
+        w.zeroPoint,
         Value(), Value(), Value(), b.getI64IntegerAttr(8),
         b.getI64IntegerAttr(0), LhsQuantizationAttr::get(b.getContext(), mode),
         FloatAttr(), ActivationAttr(), lhsScale, lhsZero);

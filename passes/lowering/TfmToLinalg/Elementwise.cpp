@@ -21,6 +21,9 @@ struct LowerConstant : TfmPattern<tfm::ConstantOp> {
   using TfmPattern::TfmPattern;
   LogicalResult matchAndRewrite(tfm::ConstantOp op,
                                 PatternRewriter &rewriter) const override {
+    if (isa<quant::QuantizedType>(op.getType().getElementType()))
+      return rewriter.notifyMatchFailure(
+          op, "tfm-fuse-integer-matmuls folds quantized constants");
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, op.getType(),
                                                    op.getValue());
     return success();
@@ -231,6 +234,53 @@ struct LowerQuantizeProbabilities
   }
 };
 
+/// tfm.dequantize of a per-tensor tfm.quantize (a QDQ pair of static
+/// quantization; tfm-fuse-integer-matmuls folds those of constants): both
+/// become one
+/// elementwise round trip of the quantize's input,
+/// `(clamp(round_half_even(x / s) + z, lo, hi) - z) * s`, as ONNX Runtime
+/// computes QuantizeLinear then DequantizeLinear.
+struct LowerDequantize : TfmPattern<tfm::DequantizeOp> {
+  using TfmPattern::TfmPattern;
+  LogicalResult matchAndRewrite(tfm::DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto quantize = op.getInput().getDefiningOp<tfm::QuantizeOp>();
+    auto q = dyn_cast<quant::UniformQuantizedType>(
+        op.getInput().getType().getElementType());
+    if (!quantize || !q)
+      return rewriter.notifyMatchFailure(
+          op, "dequantizes something else than a per-tensor tfm.quantize");
+    Value result = elementwise(
+        rewriter, loc, op.getType(), ValueRange{quantize.getInput()},
+        [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Type t = a[0].getType();
+          auto c = [&](double v) { return floatConst(b, loc, t, v); };
+          Value code = math::RoundEvenOp::create(
+              b, loc, arith::DivFOp::create(b, loc, a[0], c(q.getScale())));
+          code = arith::AddFOp::create(b, loc, code, c(q.getZeroPoint()));
+          code = minOf(b, loc, maxOf(b, loc, code, c(q.getStorageTypeMin())),
+                       c(q.getStorageTypeMax()));
+          return arith::MulFOp::create(
+              b, loc, arith::SubFOp::create(b, loc, code, c(q.getZeroPoint())),
+              c(q.getScale()));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Only its tfm.dequantize users lower a tfm.quantize (erasing it then).
+struct LowerQuantize : TfmPattern<tfm::QuantizeOp> {
+  using TfmPattern::TfmPattern;
+  LogicalResult matchAndRewrite(tfm::QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    return rewriter.notifyMatchFailure(
+        op, "kiln runs a quantized tensor only through tfm.dequantize (a "
+            "QDQ pair) or an integer matmul");
+  }
+};
+
 } // namespace
 
 void mlir::tfm::lowering::populateElementwisePatterns(
@@ -239,7 +289,8 @@ void mlir::tfm::lowering::populateElementwisePatterns(
   using U = Value (*)(OpBuilder &, Location, Value);
   using B = Value (*)(OpBuilder &, Location, Value, Value);
   patterns.add<LowerConstant, LowerCompare, LowerSelect, LowerCast,
-               LowerClip, LowerGelu, LowerSilu, LowerQuantizeProbabilities>(
+               LowerClip, LowerGelu, LowerSilu, LowerQuantizeProbabilities,
+               LowerDequantize, LowerQuantize>(
       ctx);
   #define UNARY(Op, expr)                                                        \
   patterns.add<LowerUnary<tfm::Op>>(                                           \

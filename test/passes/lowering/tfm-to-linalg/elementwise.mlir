@@ -297,6 +297,27 @@ func.func @silu(%x: tensor<2x?x16xbf16>) -> tensor<2x?x16xbf16> {
   return %0 : tensor<2x?x16xbf16>
 }
 
+// -----
+
+// A QDQ pair (static quantization, uint8 with zero point 128) is one round
+// trip of the quantize's input: divide, round half to even, add the zero
+// point, clamp to the codes, back.
+// CHECK-LABEL: func.func @quantize_dequantize
+// CHECK: linalg.generic {{.*}}ins(%arg0 : tensor<?x8xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:[^:]+]]: f32,
+// CHECK-NEXT: %[[D:.+]] = arith.divf %[[IN]], %{{.*}} : f32
+// CHECK-NEXT: %[[R:.+]] = math.roundeven %[[D]]
+// CHECK-NEXT: %[[Z:.+]] = arith.addf %[[R]], %{{.*}} : f32
+// CHECK-NEXT: %[[LO:.+]] = arith.maximumf %[[Z]]
+// CHECK-NEXT: %[[HI:.+]] = arith.minimumf %[[LO]]
+// CHECK-NEXT: %[[S:.+]] = arith.subf %[[HI]]
+// CHECK-NEXT: arith.mulf %[[S]]
+func.func @quantize_dequantize(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %q = tfm.quantize %x : tensor<?x8xf32> to tensor<?x8x!quant.uniform<u8:f32, 0.5:128>>
+  %0 = tfm.dequantize %q : tensor<?x8x!quant.uniform<u8:f32, 0.5:128>> to tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
 //===----------------------------------------------------------------------===//
 // Binary (broadcasting)
 //===----------------------------------------------------------------------===//

@@ -24,3 +24,11 @@ func.func @attention_gqa_dynamic_heads(%q: tensor<1x?x4x8xf32>, %k: tensor<1x2x4
   %0 = tfm.attention %q, %k, %v : (tensor<1x?x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x?x4x8xf32>
   return %0 : tensor<1x?x4x8xf32>
 }
+
+// -----
+
+func.func @quantized_result(%x: tensor<?x8xf32>) -> tensor<?x8x!quant.uniform<u8:f32, 0.5:128>> {
+  // expected-error @+1 {{kiln cannot lower 'tfm.quantize' to linalg yet: kiln runs a quantized tensor only through tfm.dequantize (a QDQ pair) or an integer matmul}}
+  %q = tfm.quantize %x : tensor<?x8xf32> to tensor<?x8x!quant.uniform<u8:f32, 0.5:128>>
+  return %q : tensor<?x8x!quant.uniform<u8:f32, 0.5:128>>
+}
