@@ -61,7 +61,10 @@ tfm::getWeightIntegers(ElementsAttr value) {
     element = q.getStorageType();
     isUnsigned = !q.isSigned();
   }
-  int64_t width = element.isInteger(8) ? 1 : element.isInteger(32) ? 4 : 0;
+  // 4-bit codes are held one to a byte.
+  int64_t width = element.isInteger(8) || element.isInteger(4) ? 1
+                  : element.isInteger(32)                      ? 4
+                                                               : 0;
   if (!width || !type.hasStaticShape())
     return std::nullopt;
   std::vector<char> storage;
@@ -88,6 +91,20 @@ tfm::getUniformQuantization(Type elementType) {
     q.zeroPoints = {static_cast<int32_t>(perTensor.getZeroPoint())};
     return q;
   }
+  if (auto blocked =
+          dyn_cast<quant::UniformQuantizedSubChannelType>(elementType)) {
+    for (APFloat scale : blocked.getScales().getValues<APFloat>())
+      q.scales.push_back(scale.convertToFloat());
+    for (APInt zero : blocked.getZeroPoints().getValues<APInt>())
+      q.zeroPoints.push_back(static_cast<int32_t>(
+          blocked.isSigned() ? zero.getSExtValue() : zero.getZExtValue()));
+    auto counts = blocked.getScales().getType().getShape();
+    q.blockCounts.assign(counts.begin(), counts.end());
+    for (auto [dim, size] : llvm::zip(blocked.getQuantizedDimensions(),
+                                      blocked.getBlockSizes()))
+      q.blockSizes.push_back({dim, size});
+    return q;
+  }
   auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(elementType);
   if (!perAxis)
     return std::nullopt;
@@ -106,14 +123,29 @@ std::optional<std::vector<float>> tfm::dequantizeWeight(ElementsAttr value) {
   std::optional<std::vector<int32_t>> codes = getWeightIntegers(value);
   if (!q || !codes)
     return std::nullopt;
-  // Element i lies in channel (i / inner) % channels along the axis.
+  // The parameters of element i: (i / inner) % channels along the axis,
+  // or (sub-channel) those of its block.
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> block(rank, 0);
+  for (auto [dim, size] : q->blockSizes)
+    block[dim] = size;
+  SmallVector<int64_t> index(rank, 0);
   int64_t channels = q->scales.size(), inner = 1;
   if (q->axis >= 0)
-    for (int64_t d = q->axis + 1; d < type.getRank(); ++d)
+    for (int64_t d = q->axis + 1; d < rank; ++d)
       inner *= type.getDimSize(d);
   std::vector<float> values(codes->size());
   for (size_t i = 0; i < values.size(); ++i) {
     int64_t c = (static_cast<int64_t>(i) / inner) % channels;
+    if (!q->blockCounts.empty()) {
+      c = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        c = c * q->blockCounts[d] + (block[d] ? index[d] / block[d] : 0);
+      // The next element's index, last dimension fastest.
+      for (int64_t d = rank - 1; d >= 0 && ++index[d] == type.getDimSize(d);
+           --d)
+        index[d] = 0;
+    }
     values[i] =
         static_cast<float>((*codes)[i] - q->zeroPoints[c]) * q->scales[c];
   }

@@ -34,18 +34,23 @@ llvm::ArrayRef<char> getWeightBytes(ElementsAttr value,
 llvm::ArrayRef<int8_t> getWeightInt8s(ElementsAttr value,
                                       std::vector<int8_t> &storage);
 
-/// The values of an integer constant of 8 bits (signed or unsigned) or 32
-/// bits, widened to int32 (quantized codes and zero points); of a constant
+/// The values of an integer constant of 4 bits (held one per byte), 8 bits
+/// (signed or unsigned) or 32 bits, widened to int32 (quantized codes and zero points); of a constant
 /// of a `!quant.uniform` type, its stored codes. Empty when the element
 /// type is another or the data cannot be read.
 std::optional<std::vector<int32_t>> getWeightIntegers(ElementsAttr value);
 
 /// The scales and zero points of a `!quant.uniform` element type: one of
-/// each (per tensor, `axis` -1) or one per element of `axis`.
+/// each (per tensor, `axis` -1), one per element of `axis` (per axis), or
+/// (sub-channel) one per block of a tensor, `scales` and `zeroPoints` then
+/// row-major over `blockCounts` and `blockSizes` the size of each block
+/// along each dimension it names (the others: the whole dimension).
 struct UniformQuantization {
   std::vector<float> scales;
   std::vector<int32_t> zeroPoints;
   int64_t axis = -1;
+  llvm::SmallVector<int64_t> blockCounts;
+  llvm::SmallVector<std::pair<int64_t, int64_t>> blockSizes; ///< dim, size
 };
 std::optional<UniformQuantization> getUniformQuantization(Type elementType);
 

@@ -10,12 +10,14 @@
 // - and as its static quantizer (`quantize_static`) exports them:
 //   QuantizeLinear becomes tfm.quantize to a `!quant.uniform` type (per
 //   tensor) and DequantizeLinear tfm.dequantize, of it or of an
-//   initializer kept as its codes (per tensor or per axis); QLinearMatMul
-//   the same around a tfm.matmul. tfm-fuse-qdq-matmuls puts the matmuls
-//   on the int8 GEMM; the rest runs as ONNX Runtime computes it.
+//   initializer kept as its codes (per tensor, per axis, or blocked as
+//   opset 21 and ONNX Runtime's 4-bit QDQ weights have them: int4/uint4
+//   too); QLinearMatMul the same around a tfm.matmul.
+//   tfm-fuse-integer-matmuls puts the matmuls on the integer GEMMs; the
+//   rest runs as ONNX Runtime computes it.
 //
-// Blocked (opset 21) and non-8-bit quantization are refused with an
-// error that says so.
+// Other element types, per-axis or blocked quantization of activations and
+// requantization are refused with an error that says so.
 //
 //===----------------------------------------------------------------------===//
 
@@ -131,38 +133,58 @@ LogicalResult convertDynamicQuantizeLinear(NodeImporter &n) {
 
 /// The `!quant.uniform` element type that ONNX's QuantizeLinear,
 /// DequantizeLinear and QLinearMatMul give a tensor of type `tensor`
-/// stored as `storage` (i8, ui8 or i32), from the scale at input `scale`
-/// (f32) and the zero point at input `zero` (absent: 0): per tensor for one
-/// scale, else one per element of `axis`. Null after an error.
+/// stored as `storage` (int4, uint4, int8, uint8 or int32), from the scale
+/// at input `scale` (f32) and the zero point at input `zero` (absent: 0):
+/// per tensor for one scale; else one per element of `axis`, or with a
+/// `blockSize` (opset 21) one per block of that many along `axis` and per
+/// element along the others. Null after an error.
 quant::QuantizedType onnxQuantization(NodeImporter &n,
                                       RankedTensorType tensor, Type storage,
                                       unsigned scale, unsigned zero,
-                                      int64_t axis) {
+                                      int64_t axis, int64_t blockSize = 0) {
   auto fail = [&](const Twine &message) {
     (void)n.fail(message);
     return quant::QuantizedType();
   };
   unsigned width = storage.getIntOrFloatBitWidth();
-  if (!isa<IntegerType>(storage) || (width != 8 && width != 32))
+  if (!isa<IntegerType>(storage) || (width != 4 && width != 8 && width != 32))
     return fail("quantizes to " + typeName(storage) +
-                "; kiln supports int8, uint8 (and int32 biases)");
+                "; kiln supports int4, uint4, int8, uint8 (and int32 biases)");
   RankedTensorType sType = n.inputType(scale);
   if (!sType.getElementType().isF32())
     return fail("needs an f32 scale, got " + typeName(sType));
   if (n.hasInput(zero) && n.inputType(zero).getElementType() != storage)
     return fail("the zero point's type " + typeName(n.inputType(zero)) +
                 " differs from the quantized tensor's " + typeName(storage));
-  int64_t channels = 1;
-  bool perAxis = sType.getNumElements() != 1;
-  if (perAxis) {
+  int64_t channels = sType.getNumElements();
+  bool perTensor = channels == 1 && !blockSize;
+  if (!perTensor) {
     FailureOr<int64_t> normalized = n.normalizeAxis(axis, tensor.getRank());
     if (failed(normalized))
       return {};
     axis = *normalized;
-    channels = tensor.getDimSize(axis);
-    if (sType.getRank() != 1 || sType.getDimSize(0) != channels)
-      return fail("the scale must be a scalar or one per element of axis " +
-                  Twine(axis) + ", got " + typeName(sType));
+    if (!tensor.hasStaticShape() || !sType.hasStaticShape())
+      return fail("per-axis and blocked quantization need static shapes");
+    bool fits = true;
+    if (!blockSize) {
+      fits = sType.getRank() == 1 &&
+             sType.getDimSize(0) == tensor.getDimSize(axis);
+    } else {
+      fits = sType.getRank() == tensor.getRank();
+      for (int64_t d = 0; fits && d < tensor.getRank(); ++d)
+        fits = sType.getDimSize(d) ==
+               (d == axis ? static_cast<int64_t>(llvm::divideCeil(
+                                tensor.getDimSize(d), blockSize))
+                          : tensor.getDimSize(d));
+    }
+    if (!fits)
+      return fail(blockSize
+                      ? "the scale must have the input's shape with axis " +
+                            Twine(axis) + " in blocks of " + Twine(blockSize) +
+                            ", got " + typeName(sType)
+                      : "the scale must be a scalar or one per element of "
+                        "axis " +
+                            Twine(axis) + ", got " + typeName(sType));
   }
   std::vector<char> sStorage;
   ArrayRef<char> sBytes = n.constantBytes(scale, "the scale", sStorage);
@@ -180,13 +202,8 @@ quant::QuantizedType onnxQuantization(NodeImporter &n,
   }
   if (static_cast<int64_t>(sBytes.size()) != 4 * channels)
     return fail("cannot read the scale");
-  SmallVector<double> scales(channels);
-  SmallVector<int64_t> zeroPoints(zeros.begin(), zeros.end());
-  for (int64_t c = 0; c < channels; ++c) {
-    float value;
-    std::memcpy(&value, sBytes.data() + 4 * c, 4);
-    scales[c] = value;
-  }
+  SmallVector<float> scaleValues(channels);
+  std::memcpy(scaleValues.data(), sBytes.data(), 4 * channels);
   bool isSigned = !storage.isUnsignedInteger();
   int64_t lo = isSigned ? -(int64_t{1} << (width - 1)) : 0;
   int64_t hi = isSigned ? (int64_t{1} << (width - 1)) - 1
@@ -194,20 +211,42 @@ quant::QuantizedType onnxQuantization(NodeImporter &n,
   unsigned flags = isSigned ? quant::QuantizationFlags::Signed : 0;
   Type stored = IntegerType::get(n.context(), width);
   Type f32 = Float32Type::get(n.context());
-  if (perAxis)
+  if (perTensor)
+    return quant::UniformQuantizedType::get(flags, stored, f32,
+                                            scaleValues[0], zeros[0], lo, hi);
+  if (!blockSize) {
+    SmallVector<double> scales(scaleValues.begin(), scaleValues.end());
+    SmallVector<int64_t> zeroPoints(zeros.begin(), zeros.end());
     return quant::UniformQuantizedPerAxisType::get(
         flags, stored, f32, scales, zeroPoints, axis, lo, hi);
-  return quant::UniformQuantizedType::get(flags, stored, f32, scales[0],
-                                          zeroPoints[0], lo, hi);
+  }
+  // Blocked: sub-channel, blocks of blockSize along the axis and of one
+  // element along every other dimension.
+  SmallVector<int32_t> dims;
+  SmallVector<int64_t> sizes;
+  for (int64_t d = 0; d < tensor.getRank(); ++d) {
+    dims.push_back(static_cast<int32_t>(d));
+    sizes.push_back(d == axis ? blockSize : 1);
+  }
+  auto scalesAttr = DenseElementsAttr::get(sType, ArrayRef<float>(scaleValues));
+  // The zero points in the storage type, as the quant dialect wants them.
+  SmallVector<APInt> zeroPoints;
+  for (int32_t z : zeros)
+    zeroPoints.push_back(APInt(width, z, isSigned));
+  auto zerosAttr = DenseElementsAttr::get(sType.clone(stored), zeroPoints);
+  return quant::UniformQuantizedSubChannelType::getChecked(
+      [&] { return n.emitError(); }, flags, stored, f32, scalesAttr, zerosAttr,
+      dims, sizes, lo, hi);
 }
 
 /// The initializer `x` as a constant of its `!quant.uniform` type (scale
 /// and zero point at inputs `scale` and `zero`): the same codes, not
 /// dequantized here, so that a MatMul on it can run on the integer GEMM
-/// (tfm-fuse-qdq-matmuls); the lowering folds any other dequantization.
+/// (tfm-fuse-integer-matmuls, which folds any other dequantization).
 /// Null after an error.
 Value quantizedInitializer(NodeImporter &n, tfm::ConstantOp x, unsigned scale,
-                           unsigned zero, int64_t axis) {
+                           unsigned zero, int64_t axis,
+                           int64_t blockSize = 0) {
   auto type = cast<RankedTensorType>(x.getType());
   if (!type.hasStaticShape()) {
     (void)n.fail("needs a static quantized initializer, got " +
@@ -215,7 +254,7 @@ Value quantizedInitializer(NodeImporter &n, tfm::ConstantOp x, unsigned scale,
     return Value();
   }
   quant::QuantizedType q = onnxQuantization(n, type, type.getElementType(),
-                                            scale, zero, axis);
+                                            scale, zero, axis, blockSize);
   if (!q)
     return Value();
   std::vector<char> storage;
@@ -273,15 +312,22 @@ Value dequantizedInput(NodeImporter &n, unsigned i, unsigned scale,
   return dequantize(n, x);
 }
 
-/// DequantizeLinear: of an initializer, a tfm.dequantize of its codes (the
-/// lowering folds it; a MatMul on it runs on the integer GEMM); of a
+/// DequantizeLinear: of an initializer, a tfm.dequantize of its codes, per
+/// tensor, per axis or blocked (tfm-fuse-integer-matmuls puts a MatMul on
+/// it on an integer GEMM and folds the others to floats); of a
 /// QuantizeLinear's output, a tfm.dequantize of it (QDQ). Of a Gather from
 /// an initializer (quantize_dynamic's embedding tables) with one scale, it
 /// commutes with the Gather: the table is dequantized instead.
 LogicalResult convertDequantizeLinear(NodeImporter &n) {
-  if (n.intAttr("block_size", 0) != 0)
-    return n.fail("blocked dequantization (block_size) is not supported");
   int64_t axis = n.intAttr("axis", 1);
+  if (int64_t blockSize = n.intAttr("block_size", 0)) {
+    auto constant = n.input(0).getDefiningOp<tfm::ConstantOp>();
+    if (blockSize < 0 || !constant)
+      return n.fail("blocked dequantization (block_size) needs a positive "
+                    "block size and an initializer");
+    Value q = quantizedInitializer(n, constant, 1, 2, axis, blockSize);
+    return q ? n.setResult(dequantize(n, q)) : failure();
+  }
   auto gather = n.input(0).getDefiningOp<tfm::GatherOp>();
   auto table =
       gather ? gather.getInput().getDefiningOp<tfm::ConstantOp>() : nullptr;
@@ -342,7 +388,7 @@ LogicalResult convertQuantizeLinear(NodeImporter &n) {
 /// QLinearMatMul(a, a_scale, a_zero_point, b, b_scale, b_zero_point,
 /// y_scale, y_zero_point): quantize(dequantize(a) x dequantize(b)), with
 /// `b` an initializer (per tensor or one scale per column) and `a` a
-/// QuantizeLinear's output; tfm-fuse-qdq-matmuls puts the product on the
+/// QuantizeLinear's output; tfm-fuse-integer-matmuls puts the product on the
 /// integer GEMM.
 LogicalResult convertQLinearMatMul(NodeImporter &n) {
   if (n.inputType(3).getRank() != 2)

@@ -35,6 +35,9 @@ using namespace kiln::onnx_import;
 /// can read; larger ones (weights) become `dense_resource` blobs.
 static constexpr int64_t kMaxDenseElements = 1024;
 
+/// TensorProto's UINT4 and INT4 (onnx 1.16), newer than Debian's libonnx.
+static constexpr int kOnnxUint4 = 21, kOnnxInt4 = 22;
+
 Type kiln::onnx_import::convertElementType(MLIRContext *context,
                                            int32_t onnxType) {
   Builder b(context);
@@ -65,6 +68,10 @@ Type kiln::onnx_import::convertElementType(MLIRContext *context,
     return b.getIntegerType(32, /*isSigned=*/false);
   case onnx::TensorProto::UINT64:
     return b.getIntegerType(64, /*isSigned=*/false);
+  case kOnnxInt4:
+    return b.getIntegerType(4);
+  case kOnnxUint4:
+    return b.getIntegerType(4, /*isSigned=*/false);
   default:
     return {};
   }
@@ -383,13 +390,33 @@ FailureOr<ElementsAttr> GraphImporter::convertTensor(onnx::TensorProto &t,
     count *= d;
   }
   auto type = RankedTensorType::get(shape, element);
-  size_t byteSize = static_cast<size_t>(count) * width;
+  // 4-bit integers come two to a byte, the first in the low nibble; kiln
+  // holds them one to a byte (sign-extended for int4), in a blob.
+  bool nibbles = element.isInteger(4);
+  size_t byteSize = nibbles ? (static_cast<size_t>(count) + 1) / 2
+                            : static_cast<size_t>(count) * width;
+  auto unpacked = [&](ArrayRef<char> packed) {
+    std::vector<int8_t> values(count);
+    for (int64_t i = 0; i < count; ++i) {
+      int8_t nibble = (static_cast<uint8_t>(packed[i / 2]) >> (4 * (i % 2))) &
+                      0xF;
+      values[i] = element.isUnsignedInteger() || nibble < 8
+                      ? nibble
+                      : static_cast<int8_t>(nibble - 16);
+    }
+    return ElementsAttr(DenseResourceElementsAttr::get(
+        type, t.name(),
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(
+            ArrayRef<int8_t>(values))));
+  };
 
   bool external = t.data_location() == onnx::TensorProto::EXTERNAL;
   if (external) {
     FailureOr<AsmResourceBlob> blob = externalBlob(t, byteSize, loc);
     if (failed(blob))
       return failure();
+    if (nibbles)
+      return unpacked(blob->getData());
     if (count <= kMaxDenseElements && !element.isInteger(1))
       return ElementsAttr(DenseElementsAttr::getFromRawBuffer(
           type, blob->getData()));
@@ -408,6 +435,11 @@ FailureOr<ElementsAttr> GraphImporter::convertTensor(onnx::TensorProto &t,
                           << " bytes but its shape "
                           << mlir::tfm::formatShape(shape) << " needs "
                           << byteSize;
+  }
+  if (nibbles) {
+    ElementsAttr values = unpacked(ArrayRef<char>(data.data(), data.size()));
+    delete raw;
+    return values;
   }
   if (element.isInteger(1)) {
     // ONNX stores one byte per bool; MLIR's dense i1 is bit-packed.

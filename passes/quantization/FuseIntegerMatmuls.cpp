@@ -256,8 +256,14 @@ struct TfmFuseIntegerMatmuls
         getUniformQuantization(element);
     std::optional<std::vector<int32_t>> codes =
         getWeightIntegers(constant.getValue());
-    if (type.getRank() != 2 || element.getStorageTypeIntegralWidth() != 8 ||
-        !wq || !codes || (wq->axis != -1 && wq->axis != 1))
+    if (type.getRank() != 2 || !wq || !codes)
+      return;
+    if (!wq->blockCounts.empty()) {
+      fuseBlockedMatmul(op, constant, dequantized, *wq, std::move(*codes));
+      return;
+    }
+    if (element.getStorageTypeIntegralWidth() != 8 ||
+        (wq->axis != -1 && wq->axis != 1))
       return;
     Value lhs = op.getLhs();
     LhsQuantization mode = LhsQuantization::none;
@@ -294,6 +300,72 @@ struct TfmFuseIntegerMatmuls
                             dequantized.getOperation()})
       if (dead && dead->use_empty())
         dead->erase();
+    if (constant->use_empty())
+      releaseWeight(constant);
+  }
+
+  /// A tfm.matmul of a weight `[K, N]` dequantized in blocks of K (ONNX's
+  /// blocked DequantizeLinear, opset 21: one scale and zero point per block
+  /// of each column) becomes a weight-only tfm.quantized_matmul with that
+  /// group size: 4-bit codes and zero points in [0, 15] (int4 ones
+  /// shifted by 8), 8-bit ones in int8 (uint8 ones shifted by 128).
+  static void fuseBlockedMatmul(MatmulOp op, ConstantOp constant,
+                                DequantizeOp dequantized,
+                                const UniformQuantization &wq,
+                                std::vector<int32_t> codes) {
+    auto type = cast<RankedTensorType>(constant.getType());
+    auto element = cast<quant::QuantizedType>(type.getElementType());
+    int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+    int64_t groupSize = 0;
+    for (auto [dim, size] : wq.blockSizes)
+      if (dim == 0)
+        groupSize = size;
+      else if (size != 1 && n != 1)
+        return;
+    unsigned bits = element.getStorageTypeIntegralWidth();
+    int64_t groups = QuantizedMatmulOp::groupCount(k, groupSize);
+    if (groupSize <= 0 || groupSize % 16 || (bits != 4 && bits != 8) ||
+        wq.blockCounts != ArrayRef<int64_t>{groups, n})
+      return;
+    // From the storage's codes to the kernel's: 4 bits in [0, 15], 8 bits
+    // in int8.
+    int32_t shift = bits == 4 ? (element.isSigned() ? 8 : 0)
+                              : (element.isSigned() ? 0 : -128);
+    std::vector<int8_t> weight(n * k), zeros(n * groups);
+    std::vector<float> scales(n * groups);
+    for (int64_t j = 0; j < n; ++j) {
+      for (int64_t kk = 0; kk < k; ++kk)
+        weight[j * k + kk] = static_cast<int8_t>(codes[kk * n + j] + shift);
+      for (int64_t g = 0; g < groups; ++g) {
+        scales[j * groups + g] = wq.scales[g * n + j];
+        zeros[j * groups + g] =
+            static_cast<int8_t>(wq.zeroPoints[g * n + j] + shift);
+      }
+    }
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto blob = [&](StringRef name, Type element, int64_t cols, auto data) {
+      return createBlobConstant(b, loc,
+                                RankedTensorType::get({n, cols}, element),
+                                name, data)
+          .getResult();
+    };
+    Value w = blob("blocked_matmul_weight", b.getIntegerType(8), k,
+                   ArrayRef<int8_t>(weight));
+    Value s = blob("blocked_matmul_scale", b.getF32Type(), groups,
+                   ArrayRef<float>(scales));
+    Value z = blob("blocked_matmul_zero_point", b.getIntegerType(8), groups,
+                   ArrayRef<int8_t>(zeros));
+    auto fused = QuantizedMatmulOp::create(
+        b, loc, op.getType(), op.getLhs(), w, s, z, Value(), Value(), Value(),
+        b.getI64IntegerAttr(bits), b.getI64IntegerAttr(groupSize),
+        LhsQuantizationAttr::get(b.getContext(), LhsQuantization::none),
+        FloatAttr(), ActivationAttr(), FloatAttr(), IntegerAttr());
+    fused->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    op.replaceAllUsesWith(fused.getResult());
+    op.erase();
+    if (dequantized->use_empty())
+      dequantized.erase();
     if (constant->use_empty())
       releaseWeight(constant);
   }

@@ -95,3 +95,30 @@ func.func @near_misses(%x: tensor<4x2xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>
     }
   }
 #-}
+
+// -----
+
+// A uint4 weight [K = 32, N = 2] in blocks of 16 along K (ONNX's blocked
+// DequantizeLinear): weight-only, 4 bits, group size 16, scale and zero
+// point [N, G] transposed from [G, N]: scales (1, 2; 3, 4) -> (1, 3; 2, 4),
+// zero points (8, 9; 10, 11) -> (8, 10; 9, 11). Codes: column 0 all 5,
+// column 1 all 6.
+// CHECK-LABEL: func.func @blocked_uint4
+// CHECK: tfm.quantized_matmul %arg0, %{{.*}}, %{{.*}} zero_point %{{.*}} bits 4 group_size 16 lhs none : (tensor<?x32xf32>, tensor<2x32xi8>, tensor<2x2xf32>, tensor<2x2xi8>) -> tensor<?x2xf32>
+// CHECK-NOT: tfm.dequantize
+// CHECK: blocked_matmul_weight: "0x0100000005050505050505050505050505050505050505050505050505050505050505050606060606060606060606060606060606060606060606060606060606060606"
+// CHECK: blocked_matmul_scale: "0x040000000000803F000040400000004000008040"
+// CHECK: blocked_matmul_zero_point: "0x01000000080A090B"
+func.func @blocked_uint4(%x: tensor<?x32xf32>) -> tensor<?x2xf32> {
+  %wq = tfm.constant dense_resource<w> : tensor<32x2x!quant.uniform<u4:f32:{0:16, 1:1}, {{1.0:8, 2.0:9}, {3.0:10, 4.0:11}}>>
+  %w = tfm.dequantize %wq : tensor<32x2x!quant.uniform<u4:f32:{0:16, 1:1}, {{1.0:8, 2.0:9}, {3.0:10, 4.0:11}}>> to tensor<32x2xf32>
+  %y = tfm.matmul %x, %w : (tensor<?x32xf32>, tensor<32x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x0100000005060506050605060506050605060506050605060506050605060506050605060506050605060506050605060506050605060506050605060506050605060506"
+    }
+  }
+#-}

@@ -20,6 +20,8 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
                                       QuantType, quantize_static)
+from onnxruntime.quantization.matmul_nbits_quantizer import \
+    MatMulNBitsQuantizer
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "..", "..", "python"))
@@ -44,6 +46,17 @@ def quantized(out_dir, name, fp32, rng, **options):
     quantize_static(path + "-f32.onnx", path + ".onnx", Samples(rng),
                     **options)
     return path + ".onnx"
+
+
+def blocked(out_dir, name, fp32, **options):
+    """ONNX Runtime's weight-only quantizer in QDQ form: each MatMul weight
+    behind a blocked DequantizeLinear (opset 21, int4/uint4 codes)."""
+    path = os.path.join(out_dir, name.replace(" ", "_") + ".onnx")
+    quantizer = MatMulNBitsQuantizer(fp32, quant_format=QuantFormat.QDQ,
+                                     **options)
+    quantizer.process()
+    onnx.save(quantizer.model.model, path)
+    return path
 
 
 def output_scale(path):
@@ -120,6 +133,17 @@ def main():
     path = os.path.join(out_dir, "qlinear_matmul.onnx")
     onnx.save(qlinear_matmul(rng), path)
     cases.append(("QLinearMatMul", path))
+    # Weight-only: no QuantizeLinear, so differences are in units of the
+    # largest output (float sums in another order: about 1e-7).
+    cases += [
+        ("4-bit blocked uint4", blocked(out_dir, "4-bit blocked uint4",
+                                        mlp(rng), block_size=32)),
+        ("4-bit blocked int4", blocked(out_dir, "4-bit blocked int4",
+                                       mlp(rng), block_size=32,
+                                       is_symmetric=True)),
+        ("8-bit blocked", blocked(out_dir, "8-bit blocked", linear(rng),
+                                  block_size=16, bits=8)),
+    ]
     for name, path in cases:
         lib = path[:-len(".onnx")] + ".so"
         kiln.compile(path, lib)
@@ -133,6 +157,7 @@ def main():
             "fused": ort.InferenceSession(
                 path, providers=["CPUExecutionProvider"])}
         scale = output_scale(path)
+        weight_only = "blocked" in name
         codes = {label: [] for label in references}
         for shape in [(1, 1), (3, 5), (1, 70)]:
             feeds = {"x": rng.standard_normal(shape + (K,)).astype(
@@ -140,6 +165,8 @@ def main():
             got = session.run(None, feeds)[0]
             for label, reference in references.items():
                 ref = reference.run(None, feeds)[0]
+                if weight_only:
+                    scale = np.abs(ref).max() / 1e-2  # 1e-5 of it: 1e-3
                 codes[label].append((np.abs(got - ref) / scale).ravel())
         print(f"{name}: " + ", ".join(
             f"{label} {agreement(np.concatenate(c))}"
@@ -172,14 +199,13 @@ def refusals(out_dir, rng):
                          name="q16"),
         helper.make_node("DequantizeLinear", ["q", "s", "z16"], ["y"])],
          [s, numpy_helper.from_array(np.array(0, np.int16), "z16")])
-    blocked = numpy_helper.from_array(
-        rng.integers(-8, 8, (K, N)).astype(np.int8), "Wq")
-    case("blocked", [
-        helper.make_node("DequantizeLinear", ["Wq", "bs"], ["W"],
-                         name="blocked", axis=0, block_size=32),
-        helper.make_node("MatMul", ["x", "W"], ["y"])],
-         [blocked, numpy_helper.from_array(
-             np.full((K // 32, N), 0.1, np.float32), "bs")])
+    case("blocked activations", [
+        helper.make_node("QuantizeLinear", ["x", "bs"], ["q"],
+                         name="blocked", axis=2, block_size=32),
+        helper.make_node("DequantizeLinear", ["q", "bs"], ["y"], axis=2,
+                         block_size=32)],
+         [numpy_helper.from_array(np.full((1, 1, K // 32), 0.1, np.float32),
+                                  "bs")])
     case("per-axis activations", [
         helper.make_node("QuantizeLinear", ["x", "sa"], ["q"], name="qa",
                          axis=2),
