@@ -362,8 +362,9 @@ struct X86QuantizedMatmul
       auto weight = op.getWeight().getDefiningOp<tfm::ConstantOp>();
       SmallVector<tfm::ConstantOp, 2> parameters{
           op.getScale().getDefiningOp<tfm::ConstantOp>()};
-      if (Value zero = op.getZeroPoint())
-        parameters.push_back(zero.getDefiningOp<tfm::ConstantOp>());
+      for (Value parameter : {op.getZeroPoint(), op.getOffset()})
+        if (parameter)
+          parameters.push_back(parameter.getDefiningOp<tfm::ConstantOp>());
       SmallVector<Value, 3> &operands = packed[op.getWeight()];
       if (operands.empty() && failed(pack(op, *kernelIsa, operands)))
         return signalPassFailure();
@@ -385,12 +386,15 @@ struct X86QuantizedMatmul
                      SmallVectorImpl<Value> &operands) {
     auto weight = op.getWeight().getDefiningOp<tfm::ConstantOp>();
     auto scale = op.getScale().getDefiningOp<tfm::ConstantOp>();
-    tfm::ConstantOp zero;
+    tfm::ConstantOp zero, offset;
     if (Value z = op.getZeroPoint())
       zero = z.getDefiningOp<tfm::ConstantOp>();
+    if (Value o = op.getOffset())
+      offset = o.getDefiningOp<tfm::ConstantOp>();
     auto type = cast<RankedTensorType>(op.getWeight().getType());
     auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
     if (!weight || !scale || (op.getZeroPoint() && !zero) ||
+        (op.getOffset() && !offset) ||
         !type.hasStaticShape() || !lhsType.getElementType().isF32())
       return op.emitOpError("needs f32 activations and constant weight, "
                             "scale and zero point on x86");
@@ -398,15 +402,19 @@ struct X86QuantizedMatmul
     int64_t groups =
         tfm::QuantizedMatmulOp::groupCount(k, op.getGroupSize());
     std::vector<int8_t> wStorage, zStorage;
-    std::vector<float> sStorage;
+    std::vector<float> sStorage, oStorage;
     ArrayRef<int8_t> w = tfm::getWeightInt8s(weight.getValue(), wStorage);
     ArrayRef<float> s = tfm::getWeightFloats(scale.getValue(), sStorage);
     ArrayRef<int8_t> z;
+    ArrayRef<float> o;
     if (zero)
       z = tfm::getWeightInt8s(zero.getValue(), zStorage);
+    if (offset)
+      o = tfm::getWeightFloats(offset.getValue(), oStorage);
     if (static_cast<int64_t>(w.size()) != n * k ||
         static_cast<int64_t>(s.size()) != n * groups ||
-        (zero && static_cast<int64_t>(z.size()) != n * groups))
+        (zero && static_cast<int64_t>(z.size()) != n * groups) ||
+        (offset && static_cast<int64_t>(o.size()) != n * groups))
       return op.emitOpError("cannot read the quantized weight to pack it");
     int64_t nr = isa.panelWidth, panels = (n + nr - 1) / nr;
     OpBuilder b(weight);
@@ -466,7 +474,8 @@ struct X86QuantizedMatmul
         float sc = s[j * groups + g];
         int8_t zp = zero ? z[j * groups + g] : defaultZero;
         ps[(q * groups + g) * nr + jj] = sc;
-        po[(q * groups + g) * nr + jj] = -static_cast<float>(zp) * sc;
+        po[(q * groups + g) * nr + jj] =
+            offset ? o[j * groups + g] : -static_cast<float>(zp) * sc;
       }
     }
     operands.push_back(blobConstant(

@@ -960,6 +960,16 @@ LogicalResult QuantizedMatmulOp::inferReturnTypes(
                                           tensorType(zeroPoint))))
     return failure();
   LhsQuantization lhsQuantization = adaptor.getLhsQuantization();
+  if (Value offset = adaptor.getOffset()) {
+    if (zeroPoint || lhsQuantization != LhsQuantization::none)
+      return fail("offset goes with weight-only quantization (lhs none) "
+                  "and instead of a zero_point");
+    if (tensorType(offset).getElementType() != element)
+      return fail("offset element type ", tensorType(offset).getElementType(),
+                  " differs from ", element);
+    if (failed(checkGroupShape("offset", tensorType(offset))))
+      return failure();
+  }
   bool perToken = lhsQuantization == LhsQuantization::per_token;
   if (perToken && (bits != 8 || group != 0 || zeroPoint))
     return fail("per_token lhs quantization needs symmetric per-channel "

@@ -893,7 +893,10 @@ def Tfm_QuantizedMatmulOp
     `scale` and `zero_point` are `[N, G]` with `G = ceil(K / group_size)`
     (or 1). `bits` is 8 (weight in [-128, 127], zero point default 0) or 4
     (weight and zero point in [0, 15] held one per i8, zero point default
-    8). `bias` and `residual` broadcast into the result `[..., N]`.
+    8). Weight-only, a float `offset` `[N, G]` may take the zero point's
+    place: `W[n, k] = weight[n, k] * scale[n, g] + offset[n, g]` (a group's
+    minimum, as llama.cpp's Q4_1 stores it, need not sit on the code grid).
+    `bias` and `residual` broadcast into the result `[..., N]`.
 
     `lhs_quantization` says how `lhs` enters the product:
     - `none` (weight-only): in floating point, against the dequantized W.
@@ -934,6 +937,7 @@ def Tfm_QuantizedMatmulOp
                        Optional<Tfm_FloatTensor>:$bias,
                        Optional<Tfm_FloatTensor>:$residual,
                        Optional<Tfm_FloatTensor>:$channel_scale,
+                       Optional<Tfm_FloatTensor>:$offset,
                        I64Attr:$bits, I64Attr:$group_size,
                        Tfm_LhsQuantization:$lhs_quantization,
                        OptionalAttr<F32Attr>:$outlier_threshold,
@@ -944,7 +948,7 @@ def Tfm_QuantizedMatmulOp
   let assemblyFormat = [{
     $lhs `,` $weight `,` $scale (`zero_point` $zero_point^)?
     (`bias` $bias^)? (`activation` $activation^)? (`residual` $residual^)?
-    (`channel_scale` $channel_scale^)?
+    (`channel_scale` $channel_scale^)? (`offset` $offset^)?
     `bits` $bits `group_size` $group_size `lhs` $lhs_quantization
     attr-dict `:` functional-type(operands, results)
   }];

@@ -379,7 +379,7 @@ LogicalResult convertMatMulNBits(NodeImporter &n) {
   Value bias = n.hasInput(5) ? n.input(5) : Value();
   n.setOutput(0, n.create<tfm::QuantizedMatmulOp>(
                      type, n.input(0), weight, scale, zero, bias, Value(),
-                     Value(), builder.getI64IntegerAttr(bits),
+                     Value(), Value(), builder.getI64IntegerAttr(bits),
                      builder.getI64IntegerAttr(block),
                      tfm::LhsQuantizationAttr::get(n.context(),
                                                    tfm::LhsQuantization::none),

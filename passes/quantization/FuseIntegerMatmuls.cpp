@@ -290,7 +290,7 @@ struct TfmFuseIntegerMatmuls
                     *codes, !element.isSigned(), wq->zeroPoints, wq->scales);
     auto fused = QuantizedMatmulOp::create(
         b, op.getLoc(), op.getType(), lhs, w.weight, w.scale, w.zeroPoint,
-        Value(), Value(), Value(), b.getI64IntegerAttr(8),
+        Value(), Value(), Value(), Value(), b.getI64IntegerAttr(8),
         b.getI64IntegerAttr(0), LhsQuantizationAttr::get(b.getContext(), mode),
         FloatAttr(), ActivationAttr(), lhsScale, lhsZero);
     fused->setDiscardableAttrs(op->getDiscardableAttrDictionary());
@@ -358,7 +358,7 @@ struct TfmFuseIntegerMatmuls
                    ArrayRef<int8_t>(zeros));
     auto fused = QuantizedMatmulOp::create(
         b, loc, op.getType(), op.getLhs(), w, s, z, Value(), Value(), Value(),
-        b.getI64IntegerAttr(bits), b.getI64IntegerAttr(groupSize),
+        Value(), b.getI64IntegerAttr(bits), b.getI64IntegerAttr(groupSize),
         LhsQuantizationAttr::get(b.getContext(), LhsQuantization::none),
         FloatAttr(), ActivationAttr(), FloatAttr(), IntegerAttr());
     fused->setDiscardableAttrs(op->getDiscardableAttrDictionary());
@@ -426,7 +426,7 @@ struct TfmFuseIntegerMatmuls
     auto fused = QuantizedMatmulOp::create(
         b, m.rescale.getLoc(), m.rescale.getType(), lhs, w.weight, w.scale,
         w.zeroPoint,
-        Value(), Value(), Value(), b.getI64IntegerAttr(8),
+        Value(), Value(), Value(), Value(), b.getI64IntegerAttr(8),
         b.getI64IntegerAttr(0), LhsQuantizationAttr::get(b.getContext(), mode),
         FloatAttr(), ActivationAttr(), lhsScale, lhsZero);
     fused->setDiscardableAttrs(m.product->getDiscardableAttrDictionary());

@@ -163,8 +163,8 @@ struct TfmQuantizeMatmuls
                      "weight_scale", ArrayRef<float>(q.scale))};
     if (weightOnly)
       operands.push_back(createBlobConstant(
-          b, loc, RankedTensorType::get({n, q.groups}, i8),
-          "weight_zero_point", ArrayRef<int8_t>(q.zeroPoint)));
+          b, loc, RankedTensorType::get({n, q.groups}, b.getF32Type()),
+          "weight_offset", ArrayRef<float>(q.offset)));
     return operands;
   }
 
@@ -201,9 +201,9 @@ struct TfmQuantizeMatmuls
           }
         }
     auto quantized = QuantizedMatmulOp::create(
-        b, op.getLoc(), op.getType(), lhs, weight[0], weight[1],
-        weightOnly ? weight[2] : Value(), op.getBias(), op.getResidual(),
-        channelScale, b.getI64IntegerAttr(bits),
+        b, op.getLoc(), op.getType(), lhs, weight[0], weight[1], Value(),
+        op.getBias(), op.getResidual(), channelScale,
+        weightOnly ? weight[2] : Value(), b.getI64IntegerAttr(bits),
         b.getI64IntegerAttr(weightOnly ? groupSize.getValue() : 0),
         LhsQuantizationAttr::get(b.getContext(), lhsMode), threshold,
         op.getActivationAttr(), lhsScale, lhsZero);

@@ -42,27 +42,26 @@ QuantizedWeight kiln::quant::quantizeAsymmetricGroups(int64_t n, int64_t k,
   w.groups = (k + groupSize - 1) / groupSize;
   w.q.resize(n * k);
   w.scale.resize(n * w.groups);
-  w.zeroPoint.resize(n * w.groups);
+  w.offset.resize(n * w.groups);
   const float qmax = static_cast<float>((1 << bits) - 1);
   // 8-bit codes are kept as int8 (code - 128); 4-bit ones as they are.
-  const int offset = bits == 8 ? 128 : 0;
+  const int shift = bits == 8 ? 128 : 0;
   for (int64_t row = 0; row < n; ++row)
     for (int64_t g = 0; g < w.groups; ++g) {
       int64_t k0 = g * groupSize, k1 = std::min(k, k0 + groupSize);
-      float lo = 0, hi = 0;
+      float lo = at(row, k0), hi = lo;
       for (int64_t col = k0; col < k1; ++col) {
         lo = std::min(lo, at(row, col));
         hi = std::max(hi, at(row, col));
       }
       float scale = hi > lo ? (hi - lo) / qmax : 1.0f;
-      float zp = std::clamp(std::nearbyint(-lo / scale), 0.0f, qmax);
       w.scale[row * w.groups + g] = scale;
-      w.zeroPoint[row * w.groups + g] =
-          static_cast<int8_t>(static_cast<int>(zp) - offset);
+      // W = code * scale + lo = (code - shift) * scale + (lo + shift * scale).
+      w.offset[row * w.groups + g] = lo + static_cast<float>(shift) * scale;
       for (int64_t col = k0; col < k1; ++col) {
-        float q =
-            std::clamp(std::nearbyint(at(row, col) / scale) + zp, 0.0f, qmax);
-        w.q[row * k + col] = static_cast<int8_t>(static_cast<int>(q) - offset);
+        float q = std::clamp(std::nearbyint((at(row, col) - lo) / scale),
+                             0.0f, qmax);
+        w.q[row * k + col] = static_cast<int8_t>(static_cast<int>(q) - shift);
       }
     }
   return w;

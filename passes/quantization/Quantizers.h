@@ -18,13 +18,13 @@
 
 namespace kiln::quant {
 
-/// A weight [N, K] as integers with one scale (and zero point) per group of
-/// K: q [N * K], scale and zeroPoint [N * groups].
+/// A weight [N, K] as integers with one scale (and offset) per group of
+/// K: q [N * K], scale and offset [N * groups]; W = q * scale + offset.
 struct QuantizedWeight {
   int64_t n = 0, k = 0, groups = 1;
   std::vector<int8_t> q;
   std::vector<float> scale;
-  std::vector<int8_t> zeroPoint; ///< Empty for symmetric weights.
+  std::vector<float> offset; ///< Empty for symmetric weights.
 };
 
 /// W[n][k] = at(n, k) for n < N, k < K.
@@ -34,8 +34,10 @@ using WeightReader = llvm::function_ref<float(int64_t n, int64_t k)>;
 QuantizedWeight quantizeSymmetricPerChannel(int64_t n, int64_t k,
                                             WeightReader at);
 
-/// Asymmetric `bits` (4 or 8) per group of `groupSize` K (w4, w8); 8-bit
-/// codes and zero points are stored minus 128.
+/// Asymmetric `bits` (4 or 8) per group of `groupSize` K (w4, w8): the
+/// group's [min, max] in 2^bits - 1 steps, the minimum as the offset (as
+/// llama.cpp's Q4_1: the grid need not hold 0); 8-bit codes are stored
+/// minus 128.
 QuantizedWeight quantizeAsymmetricGroups(int64_t n, int64_t k, int bits,
                                          int64_t groupSize, WeightReader at);
 

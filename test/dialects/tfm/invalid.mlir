@@ -1057,6 +1057,33 @@ func.func @runtime_check_extra_placeholder(%ok: i1, %a: index) {
 
 // -----
 
+func.func @quantized_matmul_offset_per_token(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>, %o: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op offset goes with weight-only quantization (lhs none) and instead of a zero_point}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s offset %o bits 8 group_size 0 lhs per_token : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_offset_type(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x2xf32>, %o: tensor<8x2xf16>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op offset element type 'f16' differs from 'f32'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s offset %o bits 4 group_size 32 lhs none : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x2xf32>, tensor<8x2xf16>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_offset_shape(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x2xf32>, %o: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'tfm.quantized_matmul' op offset must be [N, groups] = 8x2, got 8x1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.quantized_matmul %x, %w, %s offset %o bits 4 group_size 32 lhs none : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x2xf32>, tensor<8x1xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
 func.func @quantized_matmul_bits(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
   // expected-error @+2 {{'tfm.quantized_matmul' op bits must be 4 or 8, got 3}}
   // expected-error @+1 {{failed to infer returned types}}

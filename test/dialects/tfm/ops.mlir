@@ -801,6 +801,13 @@ func.func @quantized_matmul_channel_scale(%x: tensor<?x?x64xf32>, %w: tensor<128
   return %0 : tensor<?x?x128xf32>
 }
 
+// CHECK-LABEL: func.func @quantized_matmul_offset
+func.func @quantized_matmul_offset(%x: tensor<?x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x2xf32>, %o: tensor<8x2xf32>) -> tensor<?x8xf32> {
+  // CHECK: tfm.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}} offset %{{.*}} bits 4 group_size 32 lhs none : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x2xf32>, tensor<8x2xf32>) -> tensor<?x8xf32>
+  %0 = tfm.quantized_matmul %x, %w, %s offset %o bits 4 group_size 32 lhs none : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x2xf32>, tensor<8x2xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
 // CHECK-LABEL: func.func @quantized_matmul_per_tensor
 func.func @quantized_matmul_per_tensor(%x: tensor<?x?x64xf32>, %w: tensor<128x64xi8>, %s: tensor<128x1xf32>) -> tensor<?x?x128xf32> {
   // CHECK: tfm.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}} bits 8 group_size 0 lhs per_tensor : (tensor<?x?x64xf32>, tensor<128x64xi8>, tensor<128x1xf32>) -> tensor<?x?x128xf32>

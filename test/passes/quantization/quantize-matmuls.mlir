@@ -32,22 +32,24 @@ func.func @per_channel(%x: tensor<?x4xf32>, %b: tensor<2xf32>) -> tensor<?x2xf32
 // -----
 
 // Weight [N = 1, K = 20] (transpose_rhs), groups of 16 then 4.
-// Group 0: lo = -1, hi = 14, scale 1, zero point 1: codes round(w) + 1
-// (0.5 -> 1, 1.5 -> 3, 2.5 -> 3: ties to even).
-// Group 1: (0.25, 0.5, -0.75, 0): scale 1.25 / 15, zero point 9.
+// Group 0: lo = -1, hi = 14, scale 1, offset -1: codes round(w + 1)
+// (0.5 -> 2, 1.5 -> 2, 2.5 -> 4: ties to even).
+// Group 1: (0.25, 0.5, -0.75, 0): scale 1.25 / 15, offset -0.75: codes
+// 12, 15, 0, 9.
 // W4-LABEL: func.func @groups
 // W4: %[[W:.*]] = tfm.constant dense_resource<quantized_weight> : tensor<1x20xi8>
 // W4: %[[S:.*]] = tfm.constant dense_resource<weight_scale> : tensor<1x2xf32>
-// W4: %[[Z:.*]] = tfm.constant dense_resource<weight_zero_point> : tensor<1x2xi8>
-// W4: tfm.quantized_matmul %arg0, %[[W]], %[[S]] zero_point %[[Z]] bits 4 group_size 16 lhs none : (tensor<2x20xf32>, tensor<1x20xi8>, tensor<1x2xf32>, tensor<1x2xi8>) -> tensor<2x1xf32>
-// W4: quantized_weight: "0x01000000000F0103030404040404040404040404
+// W4: %[[O:.*]] = tfm.constant dense_resource<weight_offset> : tensor<1x2xf32>
+// W4: tfm.quantized_matmul %arg0, %[[W]], %[[S]] offset %[[O]] bits 4 group_size 16 lhs none : (tensor<2x20xf32>, tensor<1x20xi8>, tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<2x1xf32>
+// W4: quantized_weight: "0x01000000000F0202040404040404040404040404
 // W4-SAME: 0C0F0009"
 // W4: weight_scale: "0x040000000000803F
-// W4: weight_zero_point: "0x010000000109"
-// The same with 8 bits, stored minus 128: scales 15/255 and 1.25/255.
+// W4: weight_offset: "0x04000000000080BF000040BF"
+// The same with 8 bits, stored minus 128 (offset lo + 128 * scale):
+// scales 15/255 and 1.25/255; group 0 codes -128, 127, -102, -86, -68
 // W8-LABEL: func.func @groups
-// W8: tfm.quantized_matmul {{.*}} bits 8 group_size 16 lhs none
-// W8: weight_zero_point: "0x01000000
+// W8: tfm.quantized_matmul {{.*}} offset {{.*}} bits 8 group_size 16 lhs none
+// W8: quantized_weight: "0x01000000807F9AAABC
 func.func @groups(%x: tensor<2x20xf32>) -> tensor<2x1xf32> {
   %w = tfm.constant dense<[[-1.0, 14.0, 0.5, 1.5, 2.5, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 0.25, 0.5, -0.75, 0.0]]> : tensor<1x20xf32>
   %y = tfm.matmul %x, %w {transpose_rhs} : (tensor<2x20xf32>, tensor<1x20xf32>) -> tensor<2x1xf32>

@@ -64,17 +64,20 @@ def symmetric(w):
 
 
 def asymmetric(w, bits, group):
-    """Dequantized w [K, N] after asymmetric quantization per group of K."""
+    """Dequantized w [K, N] after asymmetric quantization per group of K:
+    the group's [min, max] in 2^bits - 1 steps, the minimum as offset (8-bit
+    codes stored minus 128, the offset moved to match)."""
     qmax = F32(2 ** bits - 1)
+    shift = F32(128 if bits == 8 else 0)
     out = np.empty_like(w)
     for k0 in range(0, w.shape[0], group):
         g = w[k0:k0 + group]
-        lo = np.minimum(g.min(axis=0), 0).astype(F32)
-        hi = np.maximum(g.max(axis=0), 0).astype(F32)
+        lo = g.min(axis=0).astype(F32)
+        hi = g.max(axis=0).astype(F32)
         s = np.where(hi > lo, (hi - lo) / qmax, F32(1)).astype(F32)
-        zp = np.clip(np.rint(-lo / s), 0, qmax)
-        q = np.clip(np.rint(g / s) + zp, 0, qmax)
-        out[k0:k0 + group] = (q - zp) * s
+        offset = (lo + shift * s).astype(F32)
+        q = np.clip(np.rint((g - lo) / s), 0, qmax) - shift
+        out[k0:k0 + group] = q * s + offset
     return out
 
 
