@@ -38,11 +38,14 @@ CALIBRATED = ("smoothquant", "w8a8-static")
 DECODER_SCHEMES = ["w8a8", "w4"]
 
 
-def ort_quantized(onnx_path, kind):
+def ort_quantized(onnx_path, kind, calibration_feeds=None):
     """ONNX Runtime's quantized copy of the model (made once, beside it):
-    "q8" quantize_dynamic; "q4" MatMulNBits 4-bit, block 32, asymmetric,
+    "q8" quantize_dynamic; "qdq" quantize_static (QDQ, per-channel int8
+    weights, uint8 activations calibrated on `calibration_feeds`, a list of
+    feed dicts); "q4" MatMulNBits 4-bit, block 32, asymmetric,
     accuracy_level 4 (int8 compute, ORT's fastest CPU path); "q4-fp32" the
-    same with fp32 compute (accuracy_level 0)."""
+    same with fp32 compute (accuracy_level 0); "q4-qdq" the same weights as
+    blocked DequantizeLinear (QDQ)."""
     stem = os.path.splitext(onnx_path)[0]
     out = "%s-ort-%s.onnx" % (stem, kind)
     if os.path.exists(out):
@@ -50,6 +53,20 @@ def ort_quantized(onnx_path, kind):
     if kind == "q8":
         from onnxruntime.quantization import QuantType, quantize_dynamic
         quantize_dynamic(onnx_path, out, weight_type=QuantType.QInt8)
+    elif kind == "qdq":
+        from onnxruntime.quantization import (CalibrationDataReader,
+                                              QuantFormat, quantize_static)
+
+        class Reader(CalibrationDataReader):
+            def __init__(self):
+                self.feeds = iter(calibration_feeds)
+
+            def get_next(self):
+                return next(self.feeds, None)
+
+        logging.getLogger().setLevel(logging.ERROR)
+        quantize_static(onnx_path, out, Reader(),
+                        quant_format=QuantFormat.QDQ, per_channel=True)
     else:
         import onnx
         from onnxruntime.quantization.matmul_nbits_quantizer import \
@@ -58,9 +75,12 @@ def ort_quantized(onnx_path, kind):
         logging.getLogger(
             "onnxruntime.quantization.matmul_nbits_quantizer").setLevel(
                 logging.WARNING)
-        q = MatMulNBitsQuantizer(onnx.load(onnx_path), block_size=32,
-                                 is_symmetric=False,
-                                 accuracy_level=4 if kind == "q4" else 0)
+        from onnxruntime.quantization import QuantFormat
+        q = MatMulNBitsQuantizer(
+            onnx.load(onnx_path), block_size=32, is_symmetric=False,
+            accuracy_level=4 if kind == "q4" else 0,
+            quant_format=QuantFormat.QDQ if kind == "q4-qdq"
+            else QuantFormat.QOperator)
         q.process()
         q.model.save_model_to_file(out, True)
     return out

@@ -11,6 +11,8 @@
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -116,6 +118,36 @@ tfm::getUniformQuantization(Type elementType) {
   return q;
 }
 
+/// Calls `visit(i, c)` for each element i of a tensor of `type` with the
+/// index c of its scale and zero point in `q`: (i / inner) % channels along
+/// the axis, or (sub-channel) that of its block.
+static void forEachParameter(ShapedType type, const tfm::UniformQuantization &q,
+                             function_ref<void(int64_t, int64_t)> visit) {
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> block(rank, 0);
+  for (auto [dim, size] : q.blockSizes)
+    block[dim] = size;
+  SmallVector<int64_t> index(rank, 0);
+  int64_t channels = q.scales.size(), inner = 1;
+  if (q.axis >= 0)
+    for (int64_t d = q.axis + 1; d < rank; ++d)
+      inner *= type.getDimSize(d);
+  int64_t count = type.getNumElements();
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t c = (i / inner) % channels;
+    if (!q.blockCounts.empty()) {
+      c = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        c = c * q.blockCounts[d] + (block[d] ? index[d] / block[d] : 0);
+      // The next element's index, last dimension fastest.
+      for (int64_t d = rank - 1; d >= 0 && ++index[d] == type.getDimSize(d);
+           --d)
+        index[d] = 0;
+    }
+    visit(i, c);
+  }
+}
+
 std::optional<std::vector<float>> tfm::dequantizeWeight(ElementsAttr value) {
   auto type = cast<ShapedType>(value.getType());
   std::optional<UniformQuantization> q =
@@ -123,33 +155,31 @@ std::optional<std::vector<float>> tfm::dequantizeWeight(ElementsAttr value) {
   std::optional<std::vector<int32_t>> codes = getWeightIntegers(value);
   if (!q || !codes)
     return std::nullopt;
-  // The parameters of element i: (i / inner) % channels along the axis,
-  // or (sub-channel) those of its block.
-  int64_t rank = type.getRank();
-  SmallVector<int64_t> block(rank, 0);
-  for (auto [dim, size] : q->blockSizes)
-    block[dim] = size;
-  SmallVector<int64_t> index(rank, 0);
-  int64_t channels = q->scales.size(), inner = 1;
-  if (q->axis >= 0)
-    for (int64_t d = q->axis + 1; d < rank; ++d)
-      inner *= type.getDimSize(d);
   std::vector<float> values(codes->size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    int64_t c = (static_cast<int64_t>(i) / inner) % channels;
-    if (!q->blockCounts.empty()) {
-      c = 0;
-      for (int64_t d = 0; d < rank; ++d)
-        c = c * q->blockCounts[d] + (block[d] ? index[d] / block[d] : 0);
-      // The next element's index, last dimension fastest.
-      for (int64_t d = rank - 1; d >= 0 && ++index[d] == type.getDimSize(d);
-           --d)
-        index[d] = 0;
-    }
+  forEachParameter(type, *q, [&](int64_t i, int64_t c) {
     values[i] =
         static_cast<float>((*codes)[i] - q->zeroPoints[c]) * q->scales[c];
-  }
+  });
   return values;
+}
+
+std::optional<std::vector<int8_t>>
+tfm::quantizeWeight(ArrayRef<float> values, ShapedType type) {
+  auto element = dyn_cast<quant::QuantizedType>(type.getElementType());
+  std::optional<UniformQuantization> q = getUniformQuantization(element);
+  if (!q || element.getStorageTypeIntegralWidth() > 8 ||
+      static_cast<int64_t>(values.size()) != type.getNumElements())
+    return std::nullopt;
+  float lo = static_cast<float>(element.getStorageTypeMin());
+  float hi = static_cast<float>(element.getStorageTypeMax());
+  std::vector<int8_t> codes(values.size());
+  forEachParameter(type, *q, [&](int64_t i, int64_t c) {
+    float code = std::nearbyint(values[i] / q->scales[c]) +
+                 static_cast<float>(q->zeroPoints[c]);
+    codes[i] = static_cast<int8_t>(
+        static_cast<int32_t>(std::clamp(code, lo, hi)));
+  });
+  return codes;
 }
 
 ArrayRef<int8_t> tfm::getWeightInt8s(ElementsAttr value,

@@ -59,6 +59,12 @@ std::optional<UniformQuantization> getUniformQuantization(Type elementType);
 /// when it is not one or cannot be read.
 std::optional<std::vector<float>> dequantizeWeight(ElementsAttr value);
 
+/// `values` as the codes of a tensor of `type` (a `!quant.uniform` element
+/// type of at most 8 bits): `clamp(round_half_even(x / scale) + zero_point)`
+/// (ONNX's QuantizeLinear), one byte each; empty when not such a type.
+std::optional<std::vector<int8_t>> quantizeWeight(llvm::ArrayRef<float> values,
+                                                  ShapedType type);
+
 /// Erases `op` if nothing uses it and frees its resource blob.
 void releaseWeight(ConstantOp op);
 

@@ -279,12 +279,13 @@ Value dequantize(NodeImporter &n, Value q) {
 Value dequantizedInput(NodeImporter &n, unsigned i, unsigned scale,
                        unsigned zero, int64_t axis) {
   Value x = n.input(i);
-  if (auto constant = x.getDefiningOp<tfm::ConstantOp>()) {
+  auto type = cast<RankedTensorType>(x.getType());
+  auto quantized = dyn_cast<quant::QuantizedType>(type.getElementType());
+  if (auto constant = x.getDefiningOp<tfm::ConstantOp>(); constant &&
+                                                          !quantized) {
     Value q = quantizedInitializer(n, constant, scale, zero, axis);
     return q ? dequantize(n, q) : Value();
   }
-  auto type = cast<RankedTensorType>(x.getType());
-  auto quantized = dyn_cast<quant::QuantizedType>(type.getElementType());
   if (!quantized) {
     (void)n.fail("input " + Twine(i) + " (" + typeName(type) +
                  ") is computed but not by a QuantizeLinear: kiln runs "
@@ -361,17 +362,16 @@ Type quantizeLinearStorage(NodeImporter &n) {
 }
 
 /// QuantizeLinear of a computed tensor, per tensor: tfm.quantize to its
-/// `!quant.uniform` type.
+/// `!quant.uniform` type; of a constant (per tensor or per axis), the
+/// quantized constant.
 LogicalResult convertQuantizeLinear(NodeImporter &n) {
   if (n.intAttr("block_size", 0) != 0)
     return n.fail("blocked quantization (block_size) is not supported");
   RankedTensorType type = n.inputType(0);
   if (!type.getElementType().isF32())
     return n.fail("needs an f32 input, got " + typeName(type));
-  if (n.input(0).getDefiningOp<tfm::ConstantOp>())
-    return n.fail("quantizes an initializer: kiln reads quantized weights "
-                  "as an integer initializer and a DequantizeLinear");
-  if (n.inputType(1).getNumElements() != 1)
+  auto constant = n.input(0).getDefiningOp<tfm::ConstantOp>();
+  if (n.inputType(1).getNumElements() != 1 && !constant)
     return n.fail("per-axis quantization of a computed tensor is not "
                   "supported; only one scale per tensor");
   Type storage = quantizeLinearStorage(n);
@@ -382,7 +382,20 @@ LogicalResult convertQuantizeLinear(NodeImporter &n) {
       onnxQuantization(n, type, storage, 1, 2, n.intAttr("axis", 1));
   if (!q)
     return failure();
-  return n.setResult(n.create<tfm::QuantizeOp>(type.clone(q), n.input(0)));
+  if (!constant)
+    return n.setResult(n.create<tfm::QuantizeOp>(type.clone(q), n.input(0)));
+  // Of a constant (quantize_static quantizes Constant nodes too): its
+  // codes, as a quantized constant.
+  std::vector<float> storageFloats;
+  ArrayRef<float> values =
+      tfm::getWeightFloats(constant.getValue(), storageFloats);
+  std::optional<std::vector<int8_t>> codes =
+      type.hasStaticShape() ? tfm::quantizeWeight(values, type.clone(q))
+                            : std::nullopt;
+  if (!codes)
+    return n.fail("cannot read the constant it quantizes");
+  return n.setResult(n.blobConstant(type.clone(q), "quantized",
+                                    ArrayRef<int8_t>(*codes)));
 }
 
 /// QLinearMatMul(a, a_scale, a_zero_point, b, b_scale, b_zero_point,
