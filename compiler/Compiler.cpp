@@ -217,10 +217,9 @@ bool Compilation::run() {
     return fail("--quantize=" + options.quantize +
                 " needs --calibration: the activation ranges `kiln "
                 "calibrate` records (or a folder of samples)");
-  if (!options.calibration.empty() &&
-      !tfm::isCalibratedScheme(options.quantize))
-    return fail("--calibration is read by --quantize=smoothquant and "
-                "--quantize=w8a8-static only");
+  if (!options.calibration.empty() && !tfm::readsCalibration(options.quantize))
+    return fail("--calibration is read by --quantize=smoothquant, "
+                "w8a8-static, w8 and w4 only");
   if (!(options.smoothquantAlpha >= 0 && options.smoothquantAlpha <= 1))
     return fail("--smoothquant-alpha must be in [0, 1], got " +
                 std::to_string(options.smoothquantAlpha));

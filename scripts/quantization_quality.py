@@ -181,18 +181,23 @@ def compile_model(onnx_path, lib, scheme, args, calibration=None):
         kiln.compile(onnx_path, lib, quantize_softmax=scheme[len("softmax-"):],
                      softmax_bits=args.softmax_bits)
         return time.perf_counter() - t
+    # w4-awq / w8-awq: w4 / w8 given the calibration (AWQ's scaling).
+    awq = scheme.endswith("-awq")
     opts = {} if scheme == "fp32" else {
-        "quantize": scheme, "group_size": args.group_size,
+        "quantize": scheme[:-len("-awq")] if awq else scheme,
+        "group_size": args.group_size,
         "outlier_threshold": args.outlier_threshold}
     if scheme in CALIBRATED:
         opts["calibration"] = calibration
         opts["smoothquant_alpha"] = args.smoothquant_alpha
+    if awq:
+        opts["calibration"] = calibration
     t = time.perf_counter()
     kiln.compile(onnx_path, lib, **opts)
     return time.perf_counter() - t
 
 
-CALIBRATED = ("smoothquant", "w8a8-static")
+CALIBRATED = ("smoothquant", "w8a8-static", "w4-awq", "w8-awq")
 
 
 def embed(run, ids_list):

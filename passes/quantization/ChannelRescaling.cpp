@@ -188,6 +188,26 @@ LogicalResult tfm::scaleWeightRows(MatmulOp op, ArrayRef<float> scale,
   return success();
 }
 
+LogicalResult tfm::divideInputChannels(ArrayRef<MatmulOp> group,
+                                       ArrayRef<float> min,
+                                       ArrayRef<float> max,
+                                       ArrayRef<float> s) {
+  size_t k = s.size();
+  std::vector<float> inverse(k), newMin(k), newMax(k);
+  for (size_t c = 0; c < k; ++c) {
+    inverse[c] = 1.0f / s[c];
+    newMin[c] = min[c] * inverse[c];
+    newMax[c] = max[c] * inverse[c];
+  }
+  rescaleInputChannels(group, inverse, {});
+  for (MatmulOp op : group) {
+    if (failed(scaleWeightRows(op, s, {})))
+      return failure();
+    setInputRange(op, newMin, newMax);
+  }
+  return success();
+}
+
 std::vector<float> tfm::weightRowAbsMax(MatmulOp op) {
   auto type = cast<RankedTensorType>(op.getRhs().getType());
   bool transposed = op.getTransposeRhs();

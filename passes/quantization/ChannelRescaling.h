@@ -41,6 +41,14 @@ bool rescaleInputChannels(llvm::ArrayRef<MatmulOp> group,
 LogicalResult scaleWeightRows(MatmulOp op, llvm::ArrayRef<float> scale,
                               llvm::ArrayRef<float> shift);
 
+/// x W = (x / s) (diag(s) W) for every matmul of `group` (sharing x): the
+/// two halves above, and their calibrated input range (`min`, `max`)
+/// divided by `s`. Fails (with an error) as scaleWeightRows.
+LogicalResult divideInputChannels(llvm::ArrayRef<MatmulOp> group,
+                                  llvm::ArrayRef<float> min,
+                                  llvm::ArrayRef<float> max,
+                                  llvm::ArrayRef<float> s);
+
 /// max over n of |W[k, n]| for each input channel k of `op`'s weight.
 std::vector<float> weightRowAbsMax(MatmulOp op);
 

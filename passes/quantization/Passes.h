@@ -48,6 +48,10 @@ bool isQuantizationScheme(llvm::StringRef scheme);
 /// Whether `scheme` needs a calibration file (smoothquant, w8a8-static).
 bool isCalibratedScheme(llvm::StringRef scheme);
 
+/// Whether `scheme` reads a calibration file when given one: the
+/// calibrated schemes, and w8 / w4 (activation-aware scaling, AWQ).
+bool readsCalibration(llvm::StringRef scheme);
+
 /// Adds the passes `options` asks for (none for an empty scheme).
 void buildQuantizationPipeline(OpPassManager &pm,
                                const QuantizationOptions &options);

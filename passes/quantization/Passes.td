@@ -136,6 +136,33 @@ def TfmAttachCalibration : Pass<"tfm-attach-calibration", "ModuleOp"> {
   ];
 }
 
+def TfmScaleSalientChannels
+    : Pass<"tfm-scale-salient-channels", "ModuleOp"> {
+  let summary = "AWQ: scale up the weight rows of salient input channels "
+                "before weight-only quantization";
+  let description = [{
+    Activation-aware weight quantization (AWQ, arXiv 2306.00978) with the
+    calibrated ranges as its statistics. For the matmuls that share an
+    input x carrying its range (`tfm.lhs_min` / `tfm.lhs_max`), with
+    `X_j = max |x_j|`: `s_j = X_j^alpha` (geometric mean 1), for the alpha in
+    0, 0.05, ..., 1 (AWQ's 20-point grid) that minimises
+    `sum_j X_j^2 sum_n (W[j, n] - Q(s_j W[j, n]) / s_j)^2` over those
+    matmuls, Q being the `bits` / `group-size` weight-only quantizer of
+    tfm-quantize-matmuls (a diagonal stand-in for the output error on the
+    calibration data). Then `x W = (x / s) (diag(s) W)` as in
+    tfm-smooth-activations: `1 / s` folds into the norm producing x, or an
+    explicit `tfm.mul`. Exact in real arithmetic; what changes is that the
+    channels the activations lean on get finer weight codes. Run by
+    `--quantize=w4/w8` when given `--calibration`.
+  }];
+  let options = [
+    Option<"bits", "bits", "int64_t", /*default=*/"4",
+           "Weight bits of the quantizer that follows: 4 or 8">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
+           "K per scale group of the quantizer that follows">,
+  ];
+}
+
 def TfmSmoothActivations : Pass<"tfm-smooth-activations", "ModuleOp"> {
   let summary = "SmoothQuant: move activation outliers into the weights";
   let description = [{

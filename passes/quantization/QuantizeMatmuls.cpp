@@ -37,6 +37,10 @@ bool tfm::isCalibratedScheme(llvm::StringRef scheme) {
   return scheme == "smoothquant" || scheme == "w8a8-static";
 }
 
+bool tfm::readsCalibration(llvm::StringRef scheme) {
+  return isCalibratedScheme(scheme) || scheme == "w8" || scheme == "w4";
+}
+
 void tfm::buildQuantizationPipeline(OpPassManager &pm,
                                     const QuantizationOptions &options) {
   if (options.recordActivationRanges) {
@@ -61,6 +65,12 @@ void tfm::buildQuantizationPipeline(OpPassManager &pm,
     quantize.scheme = "w8a8";
   } else if (options.scheme == "w8a8-static") {
     pm.addPass(createTfmReparameterizeActivations());
+  } else if ((options.scheme == "w4" || options.scheme == "w8") &&
+             !options.calibration.empty()) {
+    TfmScaleSalientChannelsOptions scale;
+    scale.bits = options.scheme == "w4" ? 4 : 8;
+    scale.groupSize = options.groupSize;
+    pm.addPass(createTfmScaleSalientChannels(scale));
   }
   pm.addPass(createTfmQuantizeMatmuls(quantize));
 }

@@ -42,7 +42,7 @@ struct TfmSmoothActivations
         for (size_t c = 0; c < k; ++c)
           wmax[c] = std::max(wmax[c], rows[c]);
       }
-      std::vector<float> s(k), inverse(k), min(k), max(k);
+      std::vector<float> s(k);
       for (size_t c = 0; c < k; ++c) {
         double xmax = std::max(std::fabs(range->min[c]),
                                std::fabs(range->max[c]));
@@ -53,16 +53,9 @@ struct TfmSmoothActivations
                                       1.0 - static_cast<double>(alpha)),
                          1e-5))
                    : 1.0f;
-        inverse[c] = 1.0f / s[c];
-        min[c] = range->min[c] * inverse[c];
-        max[c] = range->max[c] * inverse[c];
       }
-      rescaleInputChannels(group, inverse, {});
-      for (MatmulOp op : group) {
-        if (failed(scaleWeightRows(op, s, {})))
-          return signalPassFailure();
-        setInputRange(op, min, max);
-      }
+      if (failed(divideInputChannels(group, range->min, range->max, s)))
+        return signalPassFailure();
     }
   }
 };

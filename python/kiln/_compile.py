@@ -58,7 +58,8 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
         "w8a8-static", "w8", "w4"), with group_size (w8/w4, default 32),
         outlier_threshold (llm-int8, default 6.0), smoothquant_alpha
         (smoothquant, default 0.5) and calibration (smoothquant and
-        w8a8-static: the file kiln.calibrate or `kiln calibrate` wrote), as
+        w8a8-static: the file kiln.calibrate or `kiln calibrate` wrote; w8
+        and w4 read it when given, for AWQ's scaling), as
         `kiln compile --quantize` (README.md).
     quantize_softmax: None, "log2" or "uniform", with softmax_bits (4 or 8):
         round the attention probabilities (`kiln compile

@@ -121,7 +121,8 @@ cl::opt<std::string> quantize(
              "SmoothQuant's smoothing; needs --calibration), w8a8-static "
              "(activations with one scale fixed at compile time, after "
              "RepQuant's reparameterisation; needs --calibration), w8 / w4 "
-             "(weight-only, per group of --group-size K)"),
+             "(weight-only, per group of --group-size K; with "
+             "--calibration, AWQ's activation-aware scaling first)"),
     cl::value_desc("SCHEME"), cl::init(""));
 cl::opt<int64_t> groupSize(
     "group-size", cl::sub(compileCommand),
