@@ -13,8 +13,8 @@ def calibrate(model, samples, output, *, shapes=None, fusion=True,
               mcpu=None, mattr=None, frontend=None, threads=None):
     """Records the per-channel range of each weight matmul's input over
     `samples` (an iterable of {input name: array} dicts) and writes the
-    calibration file `output` that compile(..., quantize="smoothquant" or
-    "w8a8-static", calibration=output) reads. Compile the quantized model
+    calibration file `output` that compile(..., quantize="smoothquant",
+    "w8a8-static", "w8" or "w4", calibration=output) reads. Compile the quantized model
     with the same shapes and fusion. Returns the number of matmuls
     recorded."""
     ranges = {}
