@@ -205,9 +205,10 @@ quant::QuantizedType onnxQuantization(NodeImporter &n,
   SmallVector<float> scaleValues(channels);
   std::memcpy(scaleValues.data(), sBytes.data(), 4 * channels);
   bool isSigned = !storage.isUnsignedInteger();
-  int64_t lo = isSigned ? -(int64_t{1} << (width - 1)) : 0;
-  int64_t hi = isSigned ? (int64_t{1} << (width - 1)) - 1
-                        : (int64_t{1} << width) - 1;
+  int64_t lo = quant::QuantizedType::getDefaultMinimumForInteger(isSigned,
+                                                                 width);
+  int64_t hi = quant::QuantizedType::getDefaultMaximumForInteger(isSigned,
+                                                                 width);
   unsigned flags = isSigned ? quant::QuantizationFlags::Signed : 0;
   Type stored = IntegerType::get(n.context(), width);
   Type f32 = Float32Type::get(n.context());

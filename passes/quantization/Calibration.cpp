@@ -6,6 +6,8 @@
 
 #include "passes/quantization/Calibration.h"
 
+#include "dialects/tfm/WeightUtils.h"
+
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -45,6 +47,15 @@ std::string tfm::calibrationName(MatmulOp op, int64_t index) {
 int64_t tfm::inputChannels(MatmulOp op) {
   auto rhs = cast<RankedTensorType>(op.getRhs().getType());
   return rhs.getDimSize(op.getTransposeRhs() ? 1 : 0);
+}
+
+tfm::WeightView::WeightView(MatmulOp op) {
+  auto type = cast<RankedTensorType>(op.getRhs().getType());
+  transposed = op.getTransposeRhs();
+  k = type.getDimSize(transposed ? 1 : 0);
+  n = type.getDimSize(transposed ? 0 : 1);
+  if (auto constant = op.getRhs().getDefiningOp<ConstantOp>())
+    data = getWeightFloats(constant.getValue(), storage);
 }
 
 std::optional<InputRange> tfm::getInputRange(MatmulOp op) {

@@ -59,6 +59,26 @@ std::string calibrationName(MatmulOp op, int64_t index);
 /// K of a quantizable matmul (the channels of its input).
 int64_t inputChannels(MatmulOp op);
 
+/// The constant weight of a quantizable matmul read as W[k][n] (K input
+/// channels, N outputs) whether or not it is stored transposed. Its data
+/// may live in the view (a dense attribute copied), so it is not copied.
+struct WeightView {
+  explicit WeightView(MatmulOp op);
+  WeightView(const WeightView &) = delete;
+  WeightView(WeightView &&) = default;
+  /// Whether the data could be read (k * n floats).
+  bool valid() const { return static_cast<int64_t>(data.size()) == k * n; }
+  float at(int64_t row, int64_t col) const {
+    return transposed ? data[col * k + row] : data[row * n + col];
+  }
+  int64_t k = 0, n = 0;
+
+private:
+  bool transposed = false;
+  std::vector<float> storage;
+  llvm::ArrayRef<float> data;
+};
+
 /// The calibrated per-channel range of `op`'s input (kLhsMinAttrName and
 /// kLhsMaxAttrName, K each), if it has one.
 struct InputRange {

@@ -209,19 +209,12 @@ LogicalResult tfm::divideInputChannels(ArrayRef<MatmulOp> group,
 }
 
 std::vector<float> tfm::weightRowAbsMax(MatmulOp op) {
-  auto type = cast<RankedTensorType>(op.getRhs().getType());
-  bool transposed = op.getTransposeRhs();
-  int64_t k = type.getDimSize(transposed ? 1 : 0);
-  int64_t n = type.getDimSize(transposed ? 0 : 1);
-  std::vector<float> amax(k, 0.0f);
-  std::vector<float> storage;
-  ArrayRef<float> w = getWeightFloats(
-      op.getRhs().getDefiningOp<ConstantOp>().getValue(), storage);
-  if (static_cast<int64_t>(w.size()) != k * n)
+  WeightView w(op);
+  std::vector<float> amax(w.k, 0.0f);
+  if (!w.valid())
     return amax;
-  for (int64_t row = 0; row < k; ++row)
-    for (int64_t col = 0; col < n; ++col)
-      amax[row] = std::max(amax[row], std::fabs(transposed ? w[col * k + row]
-                                                           : w[row * n + col]));
+  for (int64_t row = 0; row < w.k; ++row)
+    for (int64_t col = 0; col < w.n; ++col)
+      amax[row] = std::max(amax[row], std::fabs(w.at(row, col)));
   return amax;
 }

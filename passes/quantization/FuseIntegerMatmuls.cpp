@@ -293,15 +293,21 @@ struct TfmFuseIntegerMatmuls
         Value(), Value(), Value(), Value(), b.getI64IntegerAttr(8),
         b.getI64IntegerAttr(0), LhsQuantizationAttr::get(b.getContext(), mode),
         FloatAttr(), ActivationAttr(), lhsScale, lhsZero);
+    replaceMatmul(op, fused, {pair, quantize, dequantized}, constant);
+  }
+
+  /// Puts `fused` in the place of `op` (keeping its node name), then erases
+  /// what nothing uses any more: `dead` in order, and the quantized weight.
+  static void replaceMatmul(MatmulOp op, QuantizedMatmulOp fused,
+                            ArrayRef<Operation *> dead, ConstantOp weight) {
     fused->setDiscardableAttrs(op->getDiscardableAttrDictionary());
     op.replaceAllUsesWith(fused.getResult());
     op.erase();
-    for (Operation *dead : {pair.getOperation(), quantize.getOperation(),
-                            dequantized.getOperation()})
-      if (dead && dead->use_empty())
-        dead->erase();
-    if (constant->use_empty())
-      releaseWeight(constant);
+    for (Operation *unused : dead)
+      if (unused && unused->use_empty())
+        unused->erase();
+    if (weight->use_empty())
+      releaseWeight(weight);
   }
 
   /// A tfm.matmul of a weight `[K, N]` dequantized in blocks of K (ONNX's
@@ -361,13 +367,7 @@ struct TfmFuseIntegerMatmuls
         Value(), b.getI64IntegerAttr(bits), b.getI64IntegerAttr(groupSize),
         LhsQuantizationAttr::get(b.getContext(), LhsQuantization::none),
         FloatAttr(), ActivationAttr(), FloatAttr(), IntegerAttr());
-    fused->setDiscardableAttrs(op->getDiscardableAttrDictionary());
-    op.replaceAllUsesWith(fused.getResult());
-    op.erase();
-    if (dequantized->use_empty())
-      dequantized.erase();
-    if (constant->use_empty())
-      releaseWeight(constant);
+    replaceMatmul(op, fused, {dequantized}, constant);
   }
 
   /// Replaces the tfm.dequantize of `constant` with its real values.

@@ -145,19 +145,13 @@ struct TfmQuantizeMatmuls
   /// The weight, scale and (weight-only) zero point constants of op's rhs.
   SmallVector<Value, 3> quantizeWeight(MatmulOp op, bool weightOnly) {
     auto constant = op.getRhs().getDefiningOp<ConstantOp>();
-    auto type = cast<RankedTensorType>(op.getRhs().getType());
-    bool transposed = op.getTransposeRhs();
-    int64_t k = type.getDimSize(transposed ? 1 : 0);
-    int64_t n = type.getDimSize(transposed ? 0 : 1);
-    std::vector<float> storage;
-    ArrayRef<float> w = getWeightFloats(constant.getValue(), storage);
-    if (static_cast<int64_t>(w.size()) != n * k) {
+    WeightView w(op);
+    int64_t k = w.k, n = w.n;
+    if (!w.valid()) {
       op.emitOpError("cannot read the weight to quantize it");
       return {};
     }
-    auto at = [&](int64_t row, int64_t col) {
-      return transposed ? w[row * k + col] : w[col * n + row];
-    };
+    auto at = [&](int64_t row, int64_t col) { return w.at(col, row); };
     kiln::quant::QuantizedWeight q =
         weightOnly ? kiln::quant::quantizeAsymmetricGroups(
                          n, k, scheme == "w4" ? 4 : 8, groupSize, at)

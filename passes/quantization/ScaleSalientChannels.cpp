@@ -9,8 +9,6 @@
 #include "passes/quantization/Passes.h"
 #include "passes/quantization/Quantizers.h"
 
-#include "dialects/tfm/WeightUtils.h"
-
 #include <cmath>
 
 namespace mlir::tfm {
@@ -22,26 +20,6 @@ using namespace mlir;
 using namespace mlir::tfm;
 
 namespace {
-
-/// The weight of `op` (isQuantizableMatmul) as W[k][n] reads.
-struct WeightView {
-  ArrayRef<float> data;
-  int64_t k = 0, n = 0;
-  bool transposed = false;
-  std::vector<float> storage;
-  explicit WeightView(MatmulOp op) {
-    auto type = cast<RankedTensorType>(op.getRhs().getType());
-    transposed = op.getTransposeRhs();
-    k = type.getDimSize(transposed ? 1 : 0);
-    n = type.getDimSize(transposed ? 0 : 1);
-    data = getWeightFloats(op.getRhs().getDefiningOp<ConstantOp>().getValue(),
-                           storage);
-  }
-  bool valid() const { return static_cast<int64_t>(data.size()) == k * n; }
-  float at(int64_t row, int64_t col) const {
-    return transposed ? data[col * k + row] : data[row * n + col];
-  }
-};
 
 struct TfmScaleSalientChannels
     : tfm::impl::TfmScaleSalientChannelsBase<TfmScaleSalientChannels> {
