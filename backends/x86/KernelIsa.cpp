@@ -121,7 +121,7 @@ std::optional<TargetCpu> kiln::x86::describeTarget(const TargetOptions &options,
     result.quantizedKernels = quantizedKernelIsaNamed("amx");
   else if (vnni)
     result.quantizedKernels = quantizedKernelIsaNamed("avx512vnni");
-  else if (has("avx2") && has("fma"))
+  else if (has("avx2") && has("fma") && has("f16c"))
     result.quantizedKernels = quantizedKernelIsaNamed("avx2");
   return result;
 }

@@ -87,9 +87,11 @@ def X86QuantizedMatmul : Pass<"kiln-x86-quantized-matmul", "ModuleOp"> {
       finds the outlier columns of this run (`kiln_uk_find_outliers`). The
       packed codes come with each channel's code sum (the VNNI kernel's
       +128 compensation) and scale.
-    - `lhs none`: `@kiln_wgemm_<isa>_w<bits>_g<group>[...]` calls
-      `kiln_uk_wgemm_<isa>` per block of 256 rows and panel, with the
-      group scales and offsets (-zero_point * scale) laid out per panel.
+    - `lhs none`: `@kiln_wgemm_<isa>_w<bits>_g<group>[_h][...]` calls
+      `kiln_uk_wgemm_<isa>` per block of 256 rows and panel, with each
+      group's scales then offsets (the `offset` operand, or -zero_point *
+      scale) laid out per panel: as IEEE halves (`_h`) when every value is
+      0 or a normal half (as kiln's w4/w8 and GGUF's are), else f32.
 
     Bias `[N]`, the activation and a residual of the result's type are
     fused; a residual with dynamic dims is guarded by `scf.if` on its row

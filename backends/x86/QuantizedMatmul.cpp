@@ -46,6 +46,7 @@ struct Variant {
   tfm::LhsQuantization lhs = tfm::LhsQuantization::per_token;
   int64_t bits = 8;       ///< wgemm: 4 or 8.
   int64_t group = 0;      ///< wgemm: K per scale group.
+  bool halfParams = false; ///< wgemm: scales and offsets as IEEE halves
   bool outliers = false;  ///< qgemm: LLM.int8() outlier columns.
   float threshold = 0;    ///< with `outliers`.
   bool weightZero = false; ///< qgemm: a weight zero point per channel
@@ -70,7 +71,8 @@ struct Variant {
     if (int8Lhs())
       os << "kiln_qgemm_" << (perTensor() ? "tensor_" : "") << isa.name;
     else
-      os << "kiln_wgemm_" << isa.name << "_w" << bits << "_g" << group;
+      os << "kiln_wgemm_" << isa.name << "_w" << bits << "_g" << group
+         << (halfParams ? "_h" : "");
     if (bias)
       os << "_bias";
     if (residual)
@@ -117,7 +119,7 @@ std::string rowBlock(StringRef mc) {
 
 /// The wrapper's MLIR text. qgemm: C = kernel(A [M, K], B [P, K/4, 4 NR],
 /// bsum [P NR], bscale [P NR], n, [bias], [res]); wgemm: C = kernel(A,
-/// B [P, K, NR or NR / 2], scale [P, G, NR], offset [P, G, NR], n, ...).
+/// B [P, K, NR or NR / 2], params [P, G, 2 NR] (f32 or f16), n, ...).
 std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -158,15 +160,14 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
   } else {
     os << "func.func private @kiln_uk_wgemm_" << isa.name
        << "(!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, !llvm.ptr, "
-          "!llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, !llvm.ptr, "
+          "i64, !llvm.ptr, i64, i64, i64, i64, i64, i64, !llvm.ptr, "
           "!llvm.ptr, i64, i64)\n";
     panelT = tensorOf(3, v.bits == 4 ? nr / 2 : nr, "i8");
     panelM = memrefOf(3, v.bits == 4 ? nr / 2 : nr, "i8");
-    extraT = tensorOf(3, nr, "f32");
-    extraM = memrefOf(3, nr, "f32");
+    extraT = tensorOf(3, 2 * nr, v.halfParams ? "f16" : "f32");
+    extraM = memrefOf(3, 2 * nr, v.halfParams ? "f16" : "f32");
     os << "func.func private @" << v.name(isa) << "(%a: " << a2
-       << ", %b: " << panelT << ", %s: " << extraT << ", %o: " << extraT
-       << ", %n: index";
+       << ", %b: " << panelT << ", %params: " << extraT << ", %n: index";
   }
   if (v.bias)
     os << ", %bias: " << v1;
@@ -193,8 +194,7 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
     else
       os << "  %CS_p = llvm.mlir.zero : !llvm.ptr\n";
   } else {
-    pointer("S", "s", extraM, extraT);
-    pointer("O", "o", extraM, extraT);
+    pointer("Params", "params", extraM, extraT);
   }
   if (v.bias)
     pointer("Bias", "bias", v1m, v1);
@@ -309,12 +309,13 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, const Variant &v) {
   else
     os << "    %bits = arith.constant " << v.bits
        << " : i64\n    %grp = arith.constant " << v.group
+       << " : i64\n    %half = arith.constant " << (v.halfParams ? 1 : 0)
        << " : i64\n    func.call @kiln_uk_wgemm_" << isa.name
-       << "(%A_p, %K_w, %B_p, %bits, %K_w, %grp, %S_p, %O_p, %C_p, %n_w, "
-          "%m0w, %m1w, %p0w, %p1w, %n_w, "
+       << "(%A_p, %K_w, %B_p, %bits, %K_w, %grp, %Params_p, %half, %C_p, "
+          "%n_w, %m0w, %m1w, %p0w, %p1w, %n_w, "
        << bias << ", " << res
        << ", %n_w, %act) : (!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, "
-          "!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, "
+          "!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, i64, i64, i64, "
           "!llvm.ptr, !llvm.ptr, i64, i64) -> ()\n";
   os << "    scf.reduce\n"
         "  }\n"
@@ -456,8 +457,19 @@ struct X86QuantizedMatmul
     int64_t rowBytes = bits == 4 ? nr / 2 : nr;
     int8_t defaultZero = bits == 4 ? 8 : 0;
     auto [codes, p] = allocateBlob<uint8_t>(panels * k * rowBytes);
-    auto [scales, ps] = allocateBlob<float>(panels * groups * nr);
-    auto [offsets, po] = allocateBlob<float>(panels * groups * nr);
+    std::vector<float> offsets(n * groups);
+    for (int64_t j = 0; j < n * groups; ++j)
+      offsets[j] = offset ? o[j]
+                          : -static_cast<float>(zero ? z[j] : defaultZero) *
+                                s[j];
+    // Each panel's scales then offsets per group, [P, G, 2, NR]: halves
+    // when every value is one (kiln's own w4/w8 quantizer makes them so;
+    // GGUF's are), else f32.
+    bool half = tfm::allNormalHalves(s) && tfm::allNormalHalves(offsets);
+    int64_t paramCount = panels * groups * 2 * nr;
+    auto [params, pp] = allocateBlob<float>(half ? (paramCount + 1) / 2
+                                                 : paramCount);
+    auto *hp = reinterpret_cast<uint16_t *>(pp);
     for (int64_t j = 0; j < n; ++j) {
       int64_t q = j / nr, jj = j % nr;
       for (int64_t kk = 0; kk < k; ++kk) {
@@ -471,21 +483,25 @@ struct X86QuantizedMatmul
           row[jj - nr / 2] |= static_cast<uint8_t>((code & 0xf) << 4);
       }
       for (int64_t g = 0; g < groups; ++g) {
-        float sc = s[j * groups + g];
-        int8_t zp = zero ? z[j * groups + g] : defaultZero;
-        ps[(q * groups + g) * nr + jj] = sc;
-        po[(q * groups + g) * nr + jj] =
-            offset ? o[j * groups + g] : -static_cast<float>(zp) * sc;
+        int64_t at = (q * groups + g) * 2 * nr + jj;
+        float sc = s[j * groups + g], off = offsets[j * groups + g];
+        if (half) {
+          hp[at] = tfm::halfBits(sc);
+          hp[at + nr] = tfm::halfBits(off);
+        } else {
+          pp[at] = sc;
+          pp[at + nr] = off;
+        }
       }
     }
     operands.push_back(blobConstant(
         b, loc, RankedTensorType::get({panels, k, rowBytes}, i8),
         "packed_qweight", std::move(codes)));
-    auto scaleType = RankedTensorType::get({panels, groups, nr}, b.getF32Type());
-    operands.push_back(blobConstant(b, loc, scaleType, "packed_qweight_scale",
-                                    std::move(scales)));
-    operands.push_back(blobConstant(b, loc, scaleType, "packed_qweight_offset",
-                                    std::move(offsets)));
+    operands.push_back(blobConstant(
+        b, loc,
+        RankedTensorType::get({panels, groups, 2 * nr},
+                              half ? Type(b.getF16Type()) : b.getF32Type()),
+        "packed_qweight_params", std::move(params)));
     return success();
   }
 
@@ -539,6 +555,9 @@ struct X86QuantizedMatmul
     if (std::optional<uint64_t> zero = op.getLhsZeroPoint())
       v.lhsZero = static_cast<int64_t>(*zero);
     v.bits = op.getBits();
+    if (!v.int8Lhs() && packed.size() > 1)
+      v.halfParams =
+          cast<RankedTensorType>(packed[1].getType()).getElementType().isF16();
     v.group = op.getGroupSize() ? op.getGroupSize()
                                 : cast<RankedTensorType>(
                                       op.getWeight().getType())

@@ -10,6 +10,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/APFloat.h"
 
 #include <algorithm>
 #include <cmath>
@@ -207,4 +208,30 @@ void tfm::releaseWeight(ConstantOp op) {
     if (auto *entry = resource.getRawHandle().getResource())
       entry->setBlob(AsmResourceBlob());
   op.erase();
+}
+
+float tfm::roundToHalf(float f) {
+  llvm::APFloat v(f);
+  bool lost;
+  v.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+            &lost);
+  v.convert(llvm::APFloat::IEEEsingle(), llvm::APFloat::rmNearestTiesToEven,
+            &lost);
+  return v.convertToFloat();
+}
+
+bool tfm::allNormalHalves(ArrayRef<float> values) {
+  // 2^-14, the smallest normal half; below it halves lose precision.
+  constexpr float kMinNormal = 6.103515625e-05f;
+  return llvm::all_of(values, [](float v) {
+    return v == 0 || (std::fabs(v) >= kMinNormal && roundToHalf(v) == v);
+  });
+}
+
+uint16_t tfm::halfBits(float f) {
+  llvm::APFloat v(f);
+  bool lost;
+  v.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+            &lost);
+  return static_cast<uint16_t>(v.bitcastToAPInt().getZExtValue());
 }

@@ -65,6 +65,18 @@ std::optional<std::vector<float>> dequantizeWeight(ElementsAttr value);
 std::optional<std::vector<int8_t>> quantizeWeight(llvm::ArrayRef<float> values,
                                                   ShapedType type);
 
+/// f rounded to the nearest IEEE half (ties to even), as an f32; infinite
+/// past the half range.
+float roundToHalf(float f);
+
+/// Whether every value is 0 or a normal IEEE half (so that quantization
+/// parameters can be stored in half the bytes without changing a bit of
+/// what they compute).
+bool allNormalHalves(llvm::ArrayRef<float> values);
+
+/// The IEEE half bits of f, an exact half.
+uint16_t halfBits(float f);
+
 /// Erases `op` if nothing uses it and frees its resource blob.
 void releaseWeight(ConstantOp op);
 

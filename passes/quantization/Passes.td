@@ -34,12 +34,23 @@ def TfmQuantizeMatmuls : Pass<"tfm-quantize-matmuls", "ModuleOp"> {
       neither is an error.
     - `w8`, `w4`: weight-only, asymmetric per group of `group-size`
       consecutive K of one output channel (the last group may be shorter):
-      `lo = min(0, min W)`, `hi = max(0, max W)`,
-      `scale = (hi - lo) / (2^bits - 1)`,
-      `zero_point = clamp(round_half_even(-lo / scale), 0, 2^bits - 1)`,
-      `q = clamp(round_half_even(W / scale) + zero_point, 0, 2^bits - 1)`
-      (`w8` stores q and the zero point minus 128, as int8). A group of
-      zeros gets scale 1.
+      `W ~ q * scale + offset`, `q = clamp(round_half_even((W - offset) /
+      scale), 0, 2^bits - 1)` (`w8` stores q minus 128, as int8, and the
+      offset to match). `grid=min-max`: `offset = min W`,
+      `scale = (max W - min W) / (2^bits - 1)` (llama.cpp's Q4_1; a group
+      of equal weights gets scale 1). `grid=least-error` (the default):
+      from there, the scale and offset minimising
+      `sum_k importance_k sqrt(sigma^2 + W_k^2) (W_k - Q(W_k))^2` (sigma^2
+      the group's mean W^2, llama.cpp's weighting): codes from 21 grids of
+      `2^bits - 2 .. 2^bits` steps over [min, max], each grid refitted to
+      its codes by weighted least squares, the best refitted until it stops
+      improving (llama.cpp's k-quant search), min-max kept on ties.
+      `importance_k` = `max(|tfm.lhs_min_k|, |tfm.lhs_max_k|)^2` (+ 1e-3
+      of its mean) when the matmul is calibrated, else 1: the output error
+      is `sum_k x_k dW_k`, so E[x_k^2] is what an error in channel k costs.
+      When every group's scale and offset is in the normal IEEE half range,
+      both are rounded to halves and the codes taken on those grids (the
+      x86 backend then streams them as halves).
 
     With per-token activations (`w8a8`), an input that is a `tfm.mul` by
     a constant `[K]` vector (SmoothQuant's `1 / s` where no norm could
@@ -55,6 +66,8 @@ def TfmQuantizeMatmuls : Pass<"tfm-quantize-matmuls", "ModuleOp"> {
     Option<"outlierThreshold", "outlier-threshold", "float",
            /*default=*/"6.0f",
            "llm-int8: |x| at which an activation column is an outlier">,
+    Option<"grid", "grid", "std::string", /*default=*/"\"least-error\"",
+           "w8/w4: each group's grid, least-error or min-max">,
   ];
 }
 

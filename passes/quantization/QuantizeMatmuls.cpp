@@ -16,6 +16,9 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/StringSwitch.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMQUANTIZEMATMULS
 #include "passes/quantization/Passes.h.inc"
@@ -96,6 +99,12 @@ struct TfmQuantizeMatmuls
           << static_cast<int64_t>(groupSize);
       return signalPassFailure();
     }
+    if (grid != "least-error" && grid != "min-max") {
+      getOperation().emitError()
+          << "tfm-quantize-matmuls: unknown grid '" << grid
+          << "' (least-error, min-max)";
+      return signalPassFailure();
+    }
     if (scheme == "llm-int8" && !(outlierThreshold > 0)) {
       getOperation().emitError()
           << "tfm-quantize-matmuls: outlier-threshold must be positive, got "
@@ -142,6 +151,26 @@ struct TfmQuantizeMatmuls
     return std::pair{q.scale, q.zeroPoint};
   }
 
+  /// What an error in each input channel of op's weight costs, E[x_k^2],
+  /// estimated as max|x_k|^2 from the calibrated range (plus a floor of
+  /// 1e-3 of the mean, so that a channel never seen active still counts a
+  /// little); empty (all equal) without a calibration.
+  static std::vector<float> channelImportance(MatmulOp op) {
+    std::optional<InputRange> range = getInputRange(op);
+    if (!range || static_cast<int64_t>(range->min.size()) != inputChannels(op))
+      return {};
+    std::vector<float> importance(range->min.size());
+    double mean = 0;
+    for (size_t c = 0; c < importance.size(); ++c) {
+      float x = std::max(std::fabs(range->min[c]), std::fabs(range->max[c]));
+      importance[c] = x * x;
+      mean += importance[c] / importance.size();
+    }
+    for (float &v : importance)
+      v += static_cast<float>(1e-3 * mean);
+    return importance;
+  }
+
   /// The weight, scale and (weight-only) zero point constants of op's rhs.
   SmallVector<Value, 3> quantizeWeight(MatmulOp op, bool weightOnly) {
     auto constant = op.getRhs().getDefiningOp<ConstantOp>();
@@ -154,7 +183,11 @@ struct TfmQuantizeMatmuls
     auto at = [&](int64_t row, int64_t col) { return w.at(col, row); };
     kiln::quant::QuantizedWeight q =
         weightOnly ? kiln::quant::quantizeAsymmetricGroups(
-                         n, k, scheme == "w4" ? 4 : 8, groupSize, at)
+                         n, k, scheme == "w4" ? 4 : 8, groupSize, at,
+                         grid == "min-max"
+                             ? kiln::quant::GridChoice::minMax
+                             : kiln::quant::GridChoice::leastError,
+                         channelImportance(op))
                    : kiln::quant::quantizeSymmetricPerChannel(n, k, at);
     OpBuilder b(constant);
     Location loc = constant.getLoc();

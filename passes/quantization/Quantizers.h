@@ -34,12 +34,31 @@ using WeightReader = llvm::function_ref<float(int64_t n, int64_t k)>;
 QuantizedWeight quantizeSymmetricPerChannel(int64_t n, int64_t k,
                                             WeightReader at);
 
-/// Asymmetric `bits` (4 or 8) per group of `groupSize` K (w4, w8): the
-/// group's [min, max] in 2^bits - 1 steps, the minimum as the offset (as
-/// llama.cpp's Q4_1: the grid need not hold 0); 8-bit codes are stored
-/// minus 128.
-QuantizedWeight quantizeAsymmetricGroups(int64_t n, int64_t k, int bits,
-                                         int64_t groupSize, WeightReader at);
+/// How quantizeAsymmetricGroups picks each group's grid.
+enum class GridChoice {
+  /// The group's [min, max] in 2^bits - 1 steps (nothing clipped).
+  minMax,
+  /// The scale and offset with the least weighted squared error
+  /// sum_k importance_k sqrt(sigma^2 + W_k^2) (W_k - Q(W_k))^2 (sigma^2 the
+  /// group's mean W^2: llama.cpp's weighting), searched from [min, max]
+  /// (llama.cpp's k-quant search): trades a little clipping of the extreme
+  /// weights for finer steps, never worse than minMax in that error.
+  leastError,
+};
+
+/// Asymmetric `bits` (4 or 8) per group of `groupSize` K (w4, w8): a scale
+/// and an offset per group, the offset a float (as llama.cpp's Q4_1: the
+/// grid need not hold 0); 8-bit codes are stored minus 128. When every
+/// group's scale and offset lie in the normal IEEE half range, they are
+/// rounded to halves and the codes taken on those grids (the backends may
+/// then store them as halves, exactly). `importance`
+/// ([K], or empty for all ones) weighs the input channels' errors under
+/// GridChoice::leastError: the output error of x W is sum_k x_k dW_k, so
+/// E[x_k^2] is what each channel's error costs.
+QuantizedWeight quantizeAsymmetricGroups(
+    int64_t n, int64_t k, int bits, int64_t groupSize, WeightReader at,
+    GridChoice choice = GridChoice::minMax,
+    llvm::ArrayRef<float> importance = {});
 
 } // namespace kiln::quant
 

@@ -83,6 +83,10 @@ static inline vf vf_pow2i(vf n) {
 static inline vf vf_select_lt(vf a, vf b, vf x, vf y) {
   return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), y, x);
 }
+/* VL IEEE halves (each exactly an f32). */
+static inline vf vf_load_half(const uint16_t *p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
+}
 static inline float vf_reduce_add(vf a) { return _mm512_reduce_add_ps(a); }
 static inline float vf_reduce_max(vf a) { return _mm512_reduce_max_ps(a); }
 
@@ -132,6 +136,11 @@ static inline vf vf_pow2i(vf n) {
 static inline vf vf_select_lt(vf a, vf b, vf x, vf y) {
   return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_LT_OQ));
 }
+#if defined(__F16C__)
+static inline vf vf_load_half(const uint16_t *p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+#endif
 static inline float vf_reduce_add(vf a) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));

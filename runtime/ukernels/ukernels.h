@@ -114,17 +114,19 @@ KILN_UK_DECLARE_QGEMM(avx2)
 /* Weight-only (f32 activations): codes W[N][K] in groups of `group` K
  * (a multiple of 16) are packed as P[ceil(N / NR)][K][NR] int8 (bits 8)
  * or [..][K][NR / 2] bytes (bits 4, unsigned: byte j holds column j in
- * its low nibble and column j + NR / 2 in its high one); scale and offset
- * [ceil(N / NR)][groups][NR] f32 with W = code * scale + offset (offset =
- * -zero_point * scale). C as sgemm's, same arguments otherwise. */
+ * its low nibble and column j + NR / 2 in its high one); each group's
+ * scales then offsets in `params` [ceil(N / NR)][groups][2][NR], f32, or
+ * IEEE half when `half` (the compiler packs halves when every value is
+ * one: 4-bit weights then stream 5 bits each instead of 6), with W = code * scale +
+ * offset (offset = -zero_point * scale). C as sgemm's, same arguments
+ * otherwise. */
 #define KILN_UK_DECLARE_WGEMM(isa)                                           \
   void kiln_uk_wgemm_##isa(const float *a, int64_t lda, const void *b,       \
                            int64_t bits, int64_t k, int64_t group,           \
-                           const float *scale, const float *offset,          \
-                           float *c, int64_t ldc, int64_t m0, int64_t m1,    \
-                           int64_t p0, int64_t p1, int64_t n,                \
-                           const float *bias, const float *res, int64_t ldr, \
-                           int64_t act);
+                           const void *params, int64_t half, float *c,       \
+                           int64_t ldc, int64_t m0, int64_t m1, int64_t p0,  \
+                           int64_t p1, int64_t n, const float *bias,         \
+                           const float *res, int64_t ldr, int64_t act);
 KILN_UK_DECLARE_WGEMM(amx)
 KILN_UK_DECLARE_WGEMM(avx512vnni)
 KILN_UK_DECLARE_WGEMM(avx2)

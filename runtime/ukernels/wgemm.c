@@ -3,7 +3,8 @@
  * Part of kiln. tfm.quantized_matmul with f32 activations and int8/int4
  * weights in groups along K, each with a scale and zero point:
  * W[k][j] = (q - zp) * scale = q * scale + offset (offset = -zp * scale,
- * computed when the compiler packed the weight).
+ * computed when the compiler packed the weight); the scales and offsets
+ * f32 or IEEE half (ukernels.h).
  *
  * Each K slice of a panel is dequantized once into an f32 buffer in L1 and
  * multiplied by the rows of the block on sgemm's register tile
@@ -57,6 +58,21 @@ static inline void codes(int64_t bits, const uint8_t *row, vf *lo, vf *hi) {
     codes8((const int8_t *)row, lo, hi);
 }
 
+/* Group g's scale and offset vectors (columns [0, VL) and [VL, NR)) from
+ * a panel's params [groups][2][NR]. */
+static inline void group_params(const void *params, int64_t half, int64_t g,
+                                vf *s0, vf *s1, vf *o0, vf *o1) {
+  if (half) {
+    const uint16_t *p = (const uint16_t *)params + g * 2 * NR;
+    *s0 = vf_load_half(p), *s1 = vf_load_half(p + VL);
+    *o0 = vf_load_half(p + NR), *o1 = vf_load_half(p + NR + VL);
+  } else {
+    const float *p = (const float *)params + g * 2 * NR;
+    *s0 = vf_load(p), *s1 = vf_load(p + VL);
+    *o0 = vf_load(p + NR), *o1 = vf_load(p + NR + VL);
+  }
+}
+
 /* Rows the direct path takes: fewer than this (decode) and the codes are
  * turned into floats straight into the FMAs instead of through a slice
  * buffer, with each group's scale and offset applied once per group:
@@ -68,7 +84,7 @@ static inline void codes(int64_t bits, const uint8_t *row, vf *lo, vf *hi) {
 static inline __attribute__((always_inline)) void
 direct_tile(const int ROWS, const float *a, int64_t lda, const uint8_t *panel,
             int64_t bits, int64_t k, int64_t group, int64_t groups,
-            const float *ps, const float *po, const float *asum, float *c,
+            const void *params, int64_t half, const float *asum, float *c,
             int64_t ldc, int cols, const float *bias, const float *res,
             int64_t ldr, int64_t act) {
   /* U interleaved accumulator sets hide the FMA latency. */
@@ -105,8 +121,8 @@ direct_tile(const int ROWS, const float *a, int64_t lda, const uint8_t *panel,
         q[0][r][1] = vf_fma(x, c1, q[0][r][1]);
       }
     }
-    vf s0 = vf_load(ps + g * NR), s1 = vf_load(ps + g * NR + VL);
-    vf o0 = vf_load(po + g * NR), o1 = vf_load(po + g * NR + VL);
+    vf s0, s1, o0, o1;
+    group_params(params, half, g, &s0, &s1, &o0, &o1);
     for (int r = 0; r < ROWS; ++r) {
       vf t0 = q[0][r][0], t1 = q[0][r][1];
       for (int j = 1; j < u; ++j) {
@@ -134,14 +150,14 @@ direct_tile(const int ROWS, const float *a, int64_t lda, const uint8_t *panel,
 
 #define DIRECT_CASE(R)                                                        \
   case R:                                                                     \
-    direct_tile(R, a + m0 * lda, lda, panel, bits, k, group, groups, ps, po,  \
-                asum, c + m0 * ldc + col, ldc, cols, biasp,                   \
+    direct_tile(R, a + m0 * lda, lda, panel, bits, k, group, groups, pp,      \
+                half, asum, c + m0 * ldc + col, ldc, cols, biasp,             \
                 res ? res + m0 * ldr + col : 0, ldr, act);                    \
     break;
 
 void KILN_UK(wgemm)(const float *a, int64_t lda, const void *b, int64_t bits,
-                    int64_t k, int64_t group, const float *scale,
-                    const float *offset, float *c, int64_t ldc, int64_t m0,
+                    int64_t k, int64_t group, const void *params,
+                    int64_t half, float *c, int64_t ldc, int64_t m0,
                     int64_t m1, int64_t p0, int64_t p1, int64_t n,
                     const float *bias, const float *res, int64_t ldr,
                     int64_t act) {
@@ -166,7 +182,8 @@ void KILN_UK(wgemm)(const float *a, int64_t lda, const void *b, int64_t bits,
     int64_t col = p * NR;
     int cols = n - col < NR ? (int)(n - col) : NR;
     const uint8_t *panel = (const uint8_t *)b + p * k * row_bytes;
-    const float *ps = scale + p * groups * NR, *po = offset + p * groups * NR;
+    const char *pp =
+        (const char *)params + p * groups * 2 * NR * (half ? 2 : 4);
     const float *biasp = bias ? bias + col : 0;
     if (direct) {
       switch (rows) {
@@ -188,8 +205,8 @@ void KILN_UK(wgemm)(const float *a, int64_t lda, const void *b, int64_t bits,
         int64_t g = (k0 + kk) / group;
         int64_t end = (g + 1) * group - k0;
         end = end < kc ? end : kc;
-        vf s0 = vf_load(ps + g * NR), s1 = vf_load(ps + g * NR + VL);
-        vf o0 = vf_load(po + g * NR), o1 = vf_load(po + g * NR + VL);
+        vf s0, s1, o0, o1;
+        group_params(pp, half, g, &s0, &s1, &o0, &o1);
         for (; kk < end; ++kk) {
           vf lo, hi;
           codes(bits, panel + (k0 + kk) * row_bytes, &lo, &hi);

@@ -42,7 +42,7 @@ typedef void qgemm_fn(const uint8_t *, int64_t, const float *, int64_t,
                       const float *, const float *, int64_t, int64_t,
                       const float *, int64_t, const int32_t *, int64_t);
 typedef void wgemm_fn(const float *, int64_t, const void *, int64_t, int64_t,
-                      int64_t, const float *, const float *, float *, int64_t,
+                      int64_t, const void *, int64_t, float *, int64_t,
                       int64_t, int64_t, int64_t, int64_t, int64_t,
                       const float *, const float *, int64_t, int64_t);
 
@@ -77,7 +77,7 @@ static const struct isa isas[] = {
      kiln_uk_wgemm_avx512vnni,
      32},
     {"avx2",
-     {"avx2", "fma", 0, 0},
+     {"avx2", "fma", "f16c", 0},
      kiln_uk_find_outliers_avx2,
      kiln_uk_quantize_rows_avx2,
      kiln_uk_tensor_quant_params_avx2,
@@ -412,23 +412,55 @@ static void test_qgemm_epilogue(const struct isa *isa, int64_t m, int64_t k,
       free(bscale), free(bp), free(c);
 }
 
-/* Weight-only: codes [n][k] in groups, packed for wgemm (ukernels.h). */
+/* The IEEE half nearest to f (ties to even), for f in the normal half
+ * range or 0. */
+static uint16_t to_half(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000, mag = x & 0x7fffffff;
+  if (mag == 0)
+    return (uint16_t)sign;
+  uint32_t e = (mag >> 23) - 127 + 15, m = mag & 0x7fffff;
+  uint32_t h = (e << 10) | (m >> 13), rest = m & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
+    ++h;
+  return (uint16_t)(sign | h);
+}
+
+static float from_half(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f,
+           m = h & 0x3ff, x = sign;
+  if (e)
+    x |= ((e - 15 + 127) << 23) | (m << 13);
+  float f;
+  memcpy(&f, &x, 4);
+  return f;
+}
+
+/* Weight-only: codes [n][k] in groups, packed for wgemm (ukernels.h), the
+ * scales and offsets as f32 or (half) as IEEE halves. */
 static void test_wgemm(const struct isa *isa, int bits, int64_t m, int64_t k,
-                       int64_t n, int64_t group, int act) {
+                       int64_t n, int64_t group, int act, int half) {
   int64_t nr = isa->panel, panels = (n + nr - 1) / nr;
   int64_t groups = (k + group - 1) / group;
   int qmax = (1 << bits) - 1, lo = bits == 8 ? -128 : 0;
   int8_t *w = malloc((size_t)(n * k)), *zp = malloc((size_t)(n * groups));
   float *scale = malloc(sizeof(float) * n * groups);
+  float *offset = malloc(sizeof(float) * n * groups);
   for (int64_t j = 0; j < n * k; ++j)
     w[j] = (int8_t)(lo + (int)(urand() % (unsigned)(qmax + 1)));
-  for (int64_t j = 0; j < n * groups; ++j)
-    zp[j] = (int8_t)(lo + (int)(urand() % (unsigned)(qmax + 1))),
+  for (int64_t j = 0; j < n * groups; ++j) {
+    zp[j] = (int8_t)(lo + (int)(urand() % (unsigned)(qmax + 1)));
     scale[j] = 0.01f * (frand() + 1.5f);
+    offset[j] = -zp[j] * scale[j];
+    if (half) /* the values the halves hold */
+      scale[j] = from_half(to_half(scale[j])),
+      offset[j] = from_half(to_half(offset[j]));
+  }
   int64_t row_bytes = bits == 4 ? nr / 2 : nr;
   uint8_t *bp = calloc((size_t)(panels * k * row_bytes), 1);
-  float *ps = calloc((size_t)(panels * groups * nr), sizeof(float));
-  float *po = calloc((size_t)(panels * groups * nr), sizeof(float));
+  float *params = calloc((size_t)(panels * groups * 2 * nr), sizeof(float));
+  uint16_t *hparams = calloc((size_t)(panels * groups * 2 * nr), 2);
   for (int64_t j = 0; j < n; ++j) {
     int64_t p = j / nr, jj = j % nr;
     for (int64_t kk = 0; kk < k; ++kk) {
@@ -442,9 +474,11 @@ static void test_wgemm(const struct isa *isa, int bits, int64_t m, int64_t k,
         byte[jj - nr / 2] |= (uint8_t)(code << 4);
     }
     for (int64_t g = 0; g < groups; ++g) {
-      float s = scale[j * groups + g];
-      ps[(p * groups + g) * nr + jj] = s;
-      po[(p * groups + g) * nr + jj] = -zp[j * groups + g] * s;
+      int64_t at = (p * groups + g) * 2 * nr + jj;
+      params[at] = scale[j * groups + g];
+      params[at + nr] = offset[j * groups + g];
+      hparams[at] = to_half(params[at]);
+      hparams[at + nr] = to_half(params[at + nr]);
     }
   }
   float *a = malloc(sizeof(float) * m * k), *c = malloc(sizeof(float) * m * n);
@@ -455,7 +489,9 @@ static void test_wgemm(const struct isa *isa, int bits, int64_t m, int64_t k,
     bias[j] = frand();
   for (int64_t m0 = 0; m0 < m; m0 += 256)
     for (int64_t p0 = 0; p0 < panels; p0 += 1)
-      isa->wgemm(a, k, bp, bits, k, group, ps, po, c, n, m0,
+      isa->wgemm(a, k, bp, bits, k, group,
+                 half ? (const void *)hparams : (const void *)params, half,
+                 c, n, m0,
                  m0 + 256 < m ? m0 + 256 : m, p0, p0 + 1, n, bias, NULL, n,
                  act);
   double worst = 0;
@@ -463,8 +499,9 @@ static void test_wgemm(const struct isa *isa, int bits, int64_t m, int64_t k,
     for (int64_t j = 0; j < n; ++j) {
       double s = bias[j];
       for (int64_t kk = 0; kk < k; ++kk)
-        s += (double)a[i * k + kk] * (w[j * k + kk] - zp[j * groups + kk / group]) *
-             scale[j * groups + kk / group];
+        s += (double)a[i * k + kk] *
+             ((double)w[j * k + kk] * scale[j * groups + kk / group] +
+              offset[j * groups + kk / group]);
       s = act_ref(s, act);
       double e = fabs(s - c[i * n + j]) / (1 + fabs(s));
       if (!(e <= worst))
@@ -472,12 +509,12 @@ static void test_wgemm(const struct isa *isa, int bits, int64_t m, int64_t k,
     }
   char what[160];
   snprintf(what, sizeof what,
-           "wgemm_%s bits=%d m=%lld k=%lld n=%lld group=%lld: error %.2g",
+           "wgemm_%s bits=%d m=%lld k=%lld n=%lld group=%lld%s: error %.2g",
            isa->name, bits, (long long)m, (long long)k, (long long)n,
-           (long long)group, worst);
+           (long long)group, half ? " (half params)" : "", worst);
   check(worst < 1e-5 * (1 + sqrt((double)k)), what);
-  free(w), free(zp), free(scale), free(bp), free(ps), free(po), free(a),
-      free(c), free(bias);
+  free(w), free(zp), free(scale), free(offset), free(bp), free(params),
+      free(hparams), free(a), free(c), free(bias);
 }
 
 int main(void) {
@@ -523,16 +560,17 @@ int main(void) {
     }
     test_qgemm_exact(isa, 50, 192, 64, 1, 1, 256, 4);
     test_qgemm_epilogue(isa, 33, 128, 40, KILN_UK_ACT_RELU, 6.0f, 0);
-    for (int bits = 4; bits <= 8; bits += 4) {
-      test_wgemm(isa, bits, 1, 64, 40, 32, 0);
-      test_wgemm(isa, bits, 5, 80, 33, 32, KILN_UK_ACT_SILU);
-      test_wgemm(isa, bits, 30, 600, 70, 128, 0);
-      test_wgemm(isa, bits, 3, 48, 16, 16, 0);
-      /* The direct (decode) path: up to 4 rows, K not a multiple of the
-       * group, every unroll tail. */
-      test_wgemm(isa, bits, 4, 203, 70, 32, KILN_UK_ACT_GELU);
-      test_wgemm(isa, bits, 2, 1001, 33, 64, 0);
-    }
+    for (int bits = 4; bits <= 8; bits += 4)
+      for (int half = 0; half <= 1; ++half) {
+        test_wgemm(isa, bits, 1, 64, 40, 32, 0, half);
+        test_wgemm(isa, bits, 5, 80, 33, 32, KILN_UK_ACT_SILU, half);
+        test_wgemm(isa, bits, 30, 600, 70, 128, 0, half);
+        test_wgemm(isa, bits, 3, 48, 16, 16, 0, half);
+        /* The direct (decode) path: up to 4 rows, K not a multiple of the
+         * group, every unroll tail. */
+        test_wgemm(isa, bits, 4, 203, 70, 32, KILN_UK_ACT_GELU, half);
+        test_wgemm(isa, bits, 2, 1001, 33, 64, 0, half);
+      }
   }
   printf("quant ukernels: %d passed, %d failed, %d skipped\n", passed, failed,
          skipped);

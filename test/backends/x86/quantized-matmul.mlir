@@ -51,22 +51,46 @@ func.func @outliers(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {
 // -----
 
 // Weight-only int4 in groups of 32: K = 40 rows of 16 bytes per panel (two
-// nibbles a byte), scales and offsets [panels, groups, 32]; a static
-// residual is fused.
+// nibbles a byte), each group's 32 scales then 32 offsets [panels, groups,
+// 64]: halves, as scale 0.25 and offset -8 * 0.25 are; a static residual
+// is fused.
 // CHECK-LABEL: func.func @weight_only
 // CHECK-DAG: tfm.constant dense_resource<packed_qweight{{.*}}> : tensor<1x40x16xi8>
-// CHECK-DAG: tfm.constant dense_resource<packed_qweight_scale{{.*}}> : tensor<1x2x32xf32>
-// CHECK-DAG: tfm.constant dense_resource<packed_qweight_offset{{.*}}> : tensor<1x2x32xf32>
-// CHECK: call @kiln_wgemm_avx512vnni_w4_g32_res(
+// CHECK-DAG: tfm.constant dense_resource<packed_qweight_params{{.*}}> : tensor<1x2x64xf16>
+// CHECK: call @kiln_wgemm_avx512vnni_w4_g32_h_res(
 // CHECK-NOT: tfm.add
-// CHECK-LABEL: func.func private @kiln_wgemm_avx512vnni_w4_g32_res
-// CHECK: func.call @kiln_uk_wgemm_avx512vnni
+// CHECK-LABEL: func.func private @kiln_wgemm_avx512vnni_w4_g32_h_res
+// The 8th argument (half) is 1.
+// CHECK: func.call @kiln_uk_wgemm_avx512vnni(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %c1_i64,
 func.func @weight_only(%x: tensor<3x40xf32>, %r: tensor<3x20xf32>) -> tensor<3x20xf32> {
   %w = tfm.constant dense<5> : tensor<20x40xi8>
   %s = tfm.constant dense<0.25> : tensor<20x2xf32>
   %z = tfm.constant dense<8> : tensor<20x2xi8>
   %y = tfm.quantized_matmul %x, %w, %s zero_point %z residual %r bits 4 group_size 32 lhs none : (tensor<3x40xf32>, tensor<20x40xi8>, tensor<20x2xf32>, tensor<20x2xi8>, tensor<3x20xf32>) -> tensor<3x20xf32>
   return %y : tensor<3x20xf32>
+}
+
+// -----
+
+// A scale that is no half (0.1) keeps the parameters f32; so does an
+// offset below the normal half range (1e-6).
+// CHECK-LABEL: func.func @weight_only_f32_params
+// CHECK: tfm.constant dense_resource<packed_qweight_params{{.*}}> : tensor<1x1x64xf32>
+// CHECK: call @kiln_wgemm_avx512vnni_w8_g32(
+// CHECK: tfm.constant dense_resource<packed_qweight_params{{.*}}> : tensor<1x1x64xf32>
+// CHECK: call @kiln_wgemm_avx512vnni_w8_g32(
+// CHECK-LABEL: func.func private @kiln_wgemm_avx512vnni_w8_g32(
+// CHECK: func.call @kiln_uk_wgemm_avx512vnni(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %c0_i64{{[_0-9]*}},
+func.func @weight_only_f32_params(%x: tensor<3x32xf32>) -> (tensor<3x4xf32>, tensor<3x4xf32>) {
+  %w = tfm.constant dense<5> : tensor<4x32xi8>
+  %s = tfm.constant dense<0.1> : tensor<4x1xf32>
+  %o = tfm.constant dense<0.5> : tensor<4x1xf32>
+  %y = tfm.quantized_matmul %x, %w, %s offset %o bits 8 group_size 32 lhs none : (tensor<3x32xf32>, tensor<4x32xi8>, tensor<4x1xf32>, tensor<4x1xf32>) -> tensor<3x4xf32>
+  %w2 = tfm.constant dense<6> : tensor<4x32xi8>
+  %s2 = tfm.constant dense<0.5> : tensor<4x1xf32>
+  %o2 = tfm.constant dense<1.0e-6> : tensor<4x1xf32>
+  %y2 = tfm.quantized_matmul %x, %w2, %s2 offset %o2 bits 8 group_size 32 lhs none : (tensor<3x32xf32>, tensor<4x32xi8>, tensor<4x1xf32>, tensor<4x1xf32>) -> tensor<3x4xf32>
+  return %y, %y2 : tensor<3x4xf32>, tensor<3x4xf32>
 }
 
 // -----

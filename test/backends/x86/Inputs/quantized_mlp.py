@@ -63,21 +63,88 @@ def symmetric(w):
     return q, s
 
 
+def _codes(x, scale, lo, qmax):
+    return np.clip(np.rint((x - lo) / scale), 0, qmax).astype(F32)
+
+
+def _error(x, weights, scale, lo, qmax):
+    d = (_codes(x, scale, lo, qmax) * scale + lo - x).astype(np.float64)
+    return float((weights.astype(np.float64) * d * d).sum())
+
+
+def _fit(x, weights, scale, lo, qmax):
+    """Least-squares (scale, lo) for the codes of grid (scale, lo)."""
+    w = weights.astype(np.float64)
+    l = _codes(x, scale, lo, qmax).astype(np.float64)
+    xd = x.astype(np.float64)
+    sw, sl, sll = w.sum(), (w * l).sum(), (w * l * l).sum()
+    sx, slx = (w * xd).sum(), (w * l * xd).sum()
+    det = sw * sll - sl * sl
+    if not det > 0:
+        return None
+    s = (sw * slx - sx * sl) / det
+    o = (sll * sx - sl * slx) / det
+    if not s > 0 or not np.isfinite(o):
+        return None
+    return F32(s), F32(o)
+
+
+def _search(x, qmax):
+    """passes/quantization/Quantizers.cpp's least-error grid for one group
+    (no calibration: importance 1), written again from its description."""
+    lo, hi = x.min(), x.max()
+    best = ((hi - lo) / qmax if hi > lo else F32(1), lo)
+    weights = np.sqrt(float((x.astype(np.float64) ** 2).mean())
+                      + x.astype(np.float64) ** 2).astype(F32)
+    best_error = _error(x, weights, *best, qmax)
+    if not hi > lo or best_error == 0:
+        return best
+
+    def consider(grid):
+        nonlocal best, best_error
+        fit = _fit(x, weights, *grid, qmax)
+        if fit is None:
+            return False
+        e = _error(x, weights, *fit, qmax)
+        if not e < best_error:
+            return False
+        best, best_error = fit, e
+        return True
+
+    for step in range(21):
+        steps = F32(qmax - F32(1)) + F32(0.1) * F32(step)
+        consider(((hi - lo) / steps, lo))
+    for _ in range(4):
+        if not consider(best):
+            break
+    return best
+
+
 def asymmetric(w, bits, group):
-    """Dequantized w [K, N] after asymmetric quantization per group of K:
-    the group's [min, max] in 2^bits - 1 steps, the minimum as offset (8-bit
-    codes stored minus 128, the offset moved to match)."""
+    """Dequantized w [K, N] after asymmetric quantization per group of K
+    (passes/quantization/Passes.td, grid=least-error): each group's grid
+    searched from its [min, max], then scales and offsets rounded to
+    halves (all lie in the normal half range here) and the codes taken on
+    those grids (8-bit codes stored minus 128, the offset moved to
+    match)."""
     qmax = F32(2 ** bits - 1)
     shift = F32(128 if bits == 8 else 0)
-    out = np.empty_like(w)
+    grids = {}
     for k0 in range(0, w.shape[0], group):
-        g = w[k0:k0 + group]
-        lo = g.min(axis=0).astype(F32)
-        hi = g.max(axis=0).astype(F32)
-        s = np.where(hi > lo, (hi - lo) / qmax, F32(1)).astype(F32)
-        offset = (lo + shift * s).astype(F32)
-        q = np.clip(np.rint((g - lo) / s), 0, qmax) - shift
-        out[k0:k0 + group] = q * s + offset
+        for n in range(w.shape[1]):
+            grids[k0, n] = _search(w[k0:k0 + group, n], qmax)
+    def normal_half(v):
+        return v == 0 or 2 ** -14 <= abs(v) < 65504
+    assert all(normal_half(s) and normal_half(F32(lo + shift * s))
+               for s, lo in grids.values())
+    out = np.empty_like(w)
+    for (k0, n), (s, lo) in grids.items():
+        s = F32(np.float16(s))
+        offset = F32(np.float16(F32(lo + shift * s)))
+        lo = F32(offset - shift * s)
+        g = w[k0:k0 + group, n]
+        q = _codes(g, s, lo, qmax) - shift
+        out[k0:k0 + group, n] = q * s + offset
     return out
 
 
