@@ -94,9 +94,11 @@ LogicalResult X86Target::linkLibrary(StringRef objectPath,
 
 void kiln::x86::buildX86Pipeline(OpPassManager &pm) {
   // Every result gets a buffer of its own (the runtime hands each output
-  // to the caller); deallocation is planned on the bufferized IR.
+  // to the caller), copied only where it must be; deallocation is planned
+  // on the bufferized IR.
   pm.addNestedPass<func::FuncOp>(tfm::createKilnOwnResults());
   pm.addPass(createOneShotBufferizePass());
+  pm.addNestedPass<func::FuncOp>(tfm::createKilnElideResultCopies());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -64,6 +64,22 @@ def KilnOwnResults : Pass<"kiln-own-results", "func::FuncOp"> {
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def KilnElideResultCopies : Pass<"kiln-elide-result-copies", "func::FuncOp"> {
+  let summary = "Return the buffer a result was computed in, not a copy";
+  let description = [{
+    Runs on bufferized IR, before deallocation is planned. kiln-own-results
+    copies every result into a fresh buffer, which is only needed when the
+    value might be an argument, a constant or a view of one. Where the
+    returned `memref.alloc` is filled by exactly one `memref.copy` from
+    another `memref.alloc` of the same type and alignment, in the return's
+    block, and nothing uses that source (or a view of it) after the copy,
+    the source is returned instead and the copy and its buffer go (a
+    decoder's step returned every KV cache twice over: once concatenated,
+    once copied).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def KilnLowerRuntimeChecks : Pass<"kiln-lower-runtime-checks", "ModuleOp"> {
   let summary = "Lower tfm.runtime_check to a call of the runtime";
   let description = [{
