@@ -210,28 +210,35 @@ void tfm::releaseWeight(ConstantOp op) {
   op.erase();
 }
 
-float tfm::roundToHalf(float f) {
+/// f as the nearest IEEE half (ties to even).
+static llvm::APFloat toHalf(float f) {
   llvm::APFloat v(f);
   bool lost;
   v.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
             &lost);
+  return v;
+}
+
+float tfm::roundToHalf(float f) {
+  llvm::APFloat v = toHalf(f);
+  bool lost;
   v.convert(llvm::APFloat::IEEEsingle(), llvm::APFloat::rmNearestTiesToEven,
             &lost);
   return v.convertToFloat();
 }
 
-bool tfm::allNormalHalves(ArrayRef<float> values) {
+bool tfm::inNormalHalfRange(float f) {
   // 2^-14, the smallest normal half; below it halves lose precision.
   constexpr float kMinNormal = 6.103515625e-05f;
+  return f == 0 || (std::fabs(f) >= kMinNormal && std::fabs(f) <= 65504.0f);
+}
+
+bool tfm::allNormalHalves(ArrayRef<float> values) {
   return llvm::all_of(values, [](float v) {
-    return v == 0 || (std::fabs(v) >= kMinNormal && roundToHalf(v) == v);
+    return inNormalHalfRange(v) && roundToHalf(v) == v;
   });
 }
 
 uint16_t tfm::halfBits(float f) {
-  llvm::APFloat v(f);
-  bool lost;
-  v.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
-            &lost);
-  return static_cast<uint16_t>(v.bitcastToAPInt().getZExtValue());
+  return static_cast<uint16_t>(toHalf(f).bitcastToAPInt().getZExtValue());
 }

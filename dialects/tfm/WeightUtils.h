@@ -69,6 +69,10 @@ std::optional<std::vector<int8_t>> quantizeWeight(llvm::ArrayRef<float> values,
 /// past the half range.
 float roundToHalf(float f);
 
+/// Whether f is 0 or in the normal IEEE half range (|f| in [2^-14, 65504]):
+/// where a half holds it to its full 11 bits.
+bool inNormalHalfRange(float f);
+
 /// Whether every value is 0 or a normal IEEE half (so that quantization
 /// parameters can be stored in half the bytes without changing a bit of
 /// what they compute).

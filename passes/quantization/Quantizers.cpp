@@ -168,12 +168,10 @@ QuantizedWeight kiln::quant::quantizeAsymmetricGroups(
   // the stored offset. When every scale and offset lies in the normal half
   // range, both are rounded to halves (and the codes taken on that grid),
   // so that the backend can store them in half the bytes (x86 wgemm).
-  auto normalHalf = [](float v) {
-    return v == 0 || (std::fabs(v) >= 6.103515625e-05f && std::fabs(v) < 65504);
-  };
   bool half = llvm::all_of(grids, [&](Grid grid) {
-    return normalHalf(grid.scale) &&
-           normalHalf(grid.lo + static_cast<float>(shift) * grid.scale);
+    return mlir::tfm::inNormalHalfRange(grid.scale) &&
+           mlir::tfm::inNormalHalfRange(grid.lo +
+                                        static_cast<float>(shift) * grid.scale);
   });
   for (int64_t row = 0; row < n; ++row)
     for (int64_t g = 0; g < w.groups; ++g) {
