@@ -76,6 +76,11 @@ public:
   /// is no generic lowering of it); `--quantize` needs it.
   virtual bool hasQuantizedKernels() const { return false; }
 
+  /// Whether addKernelSelectionPasses lowers tfm.linear_attention (there is
+  /// no generic lowering of it); the linear-attention rewrite runs only for
+  /// targets that have it.
+  virtual bool hasLinearAttentionKernels() const { return false; }
+
   /// Whether the target has kernels of its own to print (`--emit=ptx`).
   virtual bool hasKernelAssembly() const { return false; }
   /// Linalg on tensors to serialized kernel assembly; then

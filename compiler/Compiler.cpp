@@ -11,6 +11,8 @@
 #include "backends/common/ModelLibrary.h"
 #include "dialects/tfm/TfmDialect.h"
 #include "frontends/Frontend.h"
+#include "passes/fusion/Passes.h"
+#include "passes/linear-attention/Passes.h"
 #include "passes/lowering/Passes.h"
 #include "passes/quantization/Passes.h"
 #include "passes/tfm/Passes.h"
@@ -321,6 +323,16 @@ bool Compilation::runTfmPipeline(ModuleOp module, TimingScope &timer) {
     pipeline.fuse = options.fuse;
     pipeline.quantizeSoftmax = options.quantizeSoftmax;
     pipeline.softmaxBits = options.softmaxBits;
+    // Linear attention first, on the shapes as exported: a decay mask
+    // computed from a dynamic length is evaluated at small lengths, where a
+    // static one (after --shape) would have to be folded at its full T x T.
+    // SiLU feature maps are fused for it. Only for targets that run the op.
+    if (options.fuse && options.linearAttention &&
+        target->hasLinearAttentionKernels()) {
+      pm.addNestedPass<func::FuncOp>(tfm::createTfmSimplifyShapes());
+      pm.addNestedPass<func::FuncOp>(tfm::createTfmFuseSilu());
+      pm.addPass(tfm::createTfmRewriteLinearAttention());
+    }
     tfm::buildTfmPipeline(pm, pipeline);
     tfm::QuantizationOptions quantization;
     quantization.scheme = options.quantize;
@@ -383,6 +395,21 @@ bool Compilation::lowerAndEmit(ModuleOp module, TimingScope &timer) {
       quantized.emitError()
           << "this quantized matmul needs kiln's quantized GEMM kernels, "
              "which exist for x86 CPUs with AVX2 or AVX-512 VNNI; this "
+             "target ("
+          << target->getName() << ") has none yet";
+      return false;
+    }
+  }
+  if (!target->hasLinearAttentionKernels()) {
+    tfm::LinearAttentionOp linear;
+    module.walk([&](tfm::LinearAttentionOp op) {
+      linear = op;
+      return WalkResult::interrupt();
+    });
+    if (linear) {
+      linear.emitError()
+          << "tfm.linear_attention needs kiln's chunked linear-attention "
+             "kernel, which exists for x86 CPUs with AVX2 or AVX-512; this "
              "target ("
           << target->getName() << ") has none yet";
       return false;

@@ -73,6 +73,10 @@ struct CompileOptions {
   std::vector<std::string> shapes;
   /// Run the fusion passes.
   bool fuse = true;
+  /// Rewrite linear attention / retention in its quadratic form to
+  /// tfm.linear_attention (tfm-rewrite-linear-attention), on targets with
+  /// the kernel.
+  bool linearAttention = true;
   /// Quantize the weight matmuls: "" (no), "w8a8", "llm-int8",
   /// "smoothquant", "w8a8-static", "w8", "w4" (passes/quantization/
   /// Passes.td describes each).

@@ -12,6 +12,7 @@
 #include "backends/cuda/Passes.h"
 #include "backends/x86/Passes.h"
 #include "passes/fusion/Passes.h"
+#include "passes/linear-attention/Passes.h"
 #include "passes/lowering/Passes.h"
 #include "passes/quantization/Passes.h"
 #include "passes/tfm/Passes.h"
@@ -100,6 +101,7 @@ void kiln::registerKilnPasses() {
   mlir::tfm::registerLoweringPasses();
   mlir::tfm::registerFusionPasses();
   mlir::tfm::registerQuantizationPasses();
+  mlir::tfm::registerLinearAttentionPasses();
   mlir::tfm::registerX86Passes();
   mlir::tfm::registerCudaPasses();
   kiln::registerTargetPipelines();

@@ -5,12 +5,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/Frontend.h"
+#include "frontends/mlir/MlirFrontend.h"
 #include "frontends/onnx/OnnxFrontend.h"
 
 llvm::ArrayRef<const kiln::Frontend *> kiln::getFrontends() {
   // Listed explicitly rather than by static registration: nothing is
   // dropped by the linker, and the order is plain to see.
-  static const Frontend *const frontends[] = {&onnx_import::getOnnxFrontend()};
+  static const Frontend *const frontends[] = {
+      &onnx_import::getOnnxFrontend(), &mlir_import::getMlirFrontend()};
   return frontends;
 }
 

@@ -66,7 +66,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.kiln_tools_dir, config.llvm_tools_dir]
 tools = ["kiln", "kiln-opt", "KilnUnitTests", "kiln-ukernels-test",
-         "kiln-quant-ukernels-test"]
+         "kiln-quant-ukernels-test", "kiln-linear-attention-test"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The CUDA toolkit's ptxas checks kiln's PTX (REQUIRES: ptxas); without it

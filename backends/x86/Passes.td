@@ -47,6 +47,32 @@ def X86PackMatmul : Pass<"kiln-x86-pack-matmul", "ModuleOp"> {
   ];
 }
 
+def X86LinearAttention : Pass<"kiln-x86-linear-attention", "ModuleOp"> {
+  let summary = "Run tfm.linear_attention on the chunked linear-attention "
+                "microkernel";
+  let description = [{
+    Every f32 `tfm.linear_attention` becomes a call of a wrapper
+    `@kiln_linear_attention_<isa>[_gate3|_gate4][_state]`, which runs an
+    `scf.parallel` loop over (batch, head) work items, each one call of the
+    runtime's `kiln_uk_linear_attention_<isa>`
+    (runtime/ukernels/linear_attention.c): the whole sequence in chunks of
+    `chunk_size` tokens with an fp32 state, O(T) time and O(chunk^2 + dk dv)
+    memory. The feature map, decay, normalisation, scale and epsilon are
+    arguments; the per-head log decays a constant. There is no generic
+    lowering: a target without this pass refuses the op.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", "\"avx512\"",
+           "Microkernel instruction set: avx512 or avx2">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def X86Attention : Pass<"kiln-x86-attention", "ModuleOp"> {
   let summary = "Run tfm.attention on the flash-attention microkernel";
   let description = [{

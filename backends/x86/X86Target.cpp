@@ -57,6 +57,9 @@ void X86Target::addKernelSelectionPasses(OpPassManager &pm) const {
   tfm::X86AttentionOptions attention;
   attention.isa = cpu.kernels->name;
   pm.addPass(tfm::createX86Attention(attention));
+  tfm::X86LinearAttentionOptions linearAttention;
+  linearAttention.isa = cpu.kernels->name;
+  pm.addPass(tfm::createX86LinearAttention(linearAttention));
   tfm::X86NormsOptions norms;
   norms.isa = cpu.kernels->name;
   pm.addPass(tfm::createX86Norms(norms));

@@ -29,6 +29,9 @@ public:
   bool hasQuantizedKernels() const override {
     return cpu.quantizedKernels.has_value();
   }
+  bool hasLinearAttentionKernels() const override {
+    return cpu.kernels.has_value();
+  }
   void describeLibrary(ModelSignature &signature) const override;
   void addToLinalgPasses(mlir::OpPassManager &pm) const override;
   void addLoweringPasses(mlir::OpPassManager &pm) const override;

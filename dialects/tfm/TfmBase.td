@@ -106,6 +106,32 @@ def Tfm_ProbabilityQuantization : I32EnumAttr<"ProbabilityQuantization",
   let cppNamespace = "::mlir::tfm";
 }
 
+def Tfm_FeatureMap : I32EnumAttr<"FeatureMap",
+    "feature map tfm.linear_attention applies to queries and keys", [
+      I32EnumAttrCase<"identity", 0>,
+      I32EnumAttrCase<"elu_plus_one", 1>,
+      I32EnumAttrCase<"silu", 2>,
+      I32EnumAttrCase<"relu", 3>]> {
+  let cppNamespace = "::mlir::tfm";
+}
+
+def Tfm_LinearDecay : I32EnumAttr<"LinearDecay",
+    "how tfm.linear_attention decays its state from token to token", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"constant", 1>,
+      I32EnumAttrCase<"scalar_gate", 2>,
+      I32EnumAttrCase<"vector_gate", 3>]> {
+  let cppNamespace = "::mlir::tfm";
+}
+
+def Tfm_LinearNormalization : I32EnumAttr<"LinearNormalization",
+    "how tfm.linear_attention normalises each output row", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"denominator", 1>,
+      I32EnumAttrCase<"retnet", 2>]> {
+  let cppNamespace = "::mlir::tfm";
+}
+
 def Tfm_ComparePredicate : I32EnumAttr<"ComparePredicate",
     "elementwise comparison predicate", [
       I32EnumAttrCase<"eq", 0>,

@@ -1068,6 +1068,115 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult LinearAttentionOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  RankedTensorType q = tensorType(adaptor.getQuery());
+  RankedTensorType k = tensorType(adaptor.getKey());
+  RankedTensorType v = tensorType(adaptor.getValue());
+  auto fail = [&](auto &&...args) {
+    return emitOptionalError(loc, "'tfm.linear_attention' op ", args...);
+  };
+  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
+    return fail("query, key and value must have rank 4 ([batch, heads, seq, "
+                "dim]), got ",
+                q.getRank(), ", ", k.getRank(), " and ", v.getRank());
+  Type element = q.getElementType();
+  if (k.getElementType() != element || v.getElementType() != element)
+    return fail("query, key and value element types differ");
+  ArrayRef<int64_t> qs = q.getShape(), ks = k.getShape(), vs = v.getShape();
+  // Batch, heads and sequence agree across q, k and v; the head dims of q
+  // and k agree.
+  SmallVector<int64_t> merged(qs.begin(), qs.end());
+  const char *dimNames[] = {"batch sizes", "head counts", "sequence lengths"};
+  for (int d = 0; d < 3; ++d) {
+    if (!isDynamicOrEqual(qs[d], ks[d]) || !isDynamicOrEqual(qs[d], vs[d]) ||
+        !isDynamicOrEqual(ks[d], vs[d]))
+      return fail(dimNames[d], " differ: ", formatDim(qs[d]), ", ",
+                  formatDim(ks[d]), ", ", formatDim(vs[d]));
+    merged[d] = mergeDims(mergeDims(qs[d], ks[d]), vs[d]);
+  }
+  if (!isDynamicOrEqual(qs[3], ks[3]))
+    return fail("query and key head dims differ: ", qs[3], " vs ", ks[3]);
+  int64_t batch = merged[0], heads = merged[1], seq = merged[2];
+  int64_t dk = mergeDims(qs[3], ks[3]), dv = vs[3];
+
+  LinearDecay decay = adaptor.getDecay();
+  LinearNormalization norm = adaptor.getNormalization();
+  bool causal = adaptor.getCausal();
+  if (!causal && decay != LinearDecay::none)
+    return fail("decay '", stringifyLinearDecay(decay), "' needs 'causal'");
+  if (norm == LinearNormalization::retnet && decay != LinearDecay::constant)
+    return fail("normalization 'retnet' needs decay 'constant'");
+  std::optional<ArrayRef<float>> logDecay = adaptor.getLogDecay();
+  if ((decay == LinearDecay::constant) != logDecay.has_value())
+    return fail("'log_decay' must be given exactly when decay is 'constant'");
+  if (logDecay) {
+    if (!ShapedType::isDynamic(heads) &&
+        static_cast<int64_t>(logDecay->size()) != heads)
+      return fail("'log_decay' has ", logDecay->size(),
+                  " values for ", heads, " heads");
+    for (float g : *logDecay)
+      if (!(g <= 0.0f) || std::isinf(g))
+        return fail("'log_decay' values must be finite and <= 0, got ", g);
+  }
+  Value gate = adaptor.getGate();
+  bool wantsGate =
+      decay == LinearDecay::scalar_gate || decay == LinearDecay::vector_gate;
+  if (wantsGate != static_cast<bool>(gate))
+    return fail("a 'gate' operand must be given exactly when decay is "
+                "'scalar_gate' or 'vector_gate'");
+  if (gate) {
+    RankedTensorType g = tensorType(gate);
+    SmallVector<int64_t> expected{batch, heads, seq};
+    if (decay == LinearDecay::vector_gate)
+      expected.push_back(dk);
+    bool fits = g.getElementType() == element &&
+                g.getRank() == static_cast<int64_t>(expected.size());
+    for (int64_t d = 0; fits && d < g.getRank(); ++d)
+      fits = isDynamicOrEqual(g.getDimSize(d), expected[d]);
+    if (!fits)
+      return fail("gate ", g, " does not match ",
+                  decay == LinearDecay::vector_gate ? "[B, H, T, Dk]"
+                                                    : "[B, H, T]",
+                  " of the query's element type");
+  }
+  auto plusOne = [](int64_t d) {
+    return ShapedType::isDynamic(d) ? d : d + 1;
+  };
+  Value state = adaptor.getState();
+  RankedTensorType stateType;
+  if (state) {
+    if (!causal)
+      return fail("a 'state' needs 'causal'");
+    stateType = tensorType(state);
+    SmallVector<int64_t> expected{batch, heads, plusOne(dk), plusOne(dv)};
+    bool fits = stateType.getElementType() == element &&
+                stateType.getRank() == 4;
+    for (int64_t d = 0; fits && d < 4; ++d)
+      fits = isDynamicOrEqual(stateType.getDimSize(d), expected[d]);
+    if (!fits)
+      return fail("state ", stateType,
+                  " does not match [B, H, Dk + 1, Dv + 1] of the query's "
+                  "element type");
+  }
+  APFloat scale = adaptor.getScale();
+  if (!(scale.convertToDouble() > 0) || scale.isInfinity())
+    return fail("scale must be positive and finite, got ",
+                scale.convertToDouble());
+  APFloat epsilon = adaptor.getEpsilon();
+  if (!(epsilon.convertToDouble() >= 0) || epsilon.isInfinity())
+    return fail("epsilon must be finite and >= 0, got ",
+                epsilon.convertToDouble());
+  if (adaptor.getChunkSize() < 1)
+    return fail("chunk_size must be positive, got ", adaptor.getChunkSize());
+
+  types.push_back(q.clone({batch, heads, seq, dv}));
+  if (state)
+    types.push_back(q.clone({batch, heads, plusOne(dk), plusOne(dv)}));
+  return success();
+}
+
 std::optional<double> AttentionOp::getEffectiveScale() {
   if (std::optional<APFloat> scale = getScale())
     return scale->convertToDouble();

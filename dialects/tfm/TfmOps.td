@@ -997,6 +997,66 @@ def Tfm_AttentionOp : Tfm_InferOp<"attention"> {
   }];
 }
 
+def Tfm_LinearAttentionOp : Tfm_InferOp<"linear_attention",
+    [AttrSizedOperandSegments]> {
+  let summary = "Linear attention and retention: decayed, softmax-free attention";
+  let description = [{
+    `q: [B, H, T, Dk]`, `k: [B, H, T, Dk]`, `v: [B, H, T, Dv]`, result
+    `[B, H, T, Dv]`. With `φ` the `feature_map` applied to queries and keys
+    and `b_t = Σ_{s ≤ t} g_s` the running sum of the log decay (all ≤ 0):
+
+        A_ij = scale · Σ_c φ(q)_ic φ(k)_jc e^(b_ic − b_jc)   (j ≤ i if causal)
+        o_i  = Σ_j A_ij v_j
+
+    `decay` says where `g` comes from: `none` (g = 0), `constant` (one
+    `log_decay` value per head, γ_h = e^g: RetNet, Lightning attention),
+    `scalar_gate` (`gate: [B, H, T]`, one log gate per token) or
+    `vector_gate` (`gate: [B, H, T, Dk]`, one per token and key channel:
+    GLA). Decay needs `causal`.
+
+    `normalization`: `none`; `denominator` divides o_i by
+    `Σ_j A_ij + epsilon` (the causal linear transformer); `retnet` is
+    multi-scale retention's: with `D̃_ij = γ^(i−j) / sqrt(Σ_{j' ≤ i} γ^(i−j'))`,
+    `A'_ij = scale · φ(q_i)·φ(k_j) · D̃_ij` and
+    `o_i = Σ_j A'_ij v_j / max(|Σ_j A'_ij|, 1)` (needs `constant` decay).
+
+    This is the quadratic ("parallel") form's meaning; kernels compute the
+    exact chunkwise form, `chunk_size` tokens at a time, carrying a
+    `[Dk, Dv]` state, in O(T).
+
+    With `state` the op continues a sequence (prefill after a prefix, or
+    decode): `state: [B, H, Dk + 1, Dv + 1]` holds `S = Σ_j e^(b_T − b_j)
+    φ(k_j)ᵀ v_j` in `[:Dk, :Dv]`, the decayed key sum `z` in `[:Dk, Dv]` and
+    the decayed token count `n` in `[Dk, Dv]` (row `Dk` is otherwise zero),
+    and the second result is the state after the last token. A zero state is
+    the empty prefix.
+
+    Example:
+    ```mlir
+    %o = tfm.linear_attention %q, %k, %v decay constant normalization retnet {causal, log_decay = array<f32: -0.03, -0.015>} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+    ```
+  }];
+  let arguments = (ins
+      Tfm_FloatTensor:$query, Tfm_FloatTensor:$key, Tfm_FloatTensor:$value,
+      Optional<Tfm_FloatTensor>:$gate, Optional<Tfm_FloatTensor>:$state,
+      DefaultValuedAttr<Tfm_FeatureMap, "::mlir::tfm::FeatureMap::identity">:$feature_map,
+      DefaultValuedAttr<Tfm_LinearDecay, "::mlir::tfm::LinearDecay::none">:$decay,
+      OptionalAttr<DenseF32ArrayAttr>:$log_decay,
+      DefaultValuedAttr<Tfm_LinearNormalization, "::mlir::tfm::LinearNormalization::none">:$normalization,
+      UnitAttr:$causal,
+      DefaultValuedAttr<F32Attr, "1.0">:$scale,
+      DefaultValuedAttr<F32Attr, "1e-6">:$epsilon,
+      DefaultValuedAttr<I64Attr, "64">:$chunk_size);
+  let results = (outs Tfm_FloatTensor:$output,
+                      Optional<Tfm_FloatTensor>:$final_state);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`gate` $gate^)? (`state` $state^)?
+    (`feature_map` $feature_map^)? (`decay` $decay^)?
+    (`normalization` $normalization^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+}
+
 def Tfm_ConvOp : Tfm_InferOp<"conv"> {
   let summary = "N-D convolution, channels first (ONNX Conv)";
   let description = [{

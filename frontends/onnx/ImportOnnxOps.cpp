@@ -142,6 +142,25 @@ LogicalResult convertClip(NodeImporter &n) {
   return success();
 }
 
+/// Elu(x) = x > 0 ? x : alpha (e^x - 1), as its elementwise ops (linear
+/// attention's elu + 1 feature map is an elementwise prologue).
+LogicalResult convertElu(NodeImporter &n) {
+  Value x = n.input(0);
+  Type element = cast<RankedTensorType>(x.getType()).getElementType();
+  double alpha = n.floatAttr("alpha", 1.0f);
+  Value positive = n.make<tfm::CompareOp>(tfm::ComparePredicate::gt, x,
+                                          n.scalarConstant(element, 0.0));
+  Value expm1 = positive ? n.make<tfm::SubOp>(n.create<tfm::ExpOp>(x),
+                                             n.scalarConstant(element, 1.0))
+                         : Value();
+  Value negative =
+      expm1 && alpha != 1.0
+          ? n.make<tfm::MulOp>(expm1, n.scalarConstant(element, alpha))
+          : expm1;
+  return n.setResult(negative ? n.make<tfm::SelectOp>(positive, x, negative)
+                              : Value());
+}
+
 LogicalResult convertGelu(NodeImporter &n) {
   std::string approximate = n.stringAttr("approximate", "none");
   if (approximate != "none" && approximate != "tanh")
@@ -853,6 +872,7 @@ void kiln::onnx_import::addOnnxConverters(ConverterTable &table) {
   table["CastLike"] = convertCast;
   table["Clip"] = convertClip;
   table["Gelu"] = convertGelu;
+  table["Elu"] = convertElu;
   // Linear algebra and normalization.
   table["MatMul"] = convertMatMul;
   table["Gemm"] = convertGemm;

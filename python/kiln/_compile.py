@@ -38,6 +38,7 @@ _EMIT = ("import", "tfm", "linalg", "ptx", "llvm", "obj", "so")
 
 def compile(model, output, *, target=None, precision=None, shapes=None,
             mcpu=None, mattr=None, emit="so", opt_level=None, fusion=True,
+            linear_attention=True,
             gpu_arch=None, gpu_emulate=False, cuda_path=None,
             frontend=None, quantize=None, group_size=None,
             outlier_threshold=None, calibration=None, smoothquant_alpha=None,
@@ -64,6 +65,9 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
     quantize_softmax: None, "log2" or "uniform", with softmax_bits (4 or 8):
         round the attention probabilities (`kiln compile
         --quantize-softmax`).
+    linear_attention: rewrite linear attention / retention exported in its
+        quadratic form to the chunked O(T) kernel (False: `kiln compile
+        --no-linear-attention`).
     record_activation_ranges: build the recording library kiln.calibrate
         runs instead (extra outputs "calibration:I:min|max:NODE").
     """
@@ -71,6 +75,7 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
         raise ValueError(f"emit={emit!r} is not one of {', '.join(_EMIT)}")
     settings = [("output", os.fspath(output)), ("emit", emit),
                 ("fusion", "1" if fusion else "0"),
+                ("linear-attention", "1" if linear_attention else "0"),
                 ("gpu-emulate", "1" if gpu_emulate else "0"),
                 ("record-activation-ranges",
                  "1" if record_activation_ranges else "0")]

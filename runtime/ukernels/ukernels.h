@@ -161,6 +161,42 @@ enum {
 KILN_UK_DECLARE_ATTENTION(avx512)
 KILN_UK_DECLARE_ATTENTION(avx2)
 
+/* tfm.linear_attention's feature maps, decays and normalisations (the
+ * values of its enum attributes). */
+enum {
+  KILN_UK_FEATURE_IDENTITY = 0,
+  KILN_UK_FEATURE_ELU_PLUS_ONE = 1,
+  KILN_UK_FEATURE_SILU = 2,
+  KILN_UK_FEATURE_RELU = 3,
+};
+enum {
+  KILN_UK_DECAY_NONE = 0,
+  KILN_UK_DECAY_CONSTANT = 1,    /* log_decay[h] per token */
+  KILN_UK_DECAY_SCALAR_GATE = 2, /* gate [B][H][T] */
+  KILN_UK_DECAY_VECTOR_GATE = 3, /* gate [B][H][T][dk] */
+};
+enum {
+  KILN_UK_NORM_NONE = 0,
+  KILN_UK_NORM_DENOMINATOR = 1,
+  KILN_UK_NORM_RETNET = 2,
+};
+
+/* One work item of tfm.linear_attention: item b * heads + h runs the whole
+ * sequence of batch b, head h, chunk tokens at a time (linear_attention.c).
+ * q, k [B][H][t][dk], v and out [B][H][t][dv], row-major. gate is NULL
+ * unless decay is a gate. state_in (NULL: zeros) and state_out (NULL: not
+ * wanted) are [B][H][dk + 1][dv + 1] as the op documents. */
+#define KILN_UK_DECLARE_LINEAR_ATTENTION(isa)                                \
+  void kiln_uk_linear_attention_##isa(                                       \
+      const float *q, const float *k, const float *v, const float *gate,    \
+      const float *log_decay, const float *state_in, float *out,            \
+      float *state_out, int64_t batch, int64_t heads, int64_t t,            \
+      int64_t dk, int64_t dv, int64_t feature_map, int64_t decay,           \
+      int64_t norm, int64_t causal, float scale, float eps, int64_t chunk,  \
+      int64_t item);
+KILN_UK_DECLARE_LINEAR_ATTENTION(avx512)
+KILN_UK_DECLARE_LINEAR_ATTENTION(avx2)
+
 /* y = (x - mean) / sqrt(var + eps) * gamma + beta over each row of n
  * floats, rows [r0, r1) (layer norm; beta may be NULL); with rms != 0,
  * mean is 0 and var is mean(x^2) (RMS norm). x and y are row-major. */

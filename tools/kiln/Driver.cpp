@@ -113,6 +113,10 @@ cl::opt<bool> noFusion("no-fusion", cl::sub(compileCommand),
                        cl::sub(calibrateCommand),
                        cl::desc("Skip the fusion passes (to measure what "
                                 "they buy)"));
+cl::opt<bool> noLinearAttention(
+    "no-linear-attention", cl::sub(compileCommand),
+    cl::desc("Keep linear attention / retention in the quadratic form the "
+             "model was exported in (skip tfm-rewrite-linear-attention)"));
 cl::opt<std::string> quantize(
     "quantize", cl::sub(compileCommand),
     cl::desc("Quantize the weight matmuls: w8a8 (int8 weights per channel, "
@@ -252,6 +256,7 @@ kiln::CompileOptions compileOptionsFromFlags() {
   options.target.gpuEmulate = gpuEmulate;
   options.shapes.assign(shapes.begin(), shapes.end());
   options.fuse = !noFusion;
+  options.linearAttention = !noLinearAttention;
   options.quantize = quantize;
   options.groupSize = groupSize;
   options.outlierThreshold = outlierThreshold;

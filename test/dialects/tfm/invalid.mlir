@@ -1269,3 +1269,156 @@ func.func @quantized_matmul_static_zero_point(%x: tensor<?x64xf32>, %w: tensor<8
   %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_tensor_static {lhs_scale = 0.5 : f32, lhs_zero_point = 256 : i64} : (tensor<?x64xf32>, tensor<8x64xi8>, tensor<8x1xf32>) -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+func.func @linear_attention_rank(%q: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op query, key and value must have rank 4 ([batch, heads, seq, dim]), got 3, 3 and 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q  : (tensor<?x?x16xf32>, tensor<?x?x16xf32>, tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  return %0 : tensor<?x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_types(%q: tensor<?x2x?x16xf32>, %k: tensor<?x2x?x16xf16>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op query, key and value element types differ}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %k, %k  : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf16>, tensor<?x2x?x16xf16>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_heads(%q: tensor<?x2x?x16xf32>, %k: tensor<?x3x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op head counts differ: 2, 3, 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %k, %k  : (tensor<?x2x?x16xf32>, tensor<?x3x?x16xf32>, tensor<?x3x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_head_dims(%q: tensor<?x2x?x16xf32>, %k: tensor<?x2x?x8xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op query and key head dims differ: 16 vs 8}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %k, %q  : (tensor<?x2x?x16xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_decay_needs_causal(%q: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op decay 'constant' needs 'causal'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q decay constant {log_decay = array<f32: -0.1, -0.2>} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_retnet_needs_decay(%q: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op normalization 'retnet' needs decay 'constant'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q normalization retnet {causal} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_log_decay_missing(%q: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op 'log_decay' must be given exactly when decay is 'constant'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q decay constant {causal} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_log_decay_count(%q: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op 'log_decay' has 1 values for 2 heads}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q decay constant {causal, log_decay = array<f32: -0.1>} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_log_decay_positive(%q: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op 'log_decay' values must be finite and <= 0, got 5.000000e-01}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q decay constant {causal, log_decay = array<f32: -0.1, 0.5>} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_gate_missing(%q: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op a 'gate' operand must be given exactly when decay is 'scalar_gate' or 'vector_gate'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q decay scalar_gate {causal} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_gate_shape(%q: tensor<?x2x?x16xf32>, %g: tensor<?x2x?xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op gate 'tensor<?x2x?xf32>' does not match [B, H, T, Dk] of the query's element type}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q gate %g decay vector_gate {causal} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_state_noncausal(%q: tensor<?x2x?x16xf32>, %s: tensor<?x2x17x17xf32>) -> (tensor<?x2x?x16xf32>, tensor<?x2x17x17xf32>) {
+  // expected-error @+2 {{'tfm.linear_attention' op a 'state' needs 'causal'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0, %1 = tfm.linear_attention %q, %q, %q state %s  : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x17x17xf32>) -> (tensor<?x2x?x16xf32>, tensor<?x2x17x17xf32>)
+  return %0, %1 : tensor<?x2x?x16xf32>, tensor<?x2x17x17xf32>
+}
+
+// -----
+
+func.func @linear_attention_state_shape(%q: tensor<?x2x?x16xf32>, %s: tensor<?x2x16x16xf32>) -> (tensor<?x2x?x16xf32>, tensor<?x2x16x16xf32>) {
+  // expected-error @+2 {{'tfm.linear_attention' op state 'tensor<?x2x16x16xf32>' does not match [B, H, Dk + 1, Dv + 1] of the query's element type}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0, %1 = tfm.linear_attention %q, %q, %q state %s {causal} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x16x16xf32>) -> (tensor<?x2x?x16xf32>, tensor<?x2x16x16xf32>)
+  return %0, %1 : tensor<?x2x?x16xf32>, tensor<?x2x16x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_scale(%q: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op scale must be positive and finite, got -1.000000e+00}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q {scale = -1.0 : f32} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_epsilon(%q: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op epsilon must be finite and >= 0, got -1.000000e+00}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q {epsilon = -1.0 : f32} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_chunk(%q: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op chunk_size must be positive, got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %q, %q {chunk_size = 0} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+func.func @linear_attention_batch(%q: tensor<2x2x?x16xf32>, %k: tensor<3x2x?x16xf32>) -> tensor<2x2x?x16xf32> {
+  // expected-error @+2 {{'tfm.linear_attention' op batch sizes differ: 2, 3, 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.linear_attention %q, %k, %k  : (tensor<2x2x?x16xf32>, tensor<3x2x?x16xf32>, tensor<3x2x?x16xf32>) -> tensor<2x2x?x16xf32>
+  return %0 : tensor<2x2x?x16xf32>
+}

@@ -851,3 +851,31 @@ func.func @quantized_matmul_per_tensor_static(%x: tensor<?x64xf32>, %w: tensor<1
   %0 = tfm.quantized_matmul %x, %w, %s bits 8 group_size 0 lhs per_tensor_static {lhs_scale = 0.5 : f32, lhs_zero_point = 128 : i64} : (tensor<?x64xf32>, tensor<16x64xi8>, tensor<16x1xf32>) -> tensor<?x16xf32>
   return %0 : tensor<?x16xf32>
 }
+
+// CHECK-LABEL: func.func @linear_attention_noncausal
+func.func @linear_attention_noncausal(%q: tensor<?x2x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32> {
+  // CHECK: tfm.linear_attention %{{.*}}, %{{.*}}, %{{.*}} feature_map elu_plus_one normalization denominator : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  %0 = tfm.linear_attention %q, %k, %v feature_map elu_plus_one normalization denominator : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  return %0 : tensor<?x2x?x8xf32>
+}
+
+// CHECK-LABEL: func.func @linear_attention_retnet
+func.func @linear_attention_retnet(%q: tensor<?x2x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  // CHECK: tfm.linear_attention %{{.*}}, %{{.*}}, %{{.*}} decay constant normalization retnet {causal, chunk_size = 32 : i64, log_decay = array<f32: -3.125000e-02, -1.562500e-02>, scale = 2.500000e-01 : f32} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  %0 = tfm.linear_attention %q, %k, %v decay constant normalization retnet {causal, log_decay = array<f32: -0.03125, -0.015625>, scale = 0.25 : f32, chunk_size = 32} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// CHECK-LABEL: func.func @linear_attention_vector_gate_state
+func.func @linear_attention_vector_gate_state(%q: tensor<?x2x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %g: tensor<?x2x?x16xf32>, %s: tensor<?x2x17x17xf32>) -> (tensor<?x2x?x16xf32>, tensor<?x2x17x17xf32>) {
+  // CHECK: tfm.linear_attention %{{.*}}, %{{.*}}, %{{.*}} gate %{{.*}} state %{{.*}} feature_map silu decay vector_gate {causal} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x17x17xf32>) -> (tensor<?x2x?x16xf32>, tensor<?x2x17x17xf32>)
+  %0, %1 = tfm.linear_attention %q, %k, %v gate %g state %s feature_map silu decay vector_gate {causal} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x17x17xf32>) -> (tensor<?x2x?x16xf32>, tensor<?x2x17x17xf32>)
+  return %0, %1 : tensor<?x2x?x16xf32>, tensor<?x2x17x17xf32>
+}
+
+// CHECK-LABEL: func.func @linear_attention_scalar_gate
+func.func @linear_attention_scalar_gate(%q: tensor<?x2x?x16xf32>, %g: tensor<?x2x?xf32>) -> tensor<?x2x?x16xf32> {
+  // CHECK: tfm.linear_attention %{{.*}}, %{{.*}}, %{{.*}} gate %{{.*}} decay scalar_gate {causal}
+  %0 = tfm.linear_attention %q, %q, %q gate %g decay scalar_gate {causal} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?xf32>) -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
