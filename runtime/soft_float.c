@@ -3,7 +3,9 @@
  * Part of kiln. A model library links no libgcc or compiler-rt, so the
  * helpers LLVM's code generation calls where the target has no instruction
  * for an operation are defined here. On CPUs without AVX512-FP16, a
- * double -> half conversion (ONNX Cast to FLOAT16) is __truncdfhf2.
+ * double -> half conversion (ONNX Cast to FLOAT16) is __truncdfhf2; on
+ * CPUs without AVX512-BF16 (AVX2-only ones, e.g. AMD Zen 1), float ->
+ * bfloat16 is __truncsfbf2.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -49,6 +51,22 @@ __attribute__((visibility("hidden"))) _Float16 __truncdfhf2(double x) {
   }
   _Float16 r;
   memcpy(&r, &h, sizeof r);
+  return r;
+}
+
+/* IEEE binary32 -> bfloat16 (its top 16 bits), round to nearest even; a
+ * NaN stays a quiet NaN. LLVM returns a bfloat16 as it returns a half (in
+ * the low 16 bits of xmm0), so the bits go back in a _Float16. */
+__attribute__((visibility("hidden"))) _Float16 __truncsfbf2(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  uint16_t b;
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    b = (uint16_t)((bits >> 16) | 0x40);
+  else
+    b = (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+  _Float16 r;
+  memcpy(&r, &b, sizeof r);
   return r;
 }
 

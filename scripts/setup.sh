@@ -13,7 +13,9 @@ APT_PACKAGES=(
   libgtest-dev
   python3-torch
 )
-PIP_PACKAGES=(onnx onnxruntime numpy pytest)
+# onnx-ir: onnxruntime.quantization's MatMulNBits quantizer imports it;
+# wheel: `pip install` of the kiln package (its test) builds a wheel.
+PIP_PACKAGES=(onnx onnxruntime onnx-ir numpy pytest wheel)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -33,7 +35,8 @@ fi
 
 # The Python that runs kiln's test scripts: the first python3 on PATH.
 PYTHON=${KILN_PYTHON:-python3}
-if ! "$PYTHON" -c "import onnx, onnxruntime, numpy, pytest" 2>/dev/null; then
+if ! "$PYTHON" -c "import onnx, onnxruntime, onnx_ir, numpy, pytest, wheel" \
+    2>/dev/null; then
   echo "kiln setup: installing Python packages: ${PIP_PACKAGES[*]}"
   "$PYTHON" -m pip install -q "${PIP_PACKAGES[@]}" ||
     "$PYTHON" -m pip install -q --break-system-packages "${PIP_PACKAGES[@]}"
