@@ -382,39 +382,34 @@ bool Compilation::lowerAndEmit(ModuleOp module, TimingScope &timer) {
     return fail("the module has no " + tfm::kEntryFunctionName + " function");
   func->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
 
-  // Quantized matmuls (from --quantize or an imported quantized model)
-  // have no generic lowering: refuse them up front on a target without
-  // the kernels, naming the first.
-  if (!target->hasQuantizedKernels()) {
-    tfm::QuantizedMatmulOp quantized;
-    module.walk([&](tfm::QuantizedMatmulOp op) {
-      quantized = op;
-      return WalkResult::interrupt();
-    });
-    if (quantized) {
-      quantized.emitError()
-          << "this quantized matmul needs kiln's quantized GEMM kernels, "
-             "which exist for x86 CPUs with AVX2 or AVX-512 VNNI; this "
-             "target ("
-          << target->getName() << ") has none yet";
-      return false;
-    }
-  }
-  if (!target->hasLinearAttentionKernels()) {
-    tfm::LinearAttentionOp linear;
-    module.walk([&](tfm::LinearAttentionOp op) {
-      linear = op;
-      return WalkResult::interrupt();
-    });
-    if (linear) {
-      linear.emitError()
-          << "tfm.linear_attention needs kiln's chunked linear-attention "
-             "kernel, which exists for x86 CPUs with AVX2 or AVX-512; this "
-             "target ("
-          << target->getName() << ") has none yet";
-      return false;
-    }
-  }
+  // Quantized matmuls (from --quantize or an imported quantized model) and
+  // linear attention have no generic lowering: refuse them up front on a
+  // target without the kernels, naming the first.
+  auto refuseWithoutKernels = [&](auto opType, bool hasKernels,
+                                  llvm::StringRef what) {
+    using OpT = decltype(opType);
+    OpT first;
+    if (!hasKernels)
+      module.walk([&](OpT op) {
+        first = op;
+        return WalkResult::interrupt();
+      });
+    if (first)
+      first.emitError() << what << "; this target (" << target->getName()
+                        << ") has none yet";
+    return !first;
+  };
+  if (!refuseWithoutKernels(tfm::QuantizedMatmulOp(),
+                            target->hasQuantizedKernels(),
+                            "this quantized matmul needs kiln's quantized "
+                            "GEMM kernels, which exist for x86 CPUs with AVX2 "
+                            "or AVX-512 VNNI") ||
+      !refuseWithoutKernels(tfm::LinearAttentionOp(),
+                            target->hasLinearAttentionKernels(),
+                            "tfm.linear_attention needs kiln's chunked "
+                            "linear-attention kernel, which exists for x86 "
+                            "CPUs with AVX2 or AVX-512"))
+    return false;
   // The target's kernels take the ops they run (matmuls with weight
   // operands get their weights packed); then the weights become arguments.
   PassManager weights(&context);

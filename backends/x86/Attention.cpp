@@ -79,9 +79,7 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, MaskKind mask,
   pointer("K", "k", m4, t4);
   pointer("V", "v", m4, t4);
   auto dim = [&](StringRef name, StringRef buffer, int d) {
-    os << llvm::formatv("  %{0} = memref.dim %{1}, %c{2} : {3}\n"
-                        "  %{0}_w = arith.index_cast %{0} : index to i64\n",
-                        name, buffer, d, m4);
+    os << kiln::x86::bufferDim(name, buffer, d, m4);
   };
   dim("B", "Q", 0);
   dim("HQ", "Q", 1);

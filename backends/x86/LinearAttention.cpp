@@ -104,9 +104,7 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, Variant variant) {
   else
     os << "  %S_p = llvm.mlir.zero : !llvm.ptr\n";
   auto dim = [&](StringRef name, StringRef buffer, int d) {
-    os << llvm::formatv("  %{0} = memref.dim %{1}, %c{2} : {3}\n"
-                        "  %{0}_w = arith.index_cast %{0} : index to i64\n",
-                        name, buffer, d, m4);
+    os << kiln::x86::bufferDim(name, buffer, d, m4);
   };
   dim("B", "Q", 0);
   dim("H", "Q", 1);

@@ -45,6 +45,16 @@ inline std::string bufferPointer(llvm::StringRef name,
       .str();
 }
 
+/// `%<name> : index` and `%<name>_w : i64`, dim `d` of buffer `%<buffer>`
+/// (the wrapper defines the index constant `%c<d>`).
+inline std::string bufferDim(llvm::StringRef name, llvm::StringRef buffer,
+                             int d, llvm::StringRef memrefType) {
+  return llvm::formatv("  %{0} = memref.dim %{1}, %c{2} : {3}\n"
+                       "  %{0}_w = arith.index_cast %{0} : index to i64\n",
+                       name, buffer, d, memrefType)
+      .str();
+}
+
 } // namespace kiln::x86
 
 #endif // KILN_BACKENDS_X86_WRAPPERTEXT_H

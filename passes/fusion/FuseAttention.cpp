@@ -18,17 +18,6 @@ using namespace mlir::tfm::fusion;
 
 namespace {
 
-/// A plain rank-4 q x k^T product (no epilogue, no transposes).
-MatmulOp scoresProduct(Value v) {
-  auto mm = v.getDefiningOp<MatmulOp>();
-  if (!mm || mm.getBias() || mm.getResidual() || mm.getActivation() ||
-      mm.getTransposeLhs() || mm.getTransposeRhs() ||
-      mm.getType().getRank() != 4 || mm.getLhs().getType().getRank() != 4 ||
-      mm.getRhs().getType().getRank() != 4)
-    return {};
-  return mm;
-}
-
 /// Whether `v` is a value large and negative enough to mask a score.
 bool isMaskingValue(Value v) {
   std::optional<double> value = splatValue(v);
@@ -40,7 +29,7 @@ bool isMaskingValue(Value v) {
 bool leadsToScores(Value v, int depth = 0) {
   if (depth > 8 || !v)
     return false;
-  if (scoresProduct(v))
+  if (fusion::plainRank4Product(v))
     return true;
   Operation *op = v.getDefiningOp();
   if (!op)
@@ -86,7 +75,7 @@ struct FuseAttention : OpRewritePattern<MatmulOp> {
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
     auto softmax = op.getLhs().getDefiningOp<SoftmaxOp>();
-    if (!softmax || softmax.getLog() || !scoresProduct(op) ||
+    if (!softmax || softmax.getLog() || !fusion::plainRank4Product(op) ||
         static_cast<int64_t>(softmax.getAxis()) !=
             softmax.getType().getRank() - 1)
       return rewriter.notifyMatchFailure(op, "not softmax(..., -1) x v");
@@ -98,7 +87,7 @@ struct FuseAttention : OpRewritePattern<MatmulOp> {
     double scale = 1.0;
     bool sawScale = false;
     MatmulOp product;
-    while (!(product = scoresProduct(cur))) {
+    while (!(product = fusion::plainRank4Product(cur))) {
       Operation *def = cur.getDefiningOp();
       if (!def || !def->hasOneUse())
         return rewriter.notifyMatchFailure(op, "scores used elsewhere");

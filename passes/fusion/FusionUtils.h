@@ -61,6 +61,18 @@ inline Value addendOf(Value v, double c) {
   return {};
 }
 
+/// A plain rank-4 product `tfm.matmul(a, b)` (no epilogue, no transposes):
+/// the q k^T and P v of attention, softmax or linear.
+inline MatmulOp plainRank4Product(Value v) {
+  auto mm = v.getDefiningOp<MatmulOp>();
+  if (!mm || mm.getBias() || mm.getResidual() || mm.getActivation() ||
+      mm.getTransposeLhs() || mm.getTransposeRhs() ||
+      mm.getType().getRank() != 4 || mm.getLhs().getType().getRank() != 4 ||
+      mm.getRhs().getType().getRank() != 4)
+    return {};
+  return mm;
+}
+
 /// A pass that applies one pattern set greedily: every fusion pass is this
 /// over its populate function.
 template <typename Base, void (*populate)(RewritePatternSet &)>

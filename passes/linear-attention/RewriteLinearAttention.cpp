@@ -35,20 +35,10 @@ namespace mlir::tfm {
 
 using namespace mlir;
 using namespace mlir::tfm;
+using fusion::plainRank4Product;
 using fusion::splatValue;
 
 namespace {
-
-/// A plain rank-4 product (no epilogue, no transposes).
-MatmulOp plainProduct(Value v) {
-  auto mm = v.getDefiningOp<MatmulOp>();
-  if (!mm || mm.getBias() || mm.getResidual() || mm.getActivation() ||
-      mm.getTransposeLhs() || mm.getTransposeRhs() ||
-      mm.getType().getRank() != 4 || mm.getLhs().getType().getRank() != 4 ||
-      mm.getRhs().getType().getRank() != 4)
-    return {};
-  return mm;
-}
 
 /// `reduce sum(x, [3], keepdims)` of exactly `x`.
 bool isRowSum(Value v, Value x) {
@@ -469,7 +459,7 @@ bool matchVectorGate(MatmulOp product, Match &m) {
 /// Matches the quadratic form whose output is `pv`'s result (or, with a
 /// denominator applied after the product, its one user).
 std::optional<Match> matchAt(MatmulOp pv) {
-  if (!plainProduct(pv))
+  if (!plainRank4Product(pv))
     return std::nullopt;
   Match m;
   m.root = pv;
@@ -520,7 +510,7 @@ std::optional<Match> matchAt(MatmulOp pv) {
                          std::pair(mul.getRhs(), mul.getLhs())}) {
       double scale = 1.0;
       Value inner = peelScale(s, scale);
-      if (plainProduct(inner) && s.getType() == mul.getType() &&
+      if (plainRank4Product(inner) && s.getType() == mul.getType() &&
           s.hasOneUse()) {
         scores = inner, mask = mk, m.scale *= scale;
         break;
@@ -533,21 +523,21 @@ std::optional<Match> matchAt(MatmulOp pv) {
       double scale = 1.0;
       Value inner = peelScale(s, scale);
       std::optional<double> z = splatValue(zero);
-      if (plainProduct(inner) && z && *z == 0 &&
+      if (plainRank4Product(inner) && z && *z == 0 &&
           s.getType() == select.getType() && s.hasOneUse()) {
         scores = inner, mask = select.getCondition(), m.scale *= scale;
         keepMask = true, upperKeep = upper;
         break;
       }
     }
-  } else if (plainProduct(p)) {
+  } else if (plainRank4Product(p)) {
     scores = p;
   }
   // The scores feed one op, or (no mask) they are the normalised P that
   // the row sum reads too.
   if (!scores || !(scores.hasOneUse() || (!mask && scores == twoUses)))
     return std::nullopt;
-  MatmulOp product = plainProduct(scores);
+  MatmulOp product = plainRank4Product(scores);
   auto q = cast<RankedTensorType>(product.getLhs().getType());
   int64_t heads = q.getDimSize(1);
   if (ShapedType::isDynamic(heads) || !q.getElementType().isF32() ||
