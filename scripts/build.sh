@@ -7,6 +7,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${KILN_BUILD_DIR:-$root/build}
 LLVM_PREFIX=/usr/lib/llvm-22
+# ccache keys on paths relative to the checkout, so a fresh clone (CI) hits
+# what another checkout of the same sources compiled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
 
 if [ ! -f "$build/build.ninja" ]; then
   cmake -G Ninja -S "$root" -B "$build" \
