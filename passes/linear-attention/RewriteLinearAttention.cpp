@@ -352,7 +352,8 @@ std::optional<MaskFit> fitMask(const Evaluated &m, int64_t heads,
     }
     if (!ones && !retnet)
       return std::nullopt;
-    if (h > 0 && retnet != fit.retnetRows && !ones)
+    // Every head the same kind of rows: the op has one normalisation.
+    if (h > 0 && !ones != fit.retnetRows)
       return std::nullopt;
     fit.retnetRows = !ones;
     for (int64_t i = 0; i < n; ++i) {
