@@ -157,6 +157,115 @@ std::optional<SmallVector<int64_t>> tfm::getShapeOperandDims(Value shape) {
   return SmallVector<int64_t>(type.getDimSize(0), ShapedType::kDynamic);
 }
 
+std::optional<SmallVector<tfm::ShapeEntry>>
+tfm::getShapeOperandEntries(Value shape) {
+  auto type = dyn_cast<RankedTensorType>(shape.getType());
+  if (!type || type.getRank() > 1 || !type.hasStaticShape())
+    return std::nullopt;
+  int64_t length = type.getRank() == 0 ? 1 : type.getDimSize(0);
+  SmallVector<ShapeEntry> unknown(length);
+  if (std::optional<SmallVector<int64_t>> values = getConstantIntValues(shape)) {
+    SmallVector<ShapeEntry> entries;
+    for (int64_t v : *values)
+      entries.push_back({v, Value(), 0});
+    return entries;
+  }
+  Operation *def = shape.getDefiningOp();
+  if (!def)
+    return unknown;
+  if (auto op = dyn_cast<ShapeOp>(def)) {
+    SmallVector<ShapeEntry> entries;
+    for (int64_t i = 0; i < length; ++i)
+      entries.push_back({std::nullopt, op.getInput(),
+                         static_cast<int64_t>(op.getStart()) + i});
+    return entries;
+  }
+  if (auto op = dyn_cast<ConcatOp>(def)) {
+    SmallVector<ShapeEntry> entries;
+    for (Value piece : op.getInputs()) {
+      std::optional<SmallVector<ShapeEntry>> p = getShapeOperandEntries(piece);
+      if (!p)
+        return unknown;
+      llvm::append_range(entries, *p);
+    }
+    return entries.size() == unknown.size() ? entries : unknown;
+  }
+  if (auto op = dyn_cast<UnsqueezeOp>(def)) {
+    std::optional<SmallVector<ShapeEntry>> e =
+        getShapeOperandEntries(op.getInput());
+    return e && e->size() == unknown.size() ? *e : unknown;
+  }
+  // Entries picked by constant indices (gather) or a constant range
+  // (slice, step 1) of a traced shape.
+  std::optional<SmallVector<int64_t>> picks;
+  Value from;
+  if (auto op = dyn_cast<GatherOp>(def); op && op.getAxis() == 0) {
+    from = op.getInput();
+    picks = getConstantIntValues(op.getIndices());
+  } else if (auto op = dyn_cast<SliceOp>(def);
+             op && op.getAxes() == ArrayRef<int64_t>{0} &&
+             op.getSteps() == ArrayRef<int64_t>{1}) {
+    from = op.getInput();
+    std::optional<SmallVector<int64_t>> starts =
+        getConstantIntValues(op.getStarts());
+    auto fromType = dyn_cast<RankedTensorType>(from.getType());
+    if (starts && starts->size() == 1 && fromType && fromType.hasStaticShape()) {
+      int64_t start = sliceStart(fromType.getDimSize(0), (*starts)[0], 1);
+      picks = llvm::to_vector(llvm::seq<int64_t>(start, start + length));
+    }
+  }
+  if (!from || !picks || static_cast<int64_t>(picks->size()) != length)
+    return unknown;
+  std::optional<SmallVector<ShapeEntry>> source = getShapeOperandEntries(from);
+  if (!source)
+    return unknown;
+  SmallVector<ShapeEntry> entries;
+  for (int64_t i : *picks) {
+    if (i < 0)
+      i += source->size();
+    if (i < 0 || i >= static_cast<int64_t>(source->size()))
+      return unknown;
+    entries.push_back((*source)[i]);
+  }
+  return entries;
+}
+
+std::optional<int64_t> tfm::inferReshapeWildcard(Value input, Value shape) {
+  auto type = dyn_cast<RankedTensorType>(input.getType());
+  std::optional<SmallVector<ShapeEntry>> entries = getShapeOperandEntries(shape);
+  if (!type || !entries)
+    return std::nullopt;
+  SmallVector<bool> copied(type.getRank(), false);
+  int64_t wildcards = 0, known = 1;
+  for (const ShapeEntry &e : *entries) {
+    if (e.constant == -1) {
+      ++wildcards;
+    } else if (e.constant) {
+      if (*e.constant <= 0)
+        return std::nullopt; // 0 copies a dim in ONNX; leave it to run time.
+      known *= *e.constant;
+    } else if (e.of == input && e.dim >= 0 && e.dim < type.getRank() &&
+               !copied[e.dim]) {
+      copied[e.dim] = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (wildcards != 1)
+    return std::nullopt;
+  int64_t rest = 1;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (copied[d])
+      continue;
+    if (type.isDynamicDim(d))
+      return std::nullopt;
+    rest *= type.getDimSize(d);
+  }
+  if (rest % known != 0)
+    return std::nullopt;
+  return rest / known;
+}
+
 bool tfm::isSortedUniqueAxes(ArrayRef<int64_t> axes, int64_t rank) {
   for (size_t i = 0; i < axes.size(); ++i) {
     if (axes[i] < 0 || axes[i] >= rank)

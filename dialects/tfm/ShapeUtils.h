@@ -57,6 +57,26 @@ std::optional<llvm::SmallVector<int64_t>> getConstantIntValues(Value value);
 /// operand's length is not static.
 std::optional<llvm::SmallVector<int64_t>> getShapeOperandDims(Value shape);
 
+/// One entry of a shape operand as far as it can be traced: a constant, or
+/// dimension `dim` of tensor `of` read through shape/gather/slice/unsqueeze
+/// and concatenation (how exporters build `view(b, t, h, -1)` shapes), or
+/// neither (`of` null, no constant).
+struct ShapeEntry {
+  std::optional<int64_t> constant;
+  Value of;
+  int64_t dim = 0;
+};
+
+/// The entries of a rank-1 shape operand of static length, each traced as
+/// ShapeEntry says; std::nullopt when the length is not static.
+std::optional<llvm::SmallVector<ShapeEntry>> getShapeOperandEntries(Value shape);
+
+/// The value of the single -1 entry of reshaping `input` to `shape` when it
+/// follows from the entries alone although `input` has dynamic dims: every
+/// dynamic dim of `input` is copied by an entry (traced to it), so the -1
+/// is the product of the remaining static dims over the constant entries.
+std::optional<int64_t> inferReshapeWildcard(Value input, Value shape);
+
 /// ONNX Slice on a dimension of static size `dim`: the first index taken
 /// (negative `start` counts from the end, then clamps into the dimension).
 int64_t sliceStart(int64_t dim, int64_t start, int64_t step);

@@ -461,6 +461,24 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
       (*dims)[llvm::find(*values, -1) - values->begin()] =
           input.getNumElements() / known;
   }
+  // Entries read from a static dim of some tensor are static; with dynamic
+  // input dims the -1 is still known when the shape copies every dynamic
+  // dim (view(b, t, h, -1) with b, t read from the input).
+  if (!input.hasStaticShape()) {
+    std::optional<SmallVector<ShapeEntry>> entries =
+        getShapeOperandEntries(adaptor.getShape());
+    std::optional<int64_t> wildcard =
+        inferReshapeWildcard(adaptor.getInput(), adaptor.getShape());
+    for (auto [i, e] : llvm::enumerate(entries ? *entries
+                                               : SmallVector<ShapeEntry>())) {
+      auto of = e.of ? dyn_cast<RankedTensorType>(e.of.getType()) : nullptr;
+      if (e.constant == -1 && wildcard)
+        (*dims)[i] = *wildcard;
+      else if (of && e.dim >= 0 && e.dim < of.getRank() &&
+               !of.isDynamicDim(e.dim) && i < dims->size())
+        (*dims)[i] = of.getDimSize(e.dim);
+    }
+  }
   types.push_back(input.clone(*dims));
   return success();
 }

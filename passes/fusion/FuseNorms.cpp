@@ -63,10 +63,14 @@ std::optional<RootMeanSquare> rootMeanSquare(Value s) {
   return std::nullopt;
 }
 
-/// A constant of ones shaped like the normalized dims of `x` from `axis`.
+/// A constant of ones shaped like the normalized dims of `x` from `axis`;
+/// null when one of them is dynamic (the norms' scale is a static constant,
+/// so such a norm stays unfused).
 Value ones(PatternRewriter &rewriter, Location loc, Value x, int64_t axis) {
   auto type = cast<RankedTensorType>(x.getType());
   auto shape = type.getShape().drop_front(axis);
+  if (ShapedType::isDynamicShape(shape))
+    return {};
   auto paramType = RankedTensorType::get(shape, type.getElementType());
   return ConstantOp::create(
       rewriter, loc,
@@ -92,6 +96,8 @@ struct FuseLayerNorm : OpRewritePattern<DivOp> {
         !isa<FloatType>(op.getType().getElementType()))
       return rewriter.notifyMatchFailure(op, "mean over other axes");
     Value scale = ones(rewriter, op.getLoc(), x, rms->axis);
+    if (!scale)
+      return rewriter.notifyMatchFailure(op, "dynamic normalized dims");
     rewriter.replaceOpWithNewOp<LayerNormOp>(
         op, op.getType(), x, scale, Value(), rms->axis,
         APFloat(static_cast<float>(rms->epsilon)));
@@ -117,6 +123,8 @@ struct FuseRmsNorm : OpRewritePattern<MulOp> {
       if (!rms || rms->input != x || x.getType() != op.getType())
         continue;
       Value scale = ones(rewriter, op.getLoc(), x, rms->axis);
+      if (!scale)
+        return rewriter.notifyMatchFailure(op, "dynamic normalized dims");
       rewriter.replaceOpWithNewOp<RmsNormOp>(
           op, op.getType(), x, scale, rms->axis,
           APFloat(static_cast<float>(rms->epsilon)));
@@ -136,6 +144,8 @@ struct FuseRmsNormDiv : OpRewritePattern<DivOp> {
     if (!rms || rms->input != x || x.getType() != op.getType())
       return rewriter.notifyMatchFailure(op, "not x / rms(x)");
     Value scale = ones(rewriter, op.getLoc(), x, rms->axis);
+    if (!scale)
+      return rewriter.notifyMatchFailure(op, "dynamic normalized dims");
     rewriter.replaceOpWithNewOp<RmsNormOp>(
         op, op.getType(), x, scale, rms->axis,
         APFloat(static_cast<float>(rms->epsilon)));

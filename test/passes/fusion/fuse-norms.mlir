@@ -59,3 +59,21 @@ func.func @near_misses(%x: tensor<4x64xf32>, %y: tensor<4x64xf32>) -> (tensor<4x
   %n2 = tfm.div %x, %s2 : (tensor<4x64xf32>, tensor<4x1xf32>) -> tensor<4x64xf32>
   return %n, %n2 : tensor<4x64xf32>, tensor<4x64xf32>
 }
+
+// A norm over a dynamic last dim stays unfused (the fused op's scale is a
+// static constant); it used to build a dynamically shaped constant.
+// CHECK-LABEL: func.func @dynamic_normalized_dim
+// CHECK-NOT: tfm.rms_norm
+// CHECK: return
+func.func @dynamic_normalized_dim(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %two = tfm.constant dense<2.0> : tensor<f32>
+  %eps = tfm.constant dense<1.0e-6> : tensor<f32>
+  %one = tfm.constant dense<1.0> : tensor<f32>
+  %p = tfm.pow %x, %two : (tensor<?x?xf32>, tensor<f32>) -> tensor<?x?xf32>
+  %v = tfm.reduce mean %p {axes = array<i64: 1>} : (tensor<?x?xf32>) -> tensor<?x1xf32>
+  %a = tfm.add %v, %eps : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %s = tfm.sqrt %a : tensor<?x1xf32>
+  %r = tfm.div %one, %s : (tensor<f32>, tensor<?x1xf32>) -> tensor<?x1xf32>
+  %n = tfm.mul %x, %r : (tensor<?x?xf32>, tensor<?x1xf32>) -> tensor<?x?xf32>
+  return %n : tensor<?x?xf32>
+}
