@@ -11,6 +11,8 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace kiln::onnx_import;
 namespace tfm = mlir::tfm;
@@ -91,6 +93,30 @@ LogicalResult convertPow(NodeImporter &n) {
 template <tfm::ComparePredicate predicate>
 LogicalResult convertCompare(NodeImporter &n) {
   return n.setResult(n.make<tfm::CompareOp>(predicate, n.input(0), n.input(1)));
+}
+
+/// IsNaN: x != x (unordered, so true exactly for NaN).
+LogicalResult convertIsNaN(NodeImporter &n) {
+  Value x = n.input(0);
+  return n.setResult(n.make<tfm::CompareOp>(tfm::ComparePredicate::ne, x, x));
+}
+
+/// IsInf: |x| == inf, x == inf or x == -inf as detect_positive and
+/// detect_negative say (neither: x == NaN, false everywhere).
+LogicalResult convertIsInf(NodeImporter &n) {
+  Value x = n.input(0);
+  Type element = cast<RankedTensorType>(x.getType()).getElementType();
+  bool negative = n.intAttr("detect_negative", 1) != 0;
+  bool positive = n.intAttr("detect_positive", 1) != 0;
+  double inf = std::numeric_limits<double>::infinity();
+  Value lhs = x;
+  double rhs = positive ? inf : -inf;
+  if (positive && negative)
+    lhs = n.create<tfm::AbsOp>(x);
+  else if (!positive && !negative)
+    rhs = std::numeric_limits<double>::quiet_NaN();
+  return n.setResult(n.make<tfm::CompareOp>(tfm::ComparePredicate::eq, lhs,
+                                            n.scalarConstant(element, rhs)));
 }
 
 LogicalResult convertWhere(NodeImporter &n) {
@@ -851,6 +877,8 @@ void kiln::onnx_import::addOnnxConverters(ConverterTable &table) {
   table["Greater"] = convertCompare<tfm::ComparePredicate::gt>;
   table["GreaterOrEqual"] = convertCompare<tfm::ComparePredicate::ge>;
   table["Where"] = convertWhere;
+  table["IsNaN"] = convertIsNaN;
+  table["IsInf"] = convertIsInf;
   table["Neg"] = convertUnary<tfm::NegOp>;
   table["Abs"] = convertUnary<tfm::AbsOp>;
   table["Exp"] = convertUnary<tfm::ExpOp>;
