@@ -326,11 +326,13 @@ bool Compilation::runTfmPipeline(ModuleOp module, TimingScope &timer) {
     // Linear attention first, on the shapes as exported: a decay mask
     // computed from a dynamic length is evaluated at small lengths, where a
     // static one (after --shape) would have to be folded at its full T x T.
-    // SiLU feature maps are fused for it. Only for targets that run the op.
+    // SiLU feature maps are fused for it, and norms (torchscale's group norm
+    // after retention). Only for targets that run the op.
     if (options.fuse && options.linearAttention &&
         target->hasLinearAttentionKernels()) {
       pm.addNestedPass<func::FuncOp>(tfm::createTfmSimplifyShapes());
       pm.addNestedPass<func::FuncOp>(tfm::createTfmFuseSilu());
+      pm.addNestedPass<func::FuncOp>(tfm::createTfmFuseNorms());
       pm.addPass(tfm::createTfmRewriteLinearAttention());
     }
     tfm::buildTfmPipeline(pm, pipeline);
@@ -408,7 +410,7 @@ bool Compilation::lowerAndEmit(ModuleOp module, TimingScope &timer) {
                             target->hasLinearAttentionKernels(),
                             "tfm.linear_attention needs kiln's chunked "
                             "linear-attention kernel, which exists for x86 "
-                            "CPUs with AVX2 or AVX-512"))
+                            "CPUs with AVX2 or AVX-512 and for CUDA"))
     return false;
   // The target's kernels take the ops they run (matmuls with weight
   // operands get their weights packed); then the weights become arguments.

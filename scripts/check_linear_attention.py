@@ -9,6 +9,9 @@ overflows (GLA's factored gates e^b, e^-b at long T), the reference is
 ONNX Runtime on the same graph in float64.
 
 Usage: check_linear_attention.py DIR [--lengths 1 63 ...] [--batches 1 3]
+                                 [--gpu-emulate]
+With --gpu-emulate the libraries are built for CUDA and run their GPU
+kernels on the CPU (kiln compile --target=cuda --gpu-emulate).
 Prints one line per model and length, then "linear attention: N of M
 checks passed". Exits 1 on a failure.
 """
@@ -80,7 +83,11 @@ def main(argv=None):
     p.add_argument("--lengths", type=int, nargs="+",
                    default=[1, 63, 64, 65, 1000, 4096])
     p.add_argument("--batches", type=int, nargs="+", default=[1, 3])
+    p.add_argument("--gpu-emulate", action="store_true",
+                   help="build for CUDA, GPU kernels run on the CPU")
     args = p.parse_args(argv)
+    target = {"target": "cuda", "gpu_emulate": True} if args.gpu_emulate \
+        else {}
     with open(os.path.join(args.dir, "manifest.json")) as f:
         manifest = json.load(f)
     checks = passed = 0
@@ -97,7 +104,7 @@ def main(argv=None):
         probe = static_seq or PROBE_SEQ
         kiln.compile(path, base + ".tfm.mlir", emit="tfm",
                      shapes=None if static_seq else
-                     {"x": [1, PROBE_SEQ, DIM]})
+                     {"x": [1, PROBE_SEQ, DIM]}, **target)
         with open(base + ".tfm.mlir") as f:
             text = f.read()
         count = text.count("tfm.linear_attention")
@@ -111,7 +118,7 @@ def main(argv=None):
             if square else "no T x T tensor"), flush=True)
 
         lib = base + ".so"
-        kiln.compile(path, lib)
+        kiln.compile(path, lib, **target)
         model = kiln.InferenceSession(lib)
         ref32 = session(proto.SerializeToString())
         ref64 = None

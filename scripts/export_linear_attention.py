@@ -16,6 +16,11 @@ section A):
                   gamma_h = 1 - 2^(-5-h), the decay mask built from
                   arange(seq) (masked_fill +inf, exp, row-normalised by
                   sqrt of its sum), P / max(|rowsum P|, 1)
+    retnet_torchscale
+                  torchscale's MultiScaleRetention.parallel_forward as
+                  written: theta_shift rotary on q and k, the RetNetRelPos
+                  mask (nan_to_num), P / clamp(rowsum |P|, 1, 5e4), then
+                  the per-head group norm (RMSNorm, no weight, eps 1e-6)
     lightning     TransNormer / Lightning attention: SiLU feature maps,
                   ALiBi-slope decay exp(-s_h (i - j)), no normalisation
     gla           Gated Linear Attention: vector gates
@@ -91,6 +96,29 @@ def build(torch, variant):
             qk = qk / qk.sum(dim=-1, keepdim=True).abs().clamp(min=1)
             return qk @ v
 
+        def retnet_torchscale(self, q, k, v, x, seq):
+            index = torch.arange(seq, dtype=torch.float32)
+            angle = 1.0 / (10000 ** torch.linspace(0, 1, HEAD_DIM // 2))
+            angle = angle.unsqueeze(-1).repeat(1, 2).flatten()
+            sin = torch.sin(index[:, None] * angle[None, :])
+            cos = torch.cos(index[:, None] * angle[None, :])
+
+            def rotate_every_two(t):
+                x1, x2 = t[:, :, :, ::2], t[:, :, :, 1::2]
+                return torch.stack((-x2, x1), dim=-1).flatten(-2)
+
+            k = k * HEAD_DIM ** -0.5
+            qr = q * cos + rotate_every_two(q) * sin
+            kr = k * cos + rotate_every_two(k) * sin
+            mask = torch.nan_to_num(self.decay_mask(seq, self.retnet_decay))
+            mask = mask / mask.sum(dim=-1, keepdim=True).sqrt()
+            qk = (qr @ kr.transpose(-1, -2)) * mask
+            qk = qk / qk.detach().abs().sum(dim=-1, keepdim=True).clamp(
+                min=1, max=5e4)
+            o = (qk @ v).transpose(1, 2)
+            o = o * torch.rsqrt(o.pow(2).mean(-1, keepdim=True) + 1e-6)
+            return o.transpose(1, 2)
+
         def softmax_decay(self, q, k, v, x, seq):
             mask = self.decay_mask(seq, self.retnet_decay)
             qk = (q @ k.transpose(-1, -2)) * HEAD_DIM ** -0.5
@@ -123,7 +151,7 @@ def build(torch, variant):
     return Block().eval()
 
 
-VARIANTS = ["retnet", "lightning", "gla", "katharopoulos", "noncausal",
+VARIANTS = ["retnet", "retnet_torchscale", "lightning", "gla", "katharopoulos", "noncausal",
             "retnet_static", "lightning_static", "softmax_decay"]
 
 

@@ -63,6 +63,23 @@ LogicalResult kiln::addKernelFunction(ModuleOp module, StringRef name,
   return success();
 }
 
+Value kiln::castTo(OpBuilder &b, Location loc, Value x, Type type) {
+  return x.getType() == type ? x : tensor::CastOp::create(b, loc, type, x);
+}
+
+Value kiln::linearAttentionLogDecays(OpBuilder &b, Location loc,
+                                     tfm::LinearAttentionOp op) {
+  SmallVector<float> logDecay{0.0f};
+  if (std::optional<ArrayRef<float>> given = op.getLogDecay())
+    logDecay.assign(given->begin(), given->end());
+  Type f32 = b.getF32Type();
+  auto type =
+      RankedTensorType::get({static_cast<int64_t>(logDecay.size())}, f32);
+  Value ld = tfm::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, ArrayRef<float>(logDecay)));
+  return castTo(b, loc, ld, RankedTensorType::get({ShapedType::kDynamic}, f32));
+}
+
 Value kiln::shapeConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> v) {
   auto t = RankedTensorType::get({static_cast<int64_t>(v.size())},
                                  b.getI64Type());

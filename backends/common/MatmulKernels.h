@@ -38,6 +38,16 @@ mlir::LogicalResult addKernelFunction(mlir::ModuleOp module,
                                       llvm::StringRef name,
                                       llvm::StringRef source);
 
+/// `x` as `type` (a tensor.cast where the types differ): kernel functions
+/// take dynamic sizes.
+mlir::Value castTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                   mlir::Type type);
+
+/// The per-head log decays of `op` as a tensor<?xf32> constant, one zero
+/// when it has none: the linear-attention kernels' `log_decay` operand.
+mlir::Value linearAttentionLogDecays(mlir::OpBuilder &b, mlir::Location loc,
+                                     mlir::tfm::LinearAttentionOp op);
+
 /// A 1-D i64 tfm.constant: a shape operand.
 mlir::Value shapeConstant(mlir::OpBuilder &b, mlir::Location loc,
                           llvm::ArrayRef<int64_t> values);

@@ -31,7 +31,10 @@ public:
     gemm.precision = precision;
     pm.addPass(tfm::createCudaGemm(gemm));
     pm.addPass(tfm::createCudaAttention());
+    pm.addPass(tfm::createCudaLinearAttention());
   }
+
+  bool hasLinearAttentionKernels() const override { return true; }
 
   void describeLibrary(kiln::ModelSignature &signature) const override {
     // An emulating library is a plain CPU library (built for the generic

@@ -72,6 +72,33 @@ def CudaAttention : Pass<"kiln-cuda-attention", "ModuleOp"> {
   ];
 }
 
+def CudaLinearAttention : Pass<"kiln-cuda-linear-attention", "ModuleOp"> {
+  let summary = "Run tfm.linear_attention as one GPU kernel";
+  let description = [{
+    Every `tfm.linear_attention` (f32, static head dims, key dim up to 256)
+    becomes a call of `@kiln_cuda_linear_attention_k<Dk>_v<Dv>_<feature
+    map>_<decay>_<normalisation>[_causal][_state]` (added once per
+    variant): one launch, one GPU thread per (batch, head, value column),
+    which carries its column of the `[Dk, Dv]` state (and the key sum and
+    decayed count the normalisation reads) in registers and walks the
+    tokens in order: the recurrent form `S_t = d_t S_(t-1) + phi(k_t)^T
+    v_t`, `o_t = scale phi(q_t) S_t`, linear in T, every decay factor <= 1
+    so nothing overflows. Non-causal attention sums the state first, then
+    reads every query against it. The decode form reads the incoming state
+    and writes the final one in the op's `[B, H, Dk + 1, Dv + 1]` layout.
+    Threads of one head read the same key and query rows and consecutive
+    value columns. There is no generic lowering: an op the kernel cannot
+    take is an error. No shared memory or barriers, so `--gpu-emulate`
+    runs it on the CPU.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def CudaLinkKernels : Pass<"kiln-cuda-link-kernels", "ModuleOp"> {
   let summary = "Give hand-written GPU kernels' stand-ins their bodies";
   let description = [{

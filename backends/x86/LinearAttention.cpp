@@ -147,10 +147,6 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, Variant variant) {
   return s;
 }
 
-Value castTo(OpBuilder &b, Location loc, Value x, Type type) {
-  return x.getType() == type ? x : tensor::CastOp::create(b, loc, type, x);
-}
-
 struct X86LinearAttention
     : mlir::tfm::impl::X86LinearAttentionBase<X86LinearAttention> {
   using X86LinearAttentionBase::X86LinearAttentionBase;
@@ -185,25 +181,17 @@ struct X86LinearAttention
     Type f32 = b.getF32Type();
     int64_t dyn = ShapedType::kDynamic;
     auto t4 = RankedTensorType::get({dyn, dyn, dyn, dyn}, f32);
-    SmallVector<Value> operands{castTo(b, loc, op.getQuery(), t4),
-                                castTo(b, loc, op.getKey(), t4),
-                                castTo(b, loc, op.getValue(), t4)};
+    SmallVector<Value> operands{kiln::castTo(b, loc, op.getQuery(), t4),
+                                kiln::castTo(b, loc, op.getKey(), t4),
+                                kiln::castTo(b, loc, op.getValue(), t4)};
     if (gate)
-      operands.push_back(castTo(
+      operands.push_back(kiln::castTo(
           b, loc, gate,
           RankedTensorType::get(SmallVector<int64_t>(variant.gateRank, dyn),
                                 f32)));
-    // The per-head log decays as a constant (one zero when unused).
-    SmallVector<float> logDecay{0.0f};
-    if (std::optional<ArrayRef<float>> given = op.getLogDecay())
-      logDecay.assign(given->begin(), given->end());
-    auto ldType =
-        RankedTensorType::get({static_cast<int64_t>(logDecay.size())}, f32);
-    Value ld = tfm::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(ldType, ArrayRef<float>(logDecay)));
-    operands.push_back(castTo(b, loc, ld, RankedTensorType::get({dyn}, f32)));
+    operands.push_back(kiln::linearAttentionLogDecays(b, loc, op));
     if (state)
-      operands.push_back(castTo(b, loc, state, t4));
+      operands.push_back(kiln::castTo(b, loc, state, t4));
     auto i64 = [&](int64_t value) -> Value {
       return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(value));
     };
@@ -223,10 +211,10 @@ struct X86LinearAttention
       results.push_back(t4);
     auto call = func::CallOp::create(b, loc, name, results, operands);
     op.getOutput().replaceAllUsesWith(
-        castTo(b, loc, call.getResult(0), op.getOutput().getType()));
+        kiln::castTo(b, loc, call.getResult(0), op.getOutput().getType()));
     if (state)
       op.getFinalState().replaceAllUsesWith(
-          castTo(b, loc, call.getResult(1), op.getFinalState().getType()));
+          kiln::castTo(b, loc, call.getResult(1), op.getFinalState().getType()));
     op.erase();
     return success();
   }

@@ -35,7 +35,12 @@ def TfmRewriteLinearAttention
       row-sum clamp below;
     - no mask: non-causal attention, computed as `φ(q) (φ(k)ᵀ v)`;
     - the normalisations `P / (Σ_j P_ij + ε)` or `(P v) / (Σ_j P_ij + ε)`
-      (`denominator`), and RetNet's `P / max(|Σ_j P_ij|, 1)`.
+      (`denominator`), and RetNet's `P / max(|Σ_j P_ij|, 1)`; torchscale's
+      literal `P / clamp(Σ_j |P_ij|, 1, max)` (not computable in O(T)) only
+      where every use of `P v` is a `tfm.rms_norm` or `tfm.layer_norm` over
+      the head dim (through transposes keeping it last): the two differ by
+      a positive factor per row, which the norm cancels up to its epsilon
+      (torchscale's group norm; run `tfm-fuse-norms` first).
 
     Softmax attention, any other mask, a mask that depends on the data and
     a score or probability tensor with another consumer are left alone.

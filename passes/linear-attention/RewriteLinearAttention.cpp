@@ -85,6 +85,47 @@ bool isRowSumClamp(Value v, Value x) {
   return abs && isRowSum(abs.getInput(), x);
 }
 
+/// torchscale's literal `clamp(rowsum(|x|), 1, max)` (Clip with min 1 and
+/// any max): not computable in linear time, but a positive factor per row.
+bool isRowAbsSumClamp(Value v, Value x) {
+  auto clip = v.getDefiningOp<ClipOp>();
+  if (!clip || !clip.getMin() || clip.getMin()->convertToDouble() != 1.0 ||
+      (clip.getMax() && !(clip.getMax()->convertToDouble() >= 1.0)))
+    return false;
+  auto sum = clip.getInput().getDefiningOp<ReduceOp>();
+  if (!sum || sum.getKind() != ReduceKind::sum ||
+      sum.getAxes() != ArrayRef<int64_t>{3} || !sum.getKeepdims())
+    return false;
+  auto abs = sum.getInput().getDefiningOp<AbsOp>();
+  return abs && abs.getInput() == x;
+}
+
+/// Whether every use of `out` [B, H, T, Dv] (through transposes that keep
+/// the last dim last) is a layer or RMS norm over the last dim alone: then
+/// a positive factor per (batch, head, token) row cancels (up to the
+/// norm's epsilon), as torchscale's "invariant after normalization" says.
+bool feedsScaleInvariantNorm(Value out) {
+  if (out.use_empty())
+    return false;
+  for (Operation *user : out.getUsers()) {
+    int64_t rank = cast<RankedTensorType>(out.getType()).getRank();
+    if (auto t = dyn_cast<TransposeOp>(user)) {
+      if (t.getPermutation().back() != rank - 1 ||
+          !feedsScaleInvariantNorm(t.getResult()))
+        return false;
+    } else if (auto rms = dyn_cast<RmsNormOp>(user)) {
+      if (rms.getInput() != out || static_cast<int64_t>(rms.getAxis()) != rank - 1)
+        return false;
+    } else if (auto ln = dyn_cast<LayerNormOp>(user)) {
+      if (ln.getInput() != out || static_cast<int64_t>(ln.getAxis()) != rank - 1)
+        return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 /// Peels `x * c` and `x / c` with splat c, multiplying `scale`.
 Value peelScale(Value v, double &scale) {
   while (true) {
@@ -494,6 +535,13 @@ std::optional<Match> matchAt(MatmulOp pv) {
         m.epsilon = *eps;
         p = twoUses = num;
       } else if (isRowSumClamp(div.getRhs(), num)) {
+        retnetClamp = true;
+        p = twoUses = num;
+      } else if (isRowAbsSumClamp(div.getRhs(), num) &&
+                 feedsScaleInvariantNorm(pv.getResult())) {
+        // torchscale's P / clamp(rowsum|P|, 1, 5e4) differs from RetNet's
+        // P / max(|rowsum P|, 1) by a positive factor per row, which the
+        // group norm that follows cancels.
         retnetClamp = true;
         p = twoUses = num;
       } else {

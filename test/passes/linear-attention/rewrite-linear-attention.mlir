@@ -186,3 +186,65 @@ func.func @mixed_head_rows(%q: tensor<?x2x8x16xf32>, %k: tensor<?x2x8x16xf32>, %
   %o = tfm.matmul %a, %v : (tensor<?x2x8x8xf32>, tensor<?x2x8x16xf32>) -> tensor<?x2x8x16xf32>
   return %o : tensor<?x2x8x16xf32>
 }
+
+// torchscale's literal normalisation P / clamp(rowsum |P|, 1, 5e4) has no
+// O(T) form, but where the per-head group norm follows (here after the
+// [B, T, H, D] transpose), a positive factor per row cancels: RetNet's clamp
+// serves.
+// CHECK-LABEL: func.func @retnet_torchscale
+// CHECK: %[[O:.+]] = tfm.linear_attention %arg0, %arg1, %arg2 decay constant normalization retnet {causal, log_decay = array<f32: -0.03174{{[0-9]+}}, -0.01574{{[0-9]+}}>}
+// CHECK-NOT: tfm.matmul
+// CHECK: %[[T:.+]] = tfm.transpose %[[O]]
+// CHECK: tfm.rms_norm %[[T]]
+func.func @retnet_torchscale(%q: tensor<?x2x8x16xf32>, %k: tensor<?x2x8x16xf32>, %v: tensor<?x2x8x16xf32>) -> tensor<?x8x2x16xf32> {
+  %kt = tfm.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : (tensor<?x2x8x16xf32>) -> tensor<?x2x16x8xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x2x8x16xf32>, tensor<?x2x16x8xf32>) -> tensor<?x2x8x8xf32>
+  %m = tfm.constant dense<[[[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.690424875, 0.712696645, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.550407055, 0.568162121, 0.586489932, 0.0, 0.0, 0.0, 0.0, 0.0], [0.465382002, 0.480394325, 0.495890916, 0.511887397, 0.0, 0.0, 0.0, 0.0], [0.406379051, 0.419488053, 0.433019926, 0.44698831, 0.461407288, 0.0, 0.0, 0.0], [0.362158937, 0.373841484, 0.385900886, 0.398349302, 0.411199279, 0.424463772, 0.0, 0.0], [0.327315162, 0.337873716, 0.348772868, 0.360023606, 0.37163727, 0.383625569, 0.396000588, 0.0], [0.298876842, 0.308518031, 0.318470225, 0.328743458, 0.339348086, 0.350294799, 0.361594631, 0.373258974]], [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.698793251, 0.709885208, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.563848312, 0.572798285, 0.581890321, 0.0, 0.0, 0.0, 0.0, 0.0], [0.482555912, 0.49021553, 0.497996729, 0.505901439, 0.0, 0.0, 0.0, 0.0], [0.42652341, 0.433293622, 0.440171299, 0.447158145, 0.454255893, 0.0, 0.0, 0.0], [0.384767162, 0.390874578, 0.397078936, 0.403381776, 0.409784662, 0.41628918, 0.0, 0.0], [0.35201881, 0.357606411, 0.363282703, 0.369049095, 0.374907017, 0.380857922, 0.386903286, 0.0], [0.325391855, 0.330556805, 0.335803738, 0.341133957, 0.346548781, 0.352049556, 0.357637644, 0.363314432]]]> : tensor<2x8x8xf32>
+  %a = tfm.mul %s, %m : (tensor<?x2x8x8xf32>, tensor<2x8x8xf32>) -> tensor<?x2x8x8xf32>
+  %abs = tfm.abs %a : tensor<?x2x8x8xf32>
+  %r = tfm.reduce sum %abs {axes = array<i64: 3>} : (tensor<?x2x8x8xf32>) -> tensor<?x2x8x1xf32>
+  %cl = tfm.clip %r {min = 1.0 : f64, max = 5.0e4 : f64} : tensor<?x2x8x1xf32>
+  %p = tfm.div %a, %cl : (tensor<?x2x8x8xf32>, tensor<?x2x8x1xf32>) -> tensor<?x2x8x8xf32>
+  %o = tfm.matmul %p, %v : (tensor<?x2x8x8xf32>, tensor<?x2x8x16xf32>) -> tensor<?x2x8x16xf32>
+  %t = tfm.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x2x8x16xf32>) -> tensor<?x8x2x16xf32>
+  %one = tfm.constant dense<1.0> : tensor<16xf32>
+  %n = tfm.rms_norm %t, %one {axis = 3 : i64, epsilon = 1.0e-6 : f32} : (tensor<?x8x2x16xf32>, tensor<16xf32>) -> tensor<?x8x2x16xf32>
+  return %n : tensor<?x8x2x16xf32>
+}
+
+// The same without the norm (or a norm over more than one head) is left
+// alone: the row factor would show.
+// CHECK-LABEL: func.func @torchscale_without_norm
+// CHECK-NOT: tfm.linear_attention
+// CHECK: return
+func.func @torchscale_without_norm(%q: tensor<?x2x8x16xf32>, %k: tensor<?x2x8x16xf32>, %v: tensor<?x2x8x16xf32>) -> tensor<?x2x8x16xf32> {
+  %kt = tfm.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : (tensor<?x2x8x16xf32>) -> tensor<?x2x16x8xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x2x8x16xf32>, tensor<?x2x16x8xf32>) -> tensor<?x2x8x8xf32>
+  %m = tfm.constant dense<[[[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.690424875, 0.712696645, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.550407055, 0.568162121, 0.586489932, 0.0, 0.0, 0.0, 0.0, 0.0], [0.465382002, 0.480394325, 0.495890916, 0.511887397, 0.0, 0.0, 0.0, 0.0], [0.406379051, 0.419488053, 0.433019926, 0.44698831, 0.461407288, 0.0, 0.0, 0.0], [0.362158937, 0.373841484, 0.385900886, 0.398349302, 0.411199279, 0.424463772, 0.0, 0.0], [0.327315162, 0.337873716, 0.348772868, 0.360023606, 0.37163727, 0.383625569, 0.396000588, 0.0], [0.298876842, 0.308518031, 0.318470225, 0.328743458, 0.339348086, 0.350294799, 0.361594631, 0.373258974]], [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.698793251, 0.709885208, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.563848312, 0.572798285, 0.581890321, 0.0, 0.0, 0.0, 0.0, 0.0], [0.482555912, 0.49021553, 0.497996729, 0.505901439, 0.0, 0.0, 0.0, 0.0], [0.42652341, 0.433293622, 0.440171299, 0.447158145, 0.454255893, 0.0, 0.0, 0.0], [0.384767162, 0.390874578, 0.397078936, 0.403381776, 0.409784662, 0.41628918, 0.0, 0.0], [0.35201881, 0.357606411, 0.363282703, 0.369049095, 0.374907017, 0.380857922, 0.386903286, 0.0], [0.325391855, 0.330556805, 0.335803738, 0.341133957, 0.346548781, 0.352049556, 0.357637644, 0.363314432]]]> : tensor<2x8x8xf32>
+  %a = tfm.mul %s, %m : (tensor<?x2x8x8xf32>, tensor<2x8x8xf32>) -> tensor<?x2x8x8xf32>
+  %abs = tfm.abs %a : tensor<?x2x8x8xf32>
+  %r = tfm.reduce sum %abs {axes = array<i64: 3>} : (tensor<?x2x8x8xf32>) -> tensor<?x2x8x1xf32>
+  %cl = tfm.clip %r {min = 1.0 : f64, max = 5.0e4 : f64} : tensor<?x2x8x1xf32>
+  %p = tfm.div %a, %cl : (tensor<?x2x8x8xf32>, tensor<?x2x8x1xf32>) -> tensor<?x2x8x8xf32>
+  %o = tfm.matmul %p, %v : (tensor<?x2x8x8xf32>, tensor<?x2x8x16xf32>) -> tensor<?x2x8x16xf32>
+  return %o : tensor<?x2x8x16xf32>
+}
+
+// CHECK-LABEL: func.func @torchscale_norm_across_heads
+// CHECK-NOT: tfm.linear_attention
+// CHECK: return
+func.func @torchscale_norm_across_heads(%q: tensor<?x2x8x16xf32>, %k: tensor<?x2x8x16xf32>, %v: tensor<?x2x8x16xf32>) -> tensor<?x8x2x16xf32> {
+  %kt = tfm.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : (tensor<?x2x8x16xf32>) -> tensor<?x2x16x8xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x2x8x16xf32>, tensor<?x2x16x8xf32>) -> tensor<?x2x8x8xf32>
+  %m = tfm.constant dense<[[[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.690424875, 0.712696645, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.550407055, 0.568162121, 0.586489932, 0.0, 0.0, 0.0, 0.0, 0.0], [0.465382002, 0.480394325, 0.495890916, 0.511887397, 0.0, 0.0, 0.0, 0.0], [0.406379051, 0.419488053, 0.433019926, 0.44698831, 0.461407288, 0.0, 0.0, 0.0], [0.362158937, 0.373841484, 0.385900886, 0.398349302, 0.411199279, 0.424463772, 0.0, 0.0], [0.327315162, 0.337873716, 0.348772868, 0.360023606, 0.37163727, 0.383625569, 0.396000588, 0.0], [0.298876842, 0.308518031, 0.318470225, 0.328743458, 0.339348086, 0.350294799, 0.361594631, 0.373258974]], [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.698793251, 0.709885208, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.563848312, 0.572798285, 0.581890321, 0.0, 0.0, 0.0, 0.0, 0.0], [0.482555912, 0.49021553, 0.497996729, 0.505901439, 0.0, 0.0, 0.0, 0.0], [0.42652341, 0.433293622, 0.440171299, 0.447158145, 0.454255893, 0.0, 0.0, 0.0], [0.384767162, 0.390874578, 0.397078936, 0.403381776, 0.409784662, 0.41628918, 0.0, 0.0], [0.35201881, 0.357606411, 0.363282703, 0.369049095, 0.374907017, 0.380857922, 0.386903286, 0.0], [0.325391855, 0.330556805, 0.335803738, 0.341133957, 0.346548781, 0.352049556, 0.357637644, 0.363314432]]]> : tensor<2x8x8xf32>
+  %a = tfm.mul %s, %m : (tensor<?x2x8x8xf32>, tensor<2x8x8xf32>) -> tensor<?x2x8x8xf32>
+  %abs = tfm.abs %a : tensor<?x2x8x8xf32>
+  %r = tfm.reduce sum %abs {axes = array<i64: 3>} : (tensor<?x2x8x8xf32>) -> tensor<?x2x8x1xf32>
+  %cl = tfm.clip %r {min = 1.0 : f64, max = 5.0e4 : f64} : tensor<?x2x8x1xf32>
+  %p = tfm.div %a, %cl : (tensor<?x2x8x8xf32>, tensor<?x2x8x1xf32>) -> tensor<?x2x8x8xf32>
+  %o = tfm.matmul %p, %v : (tensor<?x2x8x8xf32>, tensor<?x2x8x16xf32>) -> tensor<?x2x8x16xf32>
+  %t = tfm.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x2x8x16xf32>) -> tensor<?x8x2x16xf32>
+  %one = tfm.constant dense<1.0> : tensor<2x16xf32>
+  %n = tfm.layer_norm %t, %one {axis = 2 : i64} : (tensor<?x8x2x16xf32>, tensor<2x16xf32>) -> tensor<?x8x2x16xf32>
+  return %n : tensor<?x8x2x16xf32>
+}

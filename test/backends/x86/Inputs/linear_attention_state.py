@@ -4,7 +4,8 @@ tfm IR (the mlir frontend): prefill T tokens from a zero state, then decode
 all T + 16 tokens and NumPy's quadratic form of RetNet retention (float64)
 within 1e-4 of scale. Prints one line per check.
 
-Usage: linear_attention_state.py OUT_DIR
+Usage: linear_attention_state.py OUT_DIR [--gpu-emulate]
+(--gpu-emulate: built for CUDA, its GPU kernel run on the CPU.)
 """
 import os
 import sys
@@ -46,7 +47,10 @@ def main():
         f.write(IR.format(h=H, d=D, d1=D + 1,
                           ld=", ".join("%.9g" % g for g in LOG_DECAY)))
     lib = os.path.join(out, "retention.so")
-    kiln.compile(ir, lib)
+    if "--gpu-emulate" in sys.argv[2:]:
+        kiln.compile(ir, lib, target="cuda", gpu_emulate=True)
+    else:
+        kiln.compile(ir, lib)
     s = kiln.InferenceSession(lib)
     rng = np.random.default_rng(3)
     b, prefix, steps = 2, 65, 16
