@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/Frontend.h"
+#include "frontends/huggingface/HuggingFaceFrontend.h"
 #include "frontends/mlir/MlirFrontend.h"
 #include "frontends/onnx/OnnxFrontend.h"
 
@@ -12,7 +13,8 @@ llvm::ArrayRef<const kiln::Frontend *> kiln::getFrontends() {
   // Listed explicitly rather than by static registration: nothing is
   // dropped by the linker, and the order is plain to see.
   static const Frontend *const frontends[] = {
-      &onnx_import::getOnnxFrontend(), &mlir_import::getMlirFrontend()};
+      &onnx_import::getOnnxFrontend(), &mlir_import::getMlirFrontend(),
+      &hf::getHuggingFaceFrontend()};
   return frontends;
 }
 

@@ -5,7 +5,10 @@
 onnx-import-fuzzer: every .onnx and .onnxtxt model under test/ and models/,
 as binary protobuf. runtime-load-fuzzer: manifests in the input format of
 fuzz/runtime_load_fuzzer.c (4-byte length, manifest, weights bytes).
+hf-checkpoint-fuzzer: small safetensors files (first byte 1) and
+config.json texts (first byte 0), as fuzz/hf_checkpoint_fuzzer.cpp reads.
 """
+import json
 import pathlib
 import struct
 import sys
@@ -50,4 +53,21 @@ for i, (text, data) in enumerate(manifests):
     m = text.encode()
     (out / "runtime-load-fuzzer" / f"{i:04d}.bin").write_bytes(
         struct.pack("<I", len(m)) + m + data)
-print(f"seeds: {n} ONNX models, {len(manifests)} manifests")
+
+hf = out / "hf-checkpoint-fuzzer"
+hf.mkdir(parents=True, exist_ok=True)
+header = json.dumps({"__metadata__": {"format": "pt"},
+                     "w": {"dtype": "F32", "shape": [2, 2],
+                           "data_offsets": [0, 16]},
+                     "h": {"dtype": "BF16", "shape": [3],
+                           "data_offsets": [16, 22]}}).encode()
+(hf / "0000.bin").write_bytes(b"\x01" + struct.pack("<Q", len(header)) +
+                              header + bytes(22))
+configs = [p.read_bytes() for p in sorted(root.glob("test/**/config.json"))]
+configs.append(json.dumps({"model_type": "bert", "hidden_size": 8,
+                           "num_hidden_layers": 1, "layer_norm_eps": 1e-12,
+                           "hidden_act": "gelu"}).encode())
+for i, text in enumerate(configs):
+    (hf / f"{i + 1:04d}.bin").write_bytes(b"\x00" + text)
+print(f"seeds: {n} ONNX models, {len(manifests)} manifests, "
+      f"{len(configs) + 1} checkpoint files")

@@ -47,7 +47,8 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
     """Compiles `model` into `output` (with --emit=so, the default, also
     `output`.weights) and returns the list of warnings and notes.
 
-    model: a path (.onnx, .onnxtxt) or an onnx.ModelProto.
+    model: a path (.onnx, .onnxtxt, .mlir, or a Hugging Face checkpoint
+        folder) or an onnx.ModelProto.
     target: None (this machine's CPU), an x86_64 triple, or "cuda".
     precision: "fp32" (default), or with target="cuda" "bf16" / "fp16".
     shapes: {input name: shape} to specialise inputs to static shapes

@@ -26,7 +26,7 @@ namespace {
 
 using kiln::EmitStage;
 
-cl::SubCommand compileCommand("compile", "Compile a model (ONNX) with kiln");
+cl::SubCommand compileCommand("compile", "Compile a model (ONNX, a Hugging Face checkpoint folder, or tfm MLIR) with kiln");
 cl::SubCommand calibrateCommand(
     "calibrate", "Record the range of each weight matmul's input over "
                  "sample inputs, for --quantize=smoothquant / w8a8-static");
@@ -35,11 +35,12 @@ cl::SubCommand calibrateCommand(
 // way the quantizing compile will).
 cl::opt<std::string> modelPath(cl::Positional, cl::sub(compileCommand),
                                cl::sub(calibrateCommand),
-                               cl::desc("<model.onnx | model.onnxtxt>"),
+                               cl::desc("<model.onnx | model.onnxtxt | CHECKPOINT_DIR | model.mlir>"),
                                cl::Required);
 cl::opt<std::string> frontendName(
     "frontend", cl::sub(compileCommand), cl::sub(calibrateCommand),
-    cl::desc("The model's format (default: from the input's name): onnx"),
+    cl::desc("The model's format (default: from the input's name or, for a "
+             "folder, its config.json): onnx, mlir, huggingface"),
     cl::init(""));
 cl::opt<std::string> outputPath("o", cl::sub(compileCommand),
                                 cl::sub(calibrateCommand),

@@ -1,0 +1,325 @@
+//===- BuildBert.cpp - BERT-family encoders from a checkpoint -------------===//
+//
+// Part of kiln. Transformers' BertModel (and the checkpoints that share its
+// layout: MiniLM, sentence-transformers encoders) as tfm IR: the same ops
+// the ONNX importer produces for a BERT export, so the fusion passes and
+// kernels see one form. Linear weights stay [out, in] as stored (matmuls
+// with transpose_rhs), so no weight is copied.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/huggingface/ModelBuilder.h"
+
+#include "dialects/tfm/TfmOps.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace kiln::hf;
+
+namespace {
+
+struct BertConfig {
+  int64_t hidden, layers, heads, intermediate, vocab, positions, types;
+  double epsilon;
+  tfm::Activation activation;
+};
+
+llvm::Expected<BertConfig> readConfig(const HfConfig &c) {
+  BertConfig cfg;
+  auto get = [&](llvm::StringRef key, int64_t &field,
+                 std::optional<int64_t> fallback = {}) -> llvm::Error {
+    llvm::Expected<int64_t> v = c.positive(key, fallback);
+    if (!v)
+      return v.takeError();
+    field = *v;
+    return llvm::Error::success();
+  };
+  if (llvm::Error e = get("hidden_size", cfg.hidden))
+    return std::move(e);
+  if (llvm::Error e = get("num_hidden_layers", cfg.layers))
+    return std::move(e);
+  if (llvm::Error e = get("num_attention_heads", cfg.heads))
+    return std::move(e);
+  if (llvm::Error e = get("intermediate_size", cfg.intermediate))
+    return std::move(e);
+  if (llvm::Error e = get("vocab_size", cfg.vocab))
+    return std::move(e);
+  if (llvm::Error e = get("max_position_embeddings", cfg.positions, 512))
+    return std::move(e);
+  if (llvm::Error e = get("type_vocab_size", cfg.types, 2))
+    return std::move(e);
+  llvm::Expected<double> eps = c.number("layer_norm_eps", 1e-12);
+  if (!eps)
+    return eps.takeError();
+  cfg.epsilon = *eps;
+  llvm::Expected<std::string> act = c.string("hidden_act", "gelu");
+  if (!act)
+    return act.takeError();
+  std::optional<tfm::Activation> activation =
+      llvm::StringSwitch<std::optional<tfm::Activation>>(*act)
+          .Case("gelu", tfm::Activation::gelu)
+          .Cases({"gelu_new", "gelu_pytorch_tanh"}, tfm::Activation::gelu_tanh)
+          .Case("relu", tfm::Activation::relu)
+          .Cases({"silu", "swish"}, tfm::Activation::silu)
+          .Default(std::nullopt);
+  if (!activation)
+    return c.error("hidden_act", "is '" + *act +
+                                     "'; kiln builds gelu, gelu_new, "
+                                     "gelu_pytorch_tanh, relu and silu");
+  cfg.activation = *activation;
+  if (cfg.hidden % cfg.heads)
+    return c.error("hidden_size", "is not a multiple of num_attention_heads");
+  llvm::Expected<std::string> positions =
+      c.string("position_embedding_type", "absolute");
+  if (!positions)
+    return positions.takeError();
+  if (*positions != "absolute")
+    return c.error("position_embedding_type",
+                   "is '" + *positions + "'; kiln builds absolute positions");
+  return cfg;
+}
+
+/// Reads a JSON file of the folder (sentence-transformers' modules), or
+/// nothing when it is absent or not an object.
+std::optional<llvm::json::Value> readJson(llvm::StringRef folder,
+                                          llvm::StringRef file) {
+  llvm::SmallString<256> path(folder);
+  llvm::sys::path::append(path, file);
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return std::nullopt;
+  llvm::Expected<llvm::json::Value> value =
+      llvm::json::parse((*buffer)->getBuffer());
+  if (!value) {
+    llvm::consumeError(value.takeError());
+    return std::nullopt;
+  }
+  return std::move(*value);
+}
+
+class BertBuilder {
+public:
+  BertBuilder(ModelBuilder &m, const BertConfig &cfg, std::string prefix)
+      : m(m), b(m.builder()), cfg(cfg), prefix(std::move(prefix)) {}
+
+  OwningOpRef<ModuleOp> build();
+
+private:
+  std::string name(llvm::StringRef tensor) const {
+    return prefix + tensor.str();
+  }
+  /// x [B, T, in] times the stored Linear weight [out, in], plus its bias.
+  Value linear(Value x, llvm::StringRef module, int64_t in, int64_t out,
+               Value residual = {}, tfm::ActivationAttr activation = {});
+  Value layerNorm(Value x, llvm::StringRef module);
+  /// [B, T, H*D] -> [B, H, T, D].
+  Value splitHeads(Value x, Location loc);
+  /// [B, H, T, D] -> [B, T, H*D].
+  Value mergeHeads(Value x, Location loc);
+  Value layer(Value h, Value maskBias, int64_t index);
+  Value sentenceEmbedding(Value h, Value mask);
+
+  ModelBuilder &m;
+  OpBuilder &b;
+  const BertConfig &cfg;
+  std::string prefix;
+};
+
+Value BertBuilder::linear(Value x, llvm::StringRef module, int64_t in,
+                          int64_t out, Value residual,
+                          tfm::ActivationAttr activation) {
+  Value w = m.weight(name(module) + ".weight", {out, in});
+  Value bias = m.weight(name(module) + ".bias", {out});
+  if (!x || !w || !bias)
+    return {};
+  return m.make<tfm::MatmulOp>(m.loc(name(module)), x, w, bias, residual,
+                               UnitAttr(), b.getUnitAttr(), activation);
+}
+
+Value BertBuilder::layerNorm(Value x, llvm::StringRef module) {
+  Value scale = m.weight(name(module) + ".weight", {cfg.hidden});
+  Value bias = m.weight(name(module) + ".bias", {cfg.hidden});
+  if (!x || !scale || !bias)
+    return {};
+  return tfm::LayerNormOp::create(b, m.loc(name(module)), x.getType(), x, scale,
+                                  bias, b.getI64IntegerAttr(2),
+                                  b.getF32FloatAttr(cfg.epsilon));
+}
+
+Value BertBuilder::splitHeads(Value x, Location loc) {
+  if (!x)
+    return {};
+  Value bt = m.make<tfm::ShapeOp>(loc, x, b.getI64IntegerAttr(0),
+                                  b.getI64IntegerAttr(2));
+  Value shape = m.make<tfm::ConcatOp>(
+      loc, ValueRange{bt, m.i64Constant({cfg.heads, cfg.hidden / cfg.heads})},
+      b.getI64IntegerAttr(0));
+  Value r = m.make<tfm::ReshapeOp>(loc, x, shape);
+  return r ? m.make<tfm::TransposeOp>(loc, r,
+                                      b.getDenseI64ArrayAttr({0, 2, 1, 3}))
+           : Value();
+}
+
+Value BertBuilder::mergeHeads(Value x, Location loc) {
+  if (!x)
+    return {};
+  Value t =
+      m.make<tfm::TransposeOp>(loc, x, b.getDenseI64ArrayAttr({0, 2, 1, 3}));
+  Value bt = m.make<tfm::ShapeOp>(loc, t, b.getI64IntegerAttr(0),
+                                  b.getI64IntegerAttr(2));
+  Value shape = m.make<tfm::ConcatOp>(
+      loc, ValueRange{bt, m.i64Constant({cfg.hidden})}, b.getI64IntegerAttr(0));
+  return m.make<tfm::ReshapeOp>(loc, t, shape);
+}
+
+Value BertBuilder::layer(Value h, Value maskBias, int64_t index) {
+  std::string l = "encoder.layer." + std::to_string(index) + ".";
+  Location attnLoc = m.loc(name(l + "attention"));
+  Value q = splitHeads(
+      linear(h, l + "attention.self.query", cfg.hidden, cfg.hidden), attnLoc);
+  Value k = splitHeads(
+      linear(h, l + "attention.self.key", cfg.hidden, cfg.hidden), attnLoc);
+  Value v = splitHeads(
+      linear(h, l + "attention.self.value", cfg.hidden, cfg.hidden), attnLoc);
+  if (!q || !k || !v)
+    return {};
+  float scale = 1.0f / std::sqrt(static_cast<float>(cfg.hidden / cfg.heads));
+  Value a = m.make<tfm::AttentionOp>(attnLoc, q, k, v, maskBias, UnitAttr(),
+                                     b.getF32FloatAttr(scale));
+  Value o = linear(mergeHeads(a, attnLoc), l + "attention.output.dense",
+                   cfg.hidden, cfg.hidden, /*residual=*/h);
+  Value h1 = layerNorm(o, l + "attention.output.LayerNorm");
+  Value i = linear(h1, l + "intermediate.dense", cfg.hidden, cfg.intermediate,
+                   {}, tfm::ActivationAttr::get(m.context(), cfg.activation));
+  Value out = linear(i, l + "output.dense", cfg.intermediate, cfg.hidden,
+                     /*residual=*/h1);
+  return layerNorm(out, l + "output.LayerNorm");
+}
+
+/// sentence-transformers' mean pooling over the unmasked tokens
+/// (sum(h * m) / max(sum(m), 1e-9)) and, with a Normalize module, the L2
+/// normalisation (x / max(|x|, 1e-12)).
+Value BertBuilder::sentenceEmbedding(Value h, Value mask) {
+  Location loc = m.loc("1_Pooling");
+  auto maskType = cast<RankedTensorType>(mask.getType());
+  Value mf = tfm::CastOp::create(b, loc, maskType.clone(b.getF32Type()), mask);
+  Value m3 = m.make<tfm::UnsqueezeOp>(loc, mf, b.getDenseI64ArrayAttr({2}));
+  Value masked = m.make<tfm::MulOp>(loc, h, m3);
+  Value sum = m.make<tfm::ReduceOp>(loc, tfm::ReduceKind::sum, masked,
+                                    ArrayRef<int64_t>{1}, false);
+  Value count = m.make<tfm::ReduceOp>(loc, tfm::ReduceKind::sum, m3,
+                                      ArrayRef<int64_t>{1}, false);
+  count = m.make<tfm::MaxOp>(loc, count, m.f32Scalar(1e-9));
+  Value mean = m.make<tfm::DivOp>(loc, sum, count);
+  std::optional<llvm::json::Value> modules =
+      readJson(m.folder().path, "modules.json");
+  bool normalize = false;
+  if (modules && modules->getAsArray())
+    for (const llvm::json::Value &module : *modules->getAsArray())
+      if (const llvm::json::Object *o = module.getAsObject())
+        if (std::optional<llvm::StringRef> type = o->getString("type"))
+          normalize |= type->ends_with(".Normalize");
+  if (!normalize)
+    return mean;
+  Location nloc = m.loc("2_Normalize");
+  Value sq = m.make<tfm::MulOp>(nloc, mean, mean);
+  Value ss = m.make<tfm::ReduceOp>(nloc, tfm::ReduceKind::sum, sq,
+                                   ArrayRef<int64_t>{1}, true);
+  Value norm = tfm::SqrtOp::create(b, nloc, ss.getType(), ss);
+  norm = m.make<tfm::MaxOp>(nloc, norm, m.f32Scalar(1e-12));
+  return m.make<tfm::DivOp>(nloc, mean, norm);
+}
+
+OwningOpRef<ModuleOp> BertBuilder::build() {
+  Type ids = RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                                   b.getI64Type());
+  Value inputIds = m.addInput(ids, "input_ids", {"batch", "sequence"});
+  Value mask = m.addInput(ids, "attention_mask", {"batch", "sequence"});
+  Value types = m.addInput(ids, "token_type_ids", {"batch", "sequence"});
+
+  // Embeddings: word + token type + the first T positions, then the norm.
+  Location eloc = m.loc(name("embeddings"));
+  Value word = m.weight(name("embeddings.word_embeddings.weight"),
+                        {cfg.vocab, cfg.hidden});
+  Value type = m.weight(name("embeddings.token_type_embeddings.weight"),
+                        {cfg.types, cfg.hidden});
+  Value pos = m.weight(name("embeddings.position_embeddings.weight"),
+                       {cfg.positions, cfg.hidden});
+  if (!word || !type || !pos)
+    return nullptr;
+  Value x = m.make<tfm::GatherOp>(eloc, word, inputIds, b.getI64IntegerAttr(0));
+  Value t = m.make<tfm::GatherOp>(eloc, type, types, b.getI64IntegerAttr(0));
+  Value length = m.make<tfm::ShapeOp>(eloc, inputIds, b.getI64IntegerAttr(1),
+                                      b.getI64IntegerAttr(2));
+  Value p = m.make<tfm::SliceOp>(eloc, pos, m.i64Constant({0}), length,
+                                 b.getDenseI64ArrayAttr({0}),
+                                 b.getDenseI64ArrayAttr({1}));
+  x = m.make<tfm::AddOp>(eloc, m.make<tfm::AddOp>(eloc, x, t), p);
+  Value h = layerNorm(x, "embeddings.LayerNorm");
+
+  // The additive mask of BertModel: 0 where attended, the most negative
+  // float elsewhere, [B, 1, 1, T].
+  Location mloc = m.loc("attention_mask");
+  Value m4 =
+      m.make<tfm::UnsqueezeOp>(mloc, mask, b.getDenseI64ArrayAttr({1, 2}));
+  auto m4Type = cast<RankedTensorType>(m4.getType());
+  Value mf = tfm::CastOp::create(b, mloc, m4Type.clone(b.getF32Type()), m4);
+  Value maskBias =
+      m.make<tfm::MulOp>(mloc, m.make<tfm::SubOp>(mloc, m.f32Scalar(1.0), mf),
+                         m.f32Scalar(std::numeric_limits<float>::lowest()));
+
+  for (int64_t i = 0; i < cfg.layers && h; ++i)
+    h = layer(h, maskBias, i);
+  if (!h || m.failed())
+    return nullptr;
+
+  llvm::SmallString<256> pooling(m.folder().path);
+  llvm::sys::path::append(pooling, "1_Pooling", "config.json");
+  std::optional<llvm::json::Value> poolConfig =
+      readJson(m.folder().path, "1_Pooling/config.json");
+  if (!poolConfig) {
+    m.finish({h}, {"last_hidden_state"});
+    return m.takeModule();
+  }
+  const llvm::json::Object *pool = poolConfig->getAsObject();
+  if (!pool || pool->getBoolean("pooling_mode_mean_tokens") != true) {
+    m.fail("'" + pooling +
+           "': kiln builds mean pooling (pooling_mode_mean_tokens) only");
+    return nullptr;
+  }
+  Value e = sentenceEmbedding(h, mask);
+  if (!e || m.failed())
+    return nullptr;
+  m.finish({h, e}, {"last_hidden_state", "sentence_embedding"});
+  return m.takeModule();
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> kiln::hf::buildBert(MLIRContext *context,
+                                          const CheckpointFolder &folder) {
+  llvm::Expected<BertConfig> cfg = readConfig(folder.config);
+  ModelBuilder m(context, folder);
+  if (!cfg) {
+    m.fail(llvm::toString(cfg.takeError()));
+    return nullptr;
+  }
+  // BertModel's own checkpoints name tensors from "embeddings."; task
+  // models (BertForMaskedLM, ...) put them under "bert.".
+  std::string prefix =
+      folder.weights.contains("embeddings.word_embeddings.weight") ? ""
+      : folder.weights.contains("bert.embeddings.word_embeddings.weight")
+          ? "bert."
+          : "";
+  BertBuilder builder(m, *cfg, prefix);
+  return builder.build();
+}

@@ -1,0 +1,67 @@
+//===- HuggingFaceFrontend.cpp - Hugging Face checkpoint folders ----------===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/huggingface/HuggingFaceFrontend.h"
+#include "frontends/huggingface/ModelBuilder.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+
+namespace {
+
+class HuggingFaceFrontend : public kiln::Frontend {
+public:
+  llvm::StringRef getName() const override { return "huggingface"; }
+  llvm::StringRef getDescription() const override {
+    return "Hugging Face checkpoint folders (config.json + safetensors)";
+  }
+  bool accepts(llvm::StringRef path) const override {
+    llvm::SmallString<256> config(path);
+    llvm::sys::path::append(config, "config.json");
+    return llvm::sys::fs::is_directory(path) && llvm::sys::fs::exists(config);
+  }
+  OwningOpRef<ModuleOp> import(MLIRContext *context,
+                               const kiln::FrontendInput &input) const override;
+};
+
+OwningOpRef<ModuleOp>
+HuggingFaceFrontend::import(MLIRContext *context,
+                            const kiln::FrontendInput &input) const {
+  Location loc = FileLineColLoc::get(context, input.path, 0, 0);
+  llvm::SmallString<256> configPath(input.path);
+  llvm::sys::path::append(configPath, "config.json");
+  llvm::Expected<kiln::hf::HfConfig> config =
+      kiln::hf::HfConfig::load(configPath);
+  if (!config) {
+    emitError(loc) << llvm::toString(config.takeError());
+    return nullptr;
+  }
+  llvm::Expected<kiln::hf::Checkpoint> weights =
+      kiln::hf::Checkpoint::open(input.path);
+  if (!weights) {
+    emitError(loc) << llvm::toString(weights.takeError());
+    return nullptr;
+  }
+  kiln::hf::CheckpointFolder folder{input.path, std::move(*config),
+                                    std::move(*weights)};
+  llvm::StringRef type = folder.config.modelType();
+  if (type == "bert")
+    return kiln::hf::buildBert(context, folder);
+  emitError(loc) << "'" << configPath << "' has model_type '" << type
+                 << "'; the Hugging Face frontend builds: bert";
+  return nullptr;
+}
+
+} // namespace
+
+const kiln::Frontend &kiln::hf::getHuggingFaceFrontend() {
+  static const HuggingFaceFrontend frontend;
+  return frontend;
+}

@@ -1,0 +1,166 @@
+//===- ModelBuilder.cpp - building tfm IR from a checkpoint ---------------===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/huggingface/ModelBuilder.h"
+
+#include "dialects/tfm/TfmDialect.h"
+#include "dialects/tfm/TfmOps.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace kiln::hf;
+
+ModelBuilder::ModelBuilder(MLIRContext *context, const CheckpointFolder &folder)
+    : checkpoint(folder), b(context) {
+  context->loadDialect<tfm::TfmDialect, func::FuncDialect>();
+  Location fileLoc = FileLineColLoc::get(context, folder.path, 0, 0);
+  module = ModuleOp::create(fileLoc);
+  b.setInsertionPointToEnd(module->getBody());
+  func = func::FuncOp::create(b, fileLoc, tfm::kEntryFunctionName,
+                              b.getFunctionType({}, {}));
+  b.setInsertionPointToStart(func.addEntryBlock());
+}
+
+Location ModelBuilder::loc(StringRef what) {
+  return NameLoc::get(b.getStringAttr(what),
+                      FileLineColLoc::get(context(), checkpoint.path, 0, 0));
+}
+
+Value ModelBuilder::addInput(Type type, StringRef name,
+                             ArrayRef<StringRef> dims) {
+  Block &entry = func.getBody().front();
+  Value arg = entry.addArgument(type, loc(name));
+  unsigned i = entry.getNumArguments() - 1;
+  func.setType(b.getFunctionType(entry.getArgumentTypes(), {}));
+  func.setArgAttr(i, tfm::kNameAttrName, b.getStringAttr(name));
+  SmallVector<Attribute> names;
+  for (StringRef d : dims)
+    names.push_back(b.getStringAttr(d));
+  func.setArgAttr(i, tfm::kDimsAttrName, b.getArrayAttr(names));
+  return arg;
+}
+
+void ModelBuilder::finish(ArrayRef<Value> values, ArrayRef<std::string> names) {
+  func::ReturnOp::create(b, func.getLoc(), values);
+  func.setType(b.getFunctionType(func.getBody().front().getArgumentTypes(),
+                                 ValueRange(values).getTypes()));
+  for (auto [i, name] : llvm::enumerate(names))
+    func.setResultAttr(i, tfm::kNameAttrName, b.getStringAttr(name));
+}
+
+Value ModelBuilder::inferResult(Operation *op) {
+  SmallVector<Type> types;
+  auto infer = dyn_cast<InferTypeOpInterface>(op);
+  assert(infer && "make<> is for ops whose result type tfm infers");
+  if (!infer || ::mlir::failed(infer.inferReturnTypes(
+                    op->getContext(), op->getLoc(), op->getOperands(),
+                    op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+                    op->getRegions(), types))) {
+    op->erase();
+    hadError = true;
+    return {};
+  }
+  op->getResult(0).setType(types.front());
+  return op->getResult(0);
+}
+
+Value ModelBuilder::fail(const Twine &message) {
+  emitError(FileLineColLoc::get(context(), checkpoint.path, 0, 0)) << message;
+  hadError = true;
+  return {};
+}
+
+/// IEEE half and bfloat16 bits to float.
+static float halfToFloat(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+  uint32_t bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | man << 13;
+  } else if (exp) {
+    bits = sign | (exp + 112) << 23 | man << 13;
+  } else if (man) { // subnormal: normalise
+    int e = -1;
+    do {
+      ++e;
+      man <<= 1;
+    } while (!(man & 0x400));
+    bits = sign | (112 - e) << 23 | (man & 0x3ff) << 13;
+  } else {
+    bits = sign;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape) {
+  const TensorView *t = checkpoint.weights.lookup(name);
+  if (!t)
+    return fail("the checkpoint has no tensor '" + name +
+                "', which the config's architecture needs");
+  if (ArrayRef<int64_t>(t->shape) != shape) {
+    std::string want, have;
+    for (int64_t d : shape)
+      want += (want.empty() ? "" : "x") + std::to_string(d);
+    for (int64_t d : t->shape)
+      have += (have.empty() ? "" : "x") + std::to_string(d);
+    return fail("tensor '" + name + "' has shape " + have +
+                ", but the config says " + want);
+  }
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  std::optional<AsmResourceBlob> blob;
+  if (t->dtype == "F32") {
+    // A view of the mapping, kept mapped while the blob lives.
+    size_t align = 64;
+    while (reinterpret_cast<uintptr_t>(t->bytes.data()) % align)
+      align /= 2;
+    std::shared_ptr<MappedFile> keepAlive = t->file;
+    blob = AsmResourceBlob(
+        t->bytes, align,
+        [keepAlive](void *, size_t, size_t) mutable { keepAlive.reset(); },
+        /*dataIsMutable=*/false);
+  } else if (t->dtype == "F16" || t->dtype == "BF16") {
+    int64_t n = t->numElements();
+    std::vector<float> widened(n);
+    const auto *bits = reinterpret_cast<const unsigned char *>(t->bytes.data());
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t h = bits[2 * i] | bits[2 * i + 1] << 8;
+      if (t->dtype == "BF16") {
+        uint32_t w = static_cast<uint32_t>(h) << 16;
+        std::memcpy(&widened[i], &w, 4);
+      } else {
+        widened[i] = halfToFloat(h);
+      }
+    }
+    blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+        ArrayRef<float>(widened));
+  } else {
+    return fail("tensor '" + name + "' has dtype " + t->dtype +
+                "; kiln reads F32, F16 and BF16 weights");
+  }
+  return tfm::ConstantOp::create(
+      b, loc(name),
+      DenseResourceElementsAttr::get(type, name, std::move(*blob)));
+}
+
+Value ModelBuilder::i64Constant(ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                    b.getI64Type());
+  return tfm::ConstantOp::create(b, func.getLoc(),
+                                 DenseIntElementsAttr::get(type, values));
+}
+
+Value ModelBuilder::f32Scalar(double value) {
+  auto type = RankedTensorType::get({}, b.getF32Type());
+  return tfm::ConstantOp::create(
+      b, func.getLoc(), DenseElementsAttr::get(type, b.getF32FloatAttr(value)));
+}

@@ -1,0 +1,88 @@
+//===- ModelBuilder.h - building tfm IR from a checkpoint -------*- C++ -*-===//
+//
+// Part of kiln. What the architecture builders (BERT, ...) share: one
+// function under construction, ops whose result types tfm infers, and the
+// checkpoint's tensors as tfm.constant views of the mapped files.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_FRONTENDS_HUGGINGFACE_MODELBUILDER_H
+#define KILN_FRONTENDS_HUGGINGFACE_MODELBUILDER_H
+
+#include "frontends/huggingface/HfConfig.h"
+#include "frontends/huggingface/Safetensors.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace kiln::hf {
+
+/// The checkpoint folder's extras the builders may use.
+struct CheckpointFolder {
+  std::string path;
+  HfConfig config;
+  Checkpoint weights;
+};
+
+class ModelBuilder {
+public:
+  ModelBuilder(mlir::MLIRContext *context, const CheckpointFolder &folder);
+
+  mlir::OpBuilder &builder() { return b; }
+  mlir::MLIRContext *context() { return b.getContext(); }
+  const CheckpointFolder &folder() const { return checkpoint; }
+  /// A location naming `what` in the checkpoint (a tensor or a layer).
+  mlir::Location loc(llvm::StringRef what);
+
+  /// Adds an argument of the entry function named `name` with dim names.
+  mlir::Value addInput(mlir::Type type, llvm::StringRef name,
+                       llvm::ArrayRef<llvm::StringRef> dims);
+  /// Returns `values` as the entry function's results, named.
+  void finish(llvm::ArrayRef<mlir::Value> values,
+              llvm::ArrayRef<std::string> names);
+  mlir::OwningOpRef<mlir::ModuleOp> takeModule() { return std::move(module); }
+
+  /// An op whose result type tfm infers from its operands; null (after a
+  /// diagnostic at `where`) when inference fails.
+  template <typename OpTy, typename... Args>
+  mlir::Value make(mlir::Location where, Args &&...args) {
+    OpTy op = OpTy::create(b, where, mlir::NoneType::get(context()),
+                           std::forward<Args>(args)...);
+    return inferResult(op);
+  }
+
+  /// The checkpoint tensor `name` as an f32 constant of shape `shape`
+  /// (a view of the mapped file; F16/BF16 are widened into a copy); null
+  /// after a diagnostic naming the tensor when it is missing or has
+  /// another shape or dtype.
+  mlir::Value weight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
+  mlir::Value i64Constant(llvm::ArrayRef<int64_t> values);
+  mlir::Value f32Scalar(double value);
+
+  /// Reports an error at the checkpoint (config or weights); returns null.
+  mlir::Value fail(const llvm::Twine &message);
+  bool failed() const { return hadError; }
+
+private:
+  mlir::Value inferResult(mlir::Operation *op);
+
+  const CheckpointFolder &checkpoint;
+  mlir::OpBuilder b;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  mlir::func::FuncOp func;
+  bool hadError = false;
+};
+
+/// Builds BERT-family encoders (BERT, RoBERTa-style absolute positions,
+/// MiniLM): inputs input_ids, attention_mask, token_type_ids; output
+/// last_hidden_state, plus sentence_embedding when the folder is a
+/// sentence-transformers checkpoint (1_Pooling, 2_Normalize).
+mlir::OwningOpRef<mlir::ModuleOp> buildBert(mlir::MLIRContext *context,
+                                            const CheckpointFolder &folder);
+
+} // namespace kiln::hf
+
+#endif // KILN_FRONTENDS_HUGGINGFACE_MODELBUILDER_H
