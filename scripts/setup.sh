@@ -9,7 +9,7 @@ APT_PACKAGES=(
   cmake ninja-build g++ ccache python3 python3-pip
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   liblld-22-dev lld-22 libomp5
-  libonnx-dev libprotobuf-dev protobuf-compiler
+  libonnx-dev libprotobuf-dev protobuf-compiler libicu-dev
   libgtest-dev
   python3-torch
 )

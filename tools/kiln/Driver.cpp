@@ -10,6 +10,7 @@
 #include "tools/kiln/RunModel.h"
 
 #include "compiler/Compiler.h"
+#include "tokenizers/Tokenizer.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -17,6 +18,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -240,6 +242,65 @@ int bench() {
   return kiln::benchModelCommand(options);
 }
 
+//===--- kiln tokenize ------------------------------------------------===//
+
+cl::SubCommand tokenizeCommand(
+    "tokenize", "Print the token ids of text, as a tokenizer.json (or a "
+                "checkpoint folder holding one) tokenizes it");
+cl::opt<std::string> tokenizerPath(cl::Positional, cl::sub(tokenizeCommand),
+                                   cl::desc("<tokenizer.json | CHECKPOINT_DIR>"),
+                                   cl::Required);
+cl::list<std::string> tokenizeTexts(
+    "text", cl::sub(tokenizeCommand),
+    cl::desc("Text to tokenize; repeatable (one line of ids each)"));
+cl::opt<std::string> tokenizeFile(
+    "file", cl::sub(tokenizeCommand),
+    cl::desc("Tokenize each line of this file ('-' for stdin)"),
+    cl::value_desc("file"));
+cl::opt<bool> noSpecialTokens(
+    "no-special-tokens", cl::sub(tokenizeCommand),
+    cl::desc("Leave out the post-processor's special tokens ([CLS], ...)"));
+
+int tokenize() {
+  std::string path = tokenizerPath;
+  if (llvm::sys::fs::is_directory(path))
+    path += "/tokenizer.json";
+  llvm::Expected<std::unique_ptr<kiln::tok::Tokenizer>> tokenizer =
+      kiln::tok::Tokenizer::load(path);
+  if (!tokenizer) {
+    llvm::errs() << "kiln: error: " << llvm::toString(tokenizer.takeError())
+                 << "\n";
+    return 1;
+  }
+  auto print = [&](llvm::StringRef text) {
+    bool first = true;
+    for (int32_t id : (*tokenizer)->encode(text, !noSpecialTokens)) {
+      llvm::outs() << (first ? "" : " ") << id;
+      first = false;
+    }
+    llvm::outs() << "\n";
+  };
+  for (const std::string &text : tokenizeTexts)
+    print(text);
+  if (!tokenizeFile.empty()) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+        llvm::MemoryBuffer::getFileOrSTDIN(tokenizeFile);
+    if (!buffer) {
+      llvm::errs() << "kiln: error: '" << tokenizeFile
+                   << "' cannot be read: " << buffer.getError().message()
+                   << "\n";
+      return 1;
+    }
+    llvm::SmallVector<llvm::StringRef> lines;
+    llvm::StringRef body = (*buffer)->getBuffer();
+    body.consume_back("\n");
+    body.split(lines, '\n', -1, /*KeepEmpty=*/true);
+    for (llvm::StringRef line : lines)
+      print(line);
+  }
+  return 0;
+}
+
 /// The compile (and calibrate) flags as CompileOptions.
 kiln::CompileOptions compileOptionsFromFlags() {
   kiln::CompileOptions options;
@@ -337,7 +398,8 @@ int kiln::runDriver(int argc, char **argv) {
       "CALIBRATION.json\n"
       "  kiln run OUT.so (--input NAME=FILE.npy... | --random) "
       "[--output-dir DIR]\n"
-      "  kiln bench OUT.so [--shape NAME=DIMS]... [--threads N]\n");
+      "  kiln bench OUT.so [--shape NAME=DIMS]... [--threads N]\n"
+      "  kiln tokenize TOKENIZER.json (--text TEXT... | --file FILE)\n");
   if (compileCommand)
     return runCompile();
   if (calibrateCommand)
@@ -346,6 +408,8 @@ int kiln::runDriver(int argc, char **argv) {
     return run();
   if (benchCommand)
     return bench();
+  if (tokenizeCommand)
+    return tokenize();
   llvm::errs() << "kiln: error: no command given; try 'kiln compile --help'\n";
   return 1;
 }

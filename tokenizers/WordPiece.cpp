@@ -1,0 +1,423 @@
+//===- WordPiece.cpp - BERT's WordPiece tokenizer -------------------------===//
+//
+// Part of kiln. Hugging Face `tokenizers`' pipeline for BERT, step for
+// step: added tokens are split out of the raw text; BertNormalizer (clean
+// text: controls dropped, whitespace to ' '; spaces around CJK ideographs;
+// accents stripped (NFD, then no nonspacing marks); lowercase, a code
+// point at a time); BertPreTokenizer (split at whitespace, punctuation
+// isolated); WordPiece (greedy longest match, "##" continuations, [UNK]
+// for a word with no split or longer than max_input_chars_per_word); the
+// TemplateProcessing post-processor's special tokens. Unicode properties
+// come from ICU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tokenizers/Tokenizer.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+
+#include <algorithm>
+
+using namespace llvm;
+using namespace kiln::tok;
+
+namespace {
+
+Error fail(StringRef path, const Twine &what) {
+  return createStringError(inconvertibleErrorCode(), "'" + path + "': " + what);
+}
+
+/// UTF-8 to code points; an invalid byte reads as U+FFFD.
+std::u32string decodeUtf8(StringRef s) {
+  std::u32string out;
+  const auto *p = reinterpret_cast<const unsigned char *>(s.data());
+  size_t n = s.size(), i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    unsigned len = c < 0x80         ? 1
+                   : (c >> 5) == 6  ? 2
+                   : (c >> 4) == 14 ? 3
+                   : (c >> 3) == 30 ? 4
+                                    : 0;
+    char32_t cp = len == 1   ? c
+                  : len == 2 ? c & 0x1f
+                  : len == 3 ? c & 0x0f
+                             : c & 0x07;
+    bool ok = len && i + len <= n;
+    for (unsigned k = 1; ok && k < len; ++k) {
+      ok = (p[i + k] & 0xc0) == 0x80;
+      cp = cp << 6 | (p[i + k] & 0x3f);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are invalid.
+    static const char32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && cp >= minimum[len] && cp <= 0x10ffff &&
+         !(cp >= 0xd800 && cp <= 0xdfff);
+    out.push_back(ok ? cp : 0xfffd);
+    i += ok ? len : 1;
+  }
+  return out;
+}
+
+void appendUtf8(std::string &out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xc0 | c >> 6);
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xe0 | c >> 12);
+    out += static_cast<char>(0x80 | (c >> 6 & 0x3f));
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | c >> 18);
+    out += static_cast<char>(0x80 | (c >> 12 & 0x3f));
+    out += static_cast<char>(0x80 | (c >> 6 & 0x3f));
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  }
+}
+
+bool isBertWhitespace(char32_t c) {
+  return c == '\t' || c == '\n' || c == '\r' || u_isUWhiteSpace(c);
+}
+
+/// Controls as `tokenizers` sees them: Cc, Cf, Co, Cs (its Unicode tables
+/// have no Cn, so unassigned code points stay), tabs and newlines excepted.
+bool isBertControl(char32_t c) {
+  if (c == '\t' || c == '\n' || c == '\r')
+    return false;
+  return U_GET_GC_MASK(c) & (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CO_MASK |
+                             U_GC_CS_MASK);
+}
+
+bool isBertPunctuation(char32_t c) {
+  bool ascii = (c >= 33 && c <= 47) || (c >= 58 && c <= 64) ||
+               (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+  return ascii || (U_GET_GC_MASK(c) & U_GC_P_MASK);
+}
+
+bool isChineseChar(char32_t c) {
+  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) ||
+         (c >= 0x20000 && c <= 0x2a6df) || (c >= 0x2a700 && c <= 0x2b73f) ||
+         (c >= 0x2b740 && c <= 0x2b81f) || (c >= 0x2b920 && c <= 0x2ceaf) ||
+         (c >= 0xf900 && c <= 0xfaff) || (c >= 0x2f800 && c <= 0x2fa1f);
+}
+
+/// NFD of `s` (ICU works in UTF-16).
+std::u32string decompose(const std::u32string &s) {
+  UErrorCode status = U_ZERO_ERROR;
+  const UNormalizer2 *nfd = unorm2_getNFDInstance(&status);
+  std::u16string in;
+  for (char32_t c : s) {
+    if (c < 0x10000) {
+      in += static_cast<char16_t>(c);
+    } else {
+      in += static_cast<char16_t>(U16_LEAD(c));
+      in += static_cast<char16_t>(U16_TRAIL(c));
+    }
+  }
+  std::u16string out(in.size() * 4 + 16, u'\0');
+  int32_t len = unorm2_normalize(
+      nfd, reinterpret_cast<const UChar *>(in.data()),
+      static_cast<int32_t>(in.size()), reinterpret_cast<UChar *>(out.data()),
+      static_cast<int32_t>(out.size()), &status);
+  if (U_FAILURE(status))
+    return s;
+  std::u32string result;
+  for (int32_t i = 0; i < len;) {
+    UChar32 c;
+    U16_NEXT(out.data(), i, len, c);
+    result.push_back(static_cast<char32_t>(c));
+  }
+  return result;
+}
+
+/// Full lowercase mapping of one code point (may be several).
+void appendLower(std::u32string &out, char32_t c) {
+  UChar in[2], lower[8];
+  int32_t n = 0;
+  U16_APPEND_UNSAFE(in, n, c);
+  UErrorCode status = U_ZERO_ERROR;
+  int32_t len = u_strToLower(lower, 8, in, n, "", &status);
+  if (U_FAILURE(status)) {
+    out.push_back(c);
+    return;
+  }
+  for (int32_t i = 0; i < len;) {
+    UChar32 l;
+    U16_NEXT(lower, i, len, l);
+    out.push_back(static_cast<char32_t>(l));
+  }
+}
+
+struct AddedToken {
+  std::u32string content;
+  int32_t id;
+};
+
+class WordPieceTokenizer : public Tokenizer {
+public:
+  static Expected<std::unique_ptr<Tokenizer>> create(StringRef path,
+                                                     const json::Object &root);
+
+  std::vector<int32_t> encode(StringRef text,
+                              bool addSpecialTokens) const override;
+  StringRef token(int32_t id) const override {
+    return id >= 0 && static_cast<size_t>(id) < tokens.size() ? tokens[id]
+                                                              : StringRef();
+  }
+  size_t vocabSize() const override { return tokens.size(); }
+
+private:
+  std::u32string normalize(const std::u32string &text) const;
+  void wordPiece(const std::u32string &word, std::vector<int32_t> &ids) const;
+  void encodeSegment(const std::u32string &text,
+                     std::vector<int32_t> &ids) const;
+
+  StringMap<int32_t> vocab;
+  std::vector<std::string> tokens;
+  std::vector<AddedToken> added;
+  std::vector<int32_t> prefix, suffix; // the template's special tokens
+  std::string continuing = "##";
+  int32_t unk = -1;
+  int64_t maxChars = 100;
+  bool cleanText = true, chineseChars = true, stripAccents = true,
+       lowercase = true;
+};
+
+Expected<std::unique_ptr<Tokenizer>>
+WordPieceTokenizer::create(StringRef path, const json::Object &root) {
+  auto t = std::make_unique<WordPieceTokenizer>();
+  const json::Object *model = root.getObject("model");
+  const json::Object *vocab = model ? model->getObject("vocab") : nullptr;
+  if (!vocab)
+    return fail(path, "the WordPiece model has no \"vocab\" object");
+  for (const auto &[token, id] : *vocab) {
+    std::optional<int64_t> i = id.getAsInteger();
+    if (!i || *i < 0 || *i > (1 << 24))
+      return fail(path, "vocab entry '" + token.str() + "' has no valid id");
+    t->vocab[token] = static_cast<int32_t>(*i);
+    if (t->tokens.size() <= static_cast<size_t>(*i))
+      t->tokens.resize(*i + 1);
+    t->tokens[*i] = token.str();
+  }
+  if (std::optional<StringRef> p =
+          model->getString("continuing_subword_prefix"))
+    t->continuing = p->str();
+  if (std::optional<int64_t> m = model->getInteger("max_input_chars_per_word"))
+    t->maxChars = *m;
+  StringRef unkToken = model->getString("unk_token").value_or("[UNK]");
+  auto it = t->vocab.find(unkToken);
+  if (it == t->vocab.end())
+    return fail(path, "the unk_token '" + unkToken + "' is not in the vocab");
+  t->unk = it->second;
+
+  if (const json::Object *n = root.getObject("normalizer")) {
+    if (n->getString("type") != StringRef("BertNormalizer"))
+      return fail(path, "normalizer '" + n->getString("type").value_or("?") +
+                            "': kiln's WordPiece reads BertNormalizer");
+    t->cleanText = n->getBoolean("clean_text").value_or(true);
+    t->chineseChars = n->getBoolean("handle_chinese_chars").value_or(true);
+    t->lowercase = n->getBoolean("lowercase").value_or(true);
+    t->stripAccents = n->getBoolean("strip_accents").value_or(t->lowercase);
+  } else {
+    t->cleanText = t->chineseChars = t->stripAccents = t->lowercase = false;
+  }
+  if (const json::Object *pre = root.getObject("pre_tokenizer"))
+    if (pre->getString("type") != StringRef("BertPreTokenizer"))
+      return fail(path, "pre_tokenizer '" +
+                            pre->getString("type").value_or("?") +
+                            "': kiln's WordPiece reads BertPreTokenizer");
+
+  if (const json::Array *tokens = root.getArray("added_tokens"))
+    for (const json::Value &v : *tokens) {
+      const json::Object *o = v.getAsObject();
+      std::optional<StringRef> content =
+          o ? o->getString("content") : std::nullopt;
+      std::optional<int64_t> id = o ? o->getInteger("id") : std::nullopt;
+      if (content && id && !content->empty())
+        t->added.push_back({decodeUtf8(*content), static_cast<int32_t>(*id)});
+    }
+  // Longest first, so that an added token containing another wins.
+  std::stable_sort(t->added.begin(), t->added.end(),
+                   [](const AddedToken &a, const AddedToken &b) {
+                     return a.content.size() > b.content.size();
+                   });
+
+  // TemplateProcessing's single-sequence template: the special tokens
+  // before and after $A.
+  if (const json::Object *post = root.getObject("post_processor")) {
+    const json::Array *single = post->getArray("single");
+    if (post->getString("type") != StringRef("TemplateProcessing") || !single)
+      return fail(path, "post_processor '" +
+                            post->getString("type").value_or("?") +
+                            "': kiln reads TemplateProcessing");
+    bool seenSequence = false;
+    for (const json::Value &piece : *single) {
+      const json::Object *o = piece.getAsObject();
+      if (o && o->getObject("Sequence")) {
+        seenSequence = true;
+        continue;
+      }
+      const json::Object *special = o ? o->getObject("SpecialToken") : nullptr;
+      std::optional<StringRef> name =
+          special ? special->getString("id") : std::nullopt;
+      auto found = name ? t->vocab.find(*name) : t->vocab.end();
+      if (found == t->vocab.end())
+        return fail(path, "the post_processor's template names a special "
+                          "token that is not in the vocab");
+      (seenSequence ? t->suffix : t->prefix).push_back(found->second);
+    }
+  }
+  return std::unique_ptr<Tokenizer>(std::move(t));
+}
+
+std::u32string WordPieceTokenizer::normalize(const std::u32string &text) const {
+  std::u32string s;
+  for (char32_t c : text) {
+    if (cleanText) {
+      if (c == 0 || c == 0xfffd || isBertControl(c))
+        continue;
+      if (isBertWhitespace(c))
+        c = ' ';
+    }
+    if (chineseChars && isChineseChar(c)) {
+      s += U' ';
+      s += c;
+      s += U' ';
+    } else {
+      s += c;
+    }
+  }
+  if (stripAccents) {
+    std::u32string kept;
+    for (char32_t c : decompose(s))
+      if (u_charType(c) != U_NON_SPACING_MARK)
+        kept += c;
+    s = std::move(kept);
+  }
+  if (lowercase) {
+    std::u32string lower;
+    for (char32_t c : s)
+      appendLower(lower, c);
+    s = std::move(lower);
+  }
+  return s;
+}
+
+void WordPieceTokenizer::wordPiece(const std::u32string &word,
+                                   std::vector<int32_t> &ids) const {
+  if (static_cast<int64_t>(word.size()) > maxChars) {
+    ids.push_back(unk);
+    return;
+  }
+  std::vector<int32_t> pieces;
+  size_t start = 0;
+  while (start < word.size()) {
+    size_t end = word.size();
+    int32_t found = -1;
+    for (; end > start; --end) {
+      std::string piece = start ? continuing : "";
+      for (size_t i = start; i < end; ++i)
+        appendUtf8(piece, word[i]);
+      auto it = vocab.find(piece);
+      if (it != vocab.end()) {
+        found = it->second;
+        break;
+      }
+    }
+    if (found < 0) {
+      ids.push_back(unk);
+      return;
+    }
+    pieces.push_back(found);
+    start = end;
+  }
+  ids.insert(ids.end(), pieces.begin(), pieces.end());
+}
+
+void WordPieceTokenizer::encodeSegment(const std::u32string &text,
+                                       std::vector<int32_t> &ids) const {
+  // BertPreTokenizer: whitespace separates words and is dropped;
+  // punctuation is a word of its own.
+  std::u32string word;
+  auto flush = [&] {
+    if (!word.empty())
+      wordPiece(word, ids);
+    word.clear();
+  };
+  for (char32_t c : normalize(text)) {
+    if (u_isUWhiteSpace(c) || c == '\t' || c == '\n' || c == '\r') {
+      flush();
+    } else if (isBertPunctuation(c)) {
+      flush();
+      word = c;
+      flush();
+    } else {
+      word += c;
+    }
+  }
+  flush();
+}
+
+std::vector<int32_t> WordPieceTokenizer::encode(StringRef text,
+                                                bool addSpecialTokens) const {
+  std::vector<int32_t> ids;
+  if (addSpecialTokens)
+    ids = prefix;
+  std::u32string s = decodeUtf8(text);
+  // Added tokens are matched in the raw text, before normalization.
+  size_t from = 0;
+  while (from <= s.size()) {
+    size_t best = std::u32string::npos;
+    const AddedToken *match = nullptr;
+    for (const AddedToken &a : added) {
+      size_t at = s.find(a.content, from);
+      if (at < best) {
+        best = at;
+        match = &a;
+      }
+    }
+    encodeSegment(
+        s.substr(from, best == std::u32string::npos ? s.npos : best - from),
+        ids);
+    if (!match)
+      break;
+    ids.push_back(match->id);
+    from = best + match->content.size();
+  }
+  if (addSpecialTokens)
+    ids.insert(ids.end(), suffix.begin(), suffix.end());
+  return ids;
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Tokenizer>> Tokenizer::parse(StringRef path,
+                                                      StringRef text) {
+  Expected<json::Value> value = json::parse(text);
+  if (!value)
+    return fail(path, "not valid JSON: " + toString(value.takeError()));
+  const json::Object *root = value->getAsObject();
+  const json::Object *model = root ? root->getObject("model") : nullptr;
+  if (!model)
+    return fail(path, "no \"model\" object (not a tokenizer.json?)");
+  StringRef type = model->getString("type").value_or("");
+  if (type == "WordPiece")
+    return WordPieceTokenizer::create(path, *root);
+  return fail(path,
+              "model type '" + type + "': kiln's tokenizers read WordPiece");
+}
+
+Expected<std::unique_ptr<Tokenizer>> Tokenizer::load(StringRef path) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer = MemoryBuffer::getFile(path);
+  if (!buffer)
+    return fail(path, "cannot be read: " + buffer.getError().message());
+  return parse(path, (*buffer)->getBuffer());
+}
