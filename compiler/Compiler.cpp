@@ -544,6 +544,17 @@ bool Compilation::writeOutputs(ArrayRef<char> object,
   }
   if (!weights.keep(error) || !output.keep(error))
     return fail(error);
+  // A checkpoint folder's tokenizer goes beside its library, where
+  // `kiln embed` (and the Python package) look for it.
+  llvm::SmallString<256> tokenizer(options.input);
+  llvm::sys::path::append(tokenizer, "tokenizer.json");
+  if (options.emit == EmitStage::So &&
+      llvm::sys::fs::is_directory(options.input) &&
+      llvm::sys::fs::exists(tokenizer))
+    if (std::error_code ec = llvm::sys::fs::copy_file(
+            tokenizer, outputPath + ".tokenizer.json"))
+      return fail("cannot copy '" + std::string(tokenizer) + "' to '" +
+                  outputPath + ".tokenizer.json': " + ec.message());
   return true;
 }
 

@@ -63,7 +63,8 @@ struct CompileOptions {
   /// The frontend by name ("onnx"); empty: the one that accepts `input`.
   std::string frontend;
   /// Where the stage goes: a file, or "-" for stdout (text stages only).
-  /// Obj and So also write OUTPUT.weights.
+  /// Obj and So also write OUTPUT.weights; So from a checkpoint folder
+  /// with a tokenizer.json also copies it to OUTPUT.tokenizer.json.
   std::string output = "-";
   EmitStage emit = EmitStage::So;
   /// Target, CPU/features, optimization level, precision, GPU options.

@@ -6,13 +6,20 @@ outputs with ONNX Runtime's run of the same model exported to ONNX
 (DIR/NAME.onnx), on random token ids with padded rows, batch 1 and 3.
 
 Usage: check_hf_checkpoints.py DIR [--names NAME...] [--lengths 1 9 40]
+           [--kiln kiln]
+A folder with a tokenizer.json and a sentence_embedding output is also
+run through `kiln embed` on a few texts (a batch of different lengths,
+so padded), against ONNX Runtime on each text alone with the ids `kiln
+tokenize` gives (the tokenizer itself is checked by check_tokenizer.py).
 Prints one line per check and "hf checkpoints: N of M checks passed".
 """
 
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import onnxruntime as ort
@@ -36,11 +43,42 @@ def feeds(rng, batch, length, vocab):
     return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
 
 
+EMBED_TEXTS = ["the cat sat on the mat", "A man plays a guitar.",
+               "kiln compiles transformers, fast! the cat, the man.", "mat"]
+
+
+def check_embed(kiln_path, lib, ref):
+    """kiln embed on EMBED_TEXTS against ORT's sentence_embedding."""
+    with tempfile.TemporaryDirectory() as tmp:
+        texts = os.path.join(tmp, "texts.txt")
+        with open(texts, "w") as f:
+            f.write("\n".join(EMBED_TEXTS) + "\n")
+        out = os.path.join(tmp, "emb.npy")
+        run = subprocess.run([kiln_path, "embed", lib, "--file", texts, "-o",
+                              out], capture_output=True, text=True)
+        if run.returncode:
+            return False, run.stderr.strip()
+        got = np.load(out)
+        ids = subprocess.run([kiln_path, "tokenize", lib + ".tokenizer.json",
+                              "--file", texts], capture_output=True,
+                             text=True, check=True).stdout.split("\n")
+    err = 0.0
+    for i, line in enumerate(ids[:len(EMBED_TEXTS)]):
+        x = np.array([[int(t) for t in line.split()]], np.int64)
+        want = ref.run(["sentence_embedding"], {
+            "input_ids": x, "attention_mask": np.ones_like(x),
+            "token_type_ids": np.zeros_like(x)})[0][0]
+        err = max(err, float(np.abs(got[i] - want).max()))
+    return err <= TOLERANCE, "%d texts, max error %.2e" % (len(EMBED_TEXTS),
+                                                          err)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("dir")
     p.add_argument("--names", nargs="+")
     p.add_argument("--lengths", type=int, nargs="+", default=[1, 9, 40])
+    p.add_argument("--kiln", default="kiln")
     args = p.parse_args()
     names = args.names
     if not names:
@@ -81,6 +119,13 @@ def main():
                           "scale %.2e" % ("ok  " if ok else "FAIL", name,
                                           length, batch, out, err, scale),
                           flush=True)
+        if os.path.exists(os.path.join(folder, "tokenizer.json")) and \
+                "sentence_embedding" in outputs:
+            ok, line = check_embed(args.kiln, lib, ref)
+            checks += 1
+            passed += ok
+            print("%s %-12s kiln embed: %s" % ("ok  " if ok else "FAIL", name,
+                                               line), flush=True)
     print("hf checkpoints: %d of %d checks passed" % (passed, checks))
     return 0 if passed == checks else 1
 

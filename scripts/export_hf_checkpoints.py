@@ -22,7 +22,8 @@ sequence; output last_hidden_state):
                   model.safetensors.index.json
     sentence      a sentence-transformers folder: BertModel plus
                   1_Pooling/config.json (mean tokens) and modules.json
-                  with Normalize; sentence.onnx also outputs
+                  with Normalize, and a WordPiece tokenizer.json trained
+                  on a few sentences; sentence.onnx also outputs
                   sentence_embedding (masked mean, L2-normalised)
 
 and a manifest.json naming them.
@@ -133,6 +134,15 @@ def main():
                     "type": "sentence_transformers.models.Pooling"},
                    {"idx": 2, "name": "2", "path": "2_Normalize",
                     "type": "sentence_transformers.models.Normalize"}], f)
+    # A tokenizer for `kiln embed`, its ids inside the model's vocab.
+    from tokenizers.implementations import BertWordPieceTokenizer
+    corpus = os.path.join(out, "tokenizer-corpus.txt")
+    with open(corpus, "w") as f:
+        f.write("the cat sat on the mat\nA man plays a guitar.\n"
+                "kiln compiles transformers, fast!\n" * 3)
+    tokenizer = BertWordPieceTokenizer(lowercase=True)
+    tokenizer.train([corpus], vocab_size=100, min_frequency=1)
+    tokenizer.save(os.path.join(folder, "tokenizer.json"))
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(made, f)
     print("exported:", " ".join(made))

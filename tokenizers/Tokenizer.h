@@ -37,6 +37,10 @@ public:
   /// post-processor's special tokens when `addSpecialTokens`.
   virtual std::vector<int32_t> encode(llvm::StringRef text,
                                       bool addSpecialTokens = true) const = 0;
+  /// `ids` inside the post-processor's special tokens (what encode adds),
+  /// for callers that truncate first.
+  virtual std::vector<int32_t>
+  withSpecialTokens(llvm::ArrayRef<int32_t> ids) const = 0;
   /// The token string of `id` ("" when out of range).
   virtual llvm::StringRef token(int32_t id) const = 0;
   virtual size_t vocabSize() const = 0;

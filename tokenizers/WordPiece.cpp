@@ -173,6 +173,13 @@ public:
                                                               : StringRef();
   }
   size_t vocabSize() const override { return tokens.size(); }
+  std::vector<int32_t>
+  withSpecialTokens(ArrayRef<int32_t> ids) const override {
+    std::vector<int32_t> out = prefix;
+    out.insert(out.end(), ids.begin(), ids.end());
+    out.insert(out.end(), suffix.begin(), suffix.end());
+    return out;
+  }
 
 private:
   std::u32string normalize(const std::u32string &text) const;
@@ -369,8 +376,6 @@ void WordPieceTokenizer::encodeSegment(const std::u32string &text,
 std::vector<int32_t> WordPieceTokenizer::encode(StringRef text,
                                                 bool addSpecialTokens) const {
   std::vector<int32_t> ids;
-  if (addSpecialTokens)
-    ids = prefix;
   std::u32string s = decodeUtf8(text);
   // Added tokens are matched in the raw text, before normalization.
   size_t from = 0;
@@ -392,9 +397,7 @@ std::vector<int32_t> WordPieceTokenizer::encode(StringRef text,
     ids.push_back(match->id);
     from = best + match->content.size();
   }
-  if (addSpecialTokens)
-    ids.insert(ids.end(), suffix.begin(), suffix.end());
-  return ids;
+  return addSpecialTokens ? withSpecialTokens(ids) : ids;
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 
 #include "tools/kiln/Driver.h"
 #include "tools/kiln/Calibrate.h"
+#include "tools/kiln/Embed.h"
 #include "tools/kiln/RunModel.h"
 
 #include "compiler/Compiler.h"
@@ -301,6 +302,50 @@ int tokenize() {
   return 0;
 }
 
+//===--- kiln embed ---------------------------------------------------===//
+
+cl::SubCommand embedSubCommand(
+    "embed", "Sentence embeddings of texts from a library compiled from a "
+             "sentence-transformers checkpoint folder");
+cl::opt<std::string> embedLibrary(cl::Positional, cl::sub(embedSubCommand),
+                                  cl::desc("<model.so>"), cl::Required);
+cl::list<std::string> embedTexts("text", cl::sub(embedSubCommand),
+                                 cl::desc("A text to embed; repeatable"));
+cl::opt<std::string> embedFile(
+    "file", cl::sub(embedSubCommand),
+    cl::desc("Embed each line of this file ('-' for stdin)"),
+    cl::value_desc("file"));
+cl::opt<std::string> embedTokenizer(
+    "tokenizer", cl::sub(embedSubCommand),
+    cl::desc("The tokenizer.json (default: MODEL.so.tokenizer.json, which "
+             "compiling a checkpoint folder writes)"),
+    cl::value_desc("file"));
+cl::opt<std::string> embedOutput(
+    "o", cl::sub(embedSubCommand),
+    cl::desc("Save the [texts, dim] float32 matrix as .npy instead of "
+             "printing one vector per line"),
+    cl::value_desc("file.npy"));
+cl::opt<int> embedMaxTokens(
+    "max-tokens", cl::sub(embedSubCommand),
+    cl::desc("Tokens per text at most, special tokens included; longer "
+             "texts are cut (default 256, sentence-transformers' length)"),
+    cl::init(256));
+cl::opt<int> embedThreads("threads", cl::sub(embedSubCommand),
+                          cl::desc("Threads (default: all cores)"),
+                          cl::init(0));
+
+int embed() {
+  kiln::EmbedOptions options;
+  options.library = embedLibrary;
+  options.tokenizer = embedTokenizer;
+  options.texts.assign(embedTexts.begin(), embedTexts.end());
+  options.textFile = embedFile;
+  options.output = embedOutput;
+  options.maxTokens = embedMaxTokens;
+  options.threads = embedThreads;
+  return kiln::embedCommand(options);
+}
+
 /// The compile (and calibrate) flags as CompileOptions.
 kiln::CompileOptions compileOptionsFromFlags() {
   kiln::CompileOptions options;
@@ -399,7 +444,8 @@ int kiln::runDriver(int argc, char **argv) {
       "  kiln run OUT.so (--input NAME=FILE.npy... | --random) "
       "[--output-dir DIR]\n"
       "  kiln bench OUT.so [--shape NAME=DIMS]... [--threads N]\n"
-      "  kiln tokenize TOKENIZER.json (--text TEXT... | --file FILE)\n");
+      "  kiln tokenize TOKENIZER.json (--text TEXT... | --file FILE)\n"
+      "  kiln embed OUT.so (--text TEXT... | --file FILE) [-o FILE.npy]\n");
   if (compileCommand)
     return runCompile();
   if (calibrateCommand)
@@ -410,6 +456,8 @@ int kiln::runDriver(int argc, char **argv) {
     return bench();
   if (tokenizeCommand)
     return tokenize();
+  if (embedSubCommand)
+    return embed();
   llvm::errs() << "kiln: error: no command given; try 'kiln compile --help'\n";
   return 1;
 }

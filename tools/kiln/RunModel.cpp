@@ -859,6 +859,75 @@ bool runOnInputSets(const std::string &library, int threads,
   return true;
 }
 
+struct ModelSession::Impl {
+  Library lib;
+};
+
+ModelSession::ModelSession() = default;
+ModelSession::~ModelSession() = default;
+
+bool ModelSession::open(const std::string &library, int threads,
+                        std::string &error) {
+  impl = std::make_unique<Impl>();
+  Library &lib = impl->lib;
+  if (threads < 0) {
+    error = "the thread count must be 0 (the default) or more";
+    return false;
+  }
+  if (!lib.open(library, error))
+    return false;
+  if (threads > 0 &&
+      lib.kiln_model_set_num_threads(lib.model, threads) != KILN_OK) {
+    error = lib.kiln_last_error();
+    return false;
+  }
+  return true;
+}
+
+bool ModelSession::run(const std::vector<IntInput> &given,
+                       std::vector<FloatOutput> &floats, std::string &error) {
+  Library &lib = impl->lib;
+  std::vector<Tensor> inputs, outputs;
+  size_t n = lib.kiln_model_num_inputs(lib.model);
+  for (size_t i = 0; i < n; ++i) {
+    std::string name = lib.kiln_model_input_name(lib.model, i);
+    auto it = std::find_if(given.begin(), given.end(),
+                           [&](const IntInput &in) { return in.name == name; });
+    kiln_dtype dtype = lib.kiln_model_input_dtype(lib.model, i);
+    if (it == given.end() || isFloat(dtype)) {
+      error = "the model's input '" + name + "' (" +
+              lib.kiln_dtype_name(dtype) + ") is not one this command gives";
+      return false;
+    }
+    kiln_tensor *t;
+    if (lib.kiln_tensor_create(dtype, it->shape.data(), it->shape.size(),
+                               &t) != KILN_OK) {
+      error = "input '" + name + "': " + lib.kiln_last_error();
+      return false;
+    }
+    inputs.emplace_back(&lib, t);
+    void *data = lib.kiln_tensor_data(t);
+    for (size_t k = 0; k < it->values.size(); ++k)
+      storeInt(data, dtype, k, it->values[k]);
+  }
+  if (!runOnce(lib, inputs, outputs, error))
+    return false;
+  floats.clear();
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    kiln_tensor *t = outputs[i].t;
+    if (lib.kiln_tensor_dtype(t) != KILN_FLOAT32)
+      continue;
+    FloatOutput out;
+    out.name = lib.kiln_model_output_name(lib.model, i);
+    out.shape.assign(lib.kiln_tensor_dims(t),
+                     lib.kiln_tensor_dims(t) + lib.kiln_tensor_rank(t));
+    const float *data = static_cast<const float *>(lib.kiln_tensor_data(t));
+    out.values.assign(data, data + lib.kiln_tensor_num_elements(t));
+    floats.push_back(std::move(out));
+  }
+  return true;
+}
+
 int runModelCommand(const RunOptions &options) {
   Library lib;
   std::vector<Tensor> inputs, outputs;

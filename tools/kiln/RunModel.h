@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,31 @@ using OutputSink = std::function<bool(
 bool runOnInputSets(const std::string &library, int threads,
                     const std::vector<std::vector<std::string>> &inputSets,
                     const OutputSink &sink, std::string &error);
+
+/// An integer input held in memory, by name (token ids, masks).
+struct IntInput {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<int64_t> values;
+};
+
+/// A model library loaded once and run on inputs held in memory (`kiln
+/// embed`): every model input must be given, as integers that fit its
+/// dtype.
+class ModelSession {
+public:
+  ModelSession();
+  ~ModelSession();
+  /// Loads `library`; `threads` as RunOptions says.
+  bool open(const std::string &library, int threads, std::string &error);
+  /// Runs it; the float32 outputs in the library's order.
+  bool run(const std::vector<IntInput> &inputs,
+           std::vector<FloatOutput> &outputs, std::string &error);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
 
 } // namespace kiln
 
