@@ -752,9 +752,9 @@ int fail(const std::string &message) {
   return 1;
 }
 
-/// Opens the library, sets the thread count and builds the inputs.
-bool prepare(const std::string &library, int threads, const InputSpec &spec,
-             Library &lib, std::vector<Tensor> &inputs, std::string &error) {
+/// Opens the library and sets the thread count.
+bool openLibrary(const std::string &library, int threads, Library &lib,
+                 std::string &error) {
   if (threads < 0) {
     error = "the thread count must be 0 (the default) or more, not " +
             std::to_string(threads);
@@ -767,7 +767,33 @@ bool prepare(const std::string &library, int threads, const InputSpec &spec,
     error = lib.kiln_last_error();
     return false;
   }
-  return InputBuilder(lib).build(spec, inputs, error);
+  return true;
+}
+
+/// Opens the library, sets the thread count and builds the inputs.
+bool prepare(const std::string &library, int threads, const InputSpec &spec,
+             Library &lib, std::vector<Tensor> &inputs, std::string &error) {
+  return openLibrary(library, threads, lib, error) &&
+         InputBuilder(lib).build(spec, inputs, error);
+}
+
+/// The float32 ones among a run's outputs, copied out.
+std::vector<FloatOutput> floatOutputs(const Library &lib,
+                                      const std::vector<Tensor> &outputs) {
+  std::vector<FloatOutput> floats;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    kiln_tensor *t = outputs[i].t;
+    if (lib.kiln_tensor_dtype(t) != KILN_FLOAT32)
+      continue;
+    FloatOutput out;
+    out.name = lib.kiln_model_output_name(lib.model, i);
+    out.shape.assign(lib.kiln_tensor_dims(t),
+                     lib.kiln_tensor_dims(t) + lib.kiln_tensor_rank(t));
+    const float *data = static_cast<const float *>(lib.kiln_tensor_data(t));
+    out.values.assign(data, data + lib.kiln_tensor_num_elements(t));
+    floats.push_back(std::move(out));
+  }
+  return floats;
 }
 
 /// Runs the model once; returns its outputs, or false.
@@ -840,20 +866,7 @@ bool runOnInputSets(const std::string &library, int threads,
                           : InputBuilder(lib).build(spec, inputs, error);
     if (!built || !runOnce(lib, inputs, outputs, error))
       return false;
-    std::vector<FloatOutput> floats;
-    for (size_t i = 0; i < outputs.size(); ++i) {
-      kiln_tensor *t = outputs[i].t;
-      if (lib.kiln_tensor_dtype(t) != KILN_FLOAT32)
-        continue;
-      FloatOutput out;
-      out.name = lib.kiln_model_output_name(lib.model, i);
-      out.shape.assign(lib.kiln_tensor_dims(t),
-                       lib.kiln_tensor_dims(t) + lib.kiln_tensor_rank(t));
-      const float *data = static_cast<const float *>(lib.kiln_tensor_data(t));
-      out.values.assign(data, data + lib.kiln_tensor_num_elements(t));
-      floats.push_back(std::move(out));
-    }
-    if (!sink(set, floats, error))
+    if (!sink(set, floatOutputs(lib, outputs), error))
       return false;
   }
   return true;
@@ -869,19 +882,7 @@ ModelSession::~ModelSession() = default;
 bool ModelSession::open(const std::string &library, int threads,
                         std::string &error) {
   impl = std::make_unique<Impl>();
-  Library &lib = impl->lib;
-  if (threads < 0) {
-    error = "the thread count must be 0 (the default) or more";
-    return false;
-  }
-  if (!lib.open(library, error))
-    return false;
-  if (threads > 0 &&
-      lib.kiln_model_set_num_threads(lib.model, threads) != KILN_OK) {
-    error = lib.kiln_last_error();
-    return false;
-  }
-  return true;
+  return openLibrary(library, threads, impl->lib, error);
 }
 
 bool ModelSession::run(const std::vector<IntInput> &given,
@@ -912,19 +913,7 @@ bool ModelSession::run(const std::vector<IntInput> &given,
   }
   if (!runOnce(lib, inputs, outputs, error))
     return false;
-  floats.clear();
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    kiln_tensor *t = outputs[i].t;
-    if (lib.kiln_tensor_dtype(t) != KILN_FLOAT32)
-      continue;
-    FloatOutput out;
-    out.name = lib.kiln_model_output_name(lib.model, i);
-    out.shape.assign(lib.kiln_tensor_dims(t),
-                     lib.kiln_tensor_dims(t) + lib.kiln_tensor_rank(t));
-    const float *data = static_cast<const float *>(lib.kiln_tensor_data(t));
-    out.values.assign(data, data + lib.kiln_tensor_num_elements(t));
-    floats.push_back(std::move(out));
-  }
+  floats = floatOutputs(lib, outputs);
   return true;
 }
 
