@@ -107,6 +107,7 @@ def main():
         for length in args.lengths:
             for batch in (1, 3):
                 x = feeds(rng, batch, length, vocab)
+                x = {i.name: x[i.name] for i in ref.get_inputs()}
                 got = model.run(None, x)
                 want = ref.run(None, x)
                 for out, g, w in zip(outputs, got, want):

@@ -26,6 +26,13 @@ sequence; output last_hidden_state):
                   on a few sentences; sentence.onnx also outputs
                   sentence_embedding (masked mean, L2-normalised)
 
+    llama         LlamaForCausalLM, 2 layers, hidden 64, 4 query heads
+                  over 2 key/value heads (GQA), separate lm_head; inputs
+                  input_ids, attention_mask; output logits
+    llama_tied    tied embeddings (SmolLM's layout), 2 query heads of 32
+                  over 1 key/value head, rope_theta 500000
+    qwen2         Qwen2ForCausalLM (q/k/v biases), tied
+
 and a manifest.json naming them.
 """
 
@@ -34,7 +41,9 @@ import json
 import os
 
 import torch
-from transformers import BertConfig, BertForMaskedLM, BertModel
+from transformers import (BertConfig, BertForMaskedLM, BertModel,
+                          LlamaConfig, LlamaForCausalLM, Qwen2Config,
+                          Qwen2ForCausalLM)
 
 
 def config(**overrides):
@@ -61,6 +70,36 @@ class Encoder(torch.nn.Module):
         e = (h * m).sum(1) / torch.clamp(m.sum(1), min=1e-9)
         e = torch.nn.functional.normalize(e, p=2, dim=1)
         return h, e
+
+
+class Decoder(torch.nn.Module):
+    """The logits of a causal LM, no cache."""
+
+    def __init__(self, lm):
+        super().__init__()
+        self.lm = lm
+
+    def forward(self, input_ids, attention_mask):
+        return self.lm(input_ids=input_ids, attention_mask=attention_mask,
+                       use_cache=False).logits
+
+
+def export_decoder(module, path):
+    ids = torch.randint(0, 100, (2, 9))
+    names = ["input_ids", "attention_mask"]
+    axes = {n: {0: "batch", 1: "sequence"} for n in names + ["logits"]}
+    torch.onnx.export(module, (ids, torch.ones_like(ids)), path,
+                      input_names=names, output_names=["logits"],
+                      dynamic_axes=axes, opset_version=17)
+
+
+def decoder_config(cls, **overrides):
+    args = dict(vocab_size=120, hidden_size=64, num_hidden_layers=2,
+                num_attention_heads=4, num_key_value_heads=2,
+                intermediate_size=96, max_position_embeddings=128,
+                rms_norm_eps=1e-5, attn_implementation="eager")
+    args.update(overrides)
+    return cls(**args)
 
 
 def export(module, path, outputs):
@@ -134,6 +173,18 @@ def main():
                     "type": "sentence_transformers.models.Pooling"},
                    {"idx": 2, "name": "2", "path": "2_Normalize",
                     "type": "sentence_transformers.models.Normalize"}], f)
+    for name, lm in [
+            ("llama", LlamaForCausalLM(decoder_config(LlamaConfig))),
+            ("llama_tied", LlamaForCausalLM(decoder_config(
+                LlamaConfig, tie_word_embeddings=True, num_attention_heads=2,
+                num_key_value_heads=1, rope_theta=500000.0))),
+            ("qwen2", Qwen2ForCausalLM(decoder_config(
+                Qwen2Config, tie_word_embeddings=True)))]:
+        lm = randomize(lm)
+        lm.save_pretrained(os.path.join(out, name), safe_serialization=True)
+        export_decoder(Decoder(lm).eval(), os.path.join(out, name + ".onnx"))
+        made.append(name)
+
     # A tokenizer for `kiln embed`, its ids inside the model's vocab.
     from tokenizers.implementations import BertWordPieceTokenizer
     corpus = os.path.join(out, "tokenizer-corpus.txt")

@@ -117,14 +117,19 @@ private:
   std::string name(llvm::StringRef tensor) const {
     return prefix + tensor.str();
   }
-  /// x [B, T, in] times the stored Linear weight [out, in], plus its bias.
   Value linear(Value x, llvm::StringRef module, int64_t in, int64_t out,
-               Value residual = {}, tfm::ActivationAttr activation = {});
+               Value residual = {},
+               std::optional<tfm::Activation> activation = {}) {
+    return m.linear(x, name(module), in, out, /*bias=*/true, residual,
+                    activation);
+  }
   Value layerNorm(Value x, llvm::StringRef module);
-  /// [B, T, H*D] -> [B, H, T, D].
-  Value splitHeads(Value x, Location loc);
-  /// [B, H, T, D] -> [B, T, H*D].
-  Value mergeHeads(Value x, Location loc);
+  Value splitHeads(Value x, Location loc) {
+    return m.splitHeads(x, cfg.heads, cfg.hidden / cfg.heads, loc);
+  }
+  Value mergeHeads(Value x, Location loc) {
+    return m.mergeHeads(x, cfg.hidden, loc);
+  }
   Value layer(Value h, Value maskBias, int64_t index);
   Value sentenceEmbedding(Value h, Value mask);
 
@@ -134,17 +139,6 @@ private:
   std::string prefix;
 };
 
-Value BertBuilder::linear(Value x, llvm::StringRef module, int64_t in,
-                          int64_t out, Value residual,
-                          tfm::ActivationAttr activation) {
-  Value w = m.weight(name(module) + ".weight", {out, in});
-  Value bias = m.weight(name(module) + ".bias", {out});
-  if (!x || !w || !bias)
-    return {};
-  return m.make<tfm::MatmulOp>(m.loc(name(module)), x, w, bias, residual,
-                               UnitAttr(), b.getUnitAttr(), activation);
-}
-
 Value BertBuilder::layerNorm(Value x, llvm::StringRef module) {
   Value scale = m.weight(name(module) + ".weight", {cfg.hidden});
   Value bias = m.weight(name(module) + ".bias", {cfg.hidden});
@@ -153,32 +147,6 @@ Value BertBuilder::layerNorm(Value x, llvm::StringRef module) {
   return tfm::LayerNormOp::create(b, m.loc(name(module)), x.getType(), x, scale,
                                   bias, b.getI64IntegerAttr(2),
                                   b.getF32FloatAttr(cfg.epsilon));
-}
-
-Value BertBuilder::splitHeads(Value x, Location loc) {
-  if (!x)
-    return {};
-  Value bt = m.make<tfm::ShapeOp>(loc, x, b.getI64IntegerAttr(0),
-                                  b.getI64IntegerAttr(2));
-  Value shape = m.make<tfm::ConcatOp>(
-      loc, ValueRange{bt, m.i64Constant({cfg.heads, cfg.hidden / cfg.heads})},
-      b.getI64IntegerAttr(0));
-  Value r = m.make<tfm::ReshapeOp>(loc, x, shape);
-  return r ? m.make<tfm::TransposeOp>(loc, r,
-                                      b.getDenseI64ArrayAttr({0, 2, 1, 3}))
-           : Value();
-}
-
-Value BertBuilder::mergeHeads(Value x, Location loc) {
-  if (!x)
-    return {};
-  Value t =
-      m.make<tfm::TransposeOp>(loc, x, b.getDenseI64ArrayAttr({0, 2, 1, 3}));
-  Value bt = m.make<tfm::ShapeOp>(loc, t, b.getI64IntegerAttr(0),
-                                  b.getI64IntegerAttr(2));
-  Value shape = m.make<tfm::ConcatOp>(
-      loc, ValueRange{bt, m.i64Constant({cfg.hidden})}, b.getI64IntegerAttr(0));
-  return m.make<tfm::ReshapeOp>(loc, t, shape);
 }
 
 Value BertBuilder::layer(Value h, Value maskBias, int64_t index) {
@@ -199,7 +167,7 @@ Value BertBuilder::layer(Value h, Value maskBias, int64_t index) {
                    cfg.hidden, cfg.hidden, /*residual=*/h);
   Value h1 = layerNorm(o, l + "attention.output.LayerNorm");
   Value i = linear(h1, l + "intermediate.dense", cfg.hidden, cfg.intermediate,
-                   {}, tfm::ActivationAttr::get(m.context(), cfg.activation));
+                   {}, cfg.activation);
   Value out = linear(i, l + "output.dense", cfg.intermediate, cfg.hidden,
                      /*residual=*/h1);
   return layerNorm(out, l + "output.LayerNorm");
@@ -266,16 +234,7 @@ OwningOpRef<ModuleOp> BertBuilder::build() {
   x = m.make<tfm::AddOp>(eloc, m.make<tfm::AddOp>(eloc, x, t), p);
   Value h = layerNorm(x, "embeddings.LayerNorm");
 
-  // The additive mask of BertModel: 0 where attended, the most negative
-  // float elsewhere, [B, 1, 1, T].
-  Location mloc = m.loc("attention_mask");
-  Value m4 =
-      m.make<tfm::UnsqueezeOp>(mloc, mask, b.getDenseI64ArrayAttr({1, 2}));
-  auto m4Type = cast<RankedTensorType>(m4.getType());
-  Value mf = tfm::CastOp::create(b, mloc, m4Type.clone(b.getF32Type()), m4);
-  Value maskBias =
-      m.make<tfm::MulOp>(mloc, m.make<tfm::SubOp>(mloc, m.f32Scalar(1.0), mf),
-                         m.f32Scalar(std::numeric_limits<float>::lowest()));
+  Value maskBias = m.paddingMask(mask);
 
   for (int64_t i = 0; i < cfg.layers && h; ++i)
     h = layer(h, maskBias, i);

@@ -54,8 +54,11 @@ HuggingFaceFrontend::import(MLIRContext *context,
   llvm::StringRef type = folder.config.modelType();
   if (type == "bert")
     return kiln::hf::buildBert(context, folder);
+  if (type == "llama" || type == "mistral" || type == "qwen2")
+    return kiln::hf::buildLlama(context, folder);
   emitError(loc) << "'" << configPath << "' has model_type '" << type
-                 << "'; the Hugging Face frontend builds: bert";
+                 << "'; the Hugging Face frontend builds: bert, llama, "
+                    "mistral, qwen2";
   return nullptr;
 }
 

@@ -15,6 +15,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstring>
+#include <limits>
 
 using namespace mlir;
 using namespace kiln::hf;
@@ -150,6 +151,55 @@ Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape) {
   return tfm::ConstantOp::create(
       b, loc(name),
       DenseResourceElementsAttr::get(type, name, std::move(*blob)));
+}
+
+Value ModelBuilder::linear(Value x, StringRef module, int64_t in, int64_t out,
+                           bool bias, Value residual,
+                           std::optional<tfm::Activation> activation) {
+  Value w = weight((module + ".weight").str(), {out, in});
+  Value b = bias ? weight((module + ".bias").str(), {out}) : Value();
+  if (!x || !w || (bias && !b))
+    return {};
+  tfm::ActivationAttr act =
+      activation ? tfm::ActivationAttr::get(context(), *activation)
+                 : tfm::ActivationAttr();
+  return make<tfm::MatmulOp>(loc(module), x, w, b, residual, UnitAttr(),
+                             this->b.getUnitAttr(), act);
+}
+
+Value ModelBuilder::splitHeads(Value x, int64_t heads, int64_t dim,
+                               Location where) {
+  if (!x)
+    return {};
+  Value bt = make<tfm::ShapeOp>(where, x, b.getI64IntegerAttr(0),
+                                b.getI64IntegerAttr(2));
+  Value shape = make<tfm::ConcatOp>(
+      where, ValueRange{bt, i64Constant({heads, dim})}, b.getI64IntegerAttr(0));
+  Value r = make<tfm::ReshapeOp>(where, x, shape);
+  return r ? make<tfm::TransposeOp>(where, r,
+                                    b.getDenseI64ArrayAttr({0, 2, 1, 3}))
+           : Value();
+}
+
+Value ModelBuilder::mergeHeads(Value x, int64_t width, Location where) {
+  if (!x)
+    return {};
+  Value t =
+      make<tfm::TransposeOp>(where, x, b.getDenseI64ArrayAttr({0, 2, 1, 3}));
+  Value bt = make<tfm::ShapeOp>(where, t, b.getI64IntegerAttr(0),
+                                b.getI64IntegerAttr(2));
+  Value shape = make<tfm::ConcatOp>(where, ValueRange{bt, i64Constant({width})},
+                                    b.getI64IntegerAttr(0));
+  return make<tfm::ReshapeOp>(where, t, shape);
+}
+
+Value ModelBuilder::paddingMask(Value mask) {
+  Location where = loc("attention_mask");
+  Value m4 = make<tfm::UnsqueezeOp>(where, mask, b.getDenseI64ArrayAttr({1, 2}));
+  auto m4Type = cast<RankedTensorType>(m4.getType());
+  Value mf = tfm::CastOp::create(b, where, m4Type.clone(b.getF32Type()), m4);
+  return make<tfm::MulOp>(where, make<tfm::SubOp>(where, f32Scalar(1.0), mf),
+                          f32Scalar(std::numeric_limits<float>::lowest()));
 }
 
 Value ModelBuilder::i64Constant(ArrayRef<int64_t> values) {

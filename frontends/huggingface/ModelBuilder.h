@@ -12,6 +12,8 @@
 #include "frontends/huggingface/HfConfig.h"
 #include "frontends/huggingface/Safetensors.h"
 
+#include "dialects/tfm/TfmOps.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -59,6 +61,22 @@ public:
   /// after a diagnostic naming the tensor when it is missing or has
   /// another shape or dtype.
   mlir::Value weight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
+  /// x [..., in] times the stored Linear weight `module`.weight [out, in]
+  /// (transpose_rhs: no copy), plus `module`.bias when `bias`, then the
+  /// activation, then `residual`.
+  mlir::Value linear(mlir::Value x, llvm::StringRef module, int64_t in,
+                     int64_t out, bool bias, mlir::Value residual = {},
+                     std::optional<mlir::tfm::Activation> activation = {});
+  /// [B, T, heads * dim] -> [B, heads, T, dim].
+  mlir::Value splitHeads(mlir::Value x, int64_t heads, int64_t dim,
+                         mlir::Location loc);
+  /// [B, heads, T, dim] -> [B, T, heads * dim].
+  mlir::Value mergeHeads(mlir::Value x, int64_t width, mlir::Location loc);
+  /// BertModel's and LlamaModel's additive padding mask from the i64
+  /// attention_mask [B, T]: 0 where attended, the lowest float elsewhere,
+  /// [B, 1, 1, T].
+  mlir::Value paddingMask(mlir::Value mask);
+
   mlir::Value i64Constant(llvm::ArrayRef<int64_t> values);
   mlir::Value f32Scalar(double value);
 
@@ -82,6 +100,13 @@ private:
 /// sentence-transformers checkpoint (1_Pooling, 2_Normalize).
 mlir::OwningOpRef<mlir::ModuleOp> buildBert(mlir::MLIRContext *context,
                                             const CheckpointFolder &folder);
+
+/// Builds LLaMA-family decoders (LLaMA, Mistral, Qwen2: GQA, RoPE, RMSNorm,
+/// SiLU-gated MLP, tied or separate lm_head, q/k/v biases when the
+/// checkpoint has them): inputs input_ids, attention_mask; output logits.
+/// The prefill form: no KV cache yet.
+mlir::OwningOpRef<mlir::ModuleOp> buildLlama(mlir::MLIRContext *context,
+                                             const CheckpointFolder &folder);
 
 } // namespace kiln::hf
 

@@ -1,0 +1,217 @@
+//===- BuildLlama.cpp - LLaMA-family decoders from a checkpoint -----------===//
+//
+// Part of kiln. Transformers' LlamaForCausalLM (and the checkpoints that
+// share its layout: Mistral, Qwen2 with q/k/v biases, SmolLM) as tfm IR,
+// the prefill form: input_ids and attention_mask [B, T] in, logits
+// [B, T, V] out, causal attention with grouped-query heads, RoPE from
+// cos/sin tables computed here in float32 as transformers computes them.
+// The KV-cache decode form is not built yet.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/huggingface/ModelBuilder.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace kiln::hf;
+
+namespace {
+
+struct LlamaConfig {
+  int64_t hidden, layers, heads, kvHeads, headDim, intermediate, vocab,
+      positions;
+  double epsilon, theta;
+  bool tied;
+};
+
+llvm::Expected<LlamaConfig> readConfig(const HfConfig &c) {
+  LlamaConfig cfg;
+  struct Field {
+    const char *key;
+    int64_t *field;
+    std::optional<int64_t> fallback;
+  };
+  for (Field f : {Field{"hidden_size", &cfg.hidden, {}},
+                  Field{"num_hidden_layers", &cfg.layers, {}},
+                  Field{"num_attention_heads", &cfg.heads, {}},
+                  Field{"intermediate_size", &cfg.intermediate, {}},
+                  Field{"vocab_size", &cfg.vocab, {}},
+                  Field{"max_position_embeddings", &cfg.positions, 2048}}) {
+    llvm::Expected<int64_t> v = c.positive(f.key, f.fallback);
+    if (!v)
+      return v.takeError();
+    *f.field = *v;
+  }
+  llvm::Expected<int64_t> kv = c.positive("num_key_value_heads", cfg.heads);
+  if (!kv)
+    return kv.takeError();
+  cfg.kvHeads = *kv;
+  if (cfg.hidden % cfg.heads)
+    return c.error("hidden_size", "is not a multiple of num_attention_heads");
+  llvm::Expected<int64_t> headDim =
+      c.positive("head_dim", cfg.hidden / cfg.heads);
+  if (!headDim)
+    return headDim.takeError();
+  cfg.headDim = *headDim;
+  if (cfg.heads % cfg.kvHeads)
+    return c.error("num_attention_heads",
+                   "is not a multiple of num_key_value_heads");
+  if (cfg.headDim % 2)
+    return c.error("head_dim", "is odd; RoPE rotates pairs");
+  llvm::Expected<double> eps = c.number("rms_norm_eps", 1e-6);
+  llvm::Expected<double> theta = c.number("rope_theta", 10000.0);
+  llvm::Expected<bool> tied = c.boolean("tie_word_embeddings", false);
+  llvm::Expected<std::string> act = c.string("hidden_act", "silu");
+  if (!eps || !theta || !tied || !act) {
+    llvm::Error e = llvm::joinErrors(
+        eps.takeError(),
+        llvm::joinErrors(theta.takeError(),
+                         llvm::joinErrors(tied.takeError(), act.takeError())));
+    return std::move(e);
+  }
+  cfg.epsilon = *eps;
+  cfg.theta = *theta;
+  cfg.tied = *tied;
+  if (*act != "silu")
+    return c.error("hidden_act", "is '" + *act + "'; kiln builds silu");
+  llvm::Expected<std::string> scaling = c.string("rope_scaling", "");
+  if (!scaling)
+    return c.error("rope_scaling",
+                   "is set; kiln builds unscaled RoPE only (for now)");
+  return cfg;
+}
+
+class LlamaBuilder {
+public:
+  LlamaBuilder(ModelBuilder &m, const LlamaConfig &cfg)
+      : m(m), b(m.builder()), cfg(cfg) {}
+  OwningOpRef<ModuleOp> build();
+
+private:
+  Value rmsNorm(Value x, llvm::StringRef weight);
+  /// cos and sin of positions [0, T), [1, 1, T, headDim].
+  std::pair<Value, Value> rotaryTables(Value inputIds);
+  Value layer(Value x, Value mask, Value cos, Value sin, int64_t index);
+
+  ModelBuilder &m;
+  OpBuilder &b;
+  const LlamaConfig &cfg;
+};
+
+Value LlamaBuilder::rmsNorm(Value x, llvm::StringRef weight) {
+  Value scale = m.weight(weight, {cfg.hidden});
+  if (!x || !scale)
+    return {};
+  return tfm::RmsNormOp::create(b, m.loc(weight), x.getType(), x, scale,
+                                b.getI64IntegerAttr(2),
+                                b.getF32FloatAttr(cfg.epsilon));
+}
+
+std::pair<Value, Value> LlamaBuilder::rotaryTables(Value inputIds) {
+  // As LlamaRotaryEmbedding: inv_freq = 1 / theta^(2i / d) and the angle
+  // position * inv_freq in float32, the d/2 angles repeated (rotate_half).
+  int64_t d = cfg.headDim, p = cfg.positions;
+  std::vector<float> invFreq(d / 2), cosTable(p * d), sinTable(p * d);
+  for (int64_t i = 0; i < d / 2; ++i)
+    invFreq[i] =
+        1.0f / std::pow(static_cast<float>(cfg.theta),
+                        static_cast<float>(2 * i) / static_cast<float>(d));
+  for (int64_t pos = 0; pos < p; ++pos)
+    for (int64_t i = 0; i < d; ++i) {
+      float angle = static_cast<float>(pos) * invFreq[i % (d / 2)];
+      cosTable[pos * d + i] = std::cos(angle);
+      sinTable[pos * d + i] = std::sin(angle);
+    }
+  auto type = RankedTensorType::get({1, 1, p, d}, b.getF32Type());
+  Location where = m.loc("rotary_emb");
+  Value length = m.make<tfm::ShapeOp>(where, inputIds, b.getI64IntegerAttr(1),
+                                      b.getI64IntegerAttr(2));
+  auto table = [&](std::vector<float> &values) {
+    Value c = tfm::ConstantOp::create(
+        b, where, DenseElementsAttr::get(type, llvm::ArrayRef<float>(values)));
+    return m.make<tfm::SliceOp>(where, c, m.i64Constant({0}), length,
+                                b.getDenseI64ArrayAttr({2}),
+                                b.getDenseI64ArrayAttr({1}));
+  };
+  return {table(cosTable), table(sinTable)};
+}
+
+Value LlamaBuilder::layer(Value x, Value mask, Value cos, Value sin,
+                          int64_t index) {
+  std::string l = "model.layers." + std::to_string(index) + ".";
+  bool qkvBias = m.folder().weights.contains(l + "self_attn.q_proj.bias");
+  Location where = m.loc(l + "self_attn");
+  Value h = rmsNorm(x, l + "input_layernorm.weight");
+  int64_t qWidth = cfg.heads * cfg.headDim, kvWidth = cfg.kvHeads * cfg.headDim;
+  Value q = m.splitHeads(
+      m.linear(h, l + "self_attn.q_proj", cfg.hidden, qWidth, qkvBias),
+      cfg.heads, cfg.headDim, where);
+  Value k = m.splitHeads(
+      m.linear(h, l + "self_attn.k_proj", cfg.hidden, kvWidth, qkvBias),
+      cfg.kvHeads, cfg.headDim, where);
+  Value v = m.splitHeads(
+      m.linear(h, l + "self_attn.v_proj", cfg.hidden, kvWidth, qkvBias),
+      cfg.kvHeads, cfg.headDim, where);
+  if (!q || !k || !v)
+    return {};
+  q = tfm::RopeOp::create(b, where, q.getType(), q, cos, sin, UnitAttr());
+  k = tfm::RopeOp::create(b, where, k.getType(), k, cos, sin, UnitAttr());
+  Value a = m.make<tfm::AttentionOp>(
+      where, q, k, v, mask, b.getUnitAttr(),
+      b.getF32FloatAttr(1.0f / std::sqrt(static_cast<float>(cfg.headDim))));
+  x = m.linear(m.mergeHeads(a, qWidth, where), l + "self_attn.o_proj", qWidth,
+               cfg.hidden, /*bias=*/false, /*residual=*/x);
+  Value h2 = rmsNorm(x, l + "post_attention_layernorm.weight");
+  Value gate = m.linear(h2, l + "mlp.gate_proj", cfg.hidden, cfg.intermediate,
+                        false, {}, tfm::Activation::silu);
+  Value up =
+      m.linear(h2, l + "mlp.up_proj", cfg.hidden, cfg.intermediate, false);
+  if (!gate || !up)
+    return {};
+  Value gated = m.make<tfm::MulOp>(m.loc(l + "mlp"), gate, up);
+  return m.linear(gated, l + "mlp.down_proj", cfg.intermediate, cfg.hidden,
+                  false, /*residual=*/x);
+}
+
+OwningOpRef<ModuleOp> LlamaBuilder::build() {
+  Type ids = RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                                   b.getI64Type());
+  Value inputIds = m.addInput(ids, "input_ids", {"batch", "sequence"});
+  Value mask = m.addInput(ids, "attention_mask", {"batch", "sequence"});
+  Value table = m.weight("model.embed_tokens.weight", {cfg.vocab, cfg.hidden});
+  if (!table)
+    return nullptr;
+  Value x =
+      m.make<tfm::EmbeddingOp>(m.loc("model.embed_tokens"), table, inputIds);
+  auto [cos, sin] = rotaryTables(inputIds);
+  Value maskBias = m.paddingMask(mask);
+  for (int64_t i = 0; i < cfg.layers && x; ++i)
+    x = layer(x, maskBias, cos, sin, i);
+  x = rmsNorm(x, "model.norm.weight");
+  // Tied embeddings: the lm_head is the embedding table, [V, H] as stored.
+  bool separate = m.folder().weights.contains("lm_head.weight");
+  if (!separate && !cfg.tied)
+    return m.fail("the checkpoint has no lm_head.weight and config.json does "
+                  "not tie the word embeddings"),
+           nullptr;
+  Value logits = m.linear(x, separate ? "lm_head" : "model.embed_tokens",
+                          cfg.hidden, cfg.vocab, false);
+  if (!logits || m.failed())
+    return nullptr;
+  m.finish({logits}, {"logits"});
+  return m.takeModule();
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> kiln::hf::buildLlama(MLIRContext *context,
+                                           const CheckpointFolder &folder) {
+  llvm::Expected<LlamaConfig> cfg = readConfig(folder.config);
+  ModelBuilder m(context, folder);
+  if (!cfg) {
+    m.fail(llvm::toString(cfg.takeError()));
+    return nullptr;
+  }
+  return LlamaBuilder(m, *cfg).build();
+}
