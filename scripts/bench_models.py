@@ -295,7 +295,9 @@ CHAT_PROMPT = ("I'm planning a week-long trip to Japan next spring. Can you "
                "help me plan my trip?")
 
 
-def export_smollm2(torch, T, out_dir, gguf_path):
+def smollm2_model(torch, T, gguf_path):
+    """SmolLM2 from its GGUF as a transformers LlamaForCausalLM (weights
+    dequantized, Q/K rotary permutation undone): (model, config, reader)."""
     try:
         import gguf
         import gguf.quants
@@ -366,7 +368,11 @@ def export_smollm2(torch, T, out_dir, gguf_path):
                          "unexpected %s" % (missing, unexpected))
     if tied:
         model.tie_weights()
-    model.eval()
+    return model.eval(), cfg, r
+
+
+def export_smollm2(torch, T, out_dir, gguf_path):
+    model, cfg, r = smollm2_model(torch, T, gguf_path)
 
     # Real weights: greedy decoding of a chat prompt must read as text.
     tok = _smollm2_tokenizer(r)
