@@ -11,8 +11,10 @@ Run with a Python that has `tokenizers` (Debian's, beside transformers):
         --out DIR [--tokenizer tokenizer.json]...
 
 Without --tokenizer it trains WordPiece (BertWordPieceTokenizer: the
-BERT normalizer, pre-tokenizer and template) on the corpus itself, plain
-and cased, so the test needs no download. Prints one line per tokenizer
+BERT normalizer, pre-tokenizer and template; uncased and cased) and
+byte-level BPE (ByteLevelBPETokenizer, GPT-2's; with and without the
+prefix space, with special tokens) on the corpus itself, so the test
+needs no download. Prints one line per tokenizer
 and "tokenizers: N of M lines match".
 """
 
@@ -23,7 +25,8 @@ import subprocess
 import sys
 
 from tokenizers import Tokenizer
-from tokenizers.implementations import BertWordPieceTokenizer
+from tokenizers.implementations import (BertWordPieceTokenizer,
+                                       ByteLevelBPETokenizer)
 
 WORDS = ("the quick brown fox jumps over lazy dog transformer attention "
          "compiler kernel unaffable running jumped tokenization résumé café "
@@ -88,6 +91,14 @@ def main():
             t.train([text_path], vocab_size=800, min_frequency=1)
             path = os.path.join(args.out, "wordpiece-%s.json" %
                                 ("cased" if cased else "uncased"))
+            t.save(path)
+            paths.append(path)
+        for prefix in (False, True):
+            t = ByteLevelBPETokenizer(add_prefix_space=prefix)
+            t.train([text_path], vocab_size=1200, min_frequency=2,
+                    special_tokens=["<|endoftext|>", "[CLS]", "[SEP]"])
+            path = os.path.join(args.out, "bpe%s.json" %
+                                ("-prefix" if prefix else ""))
             t.save(path)
             paths.append(path)
     total = matched = 0

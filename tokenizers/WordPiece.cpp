@@ -12,11 +12,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tokenizers/Tokenizer.h"
+#include "tokenizers/TokenizerSupport.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
@@ -30,59 +29,6 @@ using namespace kiln::tok;
 
 namespace {
 
-Error fail(StringRef path, const Twine &what) {
-  return createStringError(inconvertibleErrorCode(), "'" + path + "': " + what);
-}
-
-/// UTF-8 to code points; an invalid byte reads as U+FFFD.
-std::u32string decodeUtf8(StringRef s) {
-  std::u32string out;
-  const auto *p = reinterpret_cast<const unsigned char *>(s.data());
-  size_t n = s.size(), i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    unsigned len = c < 0x80         ? 1
-                   : (c >> 5) == 6  ? 2
-                   : (c >> 4) == 14 ? 3
-                   : (c >> 3) == 30 ? 4
-                                    : 0;
-    char32_t cp = len == 1   ? c
-                  : len == 2 ? c & 0x1f
-                  : len == 3 ? c & 0x0f
-                             : c & 0x07;
-    bool ok = len && i + len <= n;
-    for (unsigned k = 1; ok && k < len; ++k) {
-      ok = (p[i + k] & 0xc0) == 0x80;
-      cp = cp << 6 | (p[i + k] & 0x3f);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are invalid.
-    static const char32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    ok = ok && cp >= minimum[len] && cp <= 0x10ffff &&
-         !(cp >= 0xd800 && cp <= 0xdfff);
-    out.push_back(ok ? cp : 0xfffd);
-    i += ok ? len : 1;
-  }
-  return out;
-}
-
-void appendUtf8(std::string &out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xc0 | c >> 6);
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xe0 | c >> 12);
-    out += static_cast<char>(0x80 | (c >> 6 & 0x3f));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | c >> 18);
-    out += static_cast<char>(0x80 | (c >> 12 & 0x3f));
-    out += static_cast<char>(0x80 | (c >> 6 & 0x3f));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  }
-}
-
 bool isBertWhitespace(char32_t c) {
   return c == '\t' || c == '\n' || c == '\r' || u_isUWhiteSpace(c);
 }
@@ -92,8 +38,8 @@ bool isBertWhitespace(char32_t c) {
 bool isBertControl(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r')
     return false;
-  return U_GET_GC_MASK(c) & (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CO_MASK |
-                             U_GC_CS_MASK);
+  return U_GET_GC_MASK(c) &
+         (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CO_MASK | U_GC_CS_MASK);
 }
 
 bool isBertPunctuation(char32_t c) {
@@ -156,11 +102,6 @@ void appendLower(std::u32string &out, char32_t c) {
   }
 }
 
-struct AddedToken {
-  std::u32string content;
-  int32_t id;
-};
-
 class WordPieceTokenizer : public Tokenizer {
 public:
   static Expected<std::unique_ptr<Tokenizer>> create(StringRef path,
@@ -173,8 +114,7 @@ public:
                                                               : StringRef();
   }
   size_t vocabSize() const override { return tokens.size(); }
-  std::vector<int32_t>
-  withSpecialTokens(ArrayRef<int32_t> ids) const override {
+  std::vector<int32_t> withSpecialTokens(ArrayRef<int32_t> ids) const override {
     std::vector<int32_t> out = prefix;
     out.insert(out.end(), ids.begin(), ids.end());
     out.insert(out.end(), suffix.begin(), suffix.end());
@@ -242,20 +182,7 @@ WordPieceTokenizer::create(StringRef path, const json::Object &root) {
                             pre->getString("type").value_or("?") +
                             "': kiln's WordPiece reads BertPreTokenizer");
 
-  if (const json::Array *tokens = root.getArray("added_tokens"))
-    for (const json::Value &v : *tokens) {
-      const json::Object *o = v.getAsObject();
-      std::optional<StringRef> content =
-          o ? o->getString("content") : std::nullopt;
-      std::optional<int64_t> id = o ? o->getInteger("id") : std::nullopt;
-      if (content && id && !content->empty())
-        t->added.push_back({decodeUtf8(*content), static_cast<int32_t>(*id)});
-    }
-  // Longest first, so that an added token containing another wins.
-  std::stable_sort(t->added.begin(), t->added.end(),
-                   [](const AddedToken &a, const AddedToken &b) {
-                     return a.content.size() > b.content.size();
-                   });
+  t->added = readAddedTokens(root);
 
   // TemplateProcessing's single-sequence template: the special tokens
   // before and after $A.
@@ -376,51 +303,15 @@ void WordPieceTokenizer::encodeSegment(const std::u32string &text,
 std::vector<int32_t> WordPieceTokenizer::encode(StringRef text,
                                                 bool addSpecialTokens) const {
   std::vector<int32_t> ids;
-  std::u32string s = decodeUtf8(text);
-  // Added tokens are matched in the raw text, before normalization.
-  size_t from = 0;
-  while (from <= s.size()) {
-    size_t best = std::u32string::npos;
-    const AddedToken *match = nullptr;
-    for (const AddedToken &a : added) {
-      size_t at = s.find(a.content, from);
-      if (at < best) {
-        best = at;
-        match = &a;
-      }
-    }
-    encodeSegment(
-        s.substr(from, best == std::u32string::npos ? s.npos : best - from),
-        ids);
-    if (!match)
-      break;
-    ids.push_back(match->id);
-    from = best + match->content.size();
-  }
+  forEachSegment(
+      decodeUtf8(text), added,
+      [&](const std::u32string &segment) { encodeSegment(segment, ids); }, ids);
   return addSpecialTokens ? withSpecialTokens(ids) : ids;
 }
 
 } // namespace
 
-Expected<std::unique_ptr<Tokenizer>> Tokenizer::parse(StringRef path,
-                                                      StringRef text) {
-  Expected<json::Value> value = json::parse(text);
-  if (!value)
-    return fail(path, "not valid JSON: " + toString(value.takeError()));
-  const json::Object *root = value->getAsObject();
-  const json::Object *model = root ? root->getObject("model") : nullptr;
-  if (!model)
-    return fail(path, "no \"model\" object (not a tokenizer.json?)");
-  StringRef type = model->getString("type").value_or("");
-  if (type == "WordPiece")
-    return WordPieceTokenizer::create(path, *root);
-  return fail(path,
-              "model type '" + type + "': kiln's tokenizers read WordPiece");
-}
-
-Expected<std::unique_ptr<Tokenizer>> Tokenizer::load(StringRef path) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer = MemoryBuffer::getFile(path);
-  if (!buffer)
-    return fail(path, "cannot be read: " + buffer.getError().message());
-  return parse(path, (*buffer)->getBuffer());
+Expected<std::unique_ptr<Tokenizer>>
+kiln::tok::createWordPiece(StringRef path, const json::Object &root) {
+  return WordPieceTokenizer::create(path, root);
 }

@@ -1,0 +1,140 @@
+//===- Tokenizer.cpp - reading tokenizer.json, shared pieces --------------===//
+//
+// Part of kiln.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tokenizers/TokenizerSupport.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+
+using namespace llvm;
+using namespace kiln::tok;
+
+Error kiln::tok::fail(StringRef path, const Twine &what) {
+  return createStringError(inconvertibleErrorCode(), "'" + path + "': " + what);
+}
+
+/// UTF-8 to code points; an invalid byte reads as U+FFFD.
+std::u32string kiln::tok::decodeUtf8(StringRef s) {
+  std::u32string out;
+  const auto *p = reinterpret_cast<const unsigned char *>(s.data());
+  size_t n = s.size(), i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    unsigned len = c < 0x80         ? 1
+                   : (c >> 5) == 6  ? 2
+                   : (c >> 4) == 14 ? 3
+                   : (c >> 3) == 30 ? 4
+                                    : 0;
+    char32_t cp = len == 1   ? c
+                  : len == 2 ? c & 0x1f
+                  : len == 3 ? c & 0x0f
+                             : c & 0x07;
+    bool ok = len && i + len <= n;
+    for (unsigned k = 1; ok && k < len; ++k) {
+      ok = (p[i + k] & 0xc0) == 0x80;
+      cp = cp << 6 | (p[i + k] & 0x3f);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are invalid.
+    static const char32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && cp >= minimum[len] && cp <= 0x10ffff &&
+         !(cp >= 0xd800 && cp <= 0xdfff);
+    out.push_back(ok ? cp : 0xfffd);
+    i += ok ? len : 1;
+  }
+  return out;
+}
+
+void kiln::tok::appendUtf8(std::string &out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xc0 | c >> 6);
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xe0 | c >> 12);
+    out += static_cast<char>(0x80 | (c >> 6 & 0x3f));
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | c >> 18);
+    out += static_cast<char>(0x80 | (c >> 12 & 0x3f));
+    out += static_cast<char>(0x80 | (c >> 6 & 0x3f));
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  }
+}
+
+std::string kiln::tok::encodeUtf8(const std::u32string &s) {
+  std::string out;
+  for (char32_t c : s)
+    appendUtf8(out, c);
+  return out;
+}
+
+std::vector<AddedToken> kiln::tok::readAddedTokens(const json::Object &root) {
+  std::vector<AddedToken> added;
+  if (const json::Array *tokens = root.getArray("added_tokens"))
+    for (const json::Value &v : *tokens) {
+      const json::Object *o = v.getAsObject();
+      std::optional<StringRef> content =
+          o ? o->getString("content") : std::nullopt;
+      std::optional<int64_t> id = o ? o->getInteger("id") : std::nullopt;
+      if (content && id && !content->empty())
+        added.push_back({decodeUtf8(*content), static_cast<int32_t>(*id)});
+    }
+  std::stable_sort(added.begin(), added.end(),
+                   [](const AddedToken &a, const AddedToken &b) {
+                     return a.content.size() > b.content.size();
+                   });
+  return added;
+}
+
+void kiln::tok::forEachSegment(
+    const std::u32string &s, const std::vector<AddedToken> &added,
+    function_ref<void(const std::u32string &)> onText,
+    std::vector<int32_t> &ids) {
+  size_t from = 0;
+  while (from <= s.size()) {
+    size_t best = std::u32string::npos;
+    const AddedToken *match = nullptr;
+    for (const AddedToken &a : added) {
+      size_t at = s.find(a.content, from);
+      if (at < best) {
+        best = at;
+        match = &a;
+      }
+    }
+    onText(s.substr(from, best == std::u32string::npos ? s.npos : best - from));
+    if (!match)
+      break;
+    ids.push_back(match->id);
+    from = best + match->content.size();
+  }
+}
+
+Expected<std::unique_ptr<Tokenizer>> Tokenizer::parse(StringRef path,
+                                                      StringRef text) {
+  Expected<json::Value> value = json::parse(text);
+  if (!value)
+    return fail(path, "not valid JSON: " + toString(value.takeError()));
+  const json::Object *root = value->getAsObject();
+  const json::Object *model = root ? root->getObject("model") : nullptr;
+  if (!model)
+    return fail(path, "no \"model\" object (not a tokenizer.json?)");
+  StringRef type = model->getString("type").value_or("");
+  if (type == "WordPiece")
+    return createWordPiece(path, *root);
+  if (type == "BPE")
+    return createBpe(path, *root);
+  return fail(path, "model type '" + type +
+                        "': kiln's tokenizers read WordPiece and BPE");
+}
+
+Expected<std::unique_ptr<Tokenizer>> Tokenizer::load(StringRef path) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer = MemoryBuffer::getFile(path);
+  if (!buffer)
+    return fail(path, "cannot be read: " + buffer.getError().message());
+  return parse(path, (*buffer)->getBuffer());
+}

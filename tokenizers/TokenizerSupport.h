@@ -1,0 +1,55 @@
+//===- TokenizerSupport.h - what the tokenizers share -----------*- C++ -*-===//
+//
+// Part of kiln. Internal to tokenizers/: UTF-8 <-> code points, the added
+// tokens of a tokenizer.json (split out of the raw text before anything
+// else runs), errors naming the file, and the constructors Tokenizer::parse
+// dispatches to by model type.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_TOKENIZERS_TOKENIZERSUPPORT_H
+#define KILN_TOKENIZERS_TOKENIZERSUPPORT_H
+
+#include "tokenizers/Tokenizer.h"
+
+#include "llvm/ADT/FunctionExtras.h"
+#include "llvm/Support/JSON.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln::tok {
+
+llvm::Error fail(llvm::StringRef path, const llvm::Twine &what);
+
+/// UTF-8 to code points; an invalid byte reads as U+FFFD.
+std::u32string decodeUtf8(llvm::StringRef s);
+void appendUtf8(std::string &out, char32_t c);
+std::string encodeUtf8(const std::u32string &s);
+
+/// A token of "added_tokens": matched in the raw text as is.
+struct AddedToken {
+  std::u32string content;
+  int32_t id;
+};
+
+/// The "added_tokens" of a tokenizer.json, longest first (so that one
+/// containing another wins).
+std::vector<AddedToken> readAddedTokens(const llvm::json::Object &root);
+
+/// Splits `text` at the added tokens: calls `onText` for each stretch
+/// between them (possibly empty) and appends each added token's id to `ids`.
+void forEachSegment(const std::u32string &text,
+                    const std::vector<AddedToken> &added,
+                    llvm::function_ref<void(const std::u32string &)> onText,
+                    std::vector<int32_t> &ids);
+
+/// The model types, from the parsed tokenizer.json.
+llvm::Expected<std::unique_ptr<Tokenizer>>
+createWordPiece(llvm::StringRef path, const llvm::json::Object &root);
+llvm::Expected<std::unique_ptr<Tokenizer>>
+createBpe(llvm::StringRef path, const llvm::json::Object &root);
+
+} // namespace kiln::tok
+
+#endif // KILN_TOKENIZERS_TOKENIZERSUPPORT_H
