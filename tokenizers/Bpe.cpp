@@ -119,15 +119,8 @@ BpeTokenizer::create(StringRef path, const json::Object &root) {
   const json::Array *merges = model->getArray("merges");
   if (!vocab || !merges)
     return fail(path, "the BPE model needs \"vocab\" and \"merges\"");
-  for (const auto &[token, id] : *vocab) {
-    std::optional<int64_t> i = id.getAsInteger();
-    if (!i || *i < 0 || *i > (1 << 24))
-      return fail(path, "vocab entry '" + token.str() + "' has no valid id");
-    t->vocab[token] = static_cast<int32_t>(*i);
-    if (t->tokens.size() <= static_cast<size_t>(*i))
-      t->tokens.resize(*i + 1);
-    t->tokens[*i] = token.str();
-  }
+  if (Error e = readVocab(path, *vocab, t->vocab, t->tokens))
+    return std::move(e);
   for (auto [rank, merge] : llvm::enumerate(*merges)) {
     std::string key;
     if (std::optional<StringRef> text = merge.getAsString()) {

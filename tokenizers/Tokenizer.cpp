@@ -73,6 +73,21 @@ std::string kiln::tok::encodeUtf8(const std::u32string &s) {
   return out;
 }
 
+Error kiln::tok::readVocab(StringRef path, const json::Object &vocab,
+                           StringMap<int32_t> &ids,
+                           std::vector<std::string> &tokens) {
+  for (const auto &[token, id] : vocab) {
+    std::optional<int64_t> i = id.getAsInteger();
+    if (!i || *i < 0 || *i > (1 << 24))
+      return fail(path, "vocab entry '" + token.str() + "' has no valid id");
+    ids[token] = static_cast<int32_t>(*i);
+    if (tokens.size() <= static_cast<size_t>(*i))
+      tokens.resize(*i + 1);
+    tokens[*i] = token.str();
+  }
+  return Error::success();
+}
+
 std::vector<AddedToken> kiln::tok::readAddedTokens(const json::Object &root) {
   std::vector<AddedToken> added;
   if (const json::Array *tokens = root.getArray("added_tokens"))

@@ -13,6 +13,7 @@
 #include "tokenizers/Tokenizer.h"
 
 #include "llvm/ADT/FunctionExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
 
 #include <string>
@@ -26,6 +27,12 @@ llvm::Error fail(llvm::StringRef path, const llvm::Twine &what);
 std::u32string decodeUtf8(llvm::StringRef s);
 void appendUtf8(std::string &out, char32_t c);
 std::string encodeUtf8(const std::u32string &s);
+
+/// Reads a model's "vocab" object (token -> id) into `ids` and its
+/// inverse `tokens` (id -> token).
+llvm::Error readVocab(llvm::StringRef path, const llvm::json::Object &vocab,
+                      llvm::StringMap<int32_t> &ids,
+                      std::vector<std::string> &tokens);
 
 /// A token of "added_tokens": matched in the raw text as is.
 struct AddedToken {

@@ -145,15 +145,8 @@ WordPieceTokenizer::create(StringRef path, const json::Object &root) {
   const json::Object *vocab = model ? model->getObject("vocab") : nullptr;
   if (!vocab)
     return fail(path, "the WordPiece model has no \"vocab\" object");
-  for (const auto &[token, id] : *vocab) {
-    std::optional<int64_t> i = id.getAsInteger();
-    if (!i || *i < 0 || *i > (1 << 24))
-      return fail(path, "vocab entry '" + token.str() + "' has no valid id");
-    t->vocab[token] = static_cast<int32_t>(*i);
-    if (t->tokens.size() <= static_cast<size_t>(*i))
-      t->tokens.resize(*i + 1);
-    t->tokens[*i] = token.str();
-  }
+  if (Error e = readVocab(path, *vocab, t->vocab, t->tokens))
+    return std::move(e);
   if (std::optional<StringRef> p =
           model->getString("continuing_subword_prefix"))
     t->continuing = p->str();
