@@ -6,6 +6,7 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/kiln_compiler.h"
+#include "tokenizers/Tokenizer.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -211,3 +212,58 @@ const char *kiln_compile_result_report(const kiln_compile_result *result) {
 }
 
 void kiln_compile_result_free(kiln_compile_result *result) { delete result; }
+
+//===----------------------------------------------------------------------===//
+// Tokenizers
+//===----------------------------------------------------------------------===//
+
+struct kiln_tokenizer {
+  std::unique_ptr<kiln::tok::Tokenizer> tokenizer;
+  std::string error;
+};
+
+kiln_tokenizer *kiln_tokenizer_load(const char *path) {
+  auto *t = new (std::nothrow) kiln_tokenizer;
+  if (!t)
+    return nullptr;
+  llvm::Expected<std::unique_ptr<kiln::tok::Tokenizer>> loaded =
+      kiln::tok::Tokenizer::load(path ? path : "");
+  if (loaded)
+    t->tokenizer = std::move(*loaded);
+  else
+    t->error = llvm::toString(loaded.takeError());
+  return t;
+}
+
+const char *kiln_tokenizer_error(const kiln_tokenizer *t) {
+  return !t ? "no tokenizer" : t->tokenizer ? nullptr : t->error.c_str();
+}
+
+static size_t copyIds(const std::vector<int32_t> &ids, int *out,
+                      size_t capacity) {
+  for (size_t i = 0; i < ids.size() && i < capacity; ++i)
+    out[i] = ids[i];
+  return ids.size();
+}
+
+size_t kiln_tokenizer_encode(const kiln_tokenizer *t, const char *text,
+                             size_t size, int add_special_tokens, int *ids,
+                             size_t capacity) {
+  if (!t || !t->tokenizer || (!text && size))
+    return 0;
+  return copyIds(t->tokenizer->encode(llvm::StringRef(text, size),
+                                      add_special_tokens != 0),
+                 ids, capacity);
+}
+
+size_t kiln_tokenizer_add_special_tokens(const kiln_tokenizer *t,
+                                         const int *ids, size_t count,
+                                         int *out, size_t capacity) {
+  if (!t || !t->tokenizer || (!ids && count))
+    return 0;
+  std::vector<int32_t> in(ids, ids + count);
+  return copyIds(t->tokenizer->withSpecialTokens(in), out, capacity);
+}
+
+void kiln_tokenizer_free(kiln_tokenizer *t) { delete t; }
+

@@ -78,6 +78,36 @@ const char *kiln_compile_result_report(const kiln_compile_result *result);
 
 void kiln_compile_result_free(kiln_compile_result *result);
 
+/* Tokenizers (tokenizers/Tokenizer.h): a Hugging Face tokenizer.json
+ * (WordPiece or byte-level BPE), tokenizing as Hugging Face `tokenizers`
+ * does. A loaded tokenizer is immutable: encode from any number of threads
+ * at once. */
+typedef struct kiln_tokenizer kiln_tokenizer;
+
+/* Loads `path`. Never NULL except when out of memory; check
+ * kiln_tokenizer_error, then free with kiln_tokenizer_free either way. */
+kiln_tokenizer *kiln_tokenizer_load(const char *path);
+
+/* NULL when the tokenizer loaded, else why not (naming the file). Owned by
+ * `tokenizer`. */
+const char *kiln_tokenizer_error(const kiln_tokenizer *tokenizer);
+
+/* Tokenizes the `size` bytes of UTF-8 `text` (with the post-processor's
+ * special tokens when `add_special_tokens`), writes up to `capacity` ids to
+ * `ids` and returns how many there are (call with capacity 0 to size the
+ * buffer). 0 for a tokenizer that did not load. */
+size_t kiln_tokenizer_encode(const kiln_tokenizer *tokenizer, const char *text,
+                             size_t size, int add_special_tokens, int *ids,
+                             size_t capacity);
+
+/* `ids` inside the post-processor's special tokens, as
+ * kiln_tokenizer_encode writes them (for callers that truncate first). */
+size_t kiln_tokenizer_add_special_tokens(const kiln_tokenizer *tokenizer,
+                                         const int *ids, size_t count,
+                                         int *out, size_t capacity);
+
+void kiln_tokenizer_free(kiln_tokenizer *tokenizer);
+
 #ifdef __cplusplus
 }
 #endif

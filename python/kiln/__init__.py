@@ -8,15 +8,18 @@
 
 kiln.compile runs kiln's compiler in process (libkiln_compiler.so);
 InferenceSession runs the library it writes with ONNX Runtime's calling
-convention.
+convention. kiln.Tokenizer tokenizes as a Hugging Face tokenizer.json
+says; kiln.embed gives sentence embeddings from a library compiled from a
+sentence-transformers checkpoint folder.
 """
 from ._calibrate import calibrate
 from ._compile import CompileError, Diagnostic, compile
 from ._session import (InferenceSession, InvalidArgument, KilnError, NodeArg,
                        bfloat16_to_float32, float32_to_bfloat16)
+from ._tokenize import Tokenizer, embed
 
-__all__ = ["calibrate", "compile", "CompileError", "Diagnostic",
-           "InferenceSession",
+__all__ = ["calibrate", "compile", "CompileError", "Diagnostic", "embed",
+           "InferenceSession", "Tokenizer",
            "InvalidArgument", "KilnError", "NodeArg", "bfloat16_to_float32",
            "float32_to_bfloat16"]
 __version__ = "0.1.0"

@@ -73,4 +73,12 @@ def _load_compiler(path):
         ("kiln_compile_result_diagnostic", c, [p, s, c]),
         ("kiln_compile_result_report", c, [p]),
         ("kiln_compile_result_free", None, [p]),
+        ("kiln_tokenizer_load", p, [c]),
+        ("kiln_tokenizer_error", c, [p]),
+        ("kiln_tokenizer_encode", s, [p, c, s, ctypes.c_int,
+                                      ctypes.POINTER(ctypes.c_int), s]),
+        ("kiln_tokenizer_add_special_tokens", s, [
+            p, ctypes.POINTER(ctypes.c_int), s, ctypes.POINTER(ctypes.c_int),
+            s]),
+        ("kiln_tokenizer_free", None, [p]),
     ])

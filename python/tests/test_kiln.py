@@ -231,3 +231,75 @@ def test_pip_install_from_repository(tmp_path, tiny_bert_library):
         env=env, cwd=str(tmp_path), capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "(1, 4, 64)"
+
+
+TINY_WORDPIECE = {
+    "model": {"type": "WordPiece", "unk_token": "[UNK]",
+              "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3,
+                        "hello": 4, "world": 5, "un": 6, "##aff": 7,
+                        "##able": 8, ",": 9, "!": 10}},
+    "normalizer": {"type": "BertNormalizer", "lowercase": True},
+    "pre_tokenizer": {"type": "BertPreTokenizer"},
+    "post_processor": {"type": "TemplateProcessing",
+                       "single": [{"SpecialToken": {"id": "[CLS]"}},
+                                  {"Sequence": {"id": "A"}},
+                                  {"SpecialToken": {"id": "[SEP]"}}]},
+}
+
+
+def test_tokenizer_encodes_and_reports_bad_files(tmp_path):
+    import json
+    path = tmp_path / "tokenizer.json"
+    path.write_text(json.dumps(TINY_WORDPIECE))
+    tok = kiln.Tokenizer(str(tmp_path))
+    assert tok.encode("Hello, WORLD! unaffable") == [2, 4, 9, 5, 10, 6, 7, 8, 3]
+    assert tok.encode("héllo x", add_special_tokens=False) == [4, 1]
+    assert tok.add_special_tokens([5]) == [2, 5, 3]
+    with pytest.raises(ValueError, match="cannot be read"):
+        kiln.Tokenizer(str(tmp_path / "missing.json"))
+    (tmp_path / "bad.json").write_text("[1,")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        kiln.Tokenizer(str(tmp_path / "bad.json"))
+
+
+def test_embed_pools_the_checkpoint_library(tmp_path, tiny_bert_library):
+    """kiln.embed on a sentence-transformers folder: its sentence_embedding
+    equals the masked mean of last_hidden_state, L2-normalised, each text
+    alone; the folder's tokenizer lands beside the library."""
+    import importlib.util
+    import json
+    spec = importlib.util.spec_from_file_location("make_bad", os.path.join(
+        REPO, "test", "frontends", "huggingface", "Inputs",
+        "make_bad_checkpoints.py"))
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    vocab = dict(TINY_WORDPIECE["model"]["vocab"])
+    vocab = {k: v for k, v in vocab.items() if v < make.CONFIG["vocab_size"]}
+    tokenizer = dict(TINY_WORDPIECE, model=dict(TINY_WORDPIECE["model"],
+                                                vocab=vocab))
+    rng = np.random.default_rng(0)
+    arrays = {k: rng.standard_normal(v.shape).astype(np.float32) * 0.3
+              for k, v in make.tensors().items()}
+    make.write(str(tmp_path), "sentence", blob=make.safetensors(arrays),
+               extra={"1_Pooling/config.json": json.dumps(
+                          {"pooling_mode_mean_tokens": True}),
+                      "modules.json": json.dumps(
+                          [{"type": "sentence_transformers.models.Normalize"}]),
+                      "tokenizer.json": json.dumps(tokenizer)})
+    lib = str(tmp_path / "sentence.so")
+    kiln.compile(str(tmp_path / "sentence"), lib)
+    assert os.path.exists(lib + ".tokenizer.json")
+    texts = ["hello world", "unaffable, hello!", "world"]
+    got = kiln.embed(lib, texts)
+    session = kiln.InferenceSession(lib)
+    tok = kiln.Tokenizer(lib + ".tokenizer.json")
+    for row, text in enumerate(texts):
+        ids = np.array([tok.encode(text)], np.int64)
+        hidden = session.run(["last_hidden_state"], {
+            "input_ids": ids, "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids)})[0][0]
+        mean = hidden.mean(0)
+        want = mean / np.linalg.norm(mean)
+        assert np.abs(got[row] - want).max() <= 1e-5
+    with pytest.raises(ValueError, match="no sentence_embedding"):
+        kiln.embed(tiny_bert_library, ["hello"], tokenizer=tok)
