@@ -19,12 +19,13 @@ using namespace mlir::tfm;
 
 namespace {
 
-/// A matmul the pass can merge: constant [K, N] f32 weight, nothing but an
+/// A matmul the pass can merge: constant [K, N] f32 weight (or [N, K] with
+/// transpose_rhs, as checkpoints store Linear weights), nothing but an
 /// optional constant bias.
 bool isMergeable(MatmulOp op) {
   auto w = op.getRhs().getDefiningOp<ConstantOp>();
   if (!w || w.getType().getRank() != 2 || !w.getType().getElementType().isF32() ||
-      op.getTransposeLhs() || op.getTransposeRhs() || op.getActivation() ||
+      op.getTransposeLhs() || op.getActivation() ||
       op.getResidual())
     return false;
   if (Value bias = op.getBias()) {
@@ -37,30 +38,34 @@ bool isMergeable(MatmulOp op) {
 
 struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
   void runOnOperation() override {
-    // Groups of mergeable matmuls by left operand, in program order.
-    llvm::MapVector<Value, SmallVector<MatmulOp>> groups;
+    // Groups of mergeable matmuls by left operand and weight layout, in
+    // program order.
+    llvm::MapVector<std::pair<Value, unsigned>, SmallVector<MatmulOp>> groups;
     getOperation().walk([&](MatmulOp op) {
       if (isMergeable(op))
-        groups[op.getLhs()].push_back(op);
+        groups[{op.getLhs(), op.getTransposeRhs() ? 1u : 0u}].push_back(op);
     });
     for (auto &group : groups) {
-      Value lhs = group.first;
+      Value lhs = group.first.first;
+      bool transposed = group.first.second;
       SmallVector<MatmulOp> &ops = group.second;
       // Only matmuls of the same contraction size and result rank merge.
       if (ops.size() < 2)
         continue;
-      int64_t k = ops.front().getRhs().getType().getDimSize(0);
+      unsigned kDim = transposed ? 1 : 0;
+      int64_t k = ops.front().getRhs().getType().getDimSize(kDim);
       if (!llvm::all_of(ops, [&](MatmulOp op) {
-            return op.getRhs().getType().getDimSize(0) == k &&
+            return op.getRhs().getType().getDimSize(kDim) == k &&
                    op.getType().getRank() == ops.front().getType().getRank();
           }))
         continue;
-      if (failed(merge(lhs, ops, k)))
+      if (failed(merge(lhs, ops, k, transposed)))
         return signalPassFailure();
     }
   }
 
-  LogicalResult merge(Value lhs, MutableArrayRef<MatmulOp> ops, int64_t k) {
+  LogicalResult merge(Value lhs, MutableArrayRef<MatmulOp> ops, int64_t k,
+                      bool transposed) {
     // Insert after the last of the group's weights and before its first use.
     MatmulOp first = ops.front();
     for (MatmulOp op : ops)
@@ -70,10 +75,10 @@ struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
     SmallVector<int64_t> sizes;
     int64_t total = 0;
     for (MatmulOp op : ops) {
-      sizes.push_back(op.getRhs().getType().getDimSize(1));
+      sizes.push_back(op.getRhs().getType().getDimSize(transposed ? 0 : 1));
       total += sizes.back();
     }
-    // Concatenated weight [K, sum N] and bias.
+    // Concatenated weight [K, sum N] (transposed: [sum N, K]) and bias.
     AsmResourceBlob blob =
         HeapAsmResourceBlob::allocate(k * total * sizeof(float), 64);
     float *w = reinterpret_cast<float *>(blob.getMutableData().data());
@@ -86,9 +91,12 @@ struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
           op.getRhs().getDefiningOp<ConstantOp>().getValue(), storage);
       if (data.size() != static_cast<size_t>(k * n))
         return op.emitOpError("cannot read the weight to merge it");
-      for (int64_t r = 0; r < k; ++r)
-        std::copy(data.begin() + r * n, data.begin() + (r + 1) * n,
-                  w + r * total + offset);
+      if (transposed)
+        std::copy(data.begin(), data.end(), w + offset * k);
+      else
+        for (int64_t r = 0; r < k; ++r)
+          std::copy(data.begin() + r * n, data.begin() + (r + 1) * n,
+                    w + r * total + offset);
       if (Value bv = op.getBias()) {
         std::vector<float> bstore;
         ArrayRef<float> bd =
@@ -101,7 +109,9 @@ struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
       offset += n;
     }
     Location loc = first.getLoc();
-    auto wType = RankedTensorType::get({k, total}, b.getF32Type());
+    auto wType = RankedTensorType::get(
+        transposed ? ArrayRef<int64_t>{total, k} : ArrayRef<int64_t>{k, total},
+        b.getF32Type());
     Value weight = ConstantOp::create(
         b, loc,
         DenseResourceElementsAttr::get(wType, "merged_weight", std::move(blob)));
@@ -113,7 +123,7 @@ struct TfmFuseQkv : mlir::tfm::impl::TfmFuseQkvBase<TfmFuseQkv> {
               RankedTensorType::get({total}, b.getF32Type()),
               ArrayRef<float>(bias)));
     auto merged = MatmulOp::create(b, loc, lhs, weight, biasValue, Value(),
-                                   false, false, ActivationAttr());
+                                   false, transposed, ActivationAttr());
     int64_t axis = merged.getType().getRank() - 1;
     SmallVector<Type> pieceTypes;
     for (MatmulOp op : ops)

@@ -30,3 +30,24 @@ func.func @near_misses(%x: tensor<?x4xf32>, %y: tensor<?x4xf32>, %w: tensor<4x8x
   %d = tfm.matmul %y, %c activation gelu : (tensor<?x4xf32>, tensor<4x8xf32>) -> tensor<?x8xf32>
   return %a, %b, %d : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// Weights stored [N, K] (transpose_rhs, as Hugging Face checkpoints hold
+// Linear weights) merge into [8 + 8 + 4, K], still transposed; a matmul of
+// the other layout on the same input stays apart.
+// CHECK-LABEL: func.func @qkv_transposed
+// CHECK-DAG: %[[W:.+]] = tfm.constant dense_resource<merged_weight{{.*}}> : tensor<20x4xf32>
+// CHECK: %[[M:.+]] = tfm.matmul %arg0, %[[W]] {transpose_rhs} : (tensor<?x4xf32>, tensor<20x4xf32>) -> tensor<?x20xf32>
+// CHECK: %[[S:.+]]:3 = tfm.split %[[M]] {axis = 1 : i64, sizes = array<i64: 8, 8, 4>}
+// CHECK: %[[O:.+]] = tfm.matmul %arg0, %{{.*}} : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+// CHECK: return %[[S]]#0, %[[S]]#1, %[[S]]#2, %[[O]]
+func.func @qkv_transposed(%x: tensor<?x4xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x4xf32>, tensor<?x4xf32>) {
+  %wq = tfm.constant dense<1.0> : tensor<8x4xf32>
+  %wk = tfm.constant dense<2.0> : tensor<8x4xf32>
+  %wv = tfm.constant dense<3.0> : tensor<4x4xf32>
+  %wo = tfm.constant dense<4.0> : tensor<4x4xf32>
+  %q = tfm.matmul %x, %wq {transpose_rhs} : (tensor<?x4xf32>, tensor<8x4xf32>) -> tensor<?x8xf32>
+  %k = tfm.matmul %x, %wk {transpose_rhs} : (tensor<?x4xf32>, tensor<8x4xf32>) -> tensor<?x8xf32>
+  %v = tfm.matmul %x, %wv {transpose_rhs} : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+  %o = tfm.matmul %x, %wo : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+  return %q, %k, %v, %o : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x4xf32>, tensor<?x4xf32>
+}
