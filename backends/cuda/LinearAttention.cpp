@@ -57,11 +57,7 @@ struct Variant {
 };
 
 std::string typeText(StringRef kind, ArrayRef<int64_t> dims) {
-  std::string s = kind.str() + "<";
-  for (int64_t d : dims)
-    s += (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d)) +
-         "x";
-  return s + "f32>";
+  return kind.str() + "<" + tfm::formatShape(dims) + "xf32>";
 }
 
 /// The kernel's MLIR text. One GPU thread per (batch, head, value column
@@ -405,13 +401,10 @@ struct CudaLinearAttention
     if (!q.getElementType().isF32() || !v.getElementType().isF32())
       return op.emitError("the CUDA linear-attention kernel runs f32 only");
     int64_t dk = q.getDimSize(3), dv = v.getDimSize(3);
-    auto text = [](int64_t d) {
-      return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
-    };
     if (ShapedType::isDynamic(dk) || ShapedType::isDynamic(dv))
       return op.emitError("the CUDA linear-attention kernel needs static "
                           "head dims (key ")
-             << text(dk) << ", value " << text(dv) << ")";
+             << tfm::formatDim(dk) << ", value " << tfm::formatDim(dv) << ")";
     if (dk > kMaxKeyDim)
       return op.emitError("the CUDA linear-attention kernel keeps a key dim "
                           "of at most ")

@@ -230,14 +230,14 @@ tfm::getShapeOperandEntries(Value shape) {
   return entries;
 }
 
-std::optional<int64_t> tfm::inferReshapeWildcard(Value input, Value shape) {
+std::optional<int64_t>
+tfm::inferReshapeWildcard(Value input, ArrayRef<ShapeEntry> entries) {
   auto type = dyn_cast<RankedTensorType>(input.getType());
-  std::optional<SmallVector<ShapeEntry>> entries = getShapeOperandEntries(shape);
-  if (!type || !entries)
+  if (!type)
     return std::nullopt;
   SmallVector<bool> copied(type.getRank(), false);
   int64_t wildcards = 0, known = 1;
-  for (const ShapeEntry &e : *entries) {
+  for (const ShapeEntry &e : entries) {
     if (e.constant == -1) {
       ++wildcards;
     } else if (e.constant) {

@@ -71,11 +71,13 @@ struct ShapeEntry {
 /// ShapeEntry says; std::nullopt when the length is not static.
 std::optional<llvm::SmallVector<ShapeEntry>> getShapeOperandEntries(Value shape);
 
-/// The value of the single -1 entry of reshaping `input` to `shape` when it
-/// follows from the entries alone although `input` has dynamic dims: every
-/// dynamic dim of `input` is copied by an entry (traced to it), so the -1
-/// is the product of the remaining static dims over the constant entries.
-std::optional<int64_t> inferReshapeWildcard(Value input, Value shape);
+/// The value of the single -1 entry of reshaping `input` to a shape with
+/// `entries` (getShapeOperandEntries) when it follows from them alone
+/// although `input` has dynamic dims: every dynamic dim of `input` is
+/// copied by an entry (traced to it), so the -1 is the product of the
+/// remaining static dims over the constant entries.
+std::optional<int64_t> inferReshapeWildcard(Value input,
+                                            llvm::ArrayRef<ShapeEntry> entries);
 
 /// ONNX Slice on a dimension of static size `dim`: the first index taken
 /// (negative `start` counts from the end, then clamps into the dimension).

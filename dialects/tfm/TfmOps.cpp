@@ -464,13 +464,12 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
   // Entries read from a static dim of some tensor are static; with dynamic
   // input dims the -1 is still known when the shape copies every dynamic
   // dim (view(b, t, h, -1) with b, t read from the input).
-  if (!input.hasStaticShape()) {
-    std::optional<SmallVector<ShapeEntry>> entries =
-        getShapeOperandEntries(adaptor.getShape());
+  if (std::optional<SmallVector<ShapeEntry>> entries =
+          input.hasStaticShape() ? std::nullopt
+                                 : getShapeOperandEntries(adaptor.getShape())) {
     std::optional<int64_t> wildcard =
-        inferReshapeWildcard(adaptor.getInput(), adaptor.getShape());
-    for (auto [i, e] : llvm::enumerate(entries ? *entries
-                                               : SmallVector<ShapeEntry>())) {
+        inferReshapeWildcard(adaptor.getInput(), *entries);
+    for (auto [i, e] : llvm::enumerate(*entries)) {
       auto of = e.of ? dyn_cast<RankedTensorType>(e.of.getType()) : nullptr;
       if (e.constant == -1 && wildcard)
         (*dims)[i] = *wildcard;

@@ -219,6 +219,26 @@ static llvm::APFloat toHalf(float f) {
   return v;
 }
 
+static float fromBits(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+float tfm::halfBitsToFloat(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  if (exp == 0x1f) // Inf, NaN.
+    return fromBits(sign | 0x7f800000 | mant << 13);
+  if (exp == 0) // Zero, subnormal: mant * 2^-24.
+    return (sign ? -1.0f : 1.0f) * std::ldexp(static_cast<float>(mant), -24);
+  return fromBits(sign | (exp + 112) << 23 | mant << 13);
+}
+
+float tfm::bfloat16BitsToFloat(uint16_t b) {
+  return fromBits(static_cast<uint32_t>(b) << 16);
+}
+
 float tfm::roundToHalf(float f) {
   llvm::APFloat v = toHalf(f);
   bool lost;

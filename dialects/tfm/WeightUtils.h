@@ -65,6 +65,11 @@ std::optional<std::vector<float>> dequantizeWeight(ElementsAttr value);
 std::optional<std::vector<int8_t>> quantizeWeight(llvm::ArrayRef<float> values,
                                                   ShapedType type);
 
+/// The float an IEEE half's bits hold (exactly).
+float halfBitsToFloat(uint16_t bits);
+/// The float a bfloat16's bits hold (exactly).
+float bfloat16BitsToFloat(uint16_t bits);
+
 /// f rounded to the nearest IEEE half (ties to even), as an f32; infinite
 /// past the half range.
 float roundToHalf(float f);

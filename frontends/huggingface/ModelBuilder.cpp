@@ -8,13 +8,13 @@
 
 #include "dialects/tfm/TfmDialect.h"
 #include "dialects/tfm/TfmOps.h"
+#include "dialects/tfm/WeightUtils.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <cstring>
 #include <limits>
 
 using namespace mlir;
@@ -80,43 +80,15 @@ Value ModelBuilder::fail(const Twine &message) {
   return {};
 }
 
-/// IEEE half and bfloat16 bits to float.
-static float halfToFloat(uint16_t h) {
-  uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | man << 13;
-  } else if (exp) {
-    bits = sign | (exp + 112) << 23 | man << 13;
-  } else if (man) { // subnormal: normalise
-    int e = -1;
-    do {
-      ++e;
-      man <<= 1;
-    } while (!(man & 0x400));
-    bits = sign | (112 - e) << 23 | (man & 0x3ff) << 13;
-  } else {
-    bits = sign;
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
 Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape) {
   const TensorView *t = checkpoint.weights.lookup(name);
   if (!t)
     return fail("the checkpoint has no tensor '" + name +
                 "', which the config's architecture needs");
-  if (ArrayRef<int64_t>(t->shape) != shape) {
-    std::string want, have;
-    for (int64_t d : shape)
-      want += (want.empty() ? "" : "x") + std::to_string(d);
-    for (int64_t d : t->shape)
-      have += (have.empty() ? "" : "x") + std::to_string(d);
-    return fail("tensor '" + name + "' has shape " + have +
-                ", but the config says " + want);
-  }
+  if (ArrayRef<int64_t>(t->shape) != shape)
+    return fail("tensor '" + name + "' has shape " +
+                tfm::formatShape(t->shape) + ", but the config says " +
+                tfm::formatShape(shape));
   auto type = RankedTensorType::get(shape, b.getF32Type());
   std::optional<AsmResourceBlob> blob;
   if (t->dtype == "F32") {
@@ -135,12 +107,8 @@ Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape) {
     const auto *bits = reinterpret_cast<const unsigned char *>(t->bytes.data());
     for (int64_t i = 0; i < n; ++i) {
       uint16_t h = bits[2 * i] | bits[2 * i + 1] << 8;
-      if (t->dtype == "BF16") {
-        uint32_t w = static_cast<uint32_t>(h) << 16;
-        std::memcpy(&widened[i], &w, 4);
-      } else {
-        widened[i] = halfToFloat(h);
-      }
+      widened[i] = t->dtype == "BF16" ? tfm::bfloat16BitsToFloat(h)
+                                      : tfm::halfBitsToFloat(h);
     }
     blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
         ArrayRef<float>(widened));

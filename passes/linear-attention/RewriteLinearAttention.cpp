@@ -93,11 +93,8 @@ bool isRowAbsSumClamp(Value v, Value x) {
       (clip.getMax() && !(clip.getMax()->convertToDouble() >= 1.0)))
     return false;
   auto sum = clip.getInput().getDefiningOp<ReduceOp>();
-  if (!sum || sum.getKind() != ReduceKind::sum ||
-      sum.getAxes() != ArrayRef<int64_t>{3} || !sum.getKeepdims())
-    return false;
-  auto abs = sum.getInput().getDefiningOp<AbsOp>();
-  return abs && abs.getInput() == x;
+  auto abs = sum ? sum.getInput().getDefiningOp<AbsOp>() : AbsOp();
+  return abs && abs.getInput() == x && isRowSum(sum, abs);
 }
 
 /// Whether every use of `out` [B, H, T, Dv] (through transposes that keep
@@ -107,8 +104,8 @@ bool isRowAbsSumClamp(Value v, Value x) {
 bool feedsScaleInvariantNorm(Value out) {
   if (out.use_empty())
     return false;
+  int64_t rank = cast<RankedTensorType>(out.getType()).getRank();
   for (Operation *user : out.getUsers()) {
-    int64_t rank = cast<RankedTensorType>(out.getType()).getRank();
     if (auto t = dyn_cast<TransposeOp>(user)) {
       if (t.getPermutation().back() != rank - 1 ||
           !feedsScaleInvariantNorm(t.getResult()))

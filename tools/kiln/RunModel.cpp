@@ -9,6 +9,8 @@
 #include "runtime/kiln_runtime.h"
 #include "tools/kiln/Npy.h"
 
+#include "dialects/tfm/WeightUtils.h"
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -129,26 +131,10 @@ bool isFloat(npy::DType d) {
          d == npy::DType::Float64;
 }
 
-float bitsToFloat(uint32_t bits) {
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
 uint32_t floatToBits(float f) {
   uint32_t bits;
   std::memcpy(&bits, &f, sizeof bits);
   return bits;
-}
-
-float halfToFloat(uint16_t h) {
-  uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-  if (exp == 0x1f) // Inf, NaN.
-    return bitsToFloat(sign | 0x7f800000 | mant << 13);
-  if (exp == 0) // Zero, subnormal: mant * 2^-24.
-    return (sign ? -1.0f : 1.0f) * std::ldexp(static_cast<float>(mant), -24);
-  return bitsToFloat(sign | (exp + 112) << 23 | mant << 13);
 }
 
 uint16_t floatToHalf(float f) {
@@ -165,10 +151,6 @@ uint16_t floatToHalf(float f) {
   // Rounds the 13 dropped mantissa bits to nearest, ties to even.
   uint32_t rounded = abits + 0xfff + ((abits >> 13) & 1);
   return sign | static_cast<uint16_t>((rounded >> 13) - (112 << 10));
-}
-
-float bf16ToFloat(uint16_t b) {
-  return bitsToFloat(static_cast<uint32_t>(b) << 16);
 }
 
 uint16_t floatToBf16(float f) {
@@ -242,7 +224,7 @@ double loadFloat(const npy::Array &a, size_t k) {
   case npy::DType::Float16: {
     uint16_t h;
     std::memcpy(&h, p, 2);
-    return halfToFloat(h);
+    return mlir::tfm::halfBitsToFloat(h);
   }
   case npy::DType::Float64: {
     double d;
@@ -365,11 +347,13 @@ std::string preview(const Library &lib, kiln_tensor *t) {
       break;
     case KILN_FLOAT16:
       std::snprintf(buf, sizeof buf, "%g",
-                    halfToFloat(static_cast<const uint16_t *>(data)[k]));
+                    mlir::tfm::halfBitsToFloat(
+                        static_cast<const uint16_t *>(data)[k]));
       break;
     case KILN_BFLOAT16:
       std::snprintf(buf, sizeof buf, "%g",
-                    bf16ToFloat(static_cast<const uint16_t *>(data)[k]));
+                    mlir::tfm::bfloat16BitsToFloat(
+                        static_cast<const uint16_t *>(data)[k]));
       break;
     case KILN_INT64:
       std::snprintf(buf, sizeof buf, "%" PRId64,
@@ -848,7 +832,8 @@ bool writeOutput(const Library &lib, kiln_tensor *t, const std::string &path,
   size_t n = lib.kiln_tensor_num_elements(t);
   std::vector<float> widened(n);
   for (size_t k = 0; k < n; ++k)
-    widened[k] = bf16ToFloat(static_cast<const uint16_t *>(data)[k]);
+    widened[k] = mlir::tfm::bfloat16BitsToFloat(
+        static_cast<const uint16_t *>(data)[k]);
   return npy::writeNpy(path, npy::DType::Float32, shape, widened.data(), error);
 }
 
