@@ -150,6 +150,10 @@ private:
   void report(Diagnostic &diag);
 
   const CompileOptions &options;
+  /// The frontend that imported the model, and what it was given (for the
+  /// files it puts beside the library).
+  const kiln::Frontend *frontend = nullptr;
+  kiln::FrontendInput frontendInput;
   const kiln::DiagnosticCallback &callback;
   std::vector<CompileDiagnostic> diagnostics;
   std::unique_ptr<kiln::Target> target;
@@ -282,9 +286,8 @@ bool Compilation::importModel(MLIRContext &context,
                                       }),
                       ", ");
   };
-  const kiln::Frontend *frontend =
-      options.frontend.empty() ? kiln::findFrontendFor(options.input)
-                               : kiln::lookupFrontend(options.frontend);
+  frontend = options.frontend.empty() ? kiln::findFrontendFor(options.input)
+                                      : kiln::lookupFrontend(options.frontend);
   if (!frontend && !options.frontend.empty())
     return fail("--frontend=" + options.frontend +
                 " is not a frontend; kiln has " +
@@ -294,10 +297,10 @@ bool Compilation::importModel(MLIRContext &context,
                 "': kiln reads " + known(&kiln::Frontend::getDescription) +
                 " (--frontend=NAME picks one)");
   TimingScope importTimer = timer.nest("import");
-  kiln::FrontendInput input;
-  input.path = options.input;
-  input.contents = options.contents;
-  module = frontend->import(&context, input);
+  frontendInput.path = options.input;
+  frontendInput.contents = options.contents;
+  frontendInput.kvCache = options.kvCache;
+  module = frontend->import(&context, frontendInput);
   if (!module || failed(verify(*module)))
     return false;
   if (options.stats)
@@ -544,17 +547,24 @@ bool Compilation::writeOutputs(ArrayRef<char> object,
   }
   if (!weights.keep(error) || !output.keep(error))
     return fail(error);
-  // A checkpoint folder's tokenizer goes beside its library, where
-  // `kiln embed` (and the Python package) look for it.
-  llvm::SmallString<256> tokenizer(options.input);
-  llvm::sys::path::append(tokenizer, "tokenizer.json");
-  if (options.emit == EmitStage::So &&
-      llvm::sys::fs::is_directory(options.input) &&
-      llvm::sys::fs::exists(tokenizer))
-    if (std::error_code ec = llvm::sys::fs::copy_file(
-            tokenizer, outputPath + ".tokenizer.json"))
-      return fail("cannot copy '" + std::string(tokenizer) + "' to '" +
-                  outputPath + ".tokenizer.json': " + ec.message());
+  // The model's tokenizer and generation settings go beside its library,
+  // where `kiln embed`, `kiln generate` and the Python package look for
+  // them.
+  if (options.emit == EmitStage::So && frontend) {
+    llvm::Expected<std::vector<kiln::Frontend::Companion>> files =
+        frontend->companions(frontendInput);
+    if (!files)
+      return fail(llvm::toString(files.takeError()));
+    for (const kiln::Frontend::Companion &file : *files) {
+      std::string to = outputPath + "." + file.suffix;
+      auto write = [&](llvm::raw_ostream &os) {
+        os << file.contents;
+        return true;
+      };
+      if (!kiln::writeFile(to, write, error))
+        return fail(error);
+    }
+  }
   return true;
 }
 

@@ -78,6 +78,10 @@ struct CompileOptions {
   /// tfm.linear_attention (tfm-rewrite-linear-attention), on targets with
   /// the kernel.
   bool linearAttention = true;
+  /// Decoder checkpoints (Hugging Face LLaMA family): build the KV-cache
+  /// form that `kiln generate` and kiln_model_run_cached run (false: the
+  /// prefill form, all positions' logits; `kiln compile --no-kv-cache`).
+  bool kvCache = true;
   /// Quantize the weight matmuls: "" (no), "w8a8", "llm-int8",
   /// "smoothquant", "w8a8-static", "w8", "w4" (passes/quantization/
   /// Passes.td describes each).

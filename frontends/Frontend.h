@@ -16,8 +16,11 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include "llvm/Support/Error.h"
+
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kiln {
 
@@ -28,6 +31,10 @@ struct FrontendInput {
   std::string path;
   /// The model's contents when they are not to be read from `path`.
   std::optional<llvm::StringRef> contents;
+  /// Decoders: build the KV-cache form (a runtime-owned cache appended to
+  /// by each run, the last new token's logits out); false builds the
+  /// prefill form (attention_mask in, every position's logits out).
+  bool kvCache = true;
 };
 
 class Frontend {
@@ -44,6 +51,20 @@ public:
   /// Imports the model; null after reporting diagnostics.
   virtual mlir::OwningOpRef<mlir::ModuleOp>
   import(mlir::MLIRContext *context, const FrontendInput &input) const = 0;
+
+  /// A file that goes beside the compiled library, as LIBRARY.<suffix>.
+  struct Companion {
+    std::string suffix;   ///< e.g. "tokenizer.json"
+    std::string contents;
+  };
+  /// What the model brings that running it needs besides the library: its
+  /// tokenizer (tokenizer.json) and generation settings
+  /// (tokenizer_config.json: the chat template, the end token), which
+  /// `kiln embed` and `kiln generate` read. None by default.
+  virtual llvm::Expected<std::vector<Companion>>
+  companions(const FrontendInput &input) const {
+    return std::vector<Companion>{};
+  }
 };
 
 /// Every frontend kiln has, in the order inputs are offered to them.

@@ -56,6 +56,7 @@ typedef enum kiln_dtype {
 
 typedef struct kiln_model kiln_model;   /* A loaded model.               */
 typedef struct kiln_tensor kiln_tensor; /* A dense row-major tensor.     */
+typedef struct kiln_cache kiln_cache;   /* A decoder's KV cache.         */
 
 /* The message of the last error in the calling thread ("" if none: every
  * function returning a kiln_status clears it on entry). The pointer stays
@@ -151,6 +152,62 @@ KILN_API kiln_status kiln_model_run(const kiln_model *model,
                                     size_t num_inputs,
                                     kiln_tensor **out_outputs,
                                     size_t num_outputs);
+
+/*--- Decoders: the KV cache ------------------------------------------------*/
+
+/* A decoder library (kiln compile of a LLaMA-family checkpoint or GGUF
+ * file) keeps the keys and values of the tokens it has seen in a
+ * kiln_cache, allocated once to a maximum context and appended to in place
+ * by each run: a run with input_ids [batch, S] appends S tokens to each of
+ * `batch` sequences and returns the logits of each sequence's last new
+ * token. A prompt is one run (prefill), each generated token one more
+ * (decode). Sequences keep their own lengths. kiln_model_run refuses a
+ * decoder; use kiln_model_run_cached.
+ * A kiln_cache must not be used from two threads at once; separate caches
+ * of one model may run concurrently. */
+
+/* 1 if the model is a decoder that runs on a kiln_cache, else 0; with 1,
+ * writes the largest context it supports (its position table's size) to
+ * *out_context_limit when that is not NULL. */
+KILN_API int kiln_model_has_cache(const kiln_model *model,
+                                  int64_t *out_context_limit);
+
+/* A cache for `batch` sequences of at most `max_context` tokens each,
+ * every sequence empty. Its buffers (two per layer, batch * kv heads *
+ * max_context * head dim floats each) are allocated here, once.
+ * KILN_ERROR_INVALID_ARGUMENT when the model has no cache, batch or
+ * max_context is 0, or max_context exceeds the model's context limit;
+ * KILN_ERROR_OUT_OF_MEMORY when the buffers cannot be allocated. The
+ * caller owns *out_cache and frees it with kiln_cache_free, before the
+ * model. */
+KILN_API kiln_status kiln_cache_create(const kiln_model *model, size_t batch,
+                                       size_t max_context,
+                                       kiln_cache **out_cache);
+KILN_API void kiln_cache_free(kiln_cache *cache);
+/* The batch and max_context the cache was created with. */
+KILN_API size_t kiln_cache_batch(const kiln_cache *cache);
+KILN_API size_t kiln_cache_capacity(const kiln_cache *cache);
+/* Tokens sequence `sequence` holds (0 for an index out of range). */
+KILN_API size_t kiln_cache_length(const kiln_cache *cache, size_t sequence);
+/* Shortens sequence `sequence` to `length` tokens (0 empties it, for a new
+ * prompt; a shorter length rewinds, e.g. to drop rejected tokens). A
+ * length beyond the current one is KILN_ERROR_INVALID_ARGUMENT. */
+KILN_API kiln_status kiln_cache_truncate(kiln_cache *cache, size_t sequence,
+                                         size_t length);
+
+/* Runs a decoder on sequences [first_sequence, first_sequence + batch) of
+ * `cache`, where batch is the inputs' batch dim (input_ids [batch, S]):
+ * attends each new token to its sequence's cached tokens and the new ones
+ * before it, appends the S new tokens to each sequence (their positions
+ * continue from the sequence's length) and returns the outputs as
+ * kiln_model_run does. Inputs are validated as by kiln_model_run; also
+ * KILN_ERROR_INVALID_ARGUMENT, with nothing run or appended, when the
+ * sequences are past the cache's batch or a sequence would exceed the
+ * cache's capacity. On any error the cache is unchanged. */
+KILN_API kiln_status kiln_model_run_cached(
+    const kiln_model *model, kiln_cache *cache, size_t first_sequence,
+    const char *const *input_names, kiln_tensor *const *inputs,
+    size_t num_inputs, kiln_tensor **out_outputs, size_t num_outputs);
 
 /*--- Tensors --------------------------------------------------------------*/
 

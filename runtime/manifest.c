@@ -154,7 +154,11 @@ static int intern_sym(kiln_model *m, const char *name) {
   return (int)m->num_syms++;
 }
 
-static kiln_status parse_value(parser *p, value_info *v, int is_input) {
+/* What a value record describes. */
+enum value_kind { VALUE_INPUT, VALUE_OUTPUT, VALUE_CACHE };
+
+static kiln_status parse_value(parser *p, value_info *v, enum value_kind kind) {
+  int is_input = kind == VALUE_INPUT;
   kiln_model *m = p->model;
   if (p->num_tok < 4)
     return malformed(p, "expected '%s NAME DTYPE RANK DIM...'", p->tok[0]);
@@ -166,7 +170,7 @@ static kiln_status parse_value(parser *p, value_info *v, int is_input) {
     st = parse_dims(p, &at, v, 1);
   if (st != KILN_OK)
     return st;
-  if (is_input)
+  if (kind != VALUE_OUTPUT)
     for (size_t d = 0; d < v->rank; ++d)
       if (v->dim_names[d] && strcmp(v->dim_names[d], "?") &&
           (v->dim_syms[d] = intern_sym(m, v->dim_names[d])) < 0)
@@ -187,9 +191,31 @@ static kiln_status parse_value(parser *p, value_info *v, int is_input) {
   size_t words = 3 + 2 * v->rank;
   if (is_input)
     m->input_desc_words += words;
-  else
+  else if (kind == VALUE_OUTPUT)
     m->output_desc_words += words;
+  else if (v->rank != 4 || v->dtype != KILN_FLOAT32 || v->dims[1] < 0 ||
+           v->dims[3] < 0 || !v->dim_names[2] ||
+           strcmp(v->dim_names[2], "context"))
+    return malformed(p, "cache '%s' is not f32 [batch, HEADS, context, DIM]",
+                     v->name);
   return KILN_OK;
+}
+
+/* `cache-lengths NAME LIMIT STEP`. */
+static kiln_status parse_cache_lengths(parser *p) {
+  kiln_model *m = p->model;
+  if (p->num_tok != 4 || !parse_int(p->tok[2], &m->context_limit) ||
+      m->context_limit <= 0 || m->cache_lengths_name)
+    return malformed(p, "expected one 'cache-lengths NAME LIMIT STEP'");
+  if (!(m->cache_lengths_name = decode_name(p, p->tok[1])))
+    return KILN_ERROR_INTERNAL;
+  char *step = decode_name(p, p->tok[3]);
+  if (!step)
+    return KILN_ERROR_INTERNAL;
+  m->step_sym = intern_sym(m, step);
+  free(step);
+  return m->step_sym < 0 ? fail(KILN_ERROR_OUT_OF_MEMORY, "out of memory")
+                         : KILN_OK;
 }
 
 static kiln_status parse_weight(parser *p, weight_info *w) {
@@ -256,18 +282,22 @@ kiln_status parse_manifest(kiln_model *m) {
       ++m->num_outputs;
     else if (len == 6 && !strncmp(s, "weight", 6))
       ++m->num_weights;
+    else if (len == 5 && !strncmp(s, "cache", 5))
+      ++m->num_caches;
   }
   m->inputs = calloc(m->num_inputs + 1, sizeof *m->inputs);
   m->outputs = calloc(m->num_outputs + 1, sizeof *m->outputs);
   m->weights = calloc(m->num_weights + 1, sizeof *m->weights);
+  m->caches = calloc(m->num_caches + 1, sizeof *m->caches);
+  m->step_sym = -1;
   /* There are fewer distinct symbolic dims than tokens. */
   m->syms = calloc(strlen(text) / 2 + 2, sizeof *m->syms);
   kiln_status st = KILN_OK;
-  if (!m->inputs || !m->outputs || !m->weights || !m->syms)
+  if (!m->inputs || !m->outputs || !m->weights || !m->caches || !m->syms)
     st = fail(KILN_ERROR_OUT_OF_MEMORY, "out of memory");
 
   parser p = {m, 0, tok, 0};
-  size_t ni = 0, no = 0, nw = 0;
+  size_t ni = 0, no = 0, nw = 0, nc = 0;
   int seen_header = 0;
   for (char *line = text, *next; st == KILN_OK && line; line = next) {
     next = strchr(line, '\n');
@@ -287,9 +317,13 @@ kiln_status parse_manifest(kiln_model *m) {
                   tok[1]);
       seen_header = 1;
     } else if (!strcmp(tok[0], "input") && ni < m->num_inputs) {
-      st = parse_value(&p, &m->inputs[ni++], 1);
+      st = parse_value(&p, &m->inputs[ni++], VALUE_INPUT);
     } else if (!strcmp(tok[0], "output") && no < m->num_outputs) {
-      st = parse_value(&p, &m->outputs[no++], 0);
+      st = parse_value(&p, &m->outputs[no++], VALUE_OUTPUT);
+    } else if (!strcmp(tok[0], "cache") && nc < m->num_caches) {
+      st = parse_value(&p, &m->caches[nc++], VALUE_CACHE);
+    } else if (!strcmp(tok[0], "cache-lengths")) {
+      st = parse_cache_lengths(&p);
     } else if (!strcmp(tok[0], "weight") && nw < m->num_weights) {
       st = parse_weight(&p, &m->weights[nw++]);
     } else if (!strcmp(tok[0], "weights-file")) {
@@ -329,8 +363,18 @@ kiln_status parse_manifest(kiln_model *m) {
   if (st == KILN_OK && !seen_header)
     st = fail(KILN_ERROR_INTERNAL, "the model manifest is empty");
   if (st == KILN_OK &&
-      (ni != m->num_inputs || no != m->num_outputs || nw != m->num_weights))
+      (ni != m->num_inputs || no != m->num_outputs || nw != m->num_weights ||
+       nc != m->num_caches))
     st = fail(KILN_ERROR_INTERNAL, "malformed model manifest: stray records");
+  if (st == KILN_OK && (m->num_caches > 0) != (m->cache_lengths_name != NULL))
+    st = fail(KILN_ERROR_INTERNAL,
+              "malformed model manifest: caches without cache-lengths or "
+              "the reverse");
+  for (size_t c = 1; st == KILN_OK && c < m->num_caches; ++c)
+    if (m->caches[c].dim_syms[0] != m->caches[0].dim_syms[0] ||
+        m->caches[c].dims[0] != m->caches[0].dims[0])
+      st = fail(KILN_ERROR_INTERNAL,
+                "malformed model manifest: caches of different batch dims");
   /* Partly parsed tables are freed up to the counts: all were zeroed. */
   free(text);
   free(tok);

@@ -28,6 +28,10 @@ static void model_free(kiln_model *m) {
     if (m->weight_descs)
       free(m->weight_descs[i]);
   }
+  for (size_t i = 0; i < m->num_caches && m->caches; ++i)
+    free_value(&m->caches[i]);
+  free(m->caches);
+  free(m->cache_lengths_name);
   for (size_t i = 0; i < m->num_syms; ++i)
     free(m->syms[i]);
   free(m->inputs);
@@ -77,7 +81,17 @@ static kiln_status build_json(kiln_model *m) {
     sb_printf(&sb, "%s", i ? ", " : "");
     sb_value_json(&sb, &m->outputs[i]);
   }
-  sb_printf(&sb, "]}");
+  sb_printf(&sb, "]");
+  if (m->num_caches) {
+    sb_printf(&sb, ", \"cache\": {\"context_limit\": %lld, \"buffers\": [",
+              (long long)m->context_limit);
+    for (size_t i = 0; i < m->num_caches; ++i) {
+      sb_printf(&sb, "%s", i ? ", " : "");
+      sb_value_json(&sb, &m->caches[i]);
+    }
+    sb_printf(&sb, "]}");
+  }
+  sb_printf(&sb, "}");
   if (sb.failed) {
     free(sb.data);
     return fail(KILN_ERROR_OUT_OF_MEMORY, "out of memory");

@@ -110,15 +110,71 @@ static kiln_status wrap_outputs(const kiln_model *m, int64_t *results,
   return st;
 }
 
-KILN_API kiln_status kiln_model_run(const kiln_model *m,
-                                    const char *const *input_names,
-                                    kiln_tensor *const *inputs,
-                                    size_t num_inputs,
-                                    kiln_tensor **out_outputs,
-                                    size_t num_outputs) {
-  clear_error();
-  if (!m)
-    return fail(KILN_ERROR_INVALID_ARGUMENT, "model is NULL");
+/* Where the sequences of a cached run are: [first, first + count) of
+ * `cache`, each appending `step` tokens. */
+typedef struct cache_run {
+  kiln_cache *cache;
+  size_t first, count;
+  int64_t step;
+} cache_run;
+
+/* The batch and step of a cached run, from the dims the inputs bound;
+ * checks they fit the cache. */
+static kiln_status bind_cache_run(const kiln_model *m, const run_state *rs,
+                                  cache_run *cr) {
+  const value_info *c = &m->caches[0];
+  int64_t batch = c->dim_syms[0] >= 0 ? rs->sym_value[c->dim_syms[0]]
+                                      : c->dims[0];
+  int64_t step = m->step_sym >= 0 ? rs->sym_value[m->step_sym] : -1;
+  if (batch < 0 || step < 0)
+    return fail(KILN_ERROR_INTERNAL,
+                "the decoder's inputs do not give its batch and new-token "
+                "count");
+  kiln_cache *k = cr->cache;
+  if (cr->first > k->batch || (uint64_t)batch > k->batch - cr->first)
+    return fail(KILN_ERROR_INVALID_ARGUMENT,
+                "sequences [%zu, %lld) are past the cache's batch of %zu",
+                cr->first, (long long)(cr->first + (size_t)batch), k->batch);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t have = k->lengths[cr->first + (size_t)b];
+    if (step > (int64_t)k->capacity - have)
+      return fail(KILN_ERROR_INVALID_ARGUMENT,
+                  "sequence %zu holds %lld tokens and %lld more would pass "
+                  "the cache's capacity of %zu (kiln_cache_create's "
+                  "max_context)",
+                  cr->first + (size_t)b, (long long)have, (long long)step,
+                  k->capacity);
+  }
+  cr->count = (size_t)batch;
+  cr->step = step;
+  return KILN_OK;
+}
+
+/* Descriptors of the cache lengths and buffers of a cached run, at `desc`
+ * (5 + 11 * num_caches words), their addresses into `args`. */
+static void fill_cache_descriptors(const kiln_model *m, const cache_run *cr,
+                                   int64_t *desc, void **args) {
+  int64_t n = (int64_t)cr->count;
+  fill_descriptor(desc, cr->cache->lengths + cr->first, &n, 1);
+  args[0] = desc;
+  desc += 5;
+  for (size_t c = 0; c < m->num_caches; ++c) {
+    const value_info *v = &m->caches[c];
+    int64_t sizes[4] = {n, v->dims[1], (int64_t)cr->cache->capacity,
+                        v->dims[3]};
+    size_t per_sequence = (size_t)(sizes[1] * sizes[2] * sizes[3]);
+    fill_descriptor(desc, cr->cache->buffers[c] + cr->first * per_sequence,
+                    sizes, 4);
+    args[1 + c] = desc;
+    desc += 11;
+  }
+}
+
+/* kiln_model_run, and kiln_model_run_cached when `cr` is not NULL. */
+static kiln_status run_model(const kiln_model *m, cache_run *cr,
+                             const char *const *input_names,
+                             kiln_tensor *const *inputs, size_t num_inputs,
+                             kiln_tensor **out_outputs, size_t num_outputs) {
   if (num_inputs != m->num_inputs)
     return count_error(m, "inputs", 0, num_inputs);
   if (num_outputs != m->num_outputs)
@@ -128,8 +184,10 @@ KILN_API kiln_status kiln_model_run(const kiln_model *m,
 
   /* One zeroed block for everything this run needs. */
   size_t ni = m->num_inputs, no = m->num_outputs, nw = m->num_weights;
-  size_t size = (ni + nw + 1) * sizeof(void *) +               /* args    */
+  size_t nc = cr ? 1 + m->num_caches : 0; /* lengths, then buffers */
+  size_t size = (ni + nc + nw + 1) * sizeof(void *) +          /* args    */
                 (m->input_desc_words + 1) * sizeof(int64_t) +  /* inputs  */
+                (5 + 11 * nc) * sizeof(int64_t) +              /* caches  */
                 (m->output_desc_words + 1) * sizeof(int64_t) + /* results */
                 (m->num_syms + 1) * (sizeof(int64_t) + sizeof(size_t)) +
                 (ni + 1) * sizeof(kiln_tensor *) + /* order   */
@@ -139,8 +197,9 @@ KILN_API kiln_status kiln_model_run(const kiln_model *m,
     return fail(KILN_ERROR_OUT_OF_MEMORY, "out of memory");
 #define TAKE(type, n)                                                          \
   ((type *)(void *)((at += (n) * sizeof(type)) - (n) * sizeof(type)))
-  void **args = TAKE(void *, ni + nw + 1);
+  void **args = TAKE(void *, ni + nc + nw + 1);
   int64_t *in_descs = TAKE(int64_t, m->input_desc_words + 1);
+  int64_t *cache_descs = TAKE(int64_t, 5 + 11 * nc);
   int64_t *results = TAKE(int64_t, m->output_desc_words + 1);
   int64_t *sym_value = TAKE(int64_t, m->num_syms + 1);
   size_t *sym_source = TAKE(size_t, m->num_syms + 1);
@@ -155,6 +214,8 @@ KILN_API kiln_status kiln_model_run(const kiln_model *m,
     sym_value[s] = -1;
   for (size_t j = 0; j < ni && st == KILN_OK; ++j)
     st = check_input(&rs, j);
+  if (st == KILN_OK && cr)
+    st = bind_cache_run(m, &rs, cr);
   if (st != KILN_OK) {
     free(block);
     return st;
@@ -173,8 +234,10 @@ KILN_API kiln_status kiln_model_run(const kiln_model *m,
     args[j] = desc;
     desc += 3 + 2 * order[j]->rank;
   }
+  if (cr)
+    fill_cache_descriptors(m, cr, cache_descs, args + ni);
   for (size_t w = 0; w < nw; ++w)
-    args[ni + w] = m->weight_descs[w];
+    args[ni + nc + w] = m->weight_descs[w];
 
   if (st == KILN_OK) {
     /* OpenMP's thread count is per calling thread: set it on every run. */
@@ -197,8 +260,47 @@ KILN_API kiln_status kiln_model_run(const kiln_model *m,
     st = wrap_outputs(m, results, order, in_base, in_bytes, od, outs);
   if (in_base)
     gpu_free(in_base);
-  if (st == KILN_OK)
+  if (st == KILN_OK) {
     memcpy(out_outputs, outs, no * sizeof *outs);
+    /* The run wrote the new tokens past each length: they now count. */
+    for (size_t b = 0; cr && b < cr->count; ++b)
+      cr->cache->lengths[cr->first + b] += cr->step;
+  }
   free(block);
   return st;
+}
+
+KILN_API kiln_status kiln_model_run(const kiln_model *m,
+                                    const char *const *input_names,
+                                    kiln_tensor *const *inputs,
+                                    size_t num_inputs,
+                                    kiln_tensor **out_outputs,
+                                    size_t num_outputs) {
+  clear_error();
+  if (!m)
+    return fail(KILN_ERROR_INVALID_ARGUMENT, "model is NULL");
+  if (m->num_caches)
+    return fail(KILN_ERROR_INVALID_ARGUMENT,
+                "the model is a decoder with a KV cache: run it with "
+                "kiln_model_run_cached on a cache from kiln_cache_create");
+  return run_model(m, NULL, input_names, inputs, num_inputs, out_outputs,
+                   num_outputs);
+}
+
+KILN_API kiln_status kiln_model_run_cached(
+    const kiln_model *m, kiln_cache *cache, size_t first_sequence,
+    const char *const *input_names, kiln_tensor *const *inputs,
+    size_t num_inputs, kiln_tensor **out_outputs, size_t num_outputs) {
+  clear_error();
+  if (!m || !cache)
+    return fail(KILN_ERROR_INVALID_ARGUMENT, "model or cache is NULL");
+  if (!m->num_caches)
+    return fail(KILN_ERROR_INVALID_ARGUMENT,
+                "the model keeps no KV cache: run it with kiln_model_run");
+  if (cache->model != m)
+    return fail(KILN_ERROR_INVALID_ARGUMENT,
+                "the cache was created for another model");
+  cache_run cr = {cache, first_sequence, 0, 0};
+  return run_model(m, &cr, input_names, inputs, num_inputs, out_outputs,
+                   num_outputs);
 }

@@ -2,6 +2,7 @@
  *
  * Part of kiln. The runtime (kiln_runtime.h) is split along its sections:
  * errors.c, tensor.c, manifest.c, weights.c, validate.c, model.c, run.c,
+ * cache.c (a decoder's KV cache),
  * and gpu_device.c for libraries built with --target=cuda (the CPU path
  * only calls into it where the manifest says `device cuda`). This header
  * holds the types they share and the functions one file calls in
@@ -80,9 +81,27 @@ struct kiln_model {
   size_t weights_size;
   int64_t **weight_descs; /* A memref descriptor per weight.              */
   size_t input_desc_words, output_desc_words; /* Summed over all values.  */
+  /* A decoder's KV cache (`cache-lengths` and `cache` records): buffers
+   * [batch, heads, context, dim] passed after the inputs, preceded by the
+   * [batch] lengths; at most context_limit tokens; step_sym, the symbolic
+   * input dim counting the tokens a run appends. */
+  size_t num_caches;
+  value_info *caches;
+  char *cache_lengths_name;
+  int64_t context_limit;
+  int step_sym;
   char *json;
   int default_threads;
   atomic_int num_threads; /* 0: default_threads.                        */
+};
+
+/* A decoder's KV cache (kiln_cache_create): one buffer per cache record,
+ * [batch][heads][capacity][dim] floats, and each sequence's length. */
+struct kiln_cache {
+  const kiln_model *model;
+  size_t batch, capacity;
+  int64_t *lengths;
+  float **buffers;
 };
 
 /* Per-run state: the values bound to symbolic dims so far. */

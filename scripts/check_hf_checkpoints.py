@@ -11,6 +11,12 @@ A folder with a tokenizer.json and a sentence_embedding output is also
 run through `kiln embed` on a few texts (a batch of different lengths,
 so padded), against ONNX Runtime on each text alone with the ids `kiln
 tokenize` gives (the tokenizer itself is checked by check_tokenizer.py).
+A decoder (a folder whose ONNX export takes no token_type_ids and
+returns logits) is compiled twice: in its prefill form (--no-kv-cache),
+checked as above, and in its KV-cache form, run as a generator would:
+a prompt, then one token per run, and a batch of two sequences of their
+own lengths (each prompt run alone, then decoded together), each run's
+last-token logits against ONNX Runtime on the whole sequence so far.
 Prints one line per check and "hf checkpoints: N of M checks passed".
 """
 
@@ -45,6 +51,48 @@ def feeds(rng, batch, length, vocab):
 
 EMBED_TEXTS = ["the cat sat on the mat", "A man plays a guitar.",
                "kiln compiles transformers, fast! the cat, the man.", "mat"]
+
+
+def check_cached(lib, ref, vocab, rng):
+    """The KV-cache library against ONNX Runtime's full-sequence logits;
+    returns (ok, line)."""
+    model = kiln.InferenceSession(lib)
+
+    def want(ids):
+        return ref.run(None, {"input_ids": ids,
+                              "attention_mask": np.ones_like(ids)})[0][:, -1]
+
+    worst, scale = 0.0, 0.0
+
+    def compare(got, expected):
+        nonlocal worst, scale
+        worst = max(worst, float(np.abs(got - expected).max()))
+        scale = max(scale, float(np.abs(expected).max()))
+
+    # One sequence: a 7-token prompt, then 6 tokens one run each.
+    ids = rng.integers(0, vocab, (1, 13), dtype=np.int64)
+    cache = model.create_cache(1, 32)
+    compare(model.run(None, {"input_ids": ids[:, :7]}, cache=cache)[0],
+            want(ids[:, :7]))
+    for t in range(7, 13):
+        compare(model.run(None, {"input_ids": ids[:, t:t + 1]},
+                          cache=cache)[0], want(ids[:, :t + 1]))
+    # Two sequences of their own lengths, decoded together.
+    a = rng.integers(0, vocab, (1, 12), dtype=np.int64)
+    b = rng.integers(0, vocab, (1, 5), dtype=np.int64)
+    cache = model.create_cache(2, 32)
+    compare(model.run(None, {"input_ids": a[:, :9]}, cache=cache,
+                      first_sequence=0)[0], want(a[:, :9]))
+    compare(model.run(None, {"input_ids": b[:, :2]}, cache=cache,
+                      first_sequence=1)[0], want(b[:, :2]))
+    for t in range(3):
+        step = np.array([[a[0, 9 + t]], [b[0, 2 + t]]], np.int64)
+        got = model.run(None, {"input_ids": step}, cache=cache)[0]
+        compare(got[0], want(a[:, :10 + t])[0])
+        compare(got[1], want(b[:, :3 + t])[0])
+    ok = worst <= TOLERANCE * scale and cache.lengths == [12, 5]
+    return ok, "prefill + decode, batch 2 of lengths %s: max error %.2e " \
+        "of scale %.2e" % (cache.lengths, worst, scale)
 
 
 def check_embed(kiln_path, lib, ref):
@@ -91,10 +139,12 @@ def main():
         with open(os.path.join(folder, "config.json")) as f:
             vocab = json.load(f)["vocab_size"]
         lib = os.path.join(args.dir, name + ".so")
-        kiln.compile(folder, lib)
-        model = kiln.InferenceSession(lib)
         ref = ort.InferenceSession(os.path.join(args.dir, name + ".onnx"),
                                    providers=["CPUExecutionProvider"])
+        decoder = [o.name for o in ref.get_outputs()] == ["logits"] and \
+            "token_type_ids" not in [i.name for i in ref.get_inputs()]
+        kiln.compile(folder, lib, kv_cache=False)
+        model = kiln.InferenceSession(lib)
         outputs = [o.name for o in ref.get_outputs()]
         got_names = [o.name for o in model.get_outputs()]
         checks += 1
@@ -120,6 +170,14 @@ def main():
                           "scale %.2e" % ("ok  " if ok else "FAIL", name,
                                           length, batch, out, err, scale),
                           flush=True)
+        if decoder:
+            cached = os.path.join(args.dir, name + ".cached.so")
+            kiln.compile(folder, cached)
+            ok, line = check_cached(cached, ref, vocab, rng)
+            checks += 1
+            passed += ok
+            print("%s %-12s kv cache: %s" % ("ok  " if ok else "FAIL", name,
+                                             line), flush=True)
         if os.path.exists(os.path.join(folder, "tokenizer.json")) and \
                 "sentence_embedding" in outputs:
             ok, line = check_embed(args.kiln, lib, ref)

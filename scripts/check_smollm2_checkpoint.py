@@ -11,10 +11,15 @@ scripts/requirements-bench.txt) and a kiln build:
         [--kiln build/bin/kiln]
 
 Prints the compile time, the largest logit difference against the scale,
-and the top-1 agreement over the prompt's positions.
+and the top-1 agreement over the prompt's positions (the prefill form,
+--no-kv-cache). Then compiles the KV-cache form and runs `kiln generate
+--chat` greedily for 64 tokens: its prompt ids must equal those of the
+GGUF's chat template rendered by Jinja (as transformers does) and its
+tokens those of transformers' greedy generate on the same weights.
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -48,9 +53,18 @@ def main():
     ids = np.array([tok.encode(prompt).ids], np.int64)
     with torch.no_grad():
         ref = model(torch.from_numpy(ids), use_cache=False).logits[0].numpy()
+    # What `kiln generate` reads beside the library: the tokenizer, and the
+    # chat template and end token of the GGUF's metadata.
+    tok.save(os.path.join(folder, "tokenizer.json"))
+    template = bench_models._gguf_field(reader, "tokenizer.chat_template")
+    tokens = bench_models._gguf_field(reader, "tokenizer.ggml.tokens")
+    with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
+        json.dump({"chat_template": template,
+                   "eos_token": tokens[cfg.eos_token_id]}, f)
     lib = os.path.join(args.work, "smollm2.so")
     start = time.time()
-    subprocess.run([args.kiln, "compile", folder, "-o", lib], check=True)
+    subprocess.run([args.kiln, "compile", "--no-kv-cache", folder, "-o", lib],
+                   check=True)
     compile_s = time.time() - start
     sys.path.insert(0, os.path.join(HERE, "..", "python"))
     import kiln
@@ -61,7 +75,49 @@ def main():
     print("smollm2 from safetensors: compiled in %.1f s; %d prompt tokens: "
           "max logit difference %.2e of scale %.1f, top-1 agreement %.1f%%"
           % (compile_s, ids.shape[1], err, scale, 100 * top1))
-    return 0 if err <= 1e-4 * scale and top1 == 1.0 else 1
+    ok = err <= 1e-4 * scale and top1 == 1.0
+    return 0 if check_generate(args, folder, model, cfg, tok, template) and ok \
+        else 1
+
+
+def check_generate(args, folder, model, cfg, tok, template, tokens=64):
+    import jinja2
+    import torch
+    rendered = jinja2.Template(template).render(
+        messages=[{"role": "user", "content": bench_models.CHAT_PROMPT}],
+        add_generation_prompt=True)
+    want_prompt = tok.encode(rendered).ids
+    with torch.no_grad():
+        out = model.generate(torch.tensor([want_prompt]),
+                             attention_mask=torch.ones(1, len(want_prompt),
+                                                       dtype=torch.long),
+                             max_new_tokens=tokens, do_sample=False,
+                             eos_token_id=cfg.eos_token_id,
+                             pad_token_id=cfg.eos_token_id)
+    want = out[0, len(want_prompt):].tolist()
+    if want and want[-1] == cfg.eos_token_id:
+        want = want[:-1]
+    lib = os.path.join(args.work, "smollm2-kv.so")
+    subprocess.run([args.kiln, "compile", folder, "-o", lib], check=True)
+    run = subprocess.run([args.kiln, "generate", lib, "--chat", "--prompt",
+                          bench_models.CHAT_PROMPT, "--max-tokens",
+                          str(tokens), "--threads", "2", "--print-ids"],
+                         check=True, capture_output=True, text=True)
+    ids = {}
+    for line in run.stderr.splitlines():
+        for what in ("prompt", "generated"):
+            if line.startswith("kiln: %s ids:" % what):
+                ids[what] = [int(x) for x in line.split(":", 2)[2].split()]
+    same_prompt = ids.get("prompt") == want_prompt
+    same = ids.get("generated") == want
+    print("smollm2 kiln generate --chat: prompt %d tokens (%s Jinja's), %d "
+          "tokens generated, %s transformers' greedy tokens"
+          % (len(ids.get("prompt", [])), "same as" if same_prompt else
+             "DIFFERENT from", len(ids.get("generated", [])),
+             "identical to" if same else "DIFFERENT from"))
+    print("  text: %r" % run.stdout.strip()[:200])
+    print("  " + run.stderr.strip().splitlines()[-1])
+    return same_prompt and same
 
 
 if __name__ == "__main__":

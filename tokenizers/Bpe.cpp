@@ -16,6 +16,7 @@
 #include <unicode/uchar.h>
 
 #include <climits>
+#include <map>
 
 using namespace llvm;
 using namespace kiln::tok;
@@ -99,6 +100,15 @@ public:
                                                               : StringRef();
   }
   size_t vocabSize() const override { return tokens.size(); }
+  bool isSpecial(int32_t id) const override {
+    const AddedToken *a = findAdded(added, id);
+    return a && a->special;
+  }
+  std::optional<int32_t> find(StringRef token) const override {
+    return findToken(vocab, added, token);
+  }
+  std::string decode(ArrayRef<int32_t> ids,
+                     bool skipSpecialTokens) const override;
 
 private:
   void encodePiece(const std::u32string &piece,
@@ -106,10 +116,42 @@ private:
 
   StringMap<int32_t> vocab, ranks;
   std::vector<std::string> tokens, standIns = byteStandIns();
+  /// The inverse of standIns: stand-in character -> byte.
+  std::map<char32_t, uint8_t> standInBytes = [this] {
+    std::map<char32_t, uint8_t> inverse;
+    for (int b = 0; b < 256; ++b)
+      inverse[decodeUtf8(standIns[b])[0]] = static_cast<uint8_t>(b);
+    return inverse;
+  }();
   std::vector<AddedToken> added;
   int32_t unk = -1;
-  bool prefixSpace = false, ignoreMerges = false;
+  bool prefixSpace = false, ignoreMerges = false, individualDigits = false;
 };
+
+std::string BpeTokenizer::decode(ArrayRef<int32_t> ids,
+                                 bool skipSpecialTokens) const {
+  // The ByteLevel decoder: each stand-in character back to its byte; added
+  // tokens are their content as is.
+  std::string bytes;
+  for (int32_t id : ids) {
+    if (const AddedToken *a = findAdded(added, id)) {
+      if (!(skipSpecialTokens && a->special))
+        for (char32_t c : a->content)
+          appendUtf8(bytes, c);
+      continue;
+    }
+    if (id < 0 || static_cast<size_t>(id) >= tokens.size())
+      continue;
+    for (char32_t c : decodeUtf8(tokens[id])) {
+      auto byte = standInBytes.find(c);
+      if (byte != standInBytes.end())
+        bytes += static_cast<char>(byte->second);
+      else
+        appendUtf8(bytes, c);
+    }
+  }
+  return bytes;
+}
 
 Expected<std::unique_ptr<Tokenizer>>
 BpeTokenizer::create(StringRef path, const json::Object &root) {
@@ -144,6 +186,19 @@ BpeTokenizer::create(StringRef path, const json::Object &root) {
       t->unk = it->second;
   }
   const json::Object *pre = root.getObject("pre_tokenizer");
+  // SmolLM's: a Sequence of Digits (each digit its own piece), then
+  // ByteLevel.
+  if (pre && pre->getString("type") == StringRef("Sequence")) {
+    const json::Array *steps = pre->getArray("pretokenizers");
+    const json::Object *digits =
+        steps && steps->size() == 2 ? (*steps)[0].getAsObject() : nullptr;
+    if (!digits || digits->getString("type") != StringRef("Digits") ||
+        !digits->getBoolean("individual_digits").value_or(false))
+      return fail(path, "BPE's pre_tokenizer: kiln reads a Sequence only as "
+                        "[Digits (individual_digits), ByteLevel]");
+    t->individualDigits = true;
+    pre = (*steps)[1].getAsObject();
+  }
   if (!pre || pre->getString("type") != StringRef("ByteLevel") ||
       !pre->getBoolean("use_regex").value_or(true))
     return fail(path, "BPE's pre_tokenizer: kiln reads ByteLevel with GPT-2's "
@@ -210,8 +265,23 @@ std::vector<int32_t> BpeTokenizer::encode(StringRef text,
         std::u32string s = segment;
         if (prefixSpace && s[0] != ' ')
           s.insert(s.begin(), U' ');
-        for (const std::u32string &piece : splitGpt2(s))
-          encodePiece(piece, ids);
+        // Digits first, each digit alone; GPT-2's split on what is between.
+        auto split = [&](const std::u32string &stretch) {
+          for (const std::u32string &piece : splitGpt2(stretch))
+            encodePiece(piece, ids);
+        };
+        if (!individualDigits)
+          return split(s);
+        size_t from = 0;
+        for (size_t i = 0; i <= s.size(); ++i) {
+          if (i < s.size() && !isNumber(s[i]))
+            continue;
+          if (i > from)
+            split(s.substr(from, i - from));
+          if (i < s.size())
+            encodePiece(s.substr(i, 1), ids);
+          from = i + 1;
+        }
       },
       ids);
   return ids;

@@ -97,13 +97,35 @@ std::vector<AddedToken> kiln::tok::readAddedTokens(const json::Object &root) {
           o ? o->getString("content") : std::nullopt;
       std::optional<int64_t> id = o ? o->getInteger("id") : std::nullopt;
       if (content && id && !content->empty())
-        added.push_back({decodeUtf8(*content), static_cast<int32_t>(*id)});
+        added.push_back({decodeUtf8(*content), static_cast<int32_t>(*id),
+                         o->getBoolean("special").value_or(false)});
     }
   std::stable_sort(added.begin(), added.end(),
                    [](const AddedToken &a, const AddedToken &b) {
                      return a.content.size() > b.content.size();
                    });
   return added;
+}
+
+const AddedToken *kiln::tok::findAdded(const std::vector<AddedToken> &added,
+                                       int32_t id) {
+  for (const AddedToken &a : added)
+    if (a.id == id)
+      return &a;
+  return nullptr;
+}
+
+std::optional<int32_t>
+kiln::tok::findToken(const StringMap<int32_t> &vocab,
+                     const std::vector<AddedToken> &added, StringRef token) {
+  std::u32string wide = decodeUtf8(token);
+  for (const AddedToken &a : added)
+    if (a.content == wide)
+      return a.id;
+  auto it = vocab.find(token);
+  if (it != vocab.end())
+    return it->second;
+  return std::nullopt;
 }
 
 void kiln::tok::forEachSegment(

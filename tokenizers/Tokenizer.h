@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,19 @@ public:
   withSpecialTokens(llvm::ArrayRef<int32_t> ids) const = 0;
   /// The token string of `id` ("" when out of range).
   virtual llvm::StringRef token(int32_t id) const = 0;
+  /// The text `ids` stand for, as the tokenizer's decoder gives it:
+  /// byte-level BPE maps its stand-in characters back to bytes (so one
+  /// token may hold part of a UTF-8 character: decoding token by token and
+  /// concatenating gives the same bytes); WordPiece joins words with
+  /// spaces and glues "##" pieces. Special tokens ([CLS], <|im_end|>, ...)
+  /// are left out when `skipSpecialTokens`; ids out of range always.
+  virtual std::string decode(llvm::ArrayRef<int32_t> ids,
+                             bool skipSpecialTokens = true) const = 0;
+  /// Whether `id` is a special added token (e.g. an end-of-turn marker).
+  virtual bool isSpecial(int32_t id) const = 0;
+  /// The id of token string `token`, if the vocabulary or the added tokens
+  /// have it.
+  virtual std::optional<int32_t> find(llvm::StringRef token) const = 0;
   virtual size_t vocabSize() const = 0;
 };
 

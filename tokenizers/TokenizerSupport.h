@@ -38,7 +38,16 @@ llvm::Error readVocab(llvm::StringRef path, const llvm::json::Object &vocab,
 struct AddedToken {
   std::u32string content;
   int32_t id;
+  bool special; ///< "special": true (decoding may skip it).
 };
+
+/// What decode and isSpecial share: whether `id` is a special added token,
+/// and the added token of `id`, if any.
+const AddedToken *findAdded(const std::vector<AddedToken> &added, int32_t id);
+/// Tokenizer::find over a vocabulary and the added tokens.
+std::optional<int32_t> findToken(const llvm::StringMap<int32_t> &vocab,
+                                 const std::vector<AddedToken> &added,
+                                 llvm::StringRef token);
 
 /// The "added_tokens" of a tokenizer.json, longest first (so that one
 /// containing another wins).

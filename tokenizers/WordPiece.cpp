@@ -114,6 +114,15 @@ public:
                                                               : StringRef();
   }
   size_t vocabSize() const override { return tokens.size(); }
+  bool isSpecial(int32_t id) const override {
+    const AddedToken *a = findAdded(added, id);
+    return a && a->special;
+  }
+  std::optional<int32_t> find(StringRef token) const override {
+    return findToken(vocab, added, token);
+  }
+  std::string decode(ArrayRef<int32_t> ids,
+                     bool skipSpecialTokens) const override;
   std::vector<int32_t> withSpecialTokens(ArrayRef<int32_t> ids) const override {
     std::vector<int32_t> out = prefix;
     out.insert(out.end(), ids.begin(), ids.end());
@@ -303,6 +312,24 @@ std::vector<int32_t> WordPieceTokenizer::encode(StringRef text,
 }
 
 } // namespace
+
+std::string WordPieceTokenizer::decode(ArrayRef<int32_t> ids,
+                                       bool skipSpecialTokens) const {
+  // As the WordPiece decoder: words joined by spaces, "##" pieces glued to
+  // the word before.
+  std::string text;
+  for (int32_t id : ids) {
+    if (id < 0 || static_cast<size_t>(id) >= tokens.size() ||
+        (skipSpecialTokens && isSpecial(id)))
+      continue;
+    StringRef t = tokens[id];
+    if (t.starts_with(continuing) && !text.empty())
+      text += t.drop_front(continuing.size());
+    else
+      text += (text.empty() ? "" : " ") + t.str();
+  }
+  return text;
+}
 
 Expected<std::unique_ptr<Tokenizer>>
 kiln::tok::createWordPiece(StringRef path, const json::Object &root) {

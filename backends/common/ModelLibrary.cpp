@@ -140,17 +140,60 @@ FailureOr<kiln::ModelSignature> kiln::readSignature(func::FuncOp func) {
     }
     auto name = func.getArgAttrOfType<StringAttr>(i, mlir::tfm::kNameAttrName);
     info.name = name ? name.str() : "input" + std::to_string(i);
-    auto type = check(arg.getType(), arg.getLoc(), "input", info.name);
+    auto lengths = func.getArgAttrOfType<DictionaryAttr>(
+        i, mlir::tfm::kCacheLengthsAttrName);
+    bool cache = func.getArgAttr(i, mlir::tfm::kCacheAttrName) != nullptr;
+    StringRef what = cache ? "cache" : lengths ? "cache lengths" : "input";
+    auto type = check(arg.getType(), arg.getLoc(), what, info.name);
     if (failed(type))
       return failure();
     info.dtype = dtypeOf(type->getElementType());
     info.dims =
         dimsOf(*type, func.getArgAttrOfType<ArrayAttr>(i, mlir::tfm::kDimsAttrName));
+    // The runtime passes inputs, then the cache lengths, then the caches.
+    if (!signature.weights.empty() ||
+        (!cache && !signature.caches.empty()) ||
+        (!cache && !lengths && signature.cacheLengths) ||
+        (cache && !signature.cacheLengths))
+      return emitError(arg.getLoc())
+             << what << " '" << info.name
+             << "' is out of order: a model library takes its inputs, then "
+                "the cache lengths, then the caches, then the weights";
+    if (lengths) {
+      auto limit = lengths.getAs<IntegerAttr>("context_limit");
+      auto step = lengths.getAs<StringAttr>("step");
+      if (!limit || limit.getInt() <= 0 || !step || type->getRank() != 1 ||
+          !type->getElementType().isInteger(64) || signature.cacheLengths)
+        return emitError(arg.getLoc())
+               << "cache lengths '" << info.name
+               << "' must be the one [batch] i64 argument, with a positive "
+                  "context_limit and a step dim name";
+      signature.contextLimit = limit.getInt();
+      signature.cacheStep = step.str();
+      signature.cacheLengths = info;
+      continue;
+    }
+    if (cache) {
+      if (type->getRank() != 4 || !type->getElementType().isF32() ||
+          ShapedType::isDynamic(type->getDimSize(1)) ||
+          ShapedType::isDynamic(type->getDimSize(3)) ||
+          info.dims[0] != signature.cacheLengths->dims[0] ||
+          info.dims[2] != "context")
+        return emitError(arg.getLoc())
+               << "cache '" << info.name
+               << "' must be f32 [batch, heads, \"context\", dim] with the "
+                  "batch dim of the cache lengths and static heads and dim";
+      signature.caches.push_back(info);
+      continue;
+    }
     if (type->getElementType().isSignlessInteger() &&
         !type->getElementType().isInteger(1))
       info.range = idRange(arg);
     signature.inputs.push_back(info);
   }
+  if (signature.cacheLengths && signature.caches.empty())
+    return emitError(func.getLoc()) << "a decoder with cache lengths but no "
+                                       "cache";
   for (unsigned i = 0; i < func.getNumResults(); ++i) {
     TensorInfo info;
     auto name = func.getResultAttrOfType<StringAttr>(i, mlir::tfm::kNameAttrName);
@@ -212,6 +255,12 @@ std::string kiln::buildManifest(const ModelSignature &signature) {
     tensor("input", t);
   for (const TensorInfo &t : signature.outputs)
     tensor("output", t);
+  if (signature.cacheLengths)
+    os << "cache-lengths " << percentEncode(signature.cacheLengths->name)
+       << " " << signature.contextLimit << " "
+       << percentEncode(signature.cacheStep) << "\n";
+  for (const TensorInfo &t : signature.caches)
+    tensor("cache", t);
   if (signature.weightsBytes)
     os << "weights-file " << signature.weightsBytes << " "
        << llvm::format_hex_no_prefix(signature.weightsId, 16) << "\n";
@@ -345,7 +394,8 @@ LogicalResult kiln::addModelInterface(llvm::Module &module,
     error = "the compiled module has no _mlir_ciface_" + entry.str();
     return failure();
   }
-  size_t numArgs = signature.inputs.size() + signature.weights.size();
+  size_t numArgs = signature.inputs.size() + signature.weights.size() +
+                   (signature.cacheLengths ? 1 : 0) + signature.caches.size();
   bool hasResults = !signature.outputs.empty();
   if (ciface->arg_size() != numArgs + (hasResults ? 1 : 0)) {
     error = "the compiled entry takes " + std::to_string(ciface->arg_size()) +

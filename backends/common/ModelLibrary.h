@@ -40,6 +40,16 @@ struct TensorInfo {
 
 struct ModelSignature {
   std::vector<TensorInfo> inputs, outputs, weights;
+  /// A decoder's KV-cache buffers, [batch, kv heads, "context", head dim]
+  /// (arguments with `tfm.cache`), and the [batch] argument with the
+  /// tokens each sequence holds (`tfm.cache_lengths`), passed after the
+  /// inputs and before the weights.
+  std::vector<TensorInfo> caches;
+  std::optional<TensorInfo> cacheLengths;
+  /// The largest context the decoder supports, and the symbolic input dim
+  /// that counts the tokens one run appends (e.g. "sequence").
+  int64_t contextLimit = 0;
+  std::string cacheStep;
   /// Where the compiled code runs: "" for the CPU, "cuda" for an NVIDIA GPU
   /// (inputs, weights and outputs are then device buffers).
   std::string device;
@@ -61,6 +71,7 @@ int dtypeOf(mlir::Type elementType);
 
 /// Reads the signature of `func` after kiln-externalize-weights: inputs
 /// (arguments with `tfm.name`), weights (arguments with `tfm.weight`),
+/// a decoder's caches (`tfm.cache`, `tfm.cache_lengths`),
 /// outputs (results with `tfm.name`); symbolic dim names come from
 /// `tfm.dims` attributes, token-id ranges from the tables the inputs index.
 /// Weight offsets are assigned 64-byte aligned. Fails with a diagnostic on

@@ -138,6 +138,71 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, MaskKind mask,
   return s;
 }
 
+/// The wrapper of tfm.cached_attention: appends the new keys and values to
+/// the caches in place (sequentially: a few rows per head), then runs the
+/// causal attention items in parallel over what the caches hold.
+std::string cachedWrapperSource(const kiln::x86::KernelIsa &isa) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  std::string uk = "kiln_uk_cached_attention_" + isa.name;
+  std::string append = "kiln_uk_cache_append_" + isa.name;
+  const char *t4 = "tensor<?x?x?x?xf32>", *m4 = "memref<?x?x?x?xf32>";
+  const char *ukArgs = "(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, "
+                       "!llvm.ptr, i64, i64, i64, i64, i64, i64, i64, f32, "
+                       "i64)";
+  const char *appendArgs =
+      "(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64)";
+  os << "func.func private @" << uk << ukArgs << "\n"
+     << "func.func private @" << append << appendArgs << "\n"
+     << "func.func private @kiln_cached_attention_" << isa.name << "(%q: "
+     << t4 << ", %k: " << t4 << ", %v: " << t4 << ", %kc: " << t4
+     << ", %vc: " << t4 << ", %len: tensor<?xi64>, %scale: f32) -> " << t4
+     << " {\n"
+     << "  %c0 = arith.constant 0 : index\n"
+        "  %c1 = arith.constant 1 : index\n"
+        "  %c2 = arith.constant 2 : index\n"
+        "  %c3 = arith.constant 3 : index\n"
+        "  %qb = arith.constant "
+     << KILN_UK_ATTENTION_QUERY_BLOCK << " : index\n";
+  // The caches are written through their pointers: bufferization sees a
+  // read of the runtime's buffers, which it passes on as they are.
+  for (auto [name, tensor] :
+       {std::pair{"Q", "q"}, {"K", "k"}, {"V", "v"}, {"KC", "kc"},
+        {"VC", "vc"}})
+    os << kiln::x86::tensorPointer(name, tensor, m4, t4);
+  os << kiln::x86::tensorPointer("L", "len", "memref<?xi64>",
+                                 "tensor<?xi64>");
+  for (auto [name, buffer, d] :
+       {std::tuple{"B", "Q", 0}, {"HQ", "Q", 1}, {"SQ", "Q", 2}, {"D", "Q", 3},
+        {"HKV", "K", 1}, {"C", "KC", 2}, {"DV", "V", 3}})
+    os << kiln::x86::bufferDim(name, buffer, d, m4);
+  os << "  func.call @" << append
+     << "(%K_p, %KC_p, %L_p, %B_w, %HKV_w, %SQ_w, %C_w, %D_w) : "
+     << appendArgs << " -> ()\n"
+     << "  func.call @" << append
+     << "(%V_p, %VC_p, %L_p, %B_w, %HKV_w, %SQ_w, %C_w, %DV_w) : "
+     << appendArgs << " -> ()\n"
+     << "  %O = memref.alloc(%B, %HQ, %SQ, %DV) {alignment = 64} : " << m4
+     << "\n"
+     << kiln::x86::bufferPointer("O", m4)
+     << "  %blocks = arith.ceildivui %SQ, %qb : index\n"
+        "  %bh = arith.muli %B, %HQ : index\n"
+        "  %items = arith.muli %bh, %blocks : index\n"
+        "  scf.parallel (%it) = (%c0) to (%items) step (%c1) {\n"
+        "    %it_w = arith.index_cast %it : index to i64\n"
+        "    func.call @"
+     << uk
+     << "(%Q_p, %KC_p, %VC_p, %O_p, %L_p, %B_w, %HQ_w, %HKV_w, %SQ_w, %C_w, "
+        "%D_w, %DV_w, %scale, %it_w) : "
+     << ukArgs
+     << " -> ()\n"
+        "    scf.reduce\n"
+        "  }\n"
+        "  %r = bufferization.to_tensor %O restrict writable : "
+     << m4 << " to " << t4 << "\n  return %r : " << t4 << "\n}\n";
+  return s;
+}
+
 /// `x` as a rank-4 tensor with unit dims prepended (NumPy broadcasting
 /// aligns dims to the right).
 Value toRank4(OpBuilder &b, Location loc, Value x) {
@@ -187,6 +252,49 @@ struct X86Attention : mlir::tfm::impl::X86AttentionBase<X86Attention> {
     for (tfm::AttentionOp op : ops)
       if (failed(rewrite(module, op, *kernelIsa)))
         return signalPassFailure();
+    SmallVector<tfm::CachedAttentionOp> cached;
+    module.walk([&](tfm::CachedAttentionOp op) { cached.push_back(op); });
+    for (tfm::CachedAttentionOp op : cached)
+      if (failed(rewriteCached(module, op, *kernelIsa)))
+        return signalPassFailure();
+  }
+
+  /// tfm.cached_attention has no generic lowering: one the kernel cannot
+  /// run is an error naming what it lacks.
+  LogicalResult rewriteCached(ModuleOp module, tfm::CachedAttentionOp op,
+                              const kiln::x86::KernelIsa &isa) {
+    auto q = cast<RankedTensorType>(op.getQuery().getType());
+    auto k = cast<RankedTensorType>(op.getKey().getType());
+    auto v = cast<RankedTensorType>(op.getValue().getType());
+    for (RankedTensorType t : {q, k, v})
+      if (!t.getElementType().isF32() || ShapedType::isDynamic(t.getDimSize(1)) ||
+          ShapedType::isDynamic(t.getDimSize(3)) ||
+          t.getDimSize(3) > KILN_UK_ATTENTION_MAX_HEAD_DIM)
+        return op.emitOpError()
+               << "runs on the x86 attention kernel only with f32 tensors, "
+                  "static head counts and head dims of at most "
+               << KILN_UK_ATTENTION_MAX_HEAD_DIM << "; got query " << q
+               << ", key " << k << ", value " << v;
+    std::string name = "kiln_cached_attention_" + isa.name;
+    if (failed(kiln::addKernelFunction(module, name, cachedWrapperSource(isa))))
+      return failure();
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    int64_t dyn = ShapedType::kDynamic;
+    auto t4 = RankedTensorType::get({dyn, dyn, dyn, dyn}, b.getF32Type());
+    auto t1 = RankedTensorType::get({dyn}, b.getI64Type());
+    SmallVector<Value> operands;
+    for (Value x : {op.getQuery(), op.getKey(), op.getValue(),
+                    op.getKeyCache(), op.getValueCache()})
+      operands.push_back(castTo(b, loc, x, t4));
+    operands.push_back(castTo(b, loc, op.getLengths(), t1));
+    operands.push_back(arith::ConstantOp::create(
+        b, loc, b.getF32FloatAttr(*op.getEffectiveScale())));
+    Value out = func::CallOp::create(b, loc, name, TypeRange{t4}, operands)
+                    .getResult(0);
+    op.replaceAllUsesWith(castTo(b, loc, out, op.getType()));
+    op.erase();
+    return success();
   }
 
   static bool supported(tfm::AttentionOp op) {

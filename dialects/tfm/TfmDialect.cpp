@@ -69,6 +69,27 @@ static LogicalResult verifySignatureAttribute(Operation *op,
                                << type;
     return success();
   }
+  if (name == kCacheAttrName) {
+    auto shaped = dyn_cast<RankedTensorType>(type);
+    if (!isa<UnitAttr>(value) || !shaped || shaped.getRank() != 4)
+      return op->emitOpError() << "'" << name << "' of " << what
+                               << " must be a unit attribute on a rank-4 "
+                                  "tensor ([batch, heads, context, dim])";
+    return success();
+  }
+  if (name == kCacheLengthsAttrName) {
+    auto dict = dyn_cast<DictionaryAttr>(value);
+    auto shaped = dyn_cast<RankedTensorType>(type);
+    auto limit = dict ? dict.getAs<IntegerAttr>("context_limit") : nullptr;
+    if (!limit || limit.getInt() <= 0 || !dict.getAs<StringAttr>("step") ||
+        !shaped || shaped.getRank() != 1 ||
+        !shaped.getElementType().isInteger(64))
+      return op->emitOpError()
+             << "'" << name << "' of " << what
+             << " must be {context_limit = N > 0, step = \"DIM\"} on a "
+                "rank-1 i64 tensor";
+    return success();
+  }
   return op->emitOpError() << "unknown tfm attribute '" << name << "' on "
                            << what;
 }

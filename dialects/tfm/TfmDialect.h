@@ -33,6 +33,14 @@ inline constexpr llvm::StringLiteral kDimsAttrName = "tfm.dims";
 /// On an argument (after kiln-externalize-weights): the weight value the
 /// argument receives, of the argument's type.
 inline constexpr llvm::StringLiteral kWeightAttrName = "tfm.weight";
+/// On an argument of a decoder: a KV-cache buffer ([batch, kv heads,
+/// context, head dim]) that the runtime owns, keeps between runs and passes
+/// writable; tfm.cached_attention appends to it in place.
+inline constexpr llvm::StringLiteral kCacheAttrName = "tfm.cache";
+/// On an argument of a decoder: the [batch] i64 tokens each sequence's cache
+/// holds before the run, which the runtime passes (and advances after it).
+/// Its value is the largest context the model supports (an i64 attribute).
+inline constexpr llvm::StringLiteral kCacheLengthsAttrName = "tfm.cache_lengths";
 
 } // namespace mlir::tfm
 

@@ -1085,6 +1085,73 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult CachedAttentionOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  RankedTensorType q = tensorType(adaptor.getQuery());
+  RankedTensorType k = tensorType(adaptor.getKey());
+  RankedTensorType v = tensorType(adaptor.getValue());
+  RankedTensorType kc = tensorType(adaptor.getKeyCache());
+  RankedTensorType vc = tensorType(adaptor.getValueCache());
+  RankedTensorType len = tensorType(adaptor.getLengths());
+  auto fail = [&](auto &&...args) {
+    return emitOptionalError(loc, "'tfm.cached_attention' op ", args...);
+  };
+  for (RankedTensorType t : {q, k, v, kc, vc})
+    if (t.getRank() != 4)
+      return fail("query, key, value and the caches must have rank 4 "
+                  "([batch, heads, seq, dim]), got ",
+                  t);
+  if (len.getRank() != 1)
+    return fail("lengths must have rank 1 ([batch]), got ", len);
+  Type element = q.getElementType();
+  for (RankedTensorType t : {k, v, kc, vc})
+    if (t.getElementType() != element)
+      return fail("query, key, value and cache element types differ");
+  ArrayRef<int64_t> qs = q.getShape(), ks = k.getShape(), vs = v.getShape(),
+                    kcs = kc.getShape(), vcs = vc.getShape();
+  int64_t batch = len.getDimSize(0);
+  for (ArrayRef<int64_t> s : {qs, ks, vs, kcs, vcs}) {
+    if (!isDynamicOrEqual(batch, s[0]))
+      return fail("batch sizes differ: ", formatDim(batch), " vs ",
+                  formatDim(s[0]));
+    batch = mergeDims(batch, s[0]);
+  }
+  int64_t kvHeads = ks[1];
+  for (ArrayRef<int64_t> s : {vs, kcs, vcs}) {
+    if (!isDynamicOrEqual(kvHeads, s[1]))
+      return fail("key/value head counts differ: ", formatDim(kvHeads),
+                  " vs ", formatDim(s[1]));
+    kvHeads = mergeDims(kvHeads, s[1]);
+  }
+  if (!ShapedType::isDynamic(qs[1]) && !ShapedType::isDynamic(kvHeads) &&
+      (kvHeads == 0 || qs[1] % kvHeads != 0))
+    return fail("query heads (", qs[1],
+                ") are not a multiple of key/value heads (", kvHeads, ")");
+  if (!isDynamicOrEqual(qs[2], ks[2]) || !isDynamicOrEqual(qs[2], vs[2]) ||
+      !isDynamicOrEqual(ks[2], vs[2]))
+    return fail("new-token counts differ: ", formatDim(qs[2]), ", ",
+                formatDim(ks[2]), ", ", formatDim(vs[2]));
+  if (!isDynamicOrEqual(kcs[2], vcs[2]))
+    return fail("key and value cache capacities differ: ", formatDim(kcs[2]),
+                " vs ", formatDim(vcs[2]));
+  if (!isDynamicOrEqual(qs[3], ks[3]) || !isDynamicOrEqual(ks[3], kcs[3]))
+    return fail("query, key and key cache head dims differ: ",
+                formatDim(qs[3]), ", ", formatDim(ks[3]), ", ",
+                formatDim(kcs[3]));
+  if (!isDynamicOrEqual(vs[3], vcs[3]))
+    return fail("value and value cache head dims differ: ", formatDim(vs[3]),
+                " vs ", formatDim(vcs[3]));
+  if (std::optional<APFloat> scale = adaptor.getScale())
+    if (!(scale->convertToDouble() > 0) || scale->isInfinity())
+      return fail("scale must be positive and finite, got ",
+                  scale->convertToDouble());
+  types.push_back(
+      q.clone({batch, qs[1], mergeDims(mergeDims(qs[2], ks[2]), vs[2]),
+               mergeDims(vs[3], vcs[3])}));
+  return success();
+}
+
 LogicalResult LinearAttentionOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
@@ -1194,13 +1261,24 @@ LogicalResult LinearAttentionOp::inferReturnTypes(
   return success();
 }
 
-std::optional<double> AttentionOp::getEffectiveScale() {
-  if (std::optional<APFloat> scale = getScale())
+/// An attention's softmax scale: `scale`, or 1/sqrt of the query's (static)
+/// head dim.
+static std::optional<double> effectiveScale(std::optional<APFloat> scale,
+                                            Value query) {
+  if (scale)
     return scale->convertToDouble();
-  int64_t dim = getQuery().getType().getDimSize(3);
+  int64_t dim = cast<RankedTensorType>(query.getType()).getDimSize(3);
   if (ShapedType::isDynamic(dim))
     return std::nullopt;
   return 1.0 / std::sqrt(static_cast<double>(dim));
+}
+
+std::optional<double> AttentionOp::getEffectiveScale() {
+  return effectiveScale(getScale(), getQuery());
+}
+
+std::optional<double> CachedAttentionOp::getEffectiveScale() {
+  return effectiveScale(getScale(), getQuery());
 }
 
 LogicalResult ConvOp::inferReturnTypes(MLIRContext *,

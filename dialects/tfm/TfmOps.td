@@ -997,6 +997,48 @@ def Tfm_AttentionOp : Tfm_InferOp<"attention"> {
   }];
 }
 
+def Tfm_CachedAttentionOp
+    : Tfm_Op<"cached_attention", [InferTypeOpAdaptorWithIsCompatible,
+                                  MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "Causal attention of new tokens over the KV cache they join";
+  let description = [{
+    A decoder step: `query` `[B, Hq, S, D]`, `key` `[B, Hkv, S, D]` and
+    `value` `[B, Hkv, S, Dv]` of the S new tokens of each of B sequences;
+    `key_cache` `[B, Hkv, C, D]` and `value_cache` `[B, Hkv, C, Dv]`, the
+    buffers the runtime keeps between runs (function arguments marked
+    `tfm.cache`); `lengths` `[B]`, the tokens sequence b already holds.
+
+    Writes `key` and `value` into the caches at positions
+    `[lengths[b], lengths[b] + S)` of sequence b, in place (the op's
+    side effect: the caches are never copied), and returns the causal
+    attention of the new tokens over what the cache then holds: query i of
+    sequence b sees positions `[0, lengths[b] + i]`, as
+    `softmax(scale * q k^T) v`, with grouped-query heads as in
+    `tfm.attention`. `lengths[b] + S <= C` is the caller's to ensure (the
+    runtime checks it before a run). `lengths` itself is not updated.
+
+    Example:
+    ```mlir
+    %o = tfm.cached_attention %q, %k, %v, %kc, %vc, %len : (tensor<?x9x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?xi64>) -> tensor<?x9x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$query, Tfm_FloatTensor:$key,
+                       Tfm_FloatTensor:$value, Tfm_FloatTensor:$key_cache,
+                       Tfm_FloatTensor:$value_cache,
+                       RankedTensorOf<[I64]>:$lengths,
+                       OptionalAttr<F32Attr>:$scale);
+  let results = (outs Tfm_FloatTensor:$output);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $key_cache `,` $value_cache `,` $lengths
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// The softmax scale: the `scale` attribute, or 1/sqrt(head dim).
+    std::optional<double> getEffectiveScale();
+  }];
+  let extraClassDefinition = Tfm_CompatibleReturnTypes;
+}
+
 def Tfm_LinearAttentionOp : Tfm_InferOp<"linear_attention",
     [AttrSizedOperandSegments]> {
   let summary = "Linear attention and retention: decayed, softmax-free attention";

@@ -2,16 +2,20 @@
 //
 // Part of kiln. Transformers' LlamaForCausalLM (and the checkpoints that
 // share its layout: Mistral, Qwen2 with q/k/v biases, SmolLM) as tfm IR,
-// the prefill form: input_ids and attention_mask [B, T] in, logits
-// [B, T, V] out, causal attention with grouped-query heads, RoPE from
-// cos/sin tables computed here in float32 as transformers computes them.
-// The KV-cache decode form is not built yet.
+// in two forms. The KV-cache form (the default; what `kiln generate`
+// runs): input_ids [B, S] in, appended to a runtime-owned cache per layer
+// (tfm.cached_attention), the logits of each sequence's last new token
+// [B, V] out. The prefill form (--no-kv-cache): input_ids and
+// attention_mask [B, T] in, logits [B, T, V] out. Both: causal attention
+// with grouped-query heads, RoPE from cos/sin tables computed here in
+// float32 as transformers computes them.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontends/huggingface/ModelBuilder.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace kiln::hf;
@@ -86,13 +90,26 @@ class LlamaBuilder {
 public:
   LlamaBuilder(ModelBuilder &m, const LlamaConfig &cfg)
       : m(m), b(m.builder()), cfg(cfg) {}
-  OwningOpRef<ModuleOp> build();
+  OwningOpRef<ModuleOp> build(bool kvCache);
 
 private:
+  /// What a layer's attention reads: the prefill form's padding mask, or
+  /// the cache form's lengths and per-layer caches.
+  struct AttentionInputs {
+    Value mask, lengths;
+    llvm::SmallVector<std::pair<Value, Value>> caches;
+  };
   Value rmsNorm(Value x, llvm::StringRef weight);
+  /// cos and sin of every position, [P, headDim] constants.
+  std::pair<Value, Value> rotaryTables();
   /// cos and sin of positions [0, T), [1, 1, T, headDim].
-  std::pair<Value, Value> rotaryTables(Value inputIds);
-  Value layer(Value x, Value mask, Value cos, Value sin, int64_t index);
+  std::pair<Value, Value> prefillRotary(Value inputIds);
+  /// cos and sin of positions lengths[b] + [0, S), [B, 1, S, headDim].
+  std::pair<Value, Value> cachedRotary(Value inputIds, Value lengths);
+  Value layer(Value x, const AttentionInputs &in, Value cos, Value sin,
+              int64_t index);
+  /// The final norm and lm_head: logits of every position of x.
+  Value logits(Value x);
 
   ModelBuilder &m;
   OpBuilder &b;
@@ -108,7 +125,7 @@ Value LlamaBuilder::rmsNorm(Value x, llvm::StringRef weight) {
                                 b.getF32FloatAttr(cfg.epsilon));
 }
 
-std::pair<Value, Value> LlamaBuilder::rotaryTables(Value inputIds) {
+std::pair<Value, Value> LlamaBuilder::rotaryTables() {
   // As LlamaRotaryEmbedding: inv_freq = 1 / theta^(2i / d) and the angle
   // position * inv_freq in float32, the d/2 angles repeated (rotate_half).
   int64_t d = cfg.headDim, p = cfg.positions;
@@ -123,22 +140,57 @@ std::pair<Value, Value> LlamaBuilder::rotaryTables(Value inputIds) {
       cosTable[pos * d + i] = std::cos(angle);
       sinTable[pos * d + i] = std::sin(angle);
     }
-  auto type = RankedTensorType::get({1, 1, p, d}, b.getF32Type());
+  auto type = RankedTensorType::get({p, d}, b.getF32Type());
   Location where = m.loc("rotary_emb");
-  Value length = m.make<tfm::ShapeOp>(where, inputIds, b.getI64IntegerAttr(1),
-                                      b.getI64IntegerAttr(2));
-  auto table = [&](std::vector<float> &values) {
-    Value c = tfm::ConstantOp::create(
+  auto table = [&](std::vector<float> &values) -> Value {
+    return tfm::ConstantOp::create(
         b, where, DenseElementsAttr::get(type, llvm::ArrayRef<float>(values)));
-    return m.make<tfm::SliceOp>(where, c, m.i64Constant({0}), length,
-                                b.getDenseI64ArrayAttr({2}),
-                                b.getDenseI64ArrayAttr({1}));
   };
   return {table(cosTable), table(sinTable)};
 }
 
-Value LlamaBuilder::layer(Value x, Value mask, Value cos, Value sin,
-                          int64_t index) {
+std::pair<Value, Value> LlamaBuilder::prefillRotary(Value inputIds) {
+  Location where = m.loc("rotary_emb");
+  Value length = m.make<tfm::ShapeOp>(where, inputIds, b.getI64IntegerAttr(1),
+                                      b.getI64IntegerAttr(2));
+  auto [cos, sin] = rotaryTables();
+  auto rows = [&](Value table) {
+    Value t = m.make<tfm::UnsqueezeOp>(where, table,
+                                       b.getDenseI64ArrayAttr({0, 1}));
+    return m.make<tfm::SliceOp>(where, t, m.i64Constant({0}), length,
+                                b.getDenseI64ArrayAttr({2}),
+                                b.getDenseI64ArrayAttr({1}));
+  };
+  return {rows(cos), rows(sin)};
+}
+
+std::pair<Value, Value> LlamaBuilder::cachedRotary(Value inputIds,
+                                                   Value lengths) {
+  Location where = m.loc("rotary_emb");
+  auto scalar = [&](Value oneElement) {
+    return m.make<tfm::SqueezeOp>(where, oneElement,
+                                  b.getDenseI64ArrayAttr({0}));
+  };
+  Value count = scalar(m.make<tfm::ShapeOp>(
+      where, inputIds, b.getI64IntegerAttr(1), b.getI64IntegerAttr(2)));
+  Value steps = m.make<tfm::RangeOp>(where, scalar(m.i64Constant({0})), count,
+                                     scalar(m.i64Constant({1})));
+  // positions[b, i] = lengths[b] + i: each sequence continues its own.
+  Value positions = m.make<tfm::AddOp>(
+      where,
+      m.make<tfm::UnsqueezeOp>(where, lengths, b.getDenseI64ArrayAttr({1})),
+      steps);
+  auto [cos, sin] = rotaryTables();
+  auto rows = [&](Value table) {
+    Value r = m.make<tfm::GatherOp>(where, table, positions,
+                                    b.getI64IntegerAttr(0));
+    return m.make<tfm::UnsqueezeOp>(where, r, b.getDenseI64ArrayAttr({1}));
+  };
+  return {rows(cos), rows(sin)};
+}
+
+Value LlamaBuilder::layer(Value x, const AttentionInputs &in, Value cos,
+                          Value sin, int64_t index) {
   std::string l = "model.layers." + std::to_string(index) + ".";
   bool qkvBias = m.folder().weights.contains(l + "self_attn.q_proj.bias");
   Location where = m.loc(l + "self_attn");
@@ -157,9 +209,14 @@ Value LlamaBuilder::layer(Value x, Value mask, Value cos, Value sin,
     return {};
   q = tfm::RopeOp::create(b, where, q.getType(), q, cos, sin, UnitAttr());
   k = tfm::RopeOp::create(b, where, k.getType(), k, cos, sin, UnitAttr());
-  Value a = m.make<tfm::AttentionOp>(
-      where, q, k, v, mask, b.getUnitAttr(),
-      b.getF32FloatAttr(1.0f / std::sqrt(static_cast<float>(cfg.headDim))));
+  FloatAttr scale =
+      b.getF32FloatAttr(1.0f / std::sqrt(static_cast<float>(cfg.headDim)));
+  Value a = in.lengths
+                ? m.make<tfm::CachedAttentionOp>(
+                      where, q, k, v, in.caches[index].first,
+                      in.caches[index].second, in.lengths, scale)
+                : m.make<tfm::AttentionOp>(where, q, k, v, in.mask,
+                                           b.getUnitAttr(), scale);
   x = m.linear(m.mergeHeads(a, qWidth, where), l + "self_attn.o_proj", qWidth,
                cfg.hidden, /*bias=*/false, /*residual=*/x);
   Value h2 = rmsNorm(x, l + "post_attention_layernorm.weight");
@@ -174,44 +231,90 @@ Value LlamaBuilder::layer(Value x, Value mask, Value cos, Value sin,
                   false, /*residual=*/x);
 }
 
-OwningOpRef<ModuleOp> LlamaBuilder::build() {
-  Type ids = RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
-                                   b.getI64Type());
-  Value inputIds = m.addInput(ids, "input_ids", {"batch", "sequence"});
-  Value mask = m.addInput(ids, "attention_mask", {"batch", "sequence"});
-  Value table = m.weight("model.embed_tokens.weight", {cfg.vocab, cfg.hidden});
-  if (!table)
-    return nullptr;
-  Value x =
-      m.make<tfm::EmbeddingOp>(m.loc("model.embed_tokens"), table, inputIds);
-  auto [cos, sin] = rotaryTables(inputIds);
-  Value maskBias = m.paddingMask(mask);
-  for (int64_t i = 0; i < cfg.layers && x; ++i)
-    x = layer(x, maskBias, cos, sin, i);
+Value LlamaBuilder::logits(Value x) {
   x = rmsNorm(x, "model.norm.weight");
   // Tied embeddings: the lm_head is the embedding table, [V, H] as stored.
   bool separate = m.folder().weights.contains("lm_head.weight");
   if (!separate && !cfg.tied)
     return m.fail("the checkpoint has no lm_head.weight and config.json does "
-                  "not tie the word embeddings"),
-           nullptr;
-  Value logits = m.linear(x, separate ? "lm_head" : "model.embed_tokens",
-                          cfg.hidden, cfg.vocab, false);
-  if (!logits || m.failed())
+                  "not tie the word embeddings");
+  return m.linear(x, separate ? "lm_head" : "model.embed_tokens", cfg.hidden,
+                  cfg.vocab, false);
+}
+
+OwningOpRef<ModuleOp> LlamaBuilder::build(bool kvCache) {
+  int64_t dyn = ShapedType::kDynamic;
+  Type ids = RankedTensorType::get({dyn, dyn}, b.getI64Type());
+  Value inputIds = m.addInput(ids, "input_ids", {"batch", "sequence"});
+  AttentionInputs in;
+  if (kvCache) {
+    // The runtime passes these after the inputs: each sequence's length,
+    // then a key and a value cache per layer (runtime/kiln_runtime.h).
+    in.lengths = m.addInput(RankedTensorType::get({dyn}, b.getI64Type()),
+                            "cache_lengths", {"batch"});
+    m.markArgument(in.lengths, tfm::kCacheLengthsAttrName,
+                   b.getDictionaryAttr(
+                       {b.getNamedAttr("context_limit",
+                                       b.getI64IntegerAttr(cfg.positions)),
+                        b.getNamedAttr("step", b.getStringAttr("sequence"))}));
+    auto type = RankedTensorType::get({dyn, cfg.kvHeads, dyn, cfg.headDim},
+                                      b.getF32Type());
+    for (int64_t i = 0; i < cfg.layers; ++i) {
+      std::string n = std::to_string(i);
+      auto cache = [&](const std::string &name) {
+        Value c = m.addInput(type, name, {"batch", "", "context", ""});
+        m.markArgument(c, tfm::kCacheAttrName, b.getUnitAttr());
+        return c;
+      };
+      Value key = cache("key_cache." + n);
+      in.caches.emplace_back(key, cache("value_cache." + n));
+    }
+  } else {
+    in.mask = m.paddingMask(
+        m.addInput(ids, "attention_mask", {"batch", "sequence"}));
+  }
+  Value table = m.weight("model.embed_tokens.weight", {cfg.vocab, cfg.hidden});
+  if (!table)
     return nullptr;
-  m.finish({logits}, {"logits"});
+  Value x =
+      m.make<tfm::EmbeddingOp>(m.loc("model.embed_tokens"), table, inputIds);
+  auto [cos, sin] =
+      kvCache ? cachedRotary(inputIds, in.lengths) : prefillRotary(inputIds);
+  for (int64_t i = 0; i < cfg.layers && x; ++i)
+    x = layer(x, in, cos, sin, i);
+  if (x && kvCache) {
+    // Generation needs the last new token's logits only: the norm and the
+    // lm_head (the largest matmul) run on one row per sequence.
+    Location where = m.loc("lm_head");
+    x = m.make<tfm::SliceOp>(where, x, m.i64Constant({-1}),
+                             m.i64Constant({std::numeric_limits<int64_t>::max()}),
+                             b.getDenseI64ArrayAttr({1}),
+                             b.getDenseI64ArrayAttr({1}));
+    Value out = logits(x);
+    out = out ? m.make<tfm::SqueezeOp>(where, out, b.getDenseI64ArrayAttr({1}))
+              : Value();
+    if (!out || m.failed())
+      return nullptr;
+    m.finish({out}, {"logits"});
+    return m.takeModule();
+  }
+  Value out = x ? logits(x) : Value();
+  if (!out || m.failed())
+    return nullptr;
+  m.finish({out}, {"logits"});
   return m.takeModule();
 }
 
 } // namespace
 
 OwningOpRef<ModuleOp> kiln::hf::buildLlama(MLIRContext *context,
-                                           const CheckpointFolder &folder) {
+                                           const CheckpointFolder &folder,
+                                           bool kvCache) {
   llvm::Expected<LlamaConfig> cfg = readConfig(folder.config);
   ModelBuilder m(context, folder);
   if (!cfg) {
     m.fail(llvm::toString(cfg.takeError()));
     return nullptr;
   }
-  return LlamaBuilder(m, *cfg).build();
+  return LlamaBuilder(m, *cfg).build(kvCache);
 }

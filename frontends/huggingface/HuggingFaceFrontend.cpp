@@ -10,6 +10,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 using namespace mlir;
@@ -29,6 +30,25 @@ public:
   }
   OwningOpRef<ModuleOp> import(MLIRContext *context,
                                const kiln::FrontendInput &input) const override;
+  /// The folder's tokenizer.json and tokenizer_config.json, as they are.
+  llvm::Expected<std::vector<Companion>>
+  companions(const kiln::FrontendInput &input) const override {
+    std::vector<Companion> files;
+    for (const char *name : {"tokenizer.json", "tokenizer_config.json"}) {
+      llvm::SmallString<256> path(input.path);
+      llvm::sys::path::append(path, name);
+      if (!llvm::sys::fs::exists(path))
+        continue;
+      llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+          llvm::MemoryBuffer::getFile(path);
+      if (!buffer)
+        return llvm::createStringError("'" + std::string(path) +
+                                       "' cannot be read: " +
+                                       buffer.getError().message());
+      files.push_back({name, (*buffer)->getBuffer().str()});
+    }
+    return files;
+  }
 };
 
 OwningOpRef<ModuleOp>
@@ -55,7 +75,7 @@ HuggingFaceFrontend::import(MLIRContext *context,
   if (type == "bert")
     return kiln::hf::buildBert(context, folder);
   if (type == "llama" || type == "mistral" || type == "qwen2")
-    return kiln::hf::buildLlama(context, folder);
+    return kiln::hf::buildLlama(context, folder, input.kvCache);
   emitError(loc) << "'" << configPath << "' has model_type '" << type
                  << "'; the Hugging Face frontend builds: bert, llama, "
                     "mistral, qwen2";

@@ -50,6 +50,10 @@ Value ModelBuilder::addInput(Type type, StringRef name,
   return arg;
 }
 
+void ModelBuilder::markArgument(Value arg, StringRef name, Attribute value) {
+  func.setArgAttr(cast<BlockArgument>(arg).getArgNumber(), name, value);
+}
+
 void ModelBuilder::finish(ArrayRef<Value> values, ArrayRef<std::string> names) {
   func::ReturnOp::create(b, func.getLoc(), values);
   func.setType(b.getFunctionType(func.getBody().front().getArgumentTypes(),

@@ -42,6 +42,9 @@ public:
   /// Adds an argument of the entry function named `name` with dim names.
   mlir::Value addInput(mlir::Type type, llvm::StringRef name,
                        llvm::ArrayRef<llvm::StringRef> dims);
+  /// Sets attribute `name` on entry argument `arg` (e.g. tfm.cache).
+  void markArgument(mlir::Value arg, llvm::StringRef name,
+                    mlir::Attribute value);
   /// Returns `values` as the entry function's results, named.
   void finish(llvm::ArrayRef<mlir::Value> values,
               llvm::ArrayRef<std::string> names);
@@ -103,10 +106,13 @@ mlir::OwningOpRef<mlir::ModuleOp> buildBert(mlir::MLIRContext *context,
 
 /// Builds LLaMA-family decoders (LLaMA, Mistral, Qwen2: GQA, RoPE, RMSNorm,
 /// SiLU-gated MLP, tied or separate lm_head, q/k/v biases when the
-/// checkpoint has them): inputs input_ids, attention_mask; output logits.
-/// The prefill form: no KV cache yet.
+/// checkpoint has them). With `kvCache`: input input_ids, then the cache
+/// lengths and a key and a value cache per layer; output the last new
+/// token's logits [B, V]. Without: inputs input_ids, attention_mask;
+/// output logits [B, T, V].
 mlir::OwningOpRef<mlir::ModuleOp> buildLlama(mlir::MLIRContext *context,
-                                             const CheckpointFolder &folder);
+                                             const CheckpointFolder &folder,
+                                             bool kvCache);
 
 } // namespace kiln::hf
 

@@ -70,6 +70,16 @@ std::shared_ptr<MappedFile> MappedFile::borrow(StringRef path,
   return file;
 }
 
+std::shared_ptr<MappedFile> MappedFile::adopt(StringRef path,
+                                              std::vector<char> bytes) {
+  auto file = std::make_shared<MappedFile>();
+  file->path = path.str();
+  file->owned = std::move(bytes);
+  file->data = file->owned.data();
+  file->size = file->owned.size();
+  return file;
+}
+
 unsigned kiln::hf::dtypeByteWidth(StringRef dtype) {
   return StringSwitch<unsigned>(dtype)
       .Cases({"F64", "I64", "U64"}, 8)

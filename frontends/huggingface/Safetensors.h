@@ -39,9 +39,14 @@ struct MappedFile {
   /// read as if they were the file `path` (tests, fuzzing).
   static std::shared_ptr<MappedFile> borrow(llvm::StringRef path,
                                             llvm::ArrayRef<char> bytes);
+  /// Bytes computed at import (a GGUF tensor dequantized), owned by the
+  /// holder and named `path` in messages.
+  static std::shared_ptr<MappedFile> adopt(llvm::StringRef path,
+                                           std::vector<char> bytes);
 
 private:
   bool mapped = false;
+  std::vector<char> owned;
 };
 
 /// One tensor of a checkpoint: a view into its file's mapping.
@@ -79,6 +84,10 @@ public:
 
   /// Adds the tensors of one safetensors file (mapped or borrowed).
   llvm::Error addFile(std::shared_ptr<MappedFile> file);
+  /// Adds one tensor from elsewhere (another file format's reader).
+  void addTensor(llvm::StringRef name, TensorView view) {
+    tensors[name] = std::move(view);
+  }
 
 private:
   llvm::Error addFile(llvm::StringRef path);

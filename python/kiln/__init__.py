@@ -14,12 +14,12 @@ sentence-transformers checkpoint folder.
 """
 from ._calibrate import calibrate
 from ._compile import CompileError, Diagnostic, compile
-from ._session import (InferenceSession, InvalidArgument, KilnError, NodeArg,
-                       bfloat16_to_float32, float32_to_bfloat16)
+from ._session import (InferenceSession, InvalidArgument, KilnError, KVCache,
+                       NodeArg, bfloat16_to_float32, float32_to_bfloat16)
 from ._tokenize import Tokenizer, embed
 
 __all__ = ["calibrate", "compile", "CompileError", "Diagnostic", "embed",
-           "InferenceSession", "Tokenizer",
+           "InferenceSession", "KVCache", "Tokenizer",
            "InvalidArgument", "KilnError", "NodeArg", "bfloat16_to_float32",
            "float32_to_bfloat16"]
 __version__ = "0.1.0"

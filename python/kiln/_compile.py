@@ -38,8 +38,7 @@ _EMIT = ("import", "tfm", "linalg", "ptx", "llvm", "obj", "so")
 
 def compile(model, output, *, target=None, precision=None, shapes=None,
             mcpu=None, mattr=None, emit="so", opt_level=None, fusion=True,
-            linear_attention=True,
-            gpu_arch=None, gpu_emulate=False, cuda_path=None,
+            linear_attention=True, kv_cache=True, gpu_arch=None, gpu_emulate=False, cuda_path=None,
             frontend=None, quantize=None, group_size=None,
             outlier_threshold=None, calibration=None, smoothquant_alpha=None,
             quantize_softmax=None, softmax_bits=None,
@@ -69,6 +68,9 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
     linear_attention: rewrite linear attention / retention exported in its
         quadratic form to the chunked O(T) kernel (False: `kiln compile
         --no-linear-attention`).
+    kv_cache: decoder checkpoints (LLaMA family) in the KV-cache form
+        kiln.generate runs (False: the prefill form, every position's
+        logits; `kiln compile --no-kv-cache`).
     record_activation_ranges: build the recording library kiln.calibrate
         runs instead (extra outputs "calibration:I:min|max:NODE").
     """
@@ -77,6 +79,7 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
     settings = [("output", os.fspath(output)), ("emit", emit),
                 ("fusion", "1" if fusion else "0"),
                 ("linear-attention", "1" if linear_attention else "0"),
+                ("kv-cache", "1" if kv_cache else "0"),
                 ("gpu-emulate", "1" if gpu_emulate else "0"),
                 ("record-activation-ranges",
                  "1" if record_activation_ranges else "0")]

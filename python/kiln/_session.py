@@ -135,11 +135,32 @@ class InferenceSession:
     def get_outputs(self):
         return list(self._outputs)
 
-    def run(self, output_names, input_feed, run_options=None):
+    @property
+    def context_limit(self):
+        """A decoder's largest context (tokens), or None for a model
+        without a KV cache."""
+        limit = ctypes.c_int64()
+        if self._lib.kiln_model_has_cache(self._handle, ctypes.byref(limit)):
+            return limit.value
+        return None
+
+    def create_cache(self, batch=1, max_context=None):
+        """A KV cache for a decoder library (kiln_cache_create): `batch`
+        sequences of at most `max_context` tokens (default: the model's
+        context limit), allocated once; pass it to run(..., cache=)."""
+        if max_context is None:
+            max_context = self.context_limit or 0
+        return KVCache(self, batch, max_context)
+
+    def run(self, output_names, input_feed, run_options=None, cache=None,
+            first_sequence=0):
         """Runs the model on `input_feed` ({name: array}) and returns the
         outputs named in `output_names` (None: all, in order) as numpy
         arrays. C-contiguous inputs of the model's dtype are passed without
-        a copy; the model runs with the GIL released."""
+        a copy; the model runs with the GIL released.
+        A decoder runs on `cache` (create_cache): input_ids [batch, S]
+        appends S tokens to sequences [first_sequence, first_sequence +
+        batch) and returns the logits of each one's last new token."""
         if not isinstance(input_feed, dict):
             raise TypeError("input_feed must be a dict of {name: array}")
         by_name = {a.name: a for a in self._inputs}
@@ -178,8 +199,17 @@ class InferenceSession:
             c_tensors = (ctypes.c_void_p * len(tensors))(
                 *[t.value for t in tensors])
             # ctypes releases the GIL for the call.
-            self._check(lib.kiln_model_run(self._handle, c_names, c_tensors,
-                                           len(tensors), outs, n_out))
+            if cache is not None:
+                if cache._session is not self:
+                    raise InvalidArgument(
+                        "the cache was created by another session")
+                self._check(lib.kiln_model_run_cached(
+                    self._handle, cache._handle, int(first_sequence),
+                    c_names, c_tensors, len(tensors), outs, n_out))
+            else:
+                self._check(lib.kiln_model_run(self._handle, c_names,
+                                               c_tensors, len(tensors), outs,
+                                               n_out))
         finally:
             for t in tensors:
                 lib.kiln_tensor_free(t)
@@ -261,6 +291,46 @@ class InferenceSession:
             self._handle = None
 
 
+class KVCache:
+    """A decoder's KV cache, owned by the runtime (kiln_cache_create):
+    buffers for `batch` sequences of up to `capacity` tokens, appended to in
+    place by each InferenceSession.run(..., cache=self)."""
+
+    def __init__(self, session, batch, max_context):
+        self._session = session  # the model outlives its caches
+        self._handle = None
+        handle = ctypes.c_void_p()
+        session._check(session._lib.kiln_cache_create(
+            session._handle, int(batch), int(max_context),
+            ctypes.byref(handle)))
+        self._handle = handle
+
+    @property
+    def batch(self):
+        return self._session._lib.kiln_cache_batch(self._handle)
+
+    @property
+    def capacity(self):
+        return self._session._lib.kiln_cache_capacity(self._handle)
+
+    @property
+    def lengths(self):
+        """Tokens each sequence holds."""
+        lib = self._session._lib
+        return [lib.kiln_cache_length(self._handle, s)
+                for s in range(self.batch)]
+
+    def truncate(self, sequence, length=0):
+        """Shortens sequence `sequence` to `length` tokens (0: empty)."""
+        self._session._check(self._session._lib.kiln_cache_truncate(
+            self._handle, int(sequence), int(length)))
+
+    def __del__(self):
+        if getattr(self, "_handle", None) is not None:
+            self._session._lib.kiln_cache_free(self._handle)
+            self._handle = None
+
+
 def _declare(lib):
     p, s, i64p = ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64)
     _native.declare(lib, [
@@ -280,4 +350,14 @@ def _declare(lib):
         ("kiln_model_run", ctypes.c_int, [p, ctypes.POINTER(ctypes.c_char_p),
                                           ctypes.POINTER(p), s,
                                           ctypes.POINTER(p), s]),
+        ("kiln_model_has_cache", ctypes.c_int, [p, i64p]),
+        ("kiln_cache_create", ctypes.c_int, [p, s, s, ctypes.POINTER(p)]),
+        ("kiln_cache_free", None, [p]),
+        ("kiln_cache_batch", s, [p]),
+        ("kiln_cache_capacity", s, [p]),
+        ("kiln_cache_length", s, [p, s]),
+        ("kiln_cache_truncate", ctypes.c_int, [p, s, s]),
+        ("kiln_model_run_cached", ctypes.c_int,
+         [p, p, s, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(p), s,
+          ctypes.POINTER(p), s]),
     ])

@@ -310,17 +310,16 @@ static void run_head(const head_work *w, float *kt, float *s, float *o,
   }
 }
 
-void KILN_UK(attention)(const float *q, const float *k, const float *v,
-                        float *out, int64_t batch, int64_t hq, int64_t hkv,
-                        int64_t sq, int64_t sk, int64_t d, int64_t dv,
-                        float scale, const void *mask, int64_t mask_kind,
-                        int64_t ms0, int64_t ms1, int64_t ms2, int64_t ms3,
-                        int64_t causal, int64_t item) {
-  int64_t blocks = (sq + QB - 1) / QB;
-  int64_t block = item % blocks, bh = item / blocks;
-  int64_t b = bh / hq, h = bh % hq, g = h / (hq / hkv);
-  if (b >= batch)
-    return;
+/* Runs query rows [block * QB, ...) of (b, h) against `sk` keys of kv head
+ * g, whose rows start `kv_rows` rows apart per (b, g) head (sk for a dense
+ * K, the capacity for a cache). */
+static void run_item(const float *q, const float *k, const float *v,
+                     float *out, int64_t hq, int64_t hkv, int64_t sq,
+                     int64_t sk, int64_t kv_rows, int64_t d, int64_t dv,
+                     float scale, const void *mask, int64_t mask_kind,
+                     int64_t ms0, int64_t ms1, int64_t ms2, int64_t ms3,
+                     int64_t causal, int64_t b, int64_t h, int64_t block) {
+  int64_t g = h / (hq / hkv);
   head_work w;
   w.i0 = block * QB;
   w.rows = sq - w.i0 < QB ? sq - w.i0 : QB;
@@ -328,8 +327,8 @@ void KILN_UK(attention)(const float *q, const float *k, const float *v,
   w.dv = dv;
   w.sk = sk;
   w.q = q + ((b * hq + h) * sq + w.i0) * d;
-  w.k = k + (b * hkv + g) * sk * d;
-  w.v = v + (b * hkv + g) * sk * dv;
+  w.k = k + (b * hkv + g) * kv_rows * d;
+  w.v = v + (b * hkv + g) * kv_rows * dv;
   w.out = out + ((b * hq + h) * sq + w.i0) * dv;
   w.visible_base = sk - sq;
   w.causal = causal != 0;
@@ -348,4 +347,51 @@ void KILN_UK(attention)(const float *q, const float *k, const float *v,
   float kt[DMAX * KB], o[QB * DMAX];
   float s[QB * KB], m[QB], l[QB];
   run_head(&w, kt, s, o, m, l);
+}
+
+void KILN_UK(attention)(const float *q, const float *k, const float *v,
+                        float *out, int64_t batch, int64_t hq, int64_t hkv,
+                        int64_t sq, int64_t sk, int64_t d, int64_t dv,
+                        float scale, const void *mask, int64_t mask_kind,
+                        int64_t ms0, int64_t ms1, int64_t ms2, int64_t ms3,
+                        int64_t causal, int64_t item) {
+  int64_t blocks = (sq + QB - 1) / QB;
+  int64_t block = item % blocks, bh = item / blocks;
+  int64_t b = bh / hq, h = bh % hq;
+  if (b >= batch)
+    return;
+  run_item(q, k, v, out, hq, hkv, sq, sk, sk, d, dv, scale, mask, mask_kind,
+           ms0, ms1, ms2, ms3, causal, b, h, block);
+}
+
+void KILN_UK(cached_attention)(const float *q, const float *k_cache,
+                               const float *v_cache, float *out,
+                               const int64_t *lengths, int64_t batch,
+                               int64_t hq, int64_t hkv, int64_t sq,
+                               int64_t capacity, int64_t d, int64_t dv,
+                               float scale, int64_t item) {
+  int64_t blocks = (sq + QB - 1) / QB;
+  int64_t block = item % blocks, bh = item / blocks;
+  int64_t b = bh / hq, h = bh % hq;
+  if (b >= batch)
+    return;
+  int64_t sk = lengths[b] + sq;
+  if (lengths[b] < 0 || sk > capacity) /* The runtime refuses such runs. */
+    return;
+  run_item(q, k_cache, v_cache, out, hq, hkv, sq, sk, capacity, d, dv, scale,
+           0, KILN_UK_MASK_NONE, 0, 0, 0, 0, 1, b, h, block);
+}
+
+void KILN_UK(cache_append)(const float *rows, float *cache,
+                           const int64_t *lengths, int64_t batch,
+                           int64_t heads, int64_t count, int64_t capacity,
+                           int64_t d) {
+  for (int64_t b = 0; b < batch; ++b) {
+    if (lengths[b] < 0 || lengths[b] + count > capacity)
+      continue; /* The runtime refuses such runs. */
+    for (int64_t h = 0; h < heads; ++h)
+      memcpy(cache + ((b * heads + h) * capacity + lengths[b]) * d,
+             rows + (b * heads + h) * count * d,
+             sizeof(float) * (size_t)(count * d));
+  }
 }

@@ -161,6 +161,27 @@ enum {
 KILN_UK_DECLARE_ATTENTION(avx512)
 KILN_UK_DECLARE_ATTENTION(avx2)
 
+/* One work item of tfm.cached_attention, numbered as kiln_uk_attention's:
+ * query rows of (b, h) against the lengths[b] + sq keys the caches
+ * k_cache [B][hkv][capacity][d] and v_cache [B][hkv][capacity][dv] hold
+ * (the new rows appended already, by cache_append), causal (query i sees
+ * keys [0, lengths[b] + i]). A sequence with lengths[b] + sq > capacity is
+ * skipped (the runtime refuses such runs).
+ * cache_append: copies rows [B][heads][count][d] into cache
+ * [B][heads][capacity][d] at positions [lengths[b], lengths[b] + count). */
+#define KILN_UK_DECLARE_CACHED_ATTENTION(isa)                                \
+  void kiln_uk_cached_attention_##isa(                                       \
+      const float *q, const float *k_cache, const float *v_cache,           \
+      float *out, const int64_t *lengths, int64_t batch, int64_t hq,        \
+      int64_t hkv, int64_t sq, int64_t capacity, int64_t d, int64_t dv,     \
+      float scale, int64_t item);                                           \
+  void kiln_uk_cache_append_##isa(const float *rows, float *cache,          \
+                                  const int64_t *lengths, int64_t batch,    \
+                                  int64_t heads, int64_t count,             \
+                                  int64_t capacity, int64_t d);
+KILN_UK_DECLARE_CACHED_ATTENTION(avx512)
+KILN_UK_DECLARE_CACHED_ATTENTION(avx2)
+
 /* tfm.linear_attention's feature maps, decays and normalisations (the
  * values of its enum attributes). */
 enum {

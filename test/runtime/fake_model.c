@@ -17,6 +17,17 @@
  *           attention_mask: int64 [batch, seq]
  *   outputs masked = input_ids * attention_mask: int64 [batch, seq]
  *
+ * Built with -DFAKE_DECODER, it is a decoder with a KV cache and no
+ * weights:
+ *
+ *   inputs  input_ids: int64 [batch, sequence], range [0, 50)
+ *   cache   key_cache.0: float32 [batch, 1, context, 2] (context limit 16)
+ *   outputs logits: float32 [batch, 1] = the sum of every id the
+ *           sequence's cache holds after the run
+ *
+ * Each run appends (id, position) rows to each sequence's cache at its
+ * length, as tfm.cached_attention appends keys, and reads them back.
+ *
  * Built with -DFAKE_SCALAR, it is instead a model with no weights:
  *
  *   inputs  "in put": float32 []    m: float32 [?, 3]
@@ -47,7 +58,45 @@ typedef struct desc2 {
   int64_t offset, sizes[2], strides[2];
 } desc2;
 
-#if defined(FAKE_TEXT)
+#if defined(FAKE_DECODER)
+
+typedef struct desc4 {
+  void *allocated, *aligned;
+  int64_t offset, sizes[4], strides[4];
+} desc4;
+
+const char kiln_model_manifest[] =
+    "kiln-manifest 1\n"
+    "input input_ids 7 2 batch sequence range 0 50\n"
+    "output logits 1 2 batch 1\n"
+    "cache-lengths cache_lengths 16 sequence\n"
+    "cache key_cache.0 1 4 batch 1 context 2\n";
+
+void kiln_model_invoke(void **args, void *results) {
+  const desc2 *ids = args[0];
+  const desc1 *lengths = args[1];
+  const desc4 *cache = args[2];
+  desc2 *out = results;
+  int64_t batch = ids->sizes[0], step = ids->sizes[1];
+  int64_t capacity = cache->sizes[2];
+  float *od = kiln_output_alloc((size_t)batch * sizeof(float));
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t have = ((const int64_t *)lengths->aligned)[b];
+    float *rows = (float *)cache->aligned + b * capacity * 2;
+    for (int64_t i = 0; i < step; ++i) {
+      rows[(have + i) * 2] =
+          (float)((const int64_t *)ids->aligned)[b * step + i];
+      rows[(have + i) * 2 + 1] = (float)(have + i);
+    }
+    float sum = 0;
+    for (int64_t j = 0; j < have + step; ++j)
+      sum += rows[j * 2];
+    od[b] = sum;
+  }
+  *out = (desc2){od, od, 0, {batch, 1}, {1, 1}};
+}
+
+#elif defined(FAKE_TEXT)
 
 const char kiln_model_manifest[] = "kiln-manifest 1\n"
                                    "input input_ids 7 2 batch seq range 0 100\n"

@@ -43,6 +43,8 @@ cp "$out/fake.so" "$out/fake_copy.so"
 link_model -DFAKE_TEXT "$src/test/runtime/fake_model.c" -o "$out/fake_text.so"
 link_model -DFAKE_SCALAR "$src/test/runtime/fake_model.c" \
   -o "$out/fake_scalar.so"
+link_model -DFAKE_DECODER "$src/test/runtime/fake_model.c" \
+  -o "$out/fake_decoder.so"
 
 # -rdynamic: the test's omp_set_num_threads stands in for OpenMP's.
 $cc -std=gnu11 -O2 -g -Wall -Wextra ${KILN_TEST_CFLAGS:-} -I"$src/runtime" \

@@ -1,7 +1,8 @@
 /*===- runtime_test.c - tests of the kiln runtime on fake models ----------===*
  *
  * Part of kiln. Usage: runtime_test DIR, where DIR holds fake.so,
- * fake_copy.so, fake_text.so and fake_scalar.so built from fake_model.c (see
+ * fake_copy.so, fake_text.so, fake_scalar.so and fake_decoder.so built from
+ * fake_model.c (see
  *run_runtime_test.sh). Goes through the public API only, with dlopen/dlsym as a
  *user would, and prints "runtime: N passed, M failed".
  *
@@ -60,6 +61,14 @@ static int passed, failed;
   X(kiln_model_set_num_threads) \
   X(kiln_model_num_threads) \
   X(kiln_model_run) \
+  X(kiln_model_has_cache) \
+  X(kiln_cache_create) \
+  X(kiln_cache_free) \
+  X(kiln_cache_batch) \
+  X(kiln_cache_capacity) \
+  X(kiln_cache_length) \
+  X(kiln_cache_truncate) \
+  X(kiln_model_run_cached) \
   X(kiln_tensor_create) \
   X(kiln_tensor_wrap) \
   X(kiln_tensor_free) \
@@ -674,6 +683,103 @@ static void test_text_model(void) {
   dlclose(h);
 }
 
+/* A decoder's cache: runs append to each sequence in place, sequences keep
+ * their own lengths, and every misuse is refused with the cache unchanged. */
+static float cached_logit(kiln_model *m, kiln_cache *c, size_t first,
+                          int64_t batch, const int64_t *ids, int64_t step,
+                          size_t row) {
+  kiln_tensor *in = tensor(KILN_INT64, 2, batch, step), *out[1];
+  memcpy(K.kiln_tensor_data(in), ids, sizeof(int64_t) * batch * step);
+  float logit = -1;
+  if (K.kiln_model_run_cached(m, c, first, NULL, &in, 1, out, 1) == KILN_OK) {
+    logit = ((const float *)K.kiln_tensor_data(out[0]))[row];
+    free_all(out, 1);
+  } else {
+    fprintf(stderr, "kiln_model_run_cached: %s\n", K.kiln_last_error());
+  }
+  K.kiln_tensor_free(in);
+  return logit;
+}
+
+static void test_decoder_model(void) {
+  api a, saved = K;
+  void *h;
+  if (!load_api(path_in_dir("fake_decoder.so"), &a, &h)) {
+    CHECK(0);
+    return;
+  }
+  K = a;
+  kiln_model *m;
+  CHECK(K.kiln_model_load(NULL, &m) == KILN_OK);
+  int64_t limit = 0;
+  CHECK(K.kiln_model_has_cache(m, &limit) == 1 && limit == 16);
+  CHECK(K.kiln_model_num_inputs(m) == 1);
+  CHECK(strstr(K.kiln_model_signature_json(m),
+               "\"cache\": {\"context_limit\": 16, \"buffers\": "
+               "[{\"name\": \"key_cache.0\"") != NULL);
+  kiln_cache *c = NULL;
+  CHECK_ERROR(K.kiln_cache_create(m, 2, 17, &c), KILN_ERROR_INVALID_ARGUMENT,
+              "max_context 17 exceeds the model's context limit of 16 "
+              "tokens");
+  CHECK_ERROR(K.kiln_cache_create(m, 0, 8, &c), KILN_ERROR_INVALID_ARGUMENT,
+              "a cache needs a batch and max_context of at least 1 (got 0 "
+              "and 8)");
+  CHECK(K.kiln_cache_create(m, 2, 8, &c) == KILN_OK);
+  CHECK(K.kiln_cache_batch(c) == 2 && K.kiln_cache_capacity(c) == 8);
+
+  kiln_tensor *ids = tensor(KILN_INT64, 2, (int64_t)1, (int64_t)3), *out[1];
+  CHECK_ERROR(K.kiln_model_run(m, NULL, &ids, 1, out, 1),
+              KILN_ERROR_INVALID_ARGUMENT,
+              "the model is a decoder with a KV cache: run it with "
+              "kiln_model_run_cached on a cache from kiln_cache_create");
+  K.kiln_tensor_free(ids);
+
+  /* Prompts of their own lengths, then one step for both. */
+  int64_t prompt0[3] = {1, 2, 3}, prompt1[1] = {5}, step[2] = {4, 6};
+  CHECK(cached_logit(m, c, 0, 1, prompt0, 3, 0) == 6);
+  CHECK(cached_logit(m, c, 1, 1, prompt1, 1, 0) == 5);
+  CHECK(cached_logit(m, c, 0, 2, step, 1, 0) == 10);
+  CHECK(K.kiln_cache_length(c, 0) == 4 && K.kiln_cache_length(c, 1) == 2);
+  CHECK(cached_logit(m, c, 0, 2, step, 1, 1) == 17);
+
+  /* Past the capacity or the batch: refused, nothing appended. */
+  int64_t many[4] = {1, 1, 1, 1};
+  kiln_tensor *in = tensor(KILN_INT64, 2, (int64_t)1, (int64_t)4);
+  memcpy(K.kiln_tensor_data(in), many, sizeof many);
+  CHECK_ERROR(K.kiln_model_run_cached(m, c, 0, NULL, &in, 1, out, 1),
+              KILN_ERROR_INVALID_ARGUMENT,
+              "sequence 0 holds 5 tokens and 4 more would pass the cache's "
+              "capacity of 8 (kiln_cache_create's max_context)");
+  CHECK_ERROR(K.kiln_model_run_cached(m, c, 2, NULL, &in, 1, out, 1),
+              KILN_ERROR_INVALID_ARGUMENT,
+              "sequences [2, 3) are past the cache's batch of 2");
+  CHECK(K.kiln_cache_length(c, 0) == 5);
+
+  /* Truncation rewinds; it never grows a sequence. */
+  CHECK_ERROR(K.kiln_cache_truncate(c, 1, 4), KILN_ERROR_INVALID_ARGUMENT,
+              "sequence 1 holds 3 tokens; it cannot grow to 4 by "
+              "truncation");
+  CHECK(K.kiln_cache_truncate(c, 0, 2) == KILN_OK);
+  CHECK(cached_logit(m, c, 0, 1, many, 4, 0) == 7);
+  CHECK(K.kiln_cache_length(c, 0) == 6);
+
+  kiln_cache *other = NULL;
+  kiln_model *m2;
+  CHECK(K.kiln_model_load(NULL, &m2) == KILN_OK);
+  CHECK(K.kiln_cache_create(m2, 1, 4, &other) == KILN_OK);
+  CHECK_ERROR(K.kiln_model_run_cached(m, other, 0, NULL, &in, 1, out, 1),
+              KILN_ERROR_INVALID_ARGUMENT,
+              "the cache was created for another model");
+  K.kiln_cache_free(other);
+  K.kiln_model_free(m2);
+  K.kiln_tensor_free(in);
+  K.kiln_cache_free(c);
+  K.kiln_cache_free(NULL);
+  K.kiln_model_free(m);
+  K = saved;
+  dlclose(h);
+}
+
 static void test_tensors(void) {
   kiln_tensor *t = NULL;
   int64_t dims[3] = {2, 3, 5};
@@ -743,6 +849,7 @@ int main(int argc, char **argv) {
   test_weights_errors();
   test_scalar_model();
   test_text_model();
+  test_decoder_model();
   test_tensors();
   K.kiln_model_free(m);
   dlclose(h);

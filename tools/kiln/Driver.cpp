@@ -8,6 +8,7 @@
 #include "tools/kiln/Driver.h"
 #include "tools/kiln/Calibrate.h"
 #include "tools/kiln/Embed.h"
+#include "tools/kiln/Generate.h"
 #include "tools/kiln/RunModel.h"
 
 #include "compiler/Compiler.h"
@@ -121,6 +122,11 @@ cl::opt<bool> noLinearAttention(
     "no-linear-attention", cl::sub(compileCommand),
     cl::desc("Keep linear attention / retention in the quadratic form the "
              "model was exported in (skip tfm-rewrite-linear-attention)"));
+cl::opt<bool> noKvCache(
+    "no-kv-cache", cl::sub(compileCommand),
+    cl::desc("Build a decoder checkpoint (LLaMA family) in its prefill form: "
+             "input_ids and attention_mask in, every position's logits out, "
+             "no KV cache (the default form is what kiln generate runs)"));
 cl::opt<std::string> quantize(
     "quantize", cl::sub(compileCommand),
     cl::desc("Quantize the weight matmuls: w8a8 (int8 weights per channel, "
@@ -346,6 +352,90 @@ int embed() {
   return kiln::embedCommand(options);
 }
 
+//===--- kiln generate ------------------------------------------------===//
+
+cl::SubCommand generateSubCommand(
+    "generate", "Text from a decoder library (a LLaMA-family checkpoint "
+                "compiled with its KV cache), streamed as it is generated");
+cl::opt<std::string> generateLibrary(cl::Positional,
+                                     cl::sub(generateSubCommand),
+                                     cl::desc("<model.so>"), cl::Required);
+cl::opt<std::string> generatePrompt("prompt", cl::sub(generateSubCommand),
+                                    cl::desc("The prompt"),
+                                    cl::value_desc("text"));
+cl::opt<std::string> generateFile(
+    "file", cl::sub(generateSubCommand),
+    cl::desc("Read the prompt from this file ('-' for stdin)"),
+    cl::value_desc("file"));
+cl::opt<bool> generateChat(
+    "chat", cl::sub(generateSubCommand),
+    cl::desc("Put the prompt in the model's chat template as the user's "
+             "turn and stop at the end of the assistant's (ChatML templates)"));
+cl::opt<std::string> generateSystem(
+    "system", cl::sub(generateSubCommand),
+    cl::desc("With --chat: the system prompt (default: the template's own)"),
+    cl::value_desc("text"));
+cl::opt<int> generateMaxTokens(
+    "max-tokens", cl::sub(generateSubCommand),
+    cl::desc("Tokens to generate at most (default 64)"), cl::init(64));
+cl::opt<double> generateTemperature(
+    "temperature", cl::sub(generateSubCommand),
+    cl::desc("Sampling temperature; 0 (the default) is greedy"),
+    cl::init(0.0));
+cl::opt<int> generateTopK(
+    "top-k", cl::sub(generateSubCommand),
+    cl::desc("Sample among the K most likely tokens only (default 0: all)"),
+    cl::init(0));
+cl::opt<double> generateTopP(
+    "top-p", cl::sub(generateSubCommand),
+    cl::desc("Sample among the most likely tokens whose probability reaches "
+             "P (default 1: all)"),
+    cl::init(1.0));
+cl::opt<uint64_t> generateSeed("seed", cl::sub(generateSubCommand),
+                               cl::desc("Sampling seed (default 0)"),
+                               cl::init(0));
+cl::opt<int> generateThreads("threads", cl::sub(generateSubCommand),
+                             cl::desc("Threads (default: all cores)"),
+                             cl::init(0));
+cl::opt<int64_t> generateContext(
+    "max-context", cl::sub(generateSubCommand),
+    cl::desc("The KV cache's capacity in tokens (default: the prompt plus "
+             "--max-tokens)"),
+    cl::init(0));
+cl::opt<std::string> generateTokenizer(
+    "tokenizer", cl::sub(generateSubCommand),
+    cl::desc("The tokenizer.json (default: MODEL.so.tokenizer.json, which "
+             "compiling a checkpoint folder writes)"),
+    cl::value_desc("file"));
+cl::opt<std::string> generateTokenizerConfig(
+    "tokenizer-config", cl::sub(generateSubCommand),
+    cl::desc("The tokenizer_config.json with the chat template and end token "
+             "(default: MODEL.so.tokenizer_config.json)"),
+    cl::value_desc("file"));
+cl::opt<bool> generatePrintIds(
+    "print-ids", cl::sub(generateSubCommand),
+    cl::desc("Also print the prompt's and the generated token ids (stderr)"));
+
+int generate() {
+  kiln::GenerateOptions options;
+  options.library = generateLibrary;
+  options.tokenizer = generateTokenizer;
+  options.tokenizerConfig = generateTokenizerConfig;
+  options.prompt = generatePrompt;
+  options.promptFile = generateFile;
+  options.chat = generateChat;
+  options.system = generateSystem;
+  options.maxTokens = generateMaxTokens;
+  options.temperature = generateTemperature;
+  options.topK = generateTopK;
+  options.topP = generateTopP;
+  options.seed = generateSeed;
+  options.threads = generateThreads;
+  options.maxContext = generateContext;
+  options.printIds = generatePrintIds;
+  return kiln::generateCommand(options);
+}
+
 /// The compile (and calibrate) flags as CompileOptions.
 kiln::CompileOptions compileOptionsFromFlags() {
   kiln::CompileOptions options;
@@ -364,6 +454,7 @@ kiln::CompileOptions compileOptionsFromFlags() {
   options.shapes.assign(shapes.begin(), shapes.end());
   options.fuse = !noFusion;
   options.linearAttention = !noLinearAttention;
+  options.kvCache = !noKvCache;
   options.quantize = quantize;
   options.groupSize = groupSize;
   options.outlierThreshold = outlierThreshold;
@@ -445,7 +536,9 @@ int kiln::runDriver(int argc, char **argv) {
       "[--output-dir DIR]\n"
       "  kiln bench OUT.so [--shape NAME=DIMS]... [--threads N]\n"
       "  kiln tokenize TOKENIZER.json (--text TEXT... | --file FILE)\n"
-      "  kiln embed OUT.so (--text TEXT... | --file FILE) [-o FILE.npy]\n");
+      "  kiln embed OUT.so (--text TEXT... | --file FILE) [-o FILE.npy]\n"
+      "  kiln generate OUT.so --prompt TEXT [--chat] [--max-tokens N] "
+      "[--temperature T --top-k K --top-p P --seed S]\n");
   if (compileCommand)
     return runCompile();
   if (calibrateCommand)
@@ -458,6 +551,8 @@ int kiln::runDriver(int argc, char **argv) {
     return tokenize();
   if (embedSubCommand)
     return embed();
+  if (generateSubCommand)
+    return generate();
   llvm::errs() << "kiln: error: no command given; try 'kiln compile --help'\n";
   return 1;
 }

@@ -50,6 +50,10 @@ namespace {
   X(kiln_model_set_num_threads)                                                \
   X(kiln_model_num_threads)                                                    \
   X(kiln_model_run)                                                            \
+  X(kiln_model_has_cache)                                                      \
+  X(kiln_cache_create)                                                         \
+  X(kiln_cache_free)                                                           \
+  X(kiln_model_run_cached)                                                     \
   X(kiln_tensor_create)                                                        \
   X(kiln_tensor_free)                                                          \
   X(kiln_tensor_dtype)                                                         \
@@ -780,17 +784,39 @@ std::vector<FloatOutput> floatOutputs(const Library &lib,
   return floats;
 }
 
-/// Runs the model once; returns its outputs, or false.
+/// Runs the model once; returns its outputs, or false. A decoder runs on
+/// `cache`, or without one on a fresh cache just large enough (a prompt
+/// from an empty context: `kiln run` and `kiln bench` time its prefill).
 bool runOnce(const Library &lib, const std::vector<Tensor> &inputs,
-             std::vector<Tensor> &outputs, std::string &error) {
+             std::vector<Tensor> &outputs, std::string &error,
+             kiln_cache *cache = nullptr) {
   std::vector<kiln_tensor *> in, out(lib.kiln_model_num_outputs(lib.model));
   for (const Tensor &t : inputs)
     in.push_back(t.t);
-  if (lib.kiln_model_run(lib.model, nullptr, in.data(), in.size(), out.data(),
-                         out.size()) != KILN_OK) {
-    error = lib.kiln_last_error();
-    return false;
+  kiln_cache *fresh = nullptr;
+  if (!cache && lib.kiln_model_has_cache(lib.model, nullptr) && !in.empty() &&
+      lib.kiln_tensor_rank(in[0]) == 2) {
+    const int64_t *dims = lib.kiln_tensor_dims(in[0]);
+    if (lib.kiln_cache_create(lib.model, static_cast<size_t>(dims[0]),
+                              static_cast<size_t>(dims[1]),
+                              &fresh) != KILN_OK) {
+      error = lib.kiln_last_error();
+      return false;
+    }
+    cache = fresh;
   }
+  kiln_status status =
+      cache ? lib.kiln_model_run_cached(lib.model, cache, 0, nullptr,
+                                        in.data(), in.size(), out.data(),
+                                        out.size())
+            : lib.kiln_model_run(lib.model, nullptr, in.data(), in.size(),
+                                 out.data(), out.size());
+  if (status != KILN_OK)
+    error = lib.kiln_last_error();
+  if (fresh)
+    lib.kiln_cache_free(fresh);
+  if (status != KILN_OK)
+    return false;
   outputs.clear();
   for (kiln_tensor *t : out)
     outputs.emplace_back(&lib, t);
@@ -859,10 +885,32 @@ bool runOnInputSets(const std::string &library, int threads,
 
 struct ModelSession::Impl {
   Library lib;
+  kiln_cache *cache = nullptr;
+  ~Impl() {
+    if (cache)
+      lib.kiln_cache_free(cache);
+  }
 };
 
 ModelSession::ModelSession() = default;
 ModelSession::~ModelSession() = default;
+
+bool ModelSession::hasCache(int64_t *contextLimit) const {
+  return impl && impl->lib.kiln_model_has_cache(impl->lib.model, contextLimit);
+}
+
+bool ModelSession::createCache(size_t batch, size_t maxContext,
+                               std::string &error) {
+  Library &lib = impl->lib;
+  if (impl->cache)
+    lib.kiln_cache_free(impl->cache);
+  impl->cache = nullptr;
+  if (lib.kiln_cache_create(lib.model, batch, maxContext, &impl->cache) ==
+      KILN_OK)
+    return true;
+  error = lib.kiln_last_error();
+  return false;
+}
 
 bool ModelSession::open(const std::string &library, int threads,
                         std::string &error) {
@@ -896,7 +944,7 @@ bool ModelSession::run(const std::vector<IntInput> &given,
     for (size_t k = 0; k < it->values.size(); ++k)
       storeInt(data, dtype, k, it->values[k]);
   }
-  if (!runOnce(lib, inputs, outputs, error))
+  if (!runOnce(lib, inputs, outputs, error, impl->cache))
     return false;
   floats = floatOutputs(lib, outputs);
   return true;

@@ -102,9 +102,16 @@ public:
   ~ModelSession();
   /// Loads `library`; `threads` as RunOptions says.
   bool open(const std::string &library, int threads, std::string &error);
-  /// Runs it; the float32 outputs in the library's order.
+  /// Runs it; the float32 outputs in the library's order. A decoder runs
+  /// on the cache createCache made (appending to sequences 0, 1, ...), or
+  /// on a fresh one sized to the inputs.
   bool run(const std::vector<IntInput> &inputs,
            std::vector<FloatOutput> &outputs, std::string &error);
+  /// Decoders: whether the library keeps a KV cache; its context limit.
+  bool hasCache(int64_t *contextLimit = nullptr) const;
+  /// Decoders: a new, empty KV cache of `batch` sequences of at most
+  /// `maxContext` tokens, which run() then appends to.
+  bool createCache(size_t batch, size_t maxContext, std::string &error);
 
 private:
   struct Impl;

@@ -38,3 +38,25 @@ func.func @generic(%q: tensor<1x2x?x?xf32>, %k: tensor<1x2x?x?xf32>, %v: tensor<
   %p = tfm.attention %q2, %q2, %q2 : (tensor<1x?x?x16xf32>, tensor<1x?x?x16xf32>, tensor<1x?x?x16xf32>) -> tensor<1x?x?x16xf32>
   return %o, %p : tensor<1x2x?x?xf32>, tensor<1x?x?x16xf32>
 }
+
+// -----
+
+// A decoder's cached attention calls its wrapper: both caches appended to
+// in place (sequential calls on the caches' own buffers, no copy), then the
+// causal items in parallel over what they hold.
+// CHECK-LABEL: func.func @cached
+// CHECK: %[[S:.+]] = arith.constant 1.250000e-01 : f32
+// CHECK: call @kiln_cached_attention_avx512(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[S]])
+// CHECK-NOT: tfm.cached_attention
+// CHECK-LABEL: func.func private @kiln_cached_attention_avx512
+// CHECK-NOT: memref.copy
+// CHECK: call @kiln_uk_cache_append_avx512(%[[K:.+]], %[[KC:.+]], %[[L:.+]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}})
+// CHECK: call @kiln_uk_cache_append_avx512(%[[V:.+]], %[[VC:.+]], %[[L]],
+// CHECK-NOT: memref.copy
+// CHECK: scf.parallel
+// CHECK: func.call @kiln_uk_cached_attention_avx512(%{{.+}}, %[[KC]], %[[VC]], %{{.+}}, %[[L]],
+func.func @cached(%q: tensor<?x9x?x64xf32>, %k: tensor<?x3x?x64xf32>, %v: tensor<?x3x?x64xf32>, %len: tensor<?xi64>, %kc: tensor<?x3x?x64xf32>, %vc: tensor<?x3x?x64xf32>) -> tensor<?x9x?x64xf32> {
+  %o = tfm.cached_attention %q, %k, %v, %kc, %vc, %len : (tensor<?x9x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?xi64>) -> tensor<?x9x?x64xf32>
+  return %o : tensor<?x9x?x64xf32>
+}
+

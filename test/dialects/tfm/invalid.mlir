@@ -1422,3 +1422,116 @@ func.func @linear_attention_batch(%q: tensor<2x2x?x16xf32>, %k: tensor<3x2x?x16x
   %0 = tfm.linear_attention %q, %k, %k  : (tensor<2x2x?x16xf32>, tensor<3x2x?x16xf32>, tensor<3x2x?x16xf32>) -> tensor<2x2x?x16xf32>
   return %0 : tensor<2x2x?x16xf32>
 }
+
+// -----
+
+func.func @cached_attention_rank(%q: tensor<?x4x?x8xf32>, %c: tensor<?x2x?x8xf32>, %bad: tensor<?x?x8xf32>, %len: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op query, key, value and the caches must have rank 4 ([batch, heads, seq, dim]), got 'tensor<?x?x8xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %bad, %bad, %c, %c, %len : (tensor<?x4x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?xi64>) -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+func.func @cached_attention_lengths(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %len: tensor<?x1xi64>) -> tensor<?x4x?x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op lengths must have rank 1 ([batch]), got 'tensor<?x1xi64>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %k, %k, %k, %k, %len : (tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1xi64>) -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+func.func @cached_attention_element_types(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %c: tensor<?x2x?x8xf16>, %len: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op query, key, value and cache element types differ}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %k, %k, %c, %c, %len : (tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf16>, tensor<?x2x?x8xf16>, tensor<?xi64>) -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+func.func @cached_attention_batch(%q: tensor<2x4x?x8xf32>, %k: tensor<2x2x?x8xf32>, %c: tensor<3x2x?x8xf32>, %len: tensor<2xi64>) -> tensor<2x4x?x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op batch sizes differ: 2 vs 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %k, %k, %c, %c, %len : (tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32>, tensor<3x2x?x8xf32>, tensor<3x2x?x8xf32>, tensor<2xi64>) -> tensor<2x4x?x8xf32>
+  return %0 : tensor<2x4x?x8xf32>
+}
+
+// -----
+
+func.func @cached_attention_kv_heads(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %c: tensor<?x4x?x8xf32>, %len: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op key/value head counts differ: 2 vs 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %k, %k, %c, %c, %len : (tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?xi64>) -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+func.func @cached_attention_gqa(%q: tensor<?x3x?x8xf32>, %k: tensor<?x2x?x8xf32>, %len: tensor<?xi64>) -> tensor<?x3x?x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op query heads (3) are not a multiple of key/value heads (2)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %k, %k, %k, %k, %len : (tensor<?x3x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?xi64>) -> tensor<?x3x?x8xf32>
+  return %0 : tensor<?x3x?x8xf32>
+}
+
+// -----
+
+func.func @cached_attention_new_tokens(%q: tensor<?x4x3x8xf32>, %k: tensor<?x2x2x8xf32>, %c: tensor<?x2x?x8xf32>, %len: tensor<?xi64>) -> tensor<?x4x3x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op new-token counts differ: 3, 2, 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %k, %k, %c, %c, %len : (tensor<?x4x3x8xf32>, tensor<?x2x2x8xf32>, tensor<?x2x2x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?xi64>) -> tensor<?x4x3x8xf32>
+  return %0 : tensor<?x4x3x8xf32>
+}
+
+// -----
+
+func.func @cached_attention_capacity(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %kc: tensor<?x2x16x8xf32>, %vc: tensor<?x2x32x8xf32>, %len: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op key and value cache capacities differ: 16 vs 32}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %k, %k, %kc, %vc, %len : (tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x16x8xf32>, tensor<?x2x32x8xf32>, tensor<?xi64>) -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+func.func @cached_attention_head_dims(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %c: tensor<?x2x?x16xf32>, %len: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op query, key and key cache head dims differ: 8, 8, 16}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %k, %k, %c, %k, %len : (tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x8xf32>, tensor<?xi64>) -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+func.func @cached_attention_value_dims(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %c: tensor<?x2x?x16xf32>, %len: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op value and value cache head dims differ: 8 vs 16}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %k, %k, %k, %c, %len : (tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x16xf32>, tensor<?xi64>) -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+func.func @cached_attention_scale(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %len: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  // expected-error @+2 {{'tfm.cached_attention' op scale must be positive and finite, got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = tfm.cached_attention %q, %k, %k, %k, %k, %len {scale = 0.0 : f32} : (tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?xi64>) -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'tfm.cache' of argument 0 must be a unit attribute on a rank-4 tensor ([batch, heads, context, dim])}}
+func.func @cache_attribute_rank(%c: tensor<?x8xf32> {tfm.cache}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'tfm.cache_lengths' of argument 0 must be {context_limit = N > 0, step = "DIM"} on a rank-1 i64 tensor}}
+func.func @cache_lengths_attribute(%l: tensor<?xi64> {tfm.cache_lengths = {context_limit = 0 : i64, step = "sequence"}}) {
+  return
+}

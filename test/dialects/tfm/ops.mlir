@@ -718,6 +718,18 @@ func.func @attention(%q: tensor<?x12x?x64xf32>, %k: tensor<?x12x?x64xf32>, %v: t
   return %0 : tensor<?x12x?x64xf32>
 }
 
+// A decoder's step: the caches and lengths are the function's cache
+// arguments; the op is not pure (it appends to the caches), so it stays
+// even when its result is unused.
+// CHECK-LABEL: func.func @cached_attention
+// CHECK-SAME: {tfm.cache_lengths = {context_limit = 2048 : i64, step = "sequence"}}
+// CHECK-SAME: {tfm.cache}
+func.func @cached_attention(%q: tensor<?x9x?x64xf32>, %k: tensor<?x3x?x64xf32>, %v: tensor<?x3x?x64xf32>, %len: tensor<?xi64> {tfm.cache_lengths = {context_limit = 2048 : i64, step = "sequence"}}, %kc: tensor<?x3x?x64xf32> {tfm.cache}, %vc: tensor<?x3x?x64xf32> {tfm.cache}) {
+  // CHECK: tfm.cached_attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {scale = 1.250000e-01 : f32} : (tensor<?x9x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?xi64>) -> tensor<?x9x?x64xf32>
+  %0 = tfm.cached_attention %q, %k, %v, %kc, %vc, %len {scale = 0.125 : f32} : (tensor<?x9x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?x3x?x64xf32>, tensor<?xi64>) -> tensor<?x9x?x64xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @attention_float_mask_causal
 func.func @attention_float_mask_causal(%q: tensor<?x12x?x64xf32>, %k: tensor<?x12x?x64xf32>, %v: tensor<?x12x?x64xf32>, %m: tensor<?x1x1x?xf32>) -> tensor<?x12x?x64xf32> {
   // CHECK: tfm.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} {causal} : (tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>, tensor<?x1x1x?xf32>) -> tensor<?x12x?x64xf32>
