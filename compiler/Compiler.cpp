@@ -549,12 +549,21 @@ bool Compilation::writeOutputs(ArrayRef<char> object,
     return fail(error);
   // The model's tokenizer and generation settings go beside its library,
   // where `kiln embed`, `kiln generate` and the Python package look for
-  // them.
+  // them. Without them the library still runs (through the C API): a
+  // warning, not a failed compile.
   if (options.emit == EmitStage::So && frontend) {
     llvm::Expected<std::vector<kiln::Frontend::Companion>> files =
         frontend->companions(frontendInput);
-    if (!files)
-      return fail(llvm::toString(files.takeError()));
+    if (!files) {
+      CompileDiagnostic warning;
+      warning.severity = CompileDiagnostic::Severity::Warning;
+      warning.location = options.input;
+      warning.message = "the library has no tokenizer beside it (kiln "
+                        "generate and kiln embed need one): " +
+                        llvm::toString(files.takeError());
+      report(std::move(warning));
+      return true;
+    }
     for (const kiln::Frontend::Companion &file : *files) {
       std::string to = outputPath + "." + file.suffix;
       auto write = [&](llvm::raw_ostream &os) {

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/Frontend.h"
+#include "frontends/gguf/GgufFrontend.h"
 #include "frontends/huggingface/HuggingFaceFrontend.h"
 #include "frontends/mlir/MlirFrontend.h"
 #include "frontends/onnx/OnnxFrontend.h"
@@ -14,7 +15,7 @@ llvm::ArrayRef<const kiln::Frontend *> kiln::getFrontends() {
   // dropped by the linker, and the order is plain to see.
   static const Frontend *const frontends[] = {
       &onnx_import::getOnnxFrontend(), &mlir_import::getMlirFrontend(),
-      &hf::getHuggingFaceFrontend()};
+      &hf::getHuggingFaceFrontend(), &gguf::getGgufFrontend()};
   return frontends;
 }
 

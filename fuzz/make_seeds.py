@@ -7,6 +7,8 @@ as binary protobuf. runtime-load-fuzzer: manifests in the input format of
 fuzz/runtime_load_fuzzer.c (4-byte length, manifest, weights bytes).
 hf-checkpoint-fuzzer: small safetensors files (first byte 1) and
 config.json texts (first byte 0), as fuzz/hf_checkpoint_fuzzer.cpp reads.
+gguf-fuzzer: a small GGUF v3 file (string, integer and array metadata; an
+F32 and a Q4_1 tensor).
 """
 import json
 import pathlib
@@ -69,5 +71,27 @@ configs.append(json.dumps({"model_type": "bert", "hidden_size": 8,
                            "hidden_act": "gelu"}).encode())
 for i, text in enumerate(configs):
     (hf / f"{i + 1:04d}.bin").write_bytes(b"\x00" + text)
+
+
+def gguf_string(text):
+    data = text.encode()
+    return struct.pack("<Q", len(data)) + data
+
+
+kvs = (gguf_string("general.architecture") + struct.pack("<I", 8) +
+       gguf_string("llama") +
+       gguf_string("llama.block_count") + struct.pack("<II", 4, 1) +
+       gguf_string("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, 2) +
+       gguf_string("a") + gguf_string("b"))
+infos = (gguf_string("output_norm.weight") + struct.pack("<IQIQ", 1, 4, 0, 0) +
+         gguf_string("token_embd.weight") +
+         struct.pack("<IQQIQ", 2, 32, 1, 3, 32))
+body = struct.pack("<IIQQ", 0x46554747, 3, 2, 3) + kvs + infos
+body += bytes(-len(body) % 32)
+body += struct.pack("<4f", 1, 2, 3, 4) + bytes(16)  # F32, padded to 32
+body += struct.pack("<ee", 0.5, -1.0) + bytes(range(16))  # one Q4_1 block
+gg = out / "gguf-fuzzer"
+gg.mkdir(parents=True, exist_ok=True)
+(gg / "0000.bin").write_bytes(body)
 print(f"seeds: {n} ONNX models, {len(manifests)} manifests, "
       f"{len(configs) + 1} checkpoint files")

@@ -3,7 +3,7 @@
 # UndefinedBehaviorSanitizer into ${KILN_FUZZ_BUILD_DIR:-build-fuzz} and runs
 # each for a bounded time on a seed corpus made from the test models.
 #
-#   scripts/fuzz.sh [SECONDS] [onnx-import-fuzzer|runtime-load-fuzzer|hf-checkpoint-fuzzer]...
+#   scripts/fuzz.sh [SECONDS] [onnx-import-fuzzer|runtime-load-fuzzer|hf-checkpoint-fuzzer|gguf-fuzzer]...
 #
 # SECONDS per target (default 300). The corpus grows in
 # build-fuzz/corpus/TARGET; crashes, timeouts and leaks land in
@@ -15,7 +15,7 @@ build=${KILN_FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(onnx-import-fuzzer runtime-load-fuzzer hf-checkpoint-fuzzer)
+[ ${#targets[@]} -gt 0 ] || targets=(onnx-import-fuzzer runtime-load-fuzzer hf-checkpoint-fuzzer gguf-fuzzer)
 LLVM_PREFIX=/usr/lib/llvm-22
 
 # Debian's clang with libFuzzer (clang 14 reads LLVM 22's headers).

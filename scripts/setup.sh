@@ -44,9 +44,9 @@ fi
 
 # Debian's Python exports real Hugging Face architectures to ONNX for the
 # frontend tests (scripts/export_models.py): torch from Debian, a pinned
-# transformers that works with it from PyPI.
+# transformers that works with it from PyPI (and gguf, to write GGUF files).
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-if ! /usr/bin/python3 -c "import transformers" 2>/dev/null; then
+if ! /usr/bin/python3 -c "import transformers, gguf, jinja2" 2>/dev/null; then
   echo "kiln setup: installing transformers for /usr/bin/python3"
   /usr/bin/python3 -m pip install -q --break-system-packages \
     -r "$root/scripts/requirements-export.txt"

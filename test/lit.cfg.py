@@ -36,6 +36,11 @@ if os.path.exists(export_python) and subprocess.run(
         [export_python, "-c", "import torch, transformers"],
         capture_output=True).returncode == 0:
     config.available_features.add("torch-export")
+    # ... and with gguf and jinja2, writes GGUF files and renders chat
+    # templates (scripts/check_gguf.py).
+    if subprocess.run([export_python, "-c", "import gguf, jinja2"],
+                      capture_output=True).returncode == 0:
+        config.available_features.add("gguf-export")
 
 # The host CPU's features (cpu-avx512f, cpu-amx-tile, ...): tests of code
 # for other CPUs say UNSUPPORTED/REQUIRES with them.
