@@ -6,12 +6,17 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/kiln_compiler.h"
+#include "tokenizers/ChatTemplate.h"
 #include "tokenizers/Tokenizer.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <new>
+#include <optional>
 
 struct kiln_compile_options {
   kiln::CompileOptions options;
@@ -268,5 +273,59 @@ size_t kiln_tokenizer_add_special_tokens(const kiln_tokenizer *t,
   return copyIds(t->tokenizer->withSpecialTokens(in), out, capacity);
 }
 
+size_t kiln_tokenizer_decode(const kiln_tokenizer *t, const int *ids,
+                             size_t count, int skip_special_tokens,
+                             char *text, size_t capacity) {
+  if (!t || !t->tokenizer || (!ids && count))
+    return 0;
+  std::vector<int32_t> in(ids, ids + count);
+  std::string bytes = t->tokenizer->decode(in, skip_special_tokens != 0);
+  if (text)
+    std::memcpy(text, bytes.data(), std::min(capacity, bytes.size()));
+  return bytes.size();
+}
+
+int kiln_tokenizer_find(const kiln_tokenizer *t, const char *token) {
+  if (!t || !t->tokenizer || !token)
+    return -1;
+  std::optional<int32_t> id = t->tokenizer->find(token);
+  return id ? *id : -1;
+}
+
 void kiln_tokenizer_free(kiln_tokenizer *t) { delete t; }
+
+static char *copyString(const std::string &s) {
+  char *out = static_cast<char *>(std::malloc(s.size() + 1));
+  if (out)
+    std::memcpy(out, s.c_str(), s.size() + 1);
+  return out;
+}
+
+char *kiln_chat_render(const char *config_path, const kiln_tokenizer *t,
+                       const char *prompt, const char *system, int chat,
+                       char **out_text, int *stops, size_t capacity,
+                       size_t *out_stops) {
+  if (!config_path || !t || !t->tokenizer)
+    return copyString("kiln_chat_render: no config path or no tokenizer");
+  llvm::Expected<kiln::tok::GenerationConfig> config =
+      kiln::tok::GenerationConfig::load(config_path);
+  if (!config)
+    return copyString(llvm::toString(config.takeError()));
+  std::string text;
+  if (prompt) {
+    llvm::Expected<std::string> rendered =
+        config->renderChat(prompt, system ? system : "");
+    if (!rendered)
+      return copyString(llvm::toString(rendered.takeError()));
+    text = std::move(*rendered);
+  }
+  std::vector<int32_t> ids = config->stopTokens(*t->tokenizer, chat != 0);
+  if (out_stops)
+    *out_stops = copyIds(ids, stops, stops ? capacity : 0);
+  if (out_text)
+    *out_text = copyString(text);
+  return nullptr;
+}
+
+void kiln_string_free(char *text) { std::free(text); }
 

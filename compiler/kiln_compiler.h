@@ -108,7 +108,33 @@ size_t kiln_tokenizer_add_special_tokens(const kiln_tokenizer *tokenizer,
                                          const int *ids, size_t count,
                                          int *out, size_t capacity);
 
+/* The text `ids` stand for (UTF-8; byte-level BPE decodes to the bytes the
+ * tokens hold, so a cut may split a character), leaving out special tokens
+ * when `skip_special_tokens`: writes up to `capacity` bytes to `text` and
+ * returns how many there are (no NUL is added). */
+size_t kiln_tokenizer_decode(const kiln_tokenizer *tokenizer, const int *ids,
+                             size_t count, int skip_special_tokens,
+                             char *text, size_t capacity);
+
+/* The id of token string `token` (vocabulary or added tokens), or -1. */
+int kiln_tokenizer_find(const kiln_tokenizer *tokenizer, const char *token);
+
 void kiln_tokenizer_free(kiln_tokenizer *tokenizer);
+
+/* What a tokenizer_config.json says about generation (kiln generate --chat):
+ * the prompt of one user turn in its ChatML chat template, with the
+ * template's default system prompt or `system` (NULL or ""), and the ids
+ * that end generation. Returns NULL on success with *out_text (a malloc'ed
+ * NUL-terminated string, released with kiln_string_free) and up to
+ * `capacity` stop ids in `stops` (*out_stops: how many there are; `chat`
+ * adds <|im_end|> to the end-of-sequence token); else a message naming
+ * the file or why the template cannot be rendered, also freed with
+ * kiln_string_free. With `prompt` NULL only the stop ids are computed. */
+char *kiln_chat_render(const char *config_path,
+                       const kiln_tokenizer *tokenizer, const char *prompt,
+                       const char *system, int chat, char **out_text,
+                       int *stops, size_t capacity, size_t *out_stops);
+void kiln_string_free(char *text);
 
 #ifdef __cplusplus
 }

@@ -16,9 +16,10 @@ from ._calibrate import calibrate
 from ._compile import CompileError, Diagnostic, compile
 from ._session import (InferenceSession, InvalidArgument, KilnError, KVCache,
                        NodeArg, bfloat16_to_float32, float32_to_bfloat16)
-from ._tokenize import Tokenizer, embed
+from ._tokenize import Tokenizer, embed, generate
 
 __all__ = ["calibrate", "compile", "CompileError", "Diagnostic", "embed",
+           "generate",
            "InferenceSession", "KVCache", "Tokenizer",
            "InvalidArgument", "KilnError", "NodeArg", "bfloat16_to_float32",
            "float32_to_bfloat16"]

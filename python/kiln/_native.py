@@ -80,5 +80,14 @@ def _load_compiler(path):
         ("kiln_tokenizer_add_special_tokens", s, [
             p, ctypes.POINTER(ctypes.c_int), s, ctypes.POINTER(ctypes.c_int),
             s]),
+        ("kiln_tokenizer_decode", s, [p, ctypes.POINTER(ctypes.c_int), s,
+                                      ctypes.c_int, p, s]),
+        ("kiln_tokenizer_find", ctypes.c_int, [p, c]),
         ("kiln_tokenizer_free", None, [p]),
+        # Returns a malloc'ed error (or NULL): a void pointer, to free it.
+        ("kiln_chat_render", p, [c, p, c, c, ctypes.c_int,
+                                 ctypes.POINTER(p),
+                                 ctypes.POINTER(ctypes.c_int), s,
+                                 ctypes.POINTER(s)]),
+        ("kiln_string_free", None, [p]),
     ])

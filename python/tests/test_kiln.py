@@ -303,3 +303,142 @@ def test_embed_pools_the_checkpoint_library(tmp_path, tiny_bert_library):
         assert np.abs(got[row] - want).max() <= 1e-5
     with pytest.raises(ValueError, match="no sentence_embedding"):
         kiln.embed(tiny_bert_library, ["hello"], tokenizer=tok)
+
+
+def _tiny_llama(tmp_path):
+    """A random 2-layer LLaMA folder (GQA, tied embeddings) with a byte-level
+    BPE tokenizer over printable ASCII, two control tokens and a ChatML
+    chat template, written with NumPy alone."""
+    import importlib.util
+    import json
+    spec = importlib.util.spec_from_file_location("make_bad", os.path.join(
+        REPO, "test", "frontends", "huggingface", "Inputs",
+        "make_bad_checkpoints.py"))
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    tokens = ["Ġ" if c == " " else c for c in map(chr, range(0x20, 0x7f))]
+    tokens += ["<|im_start|>", "<|im_end|>"]
+    hidden, heads, kv, inter, layers = 32, 4, 2, 64, 2
+    config = {"model_type": "llama", "hidden_size": hidden,
+              "num_hidden_layers": layers, "num_attention_heads": heads,
+              "num_key_value_heads": kv, "intermediate_size": inter,
+              "vocab_size": len(tokens), "max_position_embeddings": 64,
+              "rms_norm_eps": 1e-5, "tie_word_embeddings": True}
+    rng = np.random.default_rng(1)
+    d = hidden // heads
+    shapes = {"model.embed_tokens.weight": (len(tokens), hidden),
+              "model.norm.weight": (hidden,)}
+    for i in range(layers):
+        p = "model.layers.%d." % i
+        shapes.update({
+            p + "input_layernorm.weight": (hidden,),
+            p + "post_attention_layernorm.weight": (hidden,),
+            p + "self_attn.q_proj.weight": (heads * d, hidden),
+            p + "self_attn.k_proj.weight": (kv * d, hidden),
+            p + "self_attn.v_proj.weight": (kv * d, hidden),
+            p + "self_attn.o_proj.weight": (hidden, heads * d),
+            p + "mlp.gate_proj.weight": (inter, hidden),
+            p + "mlp.up_proj.weight": (inter, hidden),
+            p + "mlp.down_proj.weight": (hidden, inter)})
+    arrays = {k: (1 + 0.1 * rng.standard_normal(s) if len(s) == 1 else
+                  0.3 * rng.standard_normal(s)).astype(np.float32)
+              for k, s in shapes.items()}
+    tokenizer = {
+        "added_tokens": [{"id": len(tokens) - 2 + i, "content": t,
+                          "special": True}
+                         for i, t in enumerate(tokens[-2:])],
+        "normalizer": None,
+        "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False,
+                          "use_regex": True},
+        "post_processor": None, "decoder": {"type": "ByteLevel"},
+        "model": {"type": "BPE", "vocab": {t: i for i, t in
+                                           enumerate(tokens)},
+                  "merges": []}}
+    template = ("{% for m in messages %}{{'<|im_start|>' + m['role'] + '\\n'"
+                " + m['content'] + '<|im_end|>\\n'}}{% endfor %}"
+                "{{ '<|im_start|>assistant\\n' }}")
+    make.write(str(tmp_path), "llama", config=config,
+               blob=make.safetensors(arrays),
+               extra={"tokenizer.json": json.dumps(tokenizer),
+                      "tokenizer_config.json": json.dumps(
+                          {"chat_template": template,
+                           "eos_token": "<|im_end|>"})})
+    return str(tmp_path / "llama"), tokens
+
+
+def test_kv_cache_matches_the_prefill_form(tmp_path):
+    """A decoder library's cache: a prompt then tokens one by one give the
+    prefill form's logits; sequences keep their own lengths; a run past
+    the capacity is refused with the cache unchanged; truncation rewinds."""
+    folder, tokens = _tiny_llama(tmp_path)
+    cached, full = str(tmp_path / "kv.so"), str(tmp_path / "prefill.so")
+    kiln.compile(folder, cached)
+    kiln.compile(folder, full, kv_cache=False)
+    session, ref = kiln.InferenceSession(cached), kiln.InferenceSession(full)
+    assert [i.name for i in session.get_inputs()] == ["input_ids"]
+    assert session.context_limit == 64 and ref.context_limit is None
+    with pytest.raises(kiln.InvalidArgument, match="kiln_model_run_cached"):
+        session.run(None, {"input_ids": np.zeros((1, 2), np.int64)})
+    ids = np.random.default_rng(2).integers(0, len(tokens), (2, 9))
+
+    def close(got, want):  # within 1e-5 of the logits' scale
+        return np.abs(got - want).max() <= 1e-5 * np.abs(want).max()
+
+    def want(row, n):
+        x = ids[row:row + 1, :n]
+        return ref.run(None, {"input_ids": x,
+                              "attention_mask": np.ones_like(x)})[0][0, -1]
+
+    cache = session.create_cache(batch=2, max_context=12)
+    got = session.run(None, {"input_ids": ids[:1, :5]}, cache=cache)[0][0]
+    assert close(got, want(0, 5))
+    session.run(None, {"input_ids": ids[1:, :3]}, cache=cache,
+                first_sequence=1)
+    for t in range(2):
+        step = np.array([[ids[0, 5 + t]], [ids[1, 3 + t]]], np.int64)
+        got = session.run(None, {"input_ids": step}, cache=cache)[0]
+        assert close(got[0], want(0, 6 + t))
+        assert close(got[1], want(1, 4 + t))
+    assert cache.lengths == [7, 5]
+    with pytest.raises(kiln.InvalidArgument, match="capacity of 12"):
+        session.run(None, {"input_ids": ids[:, :6]}, cache=cache)
+    assert cache.lengths == [7, 5]
+    cache.truncate(0, 5)
+    got = session.run(None, {"input_ids": ids[:1, 5:7]}, cache=cache)[0][0]
+    assert close(got, want(0, 7))
+
+
+def test_generate_is_greedy_decoding_of_the_model(tmp_path):
+    """kiln.generate at temperature 0 is the argmax loop over the prefill
+    form's logits; --chat wraps the prompt in the ChatML template; the
+    streamed pieces make up the text; sampling is seeded."""
+    folder, tokens = _tiny_llama(tmp_path)
+    cached, full = str(tmp_path / "kv.so"), str(tmp_path / "prefill.so")
+    kiln.compile(folder, cached)
+    kiln.compile(folder, full, kv_cache=False)
+    tok = kiln.Tokenizer(cached + ".tokenizer.json")
+    assert tok.decode(tok.encode("Hi there!")) == b"Hi there!"
+    assert tok.find("<|im_end|>") == len(tokens) - 1
+    pieces = []
+    out = kiln.generate(cached, "hello", chat=True, max_tokens=10,
+                        stream=pieces.append)
+    assert out["prompt_ids"] == tok.encode(
+        "<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n")
+    ref = kiln.InferenceSession(full)
+    ids = list(out["prompt_ids"])
+    want = []
+    for _ in range(10):
+        x = np.array([ids], np.int64)
+        nxt = int(np.argmax(ref.run(None, {
+            "input_ids": x, "attention_mask": np.ones_like(x)})[0][0, -1]))
+        if nxt == len(tokens) - 1:
+            break
+        want.append(nxt)
+        ids.append(nxt)
+    assert out["ids"] == want
+    assert "".join(pieces) == out["text"] == tok.decode(want).decode()
+    a = kiln.generate(cached, "abc", temperature=1.0, top_k=5, seed=7)
+    b = kiln.generate(cached, "abc", temperature=1.0, top_k=5, seed=7)
+    assert a["ids"] == b["ids"] and len(a["ids"]) > 0
+    with pytest.raises(ValueError, match="not a decoder library"):
+        kiln.generate(full, "abc")

@@ -7,10 +7,10 @@
 #include "tools/kiln/Generate.h"
 #include "tools/kiln/RunModel.h"
 
+#include "tokenizers/ChatTemplate.h"
 #include "tokenizers/Tokenizer.h"
 
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -28,110 +28,6 @@ int generateError(const std::string &message) {
   llvm::outs().flush();
   llvm::errs() << "kiln: error: " << message << "\n";
   return 1;
-}
-
-/// What tokenizer_config.json says about generation.
-struct GenerationConfig {
-  std::string chatTemplate;
-  std::string eosToken;
-};
-
-/// A special-token field: a string, or an object with "content".
-std::string tokenField(const llvm::json::Object &o, llvm::StringRef key) {
-  const llvm::json::Value *v = o.get(key);
-  if (!v)
-    return "";
-  if (std::optional<llvm::StringRef> s = v->getAsString())
-    return s->str();
-  if (const llvm::json::Object *obj = v->getAsObject())
-    if (std::optional<llvm::StringRef> s = obj->getString("content"))
-      return s->str();
-  return "";
-}
-
-llvm::Expected<GenerationConfig> readConfig(const std::string &path) {
-  GenerationConfig config;
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return llvm::createStringError("'" + path + "' cannot be read: " +
-                                   buffer.getError().message());
-  llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse((*buffer)->getBuffer());
-  if (!json)
-    return llvm::createStringError("'" + path + "' is not JSON: " +
-                                   llvm::toString(json.takeError()));
-  const llvm::json::Object *root = json->getAsObject();
-  if (!root)
-    return llvm::createStringError("'" + path + "' is not a JSON object");
-  config.eosToken = tokenField(*root, "eos_token");
-  if (const llvm::json::Value *t = root->get("chat_template")) {
-    if (std::optional<llvm::StringRef> s = t->getAsString())
-      config.chatTemplate = s->str();
-    // Several named templates: the "default" one.
-    else if (const llvm::json::Array *named = t->getAsArray())
-      for (const llvm::json::Value &entry : *named)
-        if (const llvm::json::Object *o = entry.getAsObject())
-          if (o->getString("name") == "default")
-            config.chatTemplate =
-                o->getString("template").value_or("").str();
-  }
-  return config;
-}
-
-/// The system prompt a ChatML template writes when the messages have none
-/// (SmolLM2's "You are a helpful AI assistant named SmolLM..."): a string
-/// literal "<|im_start|>system\n...<|im_end|>" in the template, or "".
-std::string defaultSystemPrompt(llvm::StringRef tmpl) {
-  for (llvm::StringRef newline : {"\\n", "\n"}) {
-    std::string opener = ("<|im_start|>system" + newline).str();
-    size_t at = tmpl.find(opener);
-    if (at == llvm::StringRef::npos)
-      continue;
-    llvm::StringRef rest = tmpl.drop_front(at + opener.size());
-    size_t end = rest.find("<|im_end|>");
-    llvm::StringRef text = rest.take_front(end);
-    // "system\n' + messages[0]['content']": not a literal.
-    if (end == llvm::StringRef::npos || text.find_first_of("'\"{}") !=
-                                            llvm::StringRef::npos)
-      return "";
-    std::string out;
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == 'n') {
-        out += '\n';
-        ++i;
-      } else {
-        out += text[i];
-      }
-    }
-    return out;
-  }
-  return "";
-}
-
-/// The chat prompt for one user turn, as the template renders it, or an
-/// error naming what kiln does not render. Only ChatML templates
-/// (<|im_start|>role\n...<|im_end|>) are understood; kiln has no Jinja.
-llvm::Expected<std::string> renderChat(const GenerationConfig &config,
-                                       const GenerateOptions &options) {
-  if (config.chatTemplate.empty())
-    return llvm::createStringError(
-        "--chat: the model has no chat template (tokenizer_config.json's "
-        "chat_template); give the formatted prompt without --chat");
-  if (config.chatTemplate.find("<|im_start|>") == std::string::npos)
-    return llvm::createStringError(
-        "--chat: kiln renders ChatML chat templates (<|im_start|>role ... "
-        "<|im_end|>) and this model's template is another kind; give the "
-        "formatted prompt without --chat");
-  std::string system =
-      options.system.empty() ? defaultSystemPrompt(config.chatTemplate)
-                             : options.system;
-  std::string text;
-  if (!system.empty())
-    text += "<|im_start|>system\n" + system + "<|im_end|>\n";
-  text += "<|im_start|>user\n" + options.prompt +
-          "<|im_end|>\n<|im_start|>assistant\n";
-  return text;
 }
 
 /// The next token from `logits`: argmax at temperature 0, else a sample.
@@ -241,29 +137,23 @@ int generateCommand(const GenerateOptions &given) {
   std::string configPath = options.tokenizerConfig.empty()
                                ? options.library + ".tokenizer_config.json"
                                : options.tokenizerConfig;
-  GenerationConfig config;
+  tok::GenerationConfig config;
   if (!options.tokenizerConfig.empty() ||
       llvm::sys::fs::exists(configPath)) {
-    llvm::Expected<GenerationConfig> read = readConfig(configPath);
+    llvm::Expected<tok::GenerationConfig> read =
+        tok::GenerationConfig::load(configPath);
     if (!read)
       return generateError(llvm::toString(read.takeError()));
     config = std::move(*read);
   }
-
-  // The tokens that end generation: the end-of-sequence token and, in a
-  // chat, the end of the assistant's turn.
-  std::vector<int32_t> stops;
-  for (const std::string &token :
-       {config.eosToken, std::string(options.chat ? "<|im_end|>" : "")})
-    if (!token.empty())
-      if (std::optional<int32_t> id = (*tokenizer)->find(token))
-        stops.push_back(*id);
+  std::vector<int32_t> stops = config.stopTokens(**tokenizer, options.chat);
 
   std::string text = options.prompt;
   if (options.chat) {
-    llvm::Expected<std::string> chat = renderChat(config, options);
+    llvm::Expected<std::string> chat =
+        config.renderChat(options.prompt, options.system);
     if (!chat)
-      return generateError(llvm::toString(chat.takeError()));
+      return generateError("--chat: " + llvm::toString(chat.takeError()));
     text = *chat;
   }
   std::vector<int32_t> prompt = (*tokenizer)->encode(text);
