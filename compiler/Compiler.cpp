@@ -300,6 +300,7 @@ bool Compilation::importModel(MLIRContext &context,
   frontendInput.path = options.input;
   frontendInput.contents = options.contents;
   frontendInput.kvCache = options.kvCache;
+  frontendInput.keepQuantized = !options.dequantize;
   module = frontend->import(&context, frontendInput);
   if (!module || failed(verify(*module)))
     return false;

@@ -82,6 +82,9 @@ struct CompileOptions {
   /// form that `kiln generate` and kiln_model_run_cached run (false: the
   /// prefill form, all positions' logits; `kiln compile --no-kv-cache`).
   bool kvCache = true;
+  /// GGUF files: expand their quantized tensors to float32 instead of
+  /// running them on the weight-only kernels (`kiln compile --dequantize`).
+  bool dequantize = false;
   /// Quantize the weight matmuls: "" (no), "w8a8", "llm-int8",
   /// "smoothquant", "w8a8-static", "w8", "w4" (passes/quantization/
   /// Passes.td describes each).

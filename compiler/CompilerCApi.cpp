@@ -99,6 +99,9 @@ const char *kiln_compile_options_set(kiln_compile_options *options,
   } else if (key == "kv-cache") {
     if (!parseFlag(v, o.kvCache))
       return bad("0 or 1");
+  } else if (key == "dequantize") {
+    if (!parseFlag(v, o.dequantize))
+      return bad("0 or 1");
   } else if (key == "quantize")
     o.quantize = v.str();
   else if (key == "group-size") {

@@ -41,7 +41,8 @@ void kiln_compile_options_free(kiln_compile_options *options);
  * "emit", "frontend", "target", "mcpu", "mattr", "O", "precision",
  * "gpu-arch", "cuda-path", "gpu-emulate" ("0"/"1"), "fusion" ("0"/"1"),
  * "linear-attention" ("0"/"1"), "kv-cache" ("0"/"1": decoders in the
- * KV-cache form, the default),
+ * KV-cache form, the default), "dequantize" ("0"/"1": a GGUF file's
+ * quantized tensors to float32),
  * "quantize" (a scheme: w8a8, llm-int8, smoothquant, w8a8-static, w8,
  * w4), "group-size", "outlier-threshold", "calibration" (a file from
  * `kiln calibrate`), "smoothquant-alpha", "quantize-softmax" (log2,

@@ -35,6 +35,9 @@ struct FrontendInput {
   /// by each run, the last new token's logits out); false builds the
   /// prefill form (attention_mask in, every position's logits out).
   bool kvCache = true;
+  /// Weights a file stores quantized (GGUF's Q8_0, Q4_0, Q4_1) stay so, on
+  /// the weight-only int8/int4 kernels; false dequantizes them to float32.
+  bool keepQuantized = true;
 };
 
 class Frontend {

@@ -9,8 +9,9 @@ compile each with kiln and compare with transformers running the same
 weights dequantized by the gguf package:
 
 - the prefill form (--no-kv-cache): logits at every position, batch 2,
-  within 1e-5 of scale (the dequantization is bit-exact, so what remains
-  is float reordering);
+  within 1e-5 of scale, with the quantized tensors kept quantized on the
+  weight-only int8/int4 GEMM (tfm.quantized_matmul) and with --dequantize
+  (bit-exact, so what remains is float reordering);
 - the KV-cache form: `kiln generate --chat` greedy tokens identical to
   transformers' greedy generate of the same prompt ids, and the prompt ids
   identical to the template rendered by Jinja and tokenized by HF
@@ -211,14 +212,28 @@ def main():
             ref.tie_weights()
         with torch.no_grad():
             want = ref(torch.from_numpy(ids)).logits.numpy()
-        lib = os.path.join(args.dir, "llama-%s.so" % label)
-        kiln.compile(path, lib, kv_cache=False)
-        got = kiln.InferenceSession(lib).run(
-            None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
-        err, scale = float(np.abs(got - want).max()), float(np.abs(want).max())
-        report(got.shape == want.shape and err <= TOLERANCE * scale,
-               "%-5s prefill logits [2, 11]: max error %.2e of scale %.2e"
-               % (label, err, scale))
+        quantized = qtype not in (Q.F32, Q.F16)
+        for dequantize in ([False, True] if quantized else [False]):
+            lib = os.path.join(args.dir, "llama-%s%s.so"
+                               % (label, "-f32" if dequantize else ""))
+            kiln.compile(path, lib, kv_cache=False, dequantize=dequantize)
+            got = kiln.InferenceSession(lib).run(
+                None, {"input_ids": ids,
+                       "attention_mask": np.ones_like(ids)})[0]
+            err = float(np.abs(got - want).max())
+            scale = float(np.abs(want).max())
+            # Kept quantized, the matmuls are weight-only int GEMMs.
+            ir = subprocess.run([args.kiln, "compile", path, "--emit=import",
+                                 "--no-kv-cache"] +
+                                (["--dequantize"] if dequantize else []),
+                                capture_output=True, text=True).stdout
+            ops = ir.count("tfm.quantized_matmul")
+            report(got.shape == want.shape and err <= TOLERANCE * scale and
+                   (ops > 0) == (quantized and not dequantize),
+                   "%-5s %-11s prefill logits [2, 11]: max error %.2e of "
+                   "scale %.2e, %d quantized matmuls"
+                   % (label, "dequantized" if dequantize else "as stored",
+                      err, scale, ops))
         if label != "mixed":
             continue
         # The KV-cache form through kiln generate --chat, greedy.

@@ -15,7 +15,9 @@ and the top-1 agreement over the prompt's positions (the prefill form,
 --no-kv-cache). Then compiles the KV-cache form and runs `kiln generate
 --chat` greedily for 64 tokens: its prompt ids must equal those of the
 GGUF's chat template rendered by Jinja (as transformers does) and its
-tokens those of transformers' greedy generate on the same weights.
+tokens those of transformers' greedy generate on the same weights; the
+same from the GGUF file itself, with --dequantize and with its Q4_1/Q8_0
+tensors kept quantized (weight-only int4/int8 GEMMs).
 """
 
 import argparse
@@ -97,27 +99,43 @@ def check_generate(args, folder, model, cfg, tok, template, tokens=64):
     want = out[0, len(want_prompt):].tolist()
     if want and want[-1] == cfg.eos_token_id:
         want = want[:-1]
-    lib = os.path.join(args.work, "smollm2-kv.so")
-    subprocess.run([args.kiln, "compile", folder, "-o", lib], check=True)
-    run = subprocess.run([args.kiln, "generate", lib, "--chat", "--prompt",
-                          bench_models.CHAT_PROMPT, "--max-tokens",
-                          str(tokens), "--threads", "2", "--print-ids"],
-                         check=True, capture_output=True, text=True)
-    ids = {}
-    for line in run.stderr.splitlines():
-        for what in ("prompt", "generated"):
-            if line.startswith("kiln: %s ids:" % what):
-                ids[what] = [int(x) for x in line.split(":", 2)[2].split()]
-    same_prompt = ids.get("prompt") == want_prompt
-    same = ids.get("generated") == want
-    print("smollm2 kiln generate --chat: prompt %d tokens (%s Jinja's), %d "
-          "tokens generated, %s transformers' greedy tokens"
-          % (len(ids.get("prompt", [])), "same as" if same_prompt else
-             "DIFFERENT from", len(ids.get("generated", [])),
-             "identical to" if same else "DIFFERENT from"))
-    print("  text: %r" % run.stdout.strip()[:200])
-    print("  " + run.stderr.strip().splitlines()[-1])
-    return same_prompt and same
+    ok = True
+    for label, source, flags in [
+            ("safetensors folder", folder, []),
+            ("GGUF, --dequantize", args.gguf, ["--dequantize"]),
+            ("GGUF, kept Q4_1/Q8_0", args.gguf, [])]:
+        lib = os.path.join(args.work, "smollm2-kv-%d.so" % len(flags))
+        if source == args.gguf and not flags:
+            lib = os.path.join(args.work, "smollm2-kv-q.so")
+        subprocess.run([args.kiln, "compile", source, "-o", lib] + flags,
+                       check=True)
+        run = subprocess.run([args.kiln, "generate", lib, "--chat",
+                              "--prompt", bench_models.CHAT_PROMPT,
+                              "--max-tokens", str(tokens), "--threads", "2",
+                              "--print-ids"],
+                             check=True, capture_output=True, text=True)
+        ids = {}
+        for line in run.stderr.splitlines():
+            for what in ("prompt", "generated"):
+                if line.startswith("kiln: %s ids:" % what):
+                    ids[what] = [int(x) for x in
+                                 line.split(":", 2)[2].split()]
+        got = ids.get("generated", [])
+        same_prompt = ids.get("prompt") == want_prompt
+        agree = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
+                     min(len(got), len(want)))
+        same = got == want
+        print("smollm2 %s, kiln generate --chat: prompt %d tokens (%s "
+              "Jinja's), %d tokens generated, %s transformers' greedy tokens "
+              "(the first %d agree)"
+              % (label, len(ids.get("prompt", [])), "same as" if same_prompt
+                 else "DIFFERENT from", len(got), "identical to" if same
+                 else "DIFFERENT from", agree))
+        print("  text: %r" % run.stdout.strip()[:120])
+        print("  " + run.stderr.strip().splitlines()[-1])
+        ok = ok and same_prompt and same
+    return ok
+
 
 
 if __name__ == "__main__":

@@ -72,3 +72,44 @@ std::vector<float> kiln::gguf::dequantize(const TensorInfo &t) {
   }
   return out;
 }
+
+bool kiln::gguf::isBlockQuantized(const TensorInfo &t) {
+  auto type = static_cast<TensorType>(t.type);
+  return type == TensorType::Q8_0 || type == TensorType::Q4_0 ||
+         type == TensorType::Q4_1;
+}
+
+kiln::hf::TensorView::Quantized
+kiln::gguf::quantizedBlocks(const TensorInfo &t) {
+  auto type = static_cast<TensorType>(t.type);
+  hf::TensorView::Quantized q;
+  q.bits = type == TensorType::Q8_0 ? 8 : 4;
+  q.groupSize = 32;
+  int64_t n = t.numElements(), blocks = n / 32;
+  q.codes.resize(n);
+  q.scales.resize(blocks);
+  if (type != TensorType::Q8_0)
+    q.offsets.resize(blocks);
+  int64_t blockBytes = type == TensorType::Q8_0   ? 34
+                       : type == TensorType::Q4_0 ? 18
+                                                  : 20;
+  const char *p = t.bytes.data();
+  for (int64_t b = 0; b < blocks; ++b, p += blockBytes) {
+    float d = mlir::tfm::halfBitsToFloat(half(p));
+    q.scales[b] = d;
+    int8_t *codes = &q.codes[b * 32];
+    if (type == TensorType::Q8_0) {
+      std::memcpy(codes, p + 2, 32);
+      continue;
+    }
+    bool withMin = type == TensorType::Q4_1;
+    q.offsets[b] = withMin ? mlir::tfm::halfBitsToFloat(half(p + 2)) : -8 * d;
+    const unsigned char *qs =
+        reinterpret_cast<const unsigned char *>(p + (withMin ? 4 : 2));
+    for (int j = 0; j < 16; ++j) {
+      codes[j] = static_cast<int8_t>(qs[j] & 15);
+      codes[j + 16] = static_cast<int8_t>(qs[j] >> 4);
+    }
+  }
+  return q;
+}

@@ -26,6 +26,14 @@ namespace kiln::gguf {
 /// file reader refuses other types), in the file's element order.
 std::vector<float> dequantize(const TensorInfo &t);
 
+/// Whether `t`'s type is one of ggml's block formats (Q8_0, Q4_0, Q4_1).
+bool isBlockQuantized(const TensorInfo &t);
+
+/// A block-quantized `t` (rows of dims[0] elements) as codes, scales and
+/// offsets per group of 32 (TensorView::Quantized): Q8_0 codes d * q,
+/// Q4_0 d * q - 8 d (exact: 8 d is), Q4_1 d * q + m.
+hf::TensorView::Quantized quantizedBlocks(const TensorInfo &t);
+
 } // namespace kiln::gguf
 
 #endif // KILN_FRONTENDS_GGUF_GGUFDEQUANTIZE_H

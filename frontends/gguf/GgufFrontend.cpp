@@ -5,7 +5,9 @@
 // hyperparameters a config.json, its tensors the transformers names
 // (token_embd -> model.embed_tokens, blk.N.attn_q -> model.layers.N.
 // self_attn.q_proj, ...). F32 and F16 tensors are views of the mapped
-// file; Q8_0/Q4_0/Q4_1 are dequantized (bit-exact with the gguf package);
+// file; Q8_0/Q4_0/Q4_1 matmul weights stay quantized for the weight-only
+// int8/int4 GEMM (tfm.quantized_matmul), or with --dequantize (and for the
+// embedding lookup) are dequantized, bit-exact with the gguf package;
 // the query and key projections are un-permuted (llama.cpp's converter
 // interleaves each head's two rotary halves, for its GPT-J-style RoPE).
 // The tokenizer (GPT-2-style BPE) and chat template come from the metadata
@@ -23,6 +25,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstring>
 
 using namespace mlir;
@@ -60,18 +63,23 @@ std::string hfName(llvm::StringRef name) {
   return "";
 }
 
-/// Rows of a [rows, cols] matrix back in transformers' order: llama.cpp
+/// Rows of a [rows, ...] matrix back in transformers' order: llama.cpp
 /// stores, per head of 2 * half rows, row 2j + a where transformers has
-/// a * half + j.
-std::vector<float> unpermuteRows(const std::vector<float> &w, int64_t rows,
-                                 int64_t cols, int64_t heads) {
-  std::vector<float> out(w.size());
+/// a * half + j. For a quantized weight, its codes, scales and offsets
+/// (one row of groups per output row) each move the same way.
+template <typename T>
+std::vector<T> unpermute(const std::vector<T> &w, int64_t rows,
+                         int64_t heads) {
+  if (w.empty())
+    return w;
+  std::vector<T> out(w.size());
+  int64_t cols = static_cast<int64_t>(w.size()) / rows;
   int64_t dim = rows / heads, half = dim / 2;
   for (int64_t h = 0; h < heads; ++h)
     for (int64_t a = 0; a < 2; ++a)
       for (int64_t j = 0; j < half; ++j)
-        std::memcpy(&out[(h * dim + a * half + j) * cols],
-                    &w[(h * dim + 2 * j + a) * cols], cols * sizeof(float));
+        std::copy_n(&w[(h * dim + 2 * j + a) * cols], cols,
+                    &out[(h * dim + a * half + j) * cols]);
   return out;
 }
 
@@ -157,7 +165,8 @@ llvm::Expected<std::string> configJson(const gguf::File &f) {
 
 /// The checkpoint the LLaMA builder reads, from the file's tensors.
 llvm::Expected<hf::Checkpoint> checkpoint(const gguf::File &f,
-                                          const hf::HfConfig &config) {
+                                          const hf::HfConfig &config,
+                                          bool keepQuantized) {
   hf::Checkpoint weights;
   int64_t heads = *config.positive("num_attention_heads", {});
   int64_t kvHeads = *config.positive("num_key_value_heads", heads);
@@ -183,13 +192,34 @@ llvm::Expected<hf::Checkpoint> checkpoint(const gguf::File &f,
       weights.addTensor(name, std::move(view));
       continue;
     }
-    std::vector<float> values = gguf::dequantize(t);
     std::vector<int64_t> shape = t.shape();
-    if ((query || key) && shape.size() == 2)
-      values = unpermuteRows(values, shape[0], shape[1],
-                             query ? heads : kvHeads);
-    weights.addTensor(name, ownedView(f.path() + ": " + t.name,
-                                      std::move(values), shape));
+    int64_t permuted = !(query || key) || shape.size() != 2 ? 0
+                       : query                              ? heads
+                                                            : kvHeads;
+    // Matmul weights stay quantized (the embedding table, which the lm_head
+    // may share, also gets its float32 form for the lookup).
+    bool embedding = name == "model.embed_tokens.weight";
+    hf::TensorView view;
+    if (!keepQuantized || !gguf::isBlockQuantized(t) || embedding) {
+      std::vector<float> values = gguf::dequantize(t);
+      if (permuted)
+        values = unpermute(values, shape[0], permuted);
+      view = ownedView(f.path() + ": " + t.name, std::move(values), shape);
+    } else {
+      view.dtype = "F32";
+      view.shape = shape;
+    }
+    if (keepQuantized && gguf::isBlockQuantized(t) && shape.size() == 2) {
+      hf::TensorView::Quantized q = gguf::quantizedBlocks(t);
+      if (permuted) {
+        q.codes = unpermute(q.codes, shape[0], permuted);
+        q.scales = unpermute(q.scales, shape[0], permuted);
+        q.offsets = unpermute(q.offsets, shape[0], permuted);
+      }
+      view.quantized =
+          std::make_shared<const hf::TensorView::Quantized>(std::move(q));
+    }
+    weights.addTensor(name, std::move(view));
   }
   return weights;
 }
@@ -329,7 +359,8 @@ public:
         hf::HfConfig::parse(input.path + " (llama.* metadata)", *json);
     if (!config)
       return failWith(config.takeError());
-    llvm::Expected<hf::Checkpoint> weights = checkpoint(*file, *config);
+    llvm::Expected<hf::Checkpoint> weights =
+        checkpoint(*file, *config, input.keepQuantized);
     if (!weights)
       return failWith(weights.takeError());
     hf::CheckpointFolder folder{input.path, std::move(*config),

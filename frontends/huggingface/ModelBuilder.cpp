@@ -95,6 +95,9 @@ Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape) {
                 tfm::formatShape(shape));
   auto type = RankedTensorType::get(shape, b.getF32Type());
   std::optional<AsmResourceBlob> blob;
+  if (t->bytes.empty() && t->numElements() > 0)
+    return fail("tensor '" + name +
+                "' is held quantized only, and is not a matmul weight here");
   if (t->dtype == "F32") {
     // A view of the mapping, kept mapped while the blob lives.
     size_t align = 64;
@@ -128,13 +131,45 @@ Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape) {
 Value ModelBuilder::linear(Value x, StringRef module, int64_t in, int64_t out,
                            bool bias, Value residual,
                            std::optional<tfm::Activation> activation) {
-  Value w = weight((module + ".weight").str(), {out, in});
+  std::string name = (module + ".weight").str();
+  const TensorView *t = checkpoint.weights.lookup(name);
   Value b = bias ? weight((module + ".bias").str(), {out}) : Value();
-  if (!x || !w || (bias && !b))
-    return {};
   tfm::ActivationAttr act =
       activation ? tfm::ActivationAttr::get(context(), *activation)
                  : tfm::ActivationAttr();
+  if (t && t->quantized && ArrayRef<int64_t>(t->shape) ==
+                               ArrayRef<int64_t>{out, in}) {
+    // Kept quantized: weight-only, on the int4/int8 GEMM.
+    const TensorView::Quantized &q = *t->quantized;
+    int64_t groups = tfm::QuantizedMatmulOp::groupCount(in, q.groupSize);
+    auto constant = [&](Type element, ArrayRef<int64_t> shape,
+                        auto values) -> Value {
+      return tfm::ConstantOp::create(
+          this->b, loc(name),
+          DenseElementsAttr::get(RankedTensorType::get(shape, element),
+                                 values));
+    };
+    Value codes = constant(this->b.getI8Type(), {out, in},
+                           ArrayRef<int8_t>(q.codes));
+    Value scales = constant(this->b.getF32Type(), {out, groups},
+                            ArrayRef<float>(q.scales));
+    Value offsets = q.offsets.empty()
+                        ? Value()
+                        : constant(this->b.getF32Type(), {out, groups},
+                                   ArrayRef<float>(q.offsets));
+    if (!x || (bias && !b))
+      return {};
+    return make<tfm::QuantizedMatmulOp>(
+        loc(module), x, codes, scales, /*zero_point=*/Value(), b, residual,
+        /*channel_scale=*/Value(), offsets,
+        this->b.getI64IntegerAttr(q.bits),
+        this->b.getI64IntegerAttr(q.groupSize),
+        tfm::LhsQuantizationAttr::get(context(), tfm::LhsQuantization::none),
+        FloatAttr(), act, FloatAttr(), IntegerAttr());
+  }
+  Value w = weight(name, {out, in});
+  if (!x || !w || (bias && !b))
+    return {};
   return make<tfm::MatmulOp>(loc(module), x, w, b, residual, UnitAttr(),
                              this->b.getUnitAttr(), act);
 }

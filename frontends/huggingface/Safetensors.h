@@ -57,6 +57,17 @@ struct TensorView {
   llvm::ArrayRef<char> bytes;
   /// Keeps the mapping alive as long as the view is used.
   std::shared_ptr<MappedFile> file;
+  /// A matmul weight another format stores quantized (GGUF's Q8_0, Q4_0,
+  /// Q4_1), kept so for tfm.quantized_matmul: W[n, k] = codes[n, k] *
+  /// scales[n, g] + offsets[n, g] with g = k / groupSize (offsets empty: 0),
+  /// codes one per byte ([0, 15] for 4 bits). A view may have these
+  /// without float `bytes` (then only ModelBuilder::linear reads it).
+  struct Quantized {
+    int64_t bits = 8, groupSize = 32;
+    std::vector<int8_t> codes;
+    std::vector<float> scales, offsets;
+  };
+  std::shared_ptr<const Quantized> quantized;
 
   int64_t numElements() const;
 };

@@ -38,7 +38,8 @@ _EMIT = ("import", "tfm", "linalg", "ptx", "llvm", "obj", "so")
 
 def compile(model, output, *, target=None, precision=None, shapes=None,
             mcpu=None, mattr=None, emit="so", opt_level=None, fusion=True,
-            linear_attention=True, kv_cache=True, gpu_arch=None, gpu_emulate=False, cuda_path=None,
+            linear_attention=True, kv_cache=True, dequantize=False,
+            gpu_arch=None, gpu_emulate=False, cuda_path=None,
             frontend=None, quantize=None, group_size=None,
             outlier_threshold=None, calibration=None, smoothquant_alpha=None,
             quantize_softmax=None, softmax_bits=None,
@@ -71,6 +72,8 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
     kv_cache: decoder checkpoints (LLaMA family) in the KV-cache form
         kiln.generate runs (False: the prefill form, every position's
         logits; `kiln compile --no-kv-cache`).
+    dequantize: GGUF files' Q8_0/Q4_0/Q4_1 tensors to float32 instead of
+        the weight-only int8/int4 kernels (`kiln compile --dequantize`).
     record_activation_ranges: build the recording library kiln.calibrate
         runs instead (extra outputs "calibration:I:min|max:NODE").
     """
@@ -80,6 +83,7 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
                 ("fusion", "1" if fusion else "0"),
                 ("linear-attention", "1" if linear_attention else "0"),
                 ("kv-cache", "1" if kv_cache else "0"),
+                ("dequantize", "1" if dequantize else "0"),
                 ("gpu-emulate", "1" if gpu_emulate else "0"),
                 ("record-activation-ranges",
                  "1" if record_activation_ranges else "0")]

@@ -127,6 +127,11 @@ cl::opt<bool> noKvCache(
     cl::desc("Build a decoder checkpoint (LLaMA family) in its prefill form: "
              "input_ids and attention_mask in, every position's logits out, "
              "no KV cache (the default form is what kiln generate runs)"));
+cl::opt<bool> dequantizeWeights(
+    "dequantize", cl::sub(compileCommand),
+    cl::desc("GGUF files: expand Q8_0/Q4_0/Q4_1 tensors to float32 instead "
+             "of running them quantized on the weight-only int8/int4 "
+             "kernels"));
 cl::opt<std::string> quantize(
     "quantize", cl::sub(compileCommand),
     cl::desc("Quantize the weight matmuls: w8a8 (int8 weights per channel, "
@@ -455,6 +460,7 @@ kiln::CompileOptions compileOptionsFromFlags() {
   options.fuse = !noFusion;
   options.linearAttention = !noLinearAttention;
   options.kvCache = !noKvCache;
+  options.dequantize = dequantizeWeights;
   options.quantize = quantize;
   options.groupSize = groupSize;
   options.outlierThreshold = outlierThreshold;
