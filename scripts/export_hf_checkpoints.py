@@ -32,6 +32,7 @@ sequence; output last_hidden_state):
     llama_tied    tied embeddings (SmolLM's layout), 2 query heads of 32
                   over 1 key/value head, rope_theta 500000
     qwen2         Qwen2ForCausalLM (q/k/v biases), tied
+    llama_rope_linear  LLaMA with rope_scaling {"type": "linear", "factor": 4}
 
 and a manifest.json naming them.
 """
@@ -179,7 +180,10 @@ def main():
                 LlamaConfig, tie_word_embeddings=True, num_attention_heads=2,
                 num_key_value_heads=1, rope_theta=500000.0))),
             ("qwen2", Qwen2ForCausalLM(decoder_config(
-                Qwen2Config, tie_word_embeddings=True)))]:
+                Qwen2Config, tie_word_embeddings=True))),
+            ("llama_rope_linear", LlamaForCausalLM(decoder_config(
+                LlamaConfig, rope_scaling={"type": "linear",
+                                           "factor": 4.0})))]:
         lm = randomize(lm)
         lm.save_pretrained(os.path.join(out, name), safe_serialization=True)
         export_decoder(Decoder(lm).eval(), os.path.join(out, name + ".onnx"))

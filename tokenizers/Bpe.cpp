@@ -86,7 +86,7 @@ std::vector<std::string> byteStandIns() {
   return table;
 }
 
-class BpeTokenizer : public Tokenizer {
+class BpeTokenizer : public VocabularyTokenizer {
 public:
   static Expected<std::unique_ptr<Tokenizer>> create(StringRef path,
                                                      const json::Object &root);
@@ -95,18 +95,6 @@ public:
   std::vector<int32_t> withSpecialTokens(ArrayRef<int32_t> ids) const override {
     return ids.vec();
   }
-  StringRef token(int32_t id) const override {
-    return id >= 0 && static_cast<size_t>(id) < tokens.size() ? tokens[id]
-                                                              : StringRef();
-  }
-  size_t vocabSize() const override { return tokens.size(); }
-  bool isSpecial(int32_t id) const override {
-    const AddedToken *a = findAdded(added, id);
-    return a && a->special;
-  }
-  std::optional<int32_t> find(StringRef token) const override {
-    return findToken(vocab, added, token);
-  }
   std::string decode(ArrayRef<int32_t> ids,
                      bool skipSpecialTokens) const override;
 
@@ -114,8 +102,8 @@ private:
   void encodePiece(const std::u32string &piece,
                    std::vector<int32_t> &ids) const;
 
-  StringMap<int32_t> vocab, ranks;
-  std::vector<std::string> tokens, standIns = byteStandIns();
+  StringMap<int32_t> ranks;
+  std::vector<std::string> standIns = byteStandIns();
   /// The inverse of standIns: stand-in character -> byte.
   std::map<char32_t, uint8_t> standInBytes = [this] {
     std::map<char32_t, uint8_t> inverse;
@@ -123,7 +111,6 @@ private:
       inverse[decodeUtf8(standIns[b])[0]] = static_cast<uint8_t>(b);
     return inverse;
   }();
-  std::vector<AddedToken> added;
   int32_t unk = -1;
   bool prefixSpace = false, ignoreMerges = false, individualDigits = false;
 };
@@ -134,7 +121,7 @@ std::string BpeTokenizer::decode(ArrayRef<int32_t> ids,
   // tokens are their content as is.
   std::string bytes;
   for (int32_t id : ids) {
-    if (const AddedToken *a = findAdded(added, id)) {
+    if (const AddedToken *a = addedToken(id)) {
       if (!(skipSpecialTokens && a->special))
         for (char32_t c : a->content)
           appendUtf8(bytes, c);

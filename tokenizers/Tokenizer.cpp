@@ -107,17 +107,14 @@ std::vector<AddedToken> kiln::tok::readAddedTokens(const json::Object &root) {
   return added;
 }
 
-const AddedToken *kiln::tok::findAdded(const std::vector<AddedToken> &added,
-                                       int32_t id) {
+const AddedToken *VocabularyTokenizer::addedToken(int32_t id) const {
   for (const AddedToken &a : added)
     if (a.id == id)
       return &a;
   return nullptr;
 }
 
-std::optional<int32_t>
-kiln::tok::findToken(const StringMap<int32_t> &vocab,
-                     const std::vector<AddedToken> &added, StringRef token) {
+std::optional<int32_t> VocabularyTokenizer::find(StringRef token) const {
   std::u32string wide = decodeUtf8(token);
   for (const AddedToken &a : added)
     if (a.content == wide)

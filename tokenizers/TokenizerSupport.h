@@ -41,13 +41,30 @@ struct AddedToken {
   bool special; ///< "special": true (decoding may skip it).
 };
 
-/// What decode and isSpecial share: whether `id` is a special added token,
-/// and the added token of `id`, if any.
-const AddedToken *findAdded(const std::vector<AddedToken> &added, int32_t id);
-/// Tokenizer::find over a vocabulary and the added tokens.
-std::optional<int32_t> findToken(const llvm::StringMap<int32_t> &vocab,
-                                 const std::vector<AddedToken> &added,
-                                 llvm::StringRef token);
+/// What the model types share: the vocabulary both ways and the added
+/// tokens, and the lookups over them.
+class VocabularyTokenizer : public Tokenizer {
+public:
+  llvm::StringRef token(int32_t id) const override {
+    return id >= 0 && static_cast<size_t>(id) < tokens.size()
+               ? llvm::StringRef(tokens[id])
+               : llvm::StringRef();
+  }
+  size_t vocabSize() const override { return tokens.size(); }
+  bool isSpecial(int32_t id) const override {
+    const AddedToken *a = addedToken(id);
+    return a && a->special;
+  }
+  std::optional<int32_t> find(llvm::StringRef token) const override;
+
+protected:
+  /// The added token of `id`, if any.
+  const AddedToken *addedToken(int32_t id) const;
+
+  llvm::StringMap<int32_t> vocab;
+  std::vector<std::string> tokens;
+  std::vector<AddedToken> added;
+};
 
 /// The "added_tokens" of a tokenizer.json, longest first (so that one
 /// containing another wins).

@@ -102,25 +102,13 @@ void appendLower(std::u32string &out, char32_t c) {
   }
 }
 
-class WordPieceTokenizer : public Tokenizer {
+class WordPieceTokenizer : public VocabularyTokenizer {
 public:
   static Expected<std::unique_ptr<Tokenizer>> create(StringRef path,
                                                      const json::Object &root);
 
   std::vector<int32_t> encode(StringRef text,
                               bool addSpecialTokens) const override;
-  StringRef token(int32_t id) const override {
-    return id >= 0 && static_cast<size_t>(id) < tokens.size() ? tokens[id]
-                                                              : StringRef();
-  }
-  size_t vocabSize() const override { return tokens.size(); }
-  bool isSpecial(int32_t id) const override {
-    const AddedToken *a = findAdded(added, id);
-    return a && a->special;
-  }
-  std::optional<int32_t> find(StringRef token) const override {
-    return findToken(vocab, added, token);
-  }
   std::string decode(ArrayRef<int32_t> ids,
                      bool skipSpecialTokens) const override;
   std::vector<int32_t> withSpecialTokens(ArrayRef<int32_t> ids) const override {
@@ -136,9 +124,6 @@ private:
   void encodeSegment(const std::u32string &text,
                      std::vector<int32_t> &ids) const;
 
-  StringMap<int32_t> vocab;
-  std::vector<std::string> tokens;
-  std::vector<AddedToken> added;
   std::vector<int32_t> prefix, suffix; // the template's special tokens
   std::string continuing = "##";
   int32_t unk = -1;

@@ -33,6 +33,32 @@ std::string wrapperName(const kiln::x86::KernelIsa &isa, MaskKind mask,
          kinds[static_cast<int>(mask)] + (causal ? "_causal" : "");
 }
 
+/// The end both attention wrappers share: the output [B, HQ, SQ, DV], one
+/// microkernel call `uk(args)` per work item (batch x query head x query
+/// block) in an scf.parallel loop, the output returned as a tensor.
+std::string workItemsLoop(llvm::StringRef uk, llvm::StringRef args,
+                          llvm::StringRef ukArgs) {
+  const char *t4 = "tensor<?x?x?x?xf32>", *m4 = "memref<?x?x?x?xf32>";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "  %O = memref.alloc(%B, %HQ, %SQ, %DV) {alignment = 64} : " << m4
+     << "\n"
+     << kiln::x86::bufferPointer("O", m4)
+     << "  %blocks = arith.ceildivui %SQ, %qb : index\n"
+        "  %bh = arith.muli %B, %HQ : index\n"
+        "  %items = arith.muli %bh, %blocks : index\n"
+        "  scf.parallel (%it) = (%c0) to (%items) step (%c1) {\n"
+        "    %it_w = arith.index_cast %it : index to i64\n"
+        "    func.call @"
+     << uk << "(" << args << ", %it_w) : " << ukArgs
+     << " -> ()\n"
+        "    scf.reduce\n"
+        "  }\n"
+        "  %r = bufferization.to_tensor %O restrict writable : "
+     << m4 << " to " << t4 << "\n  return %r : " << t4 << "\n}\n";
+  return s;
+}
+
 /// The wrapper's MLIR text: out = attention(q, k, v, [mask], scale) on
 /// rank-4 tensors, parallel over the microkernel's work items.
 std::string wrapperSource(const kiln::x86::KernelIsa &isa, MaskKind mask,
@@ -48,7 +74,6 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, MaskKind mask,
   std::string ukArgs = "(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, "
                        "i64, i64, i64, i64, i64, i64, f32, !llvm.ptr, i64, "
                        "i64, i64, i64, i64, i64, i64)";
-  std::string ukType = ukArgs + " -> ()";
   os << "func.func private @" << uk << ukArgs << "\n";
   os << "func.func private @" << wrapperName(isa, mask, causal) << "(%q: "
      << t4 << ", %k: " << t4 << ", %v: " << t4;
@@ -111,30 +136,11 @@ std::string wrapperSource(const kiln::x86::KernelIsa &isa, MaskKind mask,
     for (int d = 0; d < 4; ++d)
       os << "  %ms" << d << " = arith.constant 0 : i64\n";
   }
-  os << "  %O = memref.alloc(%B, %HQ, %SQ, %DV) {alignment = 64} : " << m4
-     << "\n"
-     << kiln::x86::bufferPointer("O", m4)
-     << "  %blocks = arith.ceildivui %SQ, %qb : index\n"
-        "  %bh = arith.muli %B, %HQ : index\n"
-        "  %items = arith.muli %bh, %blocks : index\n"
-        "  scf.parallel (%it) = (%c0) to (%items) step (%c1) {\n"
-        "    %it_w = arith.index_cast %it : index to i64\n"
-        "    func.call @"
-     << uk
-     << "(%Q_p, %K_p, %V_p, %O_p, %B_w, %HQ_w, %HKV_w, %SQ_w, %SK_w, %D_w, "
-        "%DV_w, %scale, %MK_p, %kind, %ms0, %ms1, %ms2, %ms3, %causal, "
-        "%it_w) : "
-     << ukType
-     << "\n"
-        "    scf.reduce\n"
-        "  }\n"
-        "  %r = bufferization.to_tensor %O restrict writable : "
-     << m4 << " to " << t4
-     << "\n"
-        "  return %r : "
-     << t4
-     << "\n"
-        "}\n";
+  os << workItemsLoop(uk,
+                      "%Q_p, %K_p, %V_p, %O_p, %B_w, %HQ_w, %HKV_w, %SQ_w, "
+                      "%SK_w, %D_w, %DV_w, %scale, %MK_p, %kind, %ms0, %ms1, "
+                      "%ms2, %ms3, %causal",
+                      ukArgs);
   return s;
 }
 
@@ -182,24 +188,10 @@ std::string cachedWrapperSource(const kiln::x86::KernelIsa &isa) {
      << "  func.call @" << append
      << "(%V_p, %VC_p, %L_p, %B_w, %HKV_w, %SQ_w, %C_w, %DV_w) : "
      << appendArgs << " -> ()\n"
-     << "  %O = memref.alloc(%B, %HQ, %SQ, %DV) {alignment = 64} : " << m4
-     << "\n"
-     << kiln::x86::bufferPointer("O", m4)
-     << "  %blocks = arith.ceildivui %SQ, %qb : index\n"
-        "  %bh = arith.muli %B, %HQ : index\n"
-        "  %items = arith.muli %bh, %blocks : index\n"
-        "  scf.parallel (%it) = (%c0) to (%items) step (%c1) {\n"
-        "    %it_w = arith.index_cast %it : index to i64\n"
-        "    func.call @"
-     << uk
-     << "(%Q_p, %KC_p, %VC_p, %O_p, %L_p, %B_w, %HQ_w, %HKV_w, %SQ_w, %C_w, "
-        "%D_w, %DV_w, %scale, %it_w) : "
-     << ukArgs
-     << " -> ()\n"
-        "    scf.reduce\n"
-        "  }\n"
-        "  %r = bufferization.to_tensor %O restrict writable : "
-     << m4 << " to " << t4 << "\n  return %r : " << t4 << "\n}\n";
+     << workItemsLoop(uk,
+                      "%Q_p, %KC_p, %VC_p, %O_p, %L_p, %B_w, %HQ_w, %HKV_w, "
+                      "%SQ_w, %C_w, %D_w, %DV_w, %scale",
+                      ukArgs);
   return s;
 }
 
@@ -233,6 +225,22 @@ Value toRank4(OpBuilder &b, Location loc, Value x) {
 
 Value castTo(OpBuilder &b, Location loc, Value x, Type type) {
   return x.getType() == type ? x : tensor::CastOp::create(b, loc, type, x);
+}
+
+/// Replaces attention `op` by a call of wrapper `name` on `operands` and
+/// the softmax scale, which returns the [?, ?, ?, ?] f32 output.
+void replaceWithCall(OpBuilder &b, Operation *op, StringRef name,
+                     SmallVector<Value> &operands, double scale) {
+  Location loc = op->getLoc();
+  int64_t dyn = ShapedType::kDynamic;
+  auto t4 = RankedTensorType::get({dyn, dyn, dyn, dyn}, b.getF32Type());
+  operands.push_back(
+      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)));
+  Value out = func::CallOp::create(b, loc, name, TypeRange{t4}, operands)
+                  .getResult(0);
+  op->getResult(0).replaceAllUsesWith(
+      castTo(b, loc, out, op->getResult(0).getType()));
+  op->erase();
 }
 
 struct X86Attention : mlir::tfm::impl::X86AttentionBase<X86Attention> {
@@ -288,12 +296,7 @@ struct X86Attention : mlir::tfm::impl::X86AttentionBase<X86Attention> {
                     op.getKeyCache(), op.getValueCache()})
       operands.push_back(castTo(b, loc, x, t4));
     operands.push_back(castTo(b, loc, op.getLengths(), t1));
-    operands.push_back(arith::ConstantOp::create(
-        b, loc, b.getF32FloatAttr(*op.getEffectiveScale())));
-    Value out = func::CallOp::create(b, loc, name, TypeRange{t4}, operands)
-                    .getResult(0);
-    op.replaceAllUsesWith(castTo(b, loc, out, op.getType()));
-    op.erase();
+    replaceWithCall(b, op, name, operands, *op.getEffectiveScale());
     return success();
   }
 
@@ -353,12 +356,7 @@ struct X86Attention : mlir::tfm::impl::X86AttentionBase<X86Attention> {
           cast<RankedTensorType>(mask.getType()).getElementType());
       operands.push_back(castTo(b, loc, m4, mt));
     }
-    operands.push_back(arith::ConstantOp::create(
-        b, loc, b.getF32FloatAttr(*op.getEffectiveScale())));
-    Value out = func::CallOp::create(b, loc, name, TypeRange{t4}, operands)
-                    .getResult(0);
-    op.replaceAllUsesWith(castTo(b, loc, out, op.getType()));
-    op.erase();
+    replaceWithCall(b, op, name, operands, *op.getEffectiveScale());
     return success();
   }
 };

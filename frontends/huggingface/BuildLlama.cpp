@@ -26,6 +26,8 @@ struct LlamaConfig {
   int64_t hidden, layers, heads, kvHeads, headDim, intermediate, vocab,
       positions;
   double epsilon, theta;
+  /// rope_scaling {"type": "linear", "factor": f}: positions divided by f.
+  double linearScaling = 1.0;
   bool tied;
 };
 
@@ -79,10 +81,23 @@ llvm::Expected<LlamaConfig> readConfig(const HfConfig &c) {
   cfg.tied = *tied;
   if (*act != "silu")
     return c.error("hidden_act", "is '" + *act + "'; kiln builds silu");
-  llvm::Expected<std::string> scaling = c.string("rope_scaling", "");
+  llvm::Expected<const llvm::json::Object *> scaling = c.object("rope_scaling");
   if (!scaling)
-    return c.error("rope_scaling",
-                   "is set; kiln builds unscaled RoPE only (for now)");
+    return scaling.takeError();
+  if (*scaling) {
+    const llvm::json::Object &s = **scaling;
+    std::string type =
+        s.getString("rope_type").value_or(s.getString("type").value_or(""))
+            .str();
+    std::optional<double> factor = s.getNumber("factor");
+    if (type == "linear" && factor && *factor > 0)
+      cfg.linearScaling = *factor;
+    else if (type != "default")
+      return c.error("rope_scaling",
+                     "has type '" + type +
+                         "'; kiln builds linear scaling (with a positive "
+                         "factor) and unscaled RoPE only (for now)");
+  }
   return cfg;
 }
 
@@ -136,7 +151,11 @@ std::pair<Value, Value> LlamaBuilder::rotaryTables() {
                         static_cast<float>(2 * i) / static_cast<float>(d));
   for (int64_t pos = 0; pos < p; ++pos)
     for (int64_t i = 0; i < d; ++i) {
-      float angle = static_cast<float>(pos) * invFreq[i % (d / 2)];
+      // Linear scaling: transformers divides the positions (float32).
+      float position = static_cast<float>(pos);
+      if (cfg.linearScaling != 1.0)
+        position /= static_cast<float>(cfg.linearScaling);
+      float angle = position * invFreq[i % (d / 2)];
       cosTable[pos * d + i] = std::cos(angle);
       sinTable[pos * d + i] = std::sin(angle);
     }

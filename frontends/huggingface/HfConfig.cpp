@@ -32,8 +32,8 @@ Expected<HfConfig> HfConfig::parse(StringRef path, StringRef text) {
                              "'" + path + "' is not a JSON object");
   HfConfig config;
   config.file = path.str();
-  config.object = std::move(*object);
-  if (std::optional<StringRef> type = config.object.getString("model_type"))
+  config.root = std::move(*object);
+  if (std::optional<StringRef> type = config.root.getString("model_type"))
     config.type = type->str();
   return config;
 }
@@ -63,7 +63,7 @@ static Expected<T> readField(const HfConfig &config, const json::Object &object,
 
 Expected<int64_t> HfConfig::positive(StringRef key,
                                      std::optional<int64_t> fallback) const {
-  return readField<int64_t>(*this, object, key, fallback, "a positive integer",
+  return readField<int64_t>(*this, root, key, fallback, "a positive integer",
                             [](const json::Value &v) -> std::optional<int64_t> {
                               std::optional<int64_t> i = v.getAsInteger();
                               return i && *i > 0 ? i : std::nullopt;
@@ -73,14 +73,14 @@ Expected<int64_t> HfConfig::positive(StringRef key,
 Expected<double> HfConfig::number(StringRef key,
                                   std::optional<double> fallback) const {
   return readField<double>(
-      *this, object, key, fallback, "a number",
+      *this, root, key, fallback, "a number",
       [](const json::Value &v) { return v.getAsNumber(); });
 }
 
 Expected<std::string>
 HfConfig::string(StringRef key, std::optional<std::string> fallback) const {
   return readField<std::string>(
-      *this, object, key, fallback, "a string",
+      *this, root, key, fallback, "a string",
       [](const json::Value &v) -> std::optional<std::string> {
         if (std::optional<StringRef> s = v.getAsString())
           return s->str();
@@ -89,6 +89,15 @@ HfConfig::string(StringRef key, std::optional<std::string> fallback) const {
 }
 
 Expected<bool> HfConfig::boolean(StringRef key, bool fallback) const {
-  return readField<bool>(*this, object, key, fallback, "a boolean",
+  return readField<bool>(*this, root, key, fallback, "a boolean",
                          [](const json::Value &v) { return v.getAsBoolean(); });
+}
+
+Expected<const json::Object *> HfConfig::object(StringRef key) const {
+  const json::Value *value = root.get(key);
+  if (!value || value->kind() == json::Value::Null)
+    return nullptr;
+  if (const json::Object *o = value->getAsObject())
+    return o;
+  return error(key, "is not an object");
 }

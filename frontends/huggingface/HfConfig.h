@@ -42,12 +42,16 @@ public:
   string(llvm::StringRef key, std::optional<std::string> fallback = {}) const;
   /// A boolean field (or `fallback`).
   llvm::Expected<bool> boolean(llvm::StringRef key, bool fallback) const;
+  /// An object field, or null when it is absent or JSON null (an error when
+  /// it is something else).
+  llvm::Expected<const llvm::json::Object *>
+  object(llvm::StringRef key) const;
   /// An error about `key` in this config.
   llvm::Error error(llvm::StringRef key, const llvm::Twine &what) const;
 
 private:
   std::string file, type;
-  llvm::json::Object object;
+  llvm::json::Object root;
 };
 
 } // namespace kiln::hf

@@ -26,6 +26,18 @@ static int embedError(const std::string &message) {
   return 1;
 }
 
+llvm::Expected<std::unique_ptr<tok::Tokenizer>>
+loadLibraryTokenizer(const std::string &library, const std::string &path) {
+  llvm::Expected<std::unique_ptr<tok::Tokenizer>> tokenizer =
+      tok::Tokenizer::load(path.empty() ? library + ".tokenizer.json" : path);
+  if (!tokenizer)
+    return llvm::createStringError(
+        llvm::toString(tokenizer.takeError()) +
+        " (compiling a checkpoint folder or a GGUF file puts the model's "
+        "tokenizer beside its library; else give --tokenizer)");
+  return tokenizer;
+}
+
 int embedCommand(const EmbedOptions &options) {
   std::vector<std::string> texts = options.texts;
   if (!options.textFile.empty()) {
@@ -45,15 +57,10 @@ int embedCommand(const EmbedOptions &options) {
     return embedError("no text to embed: give --text or --file");
   if (options.maxTokens < 3)
     return embedError("--max-tokens must be at least 3");
-  std::string tokenizerPath = options.tokenizer.empty()
-                                  ? options.library + ".tokenizer.json"
-                                  : options.tokenizer;
   llvm::Expected<std::unique_ptr<tok::Tokenizer>> tokenizer =
-      tok::Tokenizer::load(tokenizerPath);
+      loadLibraryTokenizer(options.library, options.tokenizer);
   if (!tokenizer)
-    return embedError(llvm::toString(tokenizer.takeError()) +
-                      " (a library compiled from a checkpoint folder has "
-                      "its tokenizer beside it; else give --tokenizer)");
+    return embedError(llvm::toString(tokenizer.takeError()));
 
   // One batch, padded with id 0 to the longest text; the mask hides the
   // padding from attention and pooling.

@@ -11,6 +11,11 @@
 #ifndef KILN_TOOLS_KILN_EMBED_H
 #define KILN_TOOLS_KILN_EMBED_H
 
+#include "tokenizers/Tokenizer.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +39,12 @@ struct EmbedOptions {
 
 /// `kiln embed`; returns the exit code.
 int embedCommand(const EmbedOptions &options);
+
+/// The tokenizer of a model library: `path`, or LIBRARY.tokenizer.json
+/// (which compiling a checkpoint folder or GGUF file writes) when `path` is
+/// empty; an error saying where it comes from when it cannot be read.
+llvm::Expected<std::unique_ptr<tok::Tokenizer>>
+loadLibraryTokenizer(const std::string &library, const std::string &path);
 
 } // namespace kiln
 

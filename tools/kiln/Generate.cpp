@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/kiln/Generate.h"
+#include "tools/kiln/Embed.h"
 #include "tools/kiln/RunModel.h"
 
 #include "tokenizers/ChatTemplate.h"
@@ -124,16 +125,10 @@ int generateCommand(const GenerateOptions &given) {
   if (options.topP <= 0 || options.topP > 1)
     return generateError("--top-p must be in (0, 1]");
 
-  std::string tokenizerPath = options.tokenizer.empty()
-                                  ? options.library + ".tokenizer.json"
-                                  : options.tokenizer;
   llvm::Expected<std::unique_ptr<tok::Tokenizer>> tokenizer =
-      tok::Tokenizer::load(tokenizerPath);
+      loadLibraryTokenizer(options.library, options.tokenizer);
   if (!tokenizer)
-    return generateError(llvm::toString(tokenizer.takeError()) +
-                         " (kiln compile of a checkpoint folder puts its "
-                         "tokenizer beside the library; else give "
-                         "--tokenizer)");
+    return generateError(llvm::toString(tokenizer.takeError()));
   std::string configPath = options.tokenizerConfig.empty()
                                ? options.library + ".tokenizer_config.json"
                                : options.tokenizerConfig;

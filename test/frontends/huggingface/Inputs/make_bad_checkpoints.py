@@ -92,6 +92,10 @@ def main():
     write(root, "bad_heads", config=dict(CONFIG, num_attention_heads=3),
           blob=good)
     write(root, "bad_act", config=dict(CONFIG, hidden_act="mish"), blob=good)
+    # A LLaMA config is read before its tensors: BERT's do.
+    write(root, "rope_yarn", config=dict(
+        CONFIG, model_type="llama", num_key_value_heads=2,
+        rope_scaling={"type": "yarn", "factor": 4.0}), blob=good)
     write(root, "bad_config", config="[1, 2", blob=good)
     write(root, "cls_pooling", blob=good, extra={
         "1_Pooling/config.json": json.dumps({"pooling_mode_cls_token": True,
