@@ -33,6 +33,7 @@ sequence; output last_hidden_state):
                   over 1 key/value head, rope_theta 500000
     qwen2         Qwen2ForCausalLM (q/k/v biases), tied
     llama_rope_linear  LLaMA with rope_scaling {"type": "linear", "factor": 4}
+    gpt2          GPT2LMHeadModel, 2 layers, hidden 64, 4 heads, tied
 
 and a manifest.json naming them.
 """
@@ -42,7 +43,8 @@ import json
 import os
 
 import torch
-from transformers import (BertConfig, BertForMaskedLM, BertModel,
+from transformers import (BertConfig, BertForMaskedLM, BertModel, GPT2Config,
+                          GPT2LMHeadModel,
                           LlamaConfig, LlamaForCausalLM, Qwen2Config,
                           Qwen2ForCausalLM)
 
@@ -183,7 +185,10 @@ def main():
                 Qwen2Config, tie_word_embeddings=True))),
             ("llama_rope_linear", LlamaForCausalLM(decoder_config(
                 LlamaConfig, rope_scaling={"type": "linear",
-                                           "factor": 4.0})))]:
+                                           "factor": 4.0}))),
+            ("gpt2", GPT2LMHeadModel(GPT2Config(
+                vocab_size=120, n_embd=64, n_layer=2, n_head=4,
+                n_positions=128, attn_implementation="eager")))]:
         lm = randomize(lm)
         lm.save_pretrained(os.path.join(out, name), safe_serialization=True)
         export_decoder(Decoder(lm).eval(), os.path.join(out, name + ".onnx"))

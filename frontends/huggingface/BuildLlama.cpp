@@ -111,8 +111,8 @@ private:
   /// What a layer's attention reads: the prefill form's padding mask, or
   /// the cache form's lengths and per-layer caches.
   struct AttentionInputs {
-    Value mask, lengths;
-    llvm::SmallVector<std::pair<Value, Value>> caches;
+    Value mask;
+    ModelBuilder::DecoderCache cache;
   };
   Value rmsNorm(Value x, llvm::StringRef weight);
   /// cos and sin of every position, [P, headDim] constants.
@@ -186,19 +186,7 @@ std::pair<Value, Value> LlamaBuilder::prefillRotary(Value inputIds) {
 std::pair<Value, Value> LlamaBuilder::cachedRotary(Value inputIds,
                                                    Value lengths) {
   Location where = m.loc("rotary_emb");
-  auto scalar = [&](Value oneElement) {
-    return m.make<tfm::SqueezeOp>(where, oneElement,
-                                  b.getDenseI64ArrayAttr({0}));
-  };
-  Value count = scalar(m.make<tfm::ShapeOp>(
-      where, inputIds, b.getI64IntegerAttr(1), b.getI64IntegerAttr(2)));
-  Value steps = m.make<tfm::RangeOp>(where, scalar(m.i64Constant({0})), count,
-                                     scalar(m.i64Constant({1})));
-  // positions[b, i] = lengths[b] + i: each sequence continues its own.
-  Value positions = m.make<tfm::AddOp>(
-      where,
-      m.make<tfm::UnsqueezeOp>(where, lengths, b.getDenseI64ArrayAttr({1})),
-      steps);
+  Value positions = m.cachePositions(inputIds, lengths);
   auto [cos, sin] = rotaryTables();
   auto rows = [&](Value table) {
     Value r = m.make<tfm::GatherOp>(where, table, positions,
@@ -230,10 +218,10 @@ Value LlamaBuilder::layer(Value x, const AttentionInputs &in, Value cos,
   k = tfm::RopeOp::create(b, where, k.getType(), k, cos, sin, UnitAttr());
   FloatAttr scale =
       b.getF32FloatAttr(1.0f / std::sqrt(static_cast<float>(cfg.headDim)));
-  Value a = in.lengths
+  Value a = in.cache.lengths
                 ? m.make<tfm::CachedAttentionOp>(
-                      where, q, k, v, in.caches[index].first,
-                      in.caches[index].second, in.lengths, scale)
+                      where, q, k, v, in.cache.layers[index].first,
+                      in.cache.layers[index].second, in.cache.lengths, scale)
                 : m.make<tfm::AttentionOp>(where, q, k, v, in.mask,
                                            b.getUnitAttr(), scale);
   x = m.linear(m.mergeHeads(a, qWidth, where), l + "self_attn.o_proj", qWidth,
@@ -267,27 +255,8 @@ OwningOpRef<ModuleOp> LlamaBuilder::build(bool kvCache) {
   Value inputIds = m.addInput(ids, "input_ids", {"batch", "sequence"});
   AttentionInputs in;
   if (kvCache) {
-    // The runtime passes these after the inputs: each sequence's length,
-    // then a key and a value cache per layer (runtime/kiln_runtime.h).
-    in.lengths = m.addInput(RankedTensorType::get({dyn}, b.getI64Type()),
-                            "cache_lengths", {"batch"});
-    m.markArgument(in.lengths, tfm::kCacheLengthsAttrName,
-                   b.getDictionaryAttr(
-                       {b.getNamedAttr("context_limit",
-                                       b.getI64IntegerAttr(cfg.positions)),
-                        b.getNamedAttr("step", b.getStringAttr("sequence"))}));
-    auto type = RankedTensorType::get({dyn, cfg.kvHeads, dyn, cfg.headDim},
-                                      b.getF32Type());
-    for (int64_t i = 0; i < cfg.layers; ++i) {
-      std::string n = std::to_string(i);
-      auto cache = [&](const std::string &name) {
-        Value c = m.addInput(type, name, {"batch", "", "context", ""});
-        m.markArgument(c, tfm::kCacheAttrName, b.getUnitAttr());
-        return c;
-      };
-      Value key = cache("key_cache." + n);
-      in.caches.emplace_back(key, cache("value_cache." + n));
-    }
+    in.cache = m.addDecoderCache(cfg.layers, cfg.kvHeads, cfg.headDim,
+                                 cfg.positions);
   } else {
     in.mask = m.paddingMask(
         m.addInput(ids, "attention_mask", {"batch", "sequence"}));
@@ -298,18 +267,15 @@ OwningOpRef<ModuleOp> LlamaBuilder::build(bool kvCache) {
   Value x =
       m.make<tfm::EmbeddingOp>(m.loc("model.embed_tokens"), table, inputIds);
   auto [cos, sin] =
-      kvCache ? cachedRotary(inputIds, in.lengths) : prefillRotary(inputIds);
+      kvCache ? cachedRotary(inputIds, in.cache.lengths)
+              : prefillRotary(inputIds);
   for (int64_t i = 0; i < cfg.layers && x; ++i)
     x = layer(x, in, cos, sin, i);
   if (x && kvCache) {
     // Generation needs the last new token's logits only: the norm and the
     // lm_head (the largest matmul) run on one row per sequence.
     Location where = m.loc("lm_head");
-    x = m.make<tfm::SliceOp>(where, x, m.i64Constant({-1}),
-                             m.i64Constant({std::numeric_limits<int64_t>::max()}),
-                             b.getDenseI64ArrayAttr({1}),
-                             b.getDenseI64ArrayAttr({1}));
-    Value out = logits(x);
+    Value out = logits(m.lastPosition(x, where));
     out = out ? m.make<tfm::SqueezeOp>(where, out, b.getDenseI64ArrayAttr({1}))
               : Value();
     if (!out || m.failed())

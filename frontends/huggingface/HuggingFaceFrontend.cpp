@@ -76,9 +76,11 @@ HuggingFaceFrontend::import(MLIRContext *context,
     return kiln::hf::buildBert(context, folder);
   if (type == "llama" || type == "mistral" || type == "qwen2")
     return kiln::hf::buildLlama(context, folder, input.kvCache);
+  if (type == "gpt2")
+    return kiln::hf::buildGpt2(context, folder, input.kvCache);
   emitError(loc) << "'" << configPath << "' has model_type '" << type
-                 << "'; the Hugging Face frontend builds: bert, llama, "
-                    "mistral, qwen2";
+                 << "'; the Hugging Face frontend builds: bert, gpt2, "
+                    "llama, mistral, qwen2";
   return nullptr;
 }
 

@@ -209,6 +209,55 @@ Value ModelBuilder::paddingMask(Value mask) {
                           f32Scalar(std::numeric_limits<float>::lowest()));
 }
 
+ModelBuilder::DecoderCache
+ModelBuilder::addDecoderCache(int64_t layers, int64_t kvHeads, int64_t headDim,
+                              int64_t contextLimit) {
+  int64_t dyn = ShapedType::kDynamic;
+  DecoderCache cache;
+  cache.lengths = addInput(RankedTensorType::get({dyn}, b.getI64Type()),
+                           "cache_lengths", {"batch"});
+  markArgument(cache.lengths, tfm::kCacheLengthsAttrName,
+               b.getDictionaryAttr(
+                   {b.getNamedAttr("context_limit",
+                                   b.getI64IntegerAttr(contextLimit)),
+                    b.getNamedAttr("step", b.getStringAttr("sequence"))}));
+  auto type =
+      RankedTensorType::get({dyn, kvHeads, dyn, headDim}, b.getF32Type());
+  auto buffer = [&](const std::string &name) {
+    Value c = addInput(type, name, {"batch", "", "context", ""});
+    markArgument(c, tfm::kCacheAttrName, b.getUnitAttr());
+    return c;
+  };
+  for (int64_t i = 0; i < layers; ++i) {
+    Value key = buffer("key_cache." + std::to_string(i));
+    cache.layers.emplace_back(key, buffer("value_cache." + std::to_string(i)));
+  }
+  return cache;
+}
+
+Value ModelBuilder::cachePositions(Value inputIds, Value lengths) {
+  Location where = loc("positions");
+  auto scalar = [&](Value oneElement) {
+    return make<tfm::SqueezeOp>(where, oneElement, b.getDenseI64ArrayAttr({0}));
+  };
+  Value count = scalar(make<tfm::ShapeOp>(where, inputIds, b.getI64IntegerAttr(1),
+                                          b.getI64IntegerAttr(2)));
+  Value steps = make<tfm::RangeOp>(where, scalar(i64Constant({0})), count,
+                                   scalar(i64Constant({1})));
+  return make<tfm::AddOp>(
+      where, make<tfm::UnsqueezeOp>(where, lengths, b.getDenseI64ArrayAttr({1})),
+      steps);
+}
+
+Value ModelBuilder::lastPosition(Value x, Location where) {
+  if (!x)
+    return {};
+  return make<tfm::SliceOp>(
+      where, x, i64Constant({-1}),
+      i64Constant({std::numeric_limits<int64_t>::max()}),
+      b.getDenseI64ArrayAttr({1}), b.getDenseI64ArrayAttr({1}));
+}
+
 Value ModelBuilder::i64Constant(ArrayRef<int64_t> values) {
   auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
                                     b.getI64Type());

@@ -80,6 +80,21 @@ public:
   /// [B, 1, 1, T].
   mlir::Value paddingMask(mlir::Value mask);
 
+  /// A decoder's KV-cache arguments, added after the inputs: the [batch]
+  /// cache lengths (`tfm.cache_lengths`: the context limit, step dim
+  /// "sequence"), then a key and a value cache per layer (`tfm.cache`,
+  /// [batch, kvHeads, context, headDim]), as the runtime passes them.
+  struct DecoderCache {
+    mlir::Value lengths;
+    llvm::SmallVector<std::pair<mlir::Value, mlir::Value>> layers;
+  };
+  DecoderCache addDecoderCache(int64_t layers, int64_t kvHeads,
+                               int64_t headDim, int64_t contextLimit);
+  /// The positions of the new tokens input_ids [B, S] of a cached run:
+  /// lengths[b] + i, [B, S] (each sequence continues its own).
+  mlir::Value cachePositions(mlir::Value inputIds, mlir::Value lengths);
+  /// x [B, T, ...] at its last position, [B, 1, ...].
+  mlir::Value lastPosition(mlir::Value x, mlir::Location loc);
   mlir::Value i64Constant(llvm::ArrayRef<int64_t> values);
   mlir::Value f32Scalar(double value);
 
@@ -113,6 +128,11 @@ mlir::OwningOpRef<mlir::ModuleOp> buildBert(mlir::MLIRContext *context,
 mlir::OwningOpRef<mlir::ModuleOp> buildLlama(mlir::MLIRContext *context,
                                              const CheckpointFolder &folder,
                                              bool kvCache);
+/// Builds GPT-2 (GPT2LMHeadModel: learned positions, LayerNorm, Conv1D
+/// projections, tied lm_head) in the same two forms as buildLlama.
+mlir::OwningOpRef<mlir::ModuleOp> buildGpt2(mlir::MLIRContext *context,
+                                            const CheckpointFolder &folder,
+                                            bool kvCache);
 
 } // namespace kiln::hf
 
