@@ -198,9 +198,9 @@ llvm::Expected<hf::Checkpoint> checkpoint(const gguf::File &f,
                                                             : kvHeads;
     // Matmul weights stay quantized (the embedding table, which the lm_head
     // may share, also gets its float32 form for the lookup).
-    bool embedding = name == "model.embed_tokens.weight";
+    bool keep = keepQuantized && gguf::isBlockQuantized(t) && shape.size() == 2;
     hf::TensorView view;
-    if (!keepQuantized || !gguf::isBlockQuantized(t) || embedding) {
+    if (!keep || name == "model.embed_tokens.weight") {
       std::vector<float> values = gguf::dequantize(t);
       if (permuted)
         values = unpermute(values, shape[0], permuted);
@@ -209,7 +209,7 @@ llvm::Expected<hf::Checkpoint> checkpoint(const gguf::File &f,
       view.dtype = "F32";
       view.shape = shape;
     }
-    if (keepQuantized && gguf::isBlockQuantized(t) && shape.size() == 2) {
+    if (keep) {
       hf::TensorView::Quantized q = gguf::quantizedBlocks(t);
       if (permuted) {
         q.codes = unpermute(q.codes, shape[0], permuted);

@@ -126,8 +126,7 @@ private:
                                 b.getDenseI64ArrayAttr({2}),
                                 b.getDenseI64ArrayAttr({1}));
   }
-  Value layer(Value x, Value mask, const ModelBuilder::DecoderCache &cache,
-              int64_t index);
+  Value layer(Value x, const ModelBuilder::DecoderInputs &in, int64_t index);
 
   ModelBuilder &m;
   OpBuilder &b;
@@ -135,8 +134,7 @@ private:
   std::string p;
 };
 
-Value Gpt2Builder::layer(Value x, Value mask,
-                         const ModelBuilder::DecoderCache &cache,
+Value Gpt2Builder::layer(Value x, const ModelBuilder::DecoderInputs &in,
                          int64_t index) {
   std::string l = p + "h." + std::to_string(index) + ".";
   Location where = m.loc(l + "attn");
@@ -150,12 +148,7 @@ Value Gpt2Builder::layer(Value x, Value mask,
   if (!q || !k || !v)
     return {};
   FloatAttr scale = b.getF32FloatAttr(1.0f / std::sqrt(static_cast<float>(d)));
-  Value a = cache.lengths
-                ? m.make<tfm::CachedAttentionOp>(
-                      where, q, k, v, cache.layers[index].first,
-                      cache.layers[index].second, cache.lengths, scale)
-                : m.make<tfm::AttentionOp>(where, q, k, v, mask,
-                                           b.getUnitAttr(), scale);
+  Value a = m.causalAttention(in, index, q, k, v, scale, where);
   x = conv1d(m.mergeHeads(a, h, where), l + "attn.c_proj", h, h, x);
   Value up = conv1d(layerNorm(x, l + "ln_2"), l + "mlp.c_fc", h, cfg.inner,
                     {}, cfg.activation);
@@ -163,17 +156,8 @@ Value Gpt2Builder::layer(Value x, Value mask,
 }
 
 OwningOpRef<ModuleOp> Gpt2Builder::build(bool kvCache) {
-  int64_t dyn = ShapedType::kDynamic;
-  Type ids = RankedTensorType::get({dyn, dyn}, b.getI64Type());
-  Value inputIds = m.addInput(ids, "input_ids", {"batch", "sequence"});
-  ModelBuilder::DecoderCache cache;
-  Value mask;
-  if (kvCache)
-    cache = m.addDecoderCache(cfg.layers, cfg.heads, cfg.hidden / cfg.heads,
-                              cfg.positions);
-  else
-    mask = m.paddingMask(
-        m.addInput(ids, "attention_mask", {"batch", "sequence"}));
+  ModelBuilder::DecoderInputs in = m.addDecoderInputs(
+      kvCache, cfg.layers, cfg.heads, cfg.hidden / cfg.heads, cfg.positions);
   Value wte = m.weight(p + "wte.weight", {cfg.vocab, cfg.hidden});
   Value wpe = m.weight(p + "wpe.weight", {cfg.positions, cfg.hidden});
   if (!wte || !wpe)
@@ -182,35 +166,26 @@ OwningOpRef<ModuleOp> Gpt2Builder::build(bool kvCache) {
   Value positions;
   if (kvCache) {
     positions = m.make<tfm::GatherOp>(
-        where, wpe, m.cachePositions(inputIds, cache.lengths),
+        where, wpe, m.cachePositions(in.inputIds, in.cache.lengths),
         b.getI64IntegerAttr(0));
   } else {
     Value length = m.make<tfm::ShapeOp>(
-        where, inputIds, b.getI64IntegerAttr(1), b.getI64IntegerAttr(2));
+        where, in.inputIds, b.getI64IntegerAttr(1), b.getI64IntegerAttr(2));
     positions = m.make<tfm::SliceOp>(where, wpe, m.i64Constant({0}), length,
                                      b.getDenseI64ArrayAttr({0}),
                                      b.getDenseI64ArrayAttr({1}));
   }
   Value x = m.make<tfm::AddOp>(
-      where,
-      m.make<tfm::EmbeddingOp>(m.loc(p + "wte"), wte, inputIds),
+      where, m.make<tfm::EmbeddingOp>(m.loc(p + "wte"), wte, in.inputIds),
       positions);
   for (int64_t i = 0; i < cfg.layers && x; ++i)
-    x = layer(x, mask, cache, i);
-  if (kvCache)
-    x = m.lastPosition(x, m.loc("lm_head"));
-  x = layerNorm(x, p + "ln_f");
-  // The lm_head is wte, [V, H] as stored.
-  bool separate = m.folder().weights.contains("lm_head.weight");
-  Value logits = m.linear(x, separate ? "lm_head" : p + "wte",
-                          cfg.hidden, cfg.vocab, false);
-  if (logits && kvCache)
-    logits = m.make<tfm::SqueezeOp>(m.loc("lm_head"), logits,
-                                    b.getDenseI64ArrayAttr({1}));
-  if (!logits || m.failed())
-    return nullptr;
-  m.finish({logits}, {"logits"});
-  return m.takeModule();
+    x = layer(x, in, i);
+  return m.finishDecoder(in, x, [&](Value h) {
+    // The lm_head is wte, [V, H] as stored.
+    bool separate = m.folder().weights.contains("lm_head.weight");
+    return m.linear(layerNorm(h, p + "ln_f"), separate ? "lm_head" : p + "wte",
+                    cfg.hidden, cfg.vocab, false);
+  });
 }
 
 } // namespace

@@ -15,7 +15,6 @@
 #include "frontends/huggingface/ModelBuilder.h"
 
 #include <cmath>
-#include <limits>
 
 using namespace mlir;
 using namespace kiln::hf;
@@ -108,12 +107,6 @@ public:
   OwningOpRef<ModuleOp> build(bool kvCache);
 
 private:
-  /// What a layer's attention reads: the prefill form's padding mask, or
-  /// the cache form's lengths and per-layer caches.
-  struct AttentionInputs {
-    Value mask;
-    ModelBuilder::DecoderCache cache;
-  };
   Value rmsNorm(Value x, llvm::StringRef weight);
   /// cos and sin of every position, [P, headDim] constants.
   std::pair<Value, Value> rotaryTables();
@@ -121,8 +114,8 @@ private:
   std::pair<Value, Value> prefillRotary(Value inputIds);
   /// cos and sin of positions lengths[b] + [0, S), [B, 1, S, headDim].
   std::pair<Value, Value> cachedRotary(Value inputIds, Value lengths);
-  Value layer(Value x, const AttentionInputs &in, Value cos, Value sin,
-              int64_t index);
+  Value layer(Value x, const ModelBuilder::DecoderInputs &in, Value cos,
+              Value sin, int64_t index);
   /// The final norm and lm_head: logits of every position of x.
   Value logits(Value x);
 
@@ -196,8 +189,8 @@ std::pair<Value, Value> LlamaBuilder::cachedRotary(Value inputIds,
   return {rows(cos), rows(sin)};
 }
 
-Value LlamaBuilder::layer(Value x, const AttentionInputs &in, Value cos,
-                          Value sin, int64_t index) {
+Value LlamaBuilder::layer(Value x, const ModelBuilder::DecoderInputs &in,
+                          Value cos, Value sin, int64_t index) {
   std::string l = "model.layers." + std::to_string(index) + ".";
   bool qkvBias = m.folder().weights.contains(l + "self_attn.q_proj.bias");
   Location where = m.loc(l + "self_attn");
@@ -218,12 +211,7 @@ Value LlamaBuilder::layer(Value x, const AttentionInputs &in, Value cos,
   k = tfm::RopeOp::create(b, where, k.getType(), k, cos, sin, UnitAttr());
   FloatAttr scale =
       b.getF32FloatAttr(1.0f / std::sqrt(static_cast<float>(cfg.headDim)));
-  Value a = in.cache.lengths
-                ? m.make<tfm::CachedAttentionOp>(
-                      where, q, k, v, in.cache.layers[index].first,
-                      in.cache.layers[index].second, in.cache.lengths, scale)
-                : m.make<tfm::AttentionOp>(where, q, k, v, in.mask,
-                                           b.getUnitAttr(), scale);
+  Value a = m.causalAttention(in, index, q, k, v, scale, where);
   x = m.linear(m.mergeHeads(a, qWidth, where), l + "self_attn.o_proj", qWidth,
                cfg.hidden, /*bias=*/false, /*residual=*/x);
   Value h2 = rmsNorm(x, l + "post_attention_layernorm.weight");
@@ -250,44 +238,18 @@ Value LlamaBuilder::logits(Value x) {
 }
 
 OwningOpRef<ModuleOp> LlamaBuilder::build(bool kvCache) {
-  int64_t dyn = ShapedType::kDynamic;
-  Type ids = RankedTensorType::get({dyn, dyn}, b.getI64Type());
-  Value inputIds = m.addInput(ids, "input_ids", {"batch", "sequence"});
-  AttentionInputs in;
-  if (kvCache) {
-    in.cache = m.addDecoderCache(cfg.layers, cfg.kvHeads, cfg.headDim,
-                                 cfg.positions);
-  } else {
-    in.mask = m.paddingMask(
-        m.addInput(ids, "attention_mask", {"batch", "sequence"}));
-  }
+  ModelBuilder::DecoderInputs in = m.addDecoderInputs(
+      kvCache, cfg.layers, cfg.kvHeads, cfg.headDim, cfg.positions);
   Value table = m.weight("model.embed_tokens.weight", {cfg.vocab, cfg.hidden});
   if (!table)
     return nullptr;
   Value x =
-      m.make<tfm::EmbeddingOp>(m.loc("model.embed_tokens"), table, inputIds);
-  auto [cos, sin] =
-      kvCache ? cachedRotary(inputIds, in.cache.lengths)
-              : prefillRotary(inputIds);
+      m.make<tfm::EmbeddingOp>(m.loc("model.embed_tokens"), table, in.inputIds);
+  auto [cos, sin] = kvCache ? cachedRotary(in.inputIds, in.cache.lengths)
+                            : prefillRotary(in.inputIds);
   for (int64_t i = 0; i < cfg.layers && x; ++i)
     x = layer(x, in, cos, sin, i);
-  if (x && kvCache) {
-    // Generation needs the last new token's logits only: the norm and the
-    // lm_head (the largest matmul) run on one row per sequence.
-    Location where = m.loc("lm_head");
-    Value out = logits(m.lastPosition(x, where));
-    out = out ? m.make<tfm::SqueezeOp>(where, out, b.getDenseI64ArrayAttr({1}))
-              : Value();
-    if (!out || m.failed())
-      return nullptr;
-    m.finish({out}, {"logits"});
-    return m.takeModule();
-  }
-  Value out = x ? logits(x) : Value();
-  if (!out || m.failed())
-    return nullptr;
-  m.finish({out}, {"logits"});
-  return m.takeModule();
+  return m.finishDecoder(in, x, [&](Value h) { return logits(h); });
 }
 
 } // namespace

@@ -258,6 +258,48 @@ Value ModelBuilder::lastPosition(Value x, Location where) {
       b.getDenseI64ArrayAttr({1}), b.getDenseI64ArrayAttr({1}));
 }
 
+ModelBuilder::DecoderInputs
+ModelBuilder::addDecoderInputs(bool kvCache, int64_t layers, int64_t kvHeads,
+                               int64_t headDim, int64_t contextLimit) {
+  int64_t dyn = ShapedType::kDynamic;
+  Type ids = RankedTensorType::get({dyn, dyn}, b.getI64Type());
+  DecoderInputs in;
+  in.inputIds = addInput(ids, "input_ids", {"batch", "sequence"});
+  if (kvCache)
+    in.cache = addDecoderCache(layers, kvHeads, headDim, contextLimit);
+  else
+    in.mask =
+        paddingMask(addInput(ids, "attention_mask", {"batch", "sequence"}));
+  return in;
+}
+
+Value ModelBuilder::causalAttention(const DecoderInputs &in, int64_t layer,
+                                    Value q, Value k, Value v, FloatAttr scale,
+                                    Location where) {
+  if (in.cache.lengths)
+    return make<tfm::CachedAttentionOp>(
+        where, q, k, v, in.cache.layers[layer].first,
+        in.cache.layers[layer].second, in.cache.lengths, scale);
+  return make<tfm::AttentionOp>(where, q, k, v, in.mask, b.getUnitAttr(),
+                                scale);
+}
+
+OwningOpRef<ModuleOp>
+ModelBuilder::finishDecoder(const DecoderInputs &in, Value x,
+                            function_ref<Value(Value)> head) {
+  Location where = loc("lm_head");
+  bool cached = static_cast<bool>(in.cache.lengths);
+  if (x && cached)
+    x = lastPosition(x, where);
+  Value logits = x ? head(x) : Value();
+  if (logits && cached)
+    logits = make<tfm::SqueezeOp>(where, logits, b.getDenseI64ArrayAttr({1}));
+  if (!logits || failed())
+    return nullptr;
+  finish({logits}, {"logits"});
+  return takeModule();
+}
+
 Value ModelBuilder::i64Constant(ArrayRef<int64_t> values) {
   auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
                                     b.getI64Type());

@@ -95,6 +95,29 @@ public:
   mlir::Value cachePositions(mlir::Value inputIds, mlir::Value lengths);
   /// x [B, T, ...] at its last position, [B, 1, ...].
   mlir::Value lastPosition(mlir::Value x, mlir::Location loc);
+  /// What a decoder's attention reads: the prefill form's padding mask, or
+  /// the cache form's cache arguments.
+  struct DecoderInputs {
+    mlir::Value inputIds, mask;
+    DecoderCache cache;
+  };
+  /// A decoder's arguments: input_ids [batch, sequence], then with
+  /// `kvCache` the cache arguments (addDecoderCache), else attention_mask
+  /// (as a padding mask).
+  DecoderInputs addDecoderInputs(bool kvCache, int64_t layers, int64_t kvHeads,
+                                 int64_t headDim, int64_t contextLimit);
+  /// Layer `layer`'s causal attention: over its cache (tfm.cached_attention)
+  /// or, in the prefill form, with the padding mask.
+  mlir::Value causalAttention(const DecoderInputs &in, int64_t layer,
+                              mlir::Value q, mlir::Value k, mlir::Value v,
+                              mlir::FloatAttr scale, mlir::Location loc);
+  /// Ends a decoder: the logits `head` computes from the final hidden
+  /// states x [B, T, H], at every position in the prefill form, at the
+  /// last one ([B, V]) in the cache form (the norm and lm_head run on one
+  /// row per sequence); null after a diagnostic.
+  mlir::OwningOpRef<mlir::ModuleOp>
+  finishDecoder(const DecoderInputs &in, mlir::Value x,
+                llvm::function_ref<mlir::Value(mlir::Value)> head);
   mlir::Value i64Constant(llvm::ArrayRef<int64_t> values);
   mlir::Value f32Scalar(double value);
 

@@ -349,16 +349,25 @@ static void run_item(const float *q, const float *k, const float *v,
   run_head(&w, kt, s, o, m, l);
 }
 
+/* Work item `item` of both entry points (ukernels.h): batch b, query head
+ * h, query block; 0 for an item past the batch. */
+static int item_position(int64_t item, int64_t batch, int64_t hq, int64_t sq,
+                         int64_t *b, int64_t *h, int64_t *block) {
+  int64_t blocks = (sq + QB - 1) / QB, bh = item / blocks;
+  *block = item % blocks;
+  *b = bh / hq;
+  *h = bh % hq;
+  return *b < batch;
+}
+
 void KILN_UK(attention)(const float *q, const float *k, const float *v,
                         float *out, int64_t batch, int64_t hq, int64_t hkv,
                         int64_t sq, int64_t sk, int64_t d, int64_t dv,
                         float scale, const void *mask, int64_t mask_kind,
                         int64_t ms0, int64_t ms1, int64_t ms2, int64_t ms3,
                         int64_t causal, int64_t item) {
-  int64_t blocks = (sq + QB - 1) / QB;
-  int64_t block = item % blocks, bh = item / blocks;
-  int64_t b = bh / hq, h = bh % hq;
-  if (b >= batch)
+  int64_t b, h, block;
+  if (!item_position(item, batch, hq, sq, &b, &h, &block))
     return;
   run_item(q, k, v, out, hq, hkv, sq, sk, sk, d, dv, scale, mask, mask_kind,
            ms0, ms1, ms2, ms3, causal, b, h, block);
@@ -370,10 +379,8 @@ void KILN_UK(cached_attention)(const float *q, const float *k_cache,
                                int64_t hq, int64_t hkv, int64_t sq,
                                int64_t capacity, int64_t d, int64_t dv,
                                float scale, int64_t item) {
-  int64_t blocks = (sq + QB - 1) / QB;
-  int64_t block = item % blocks, bh = item / blocks;
-  int64_t b = bh / hq, h = bh % hq;
-  if (b >= batch)
+  int64_t b, h, block;
+  if (!item_position(item, batch, hq, sq, &b, &h, &block))
     return;
   int64_t sk = lengths[b] + sq;
   if (lengths[b] < 0 || sk > capacity) /* The runtime refuses such runs. */
