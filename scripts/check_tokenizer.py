@@ -13,7 +13,8 @@ Run with a Python that has `tokenizers` (Debian's, beside transformers):
 Without --tokenizer it trains WordPiece (BertWordPieceTokenizer: the
 BERT normalizer, pre-tokenizer and template; uncased and cased) and
 byte-level BPE (ByteLevelBPETokenizer, GPT-2's; with and without the
-prefix space, with special tokens) on the corpus itself, so the test
+prefix space, with special tokens; with RoBERTa's post-processor; with
+LLaMA 3's BOS template) on the corpus itself, so the test
 needs no download. Prints one line per tokenizer
 and "tokenizers: N of M lines match".
 """
@@ -24,7 +25,7 @@ import random
 import subprocess
 import sys
 
-from tokenizers import Tokenizer
+from tokenizers import Tokenizer, processors
 from tokenizers.implementations import (BertWordPieceTokenizer,
                                        ByteLevelBPETokenizer)
 
@@ -101,6 +102,29 @@ def main():
                                 ("-prefix" if prefix else ""))
             t.save(path)
             paths.append(path)
+        # The post-processors that add special tokens around byte-level
+        # BPE: RoBERTa's (<s> ... </s>) and LLaMA 3's (a Sequence of
+        # ByteLevel and a TemplateProcessing that puts BOS first).
+        t = ByteLevelBPETokenizer(add_prefix_space=False)
+        t.train([text_path], vocab_size=1200, min_frequency=2,
+                special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+        t.post_processor = processors.RobertaProcessing(
+            ("</s>", t.token_to_id("</s>")), ("<s>", t.token_to_id("<s>")))
+        path = os.path.join(args.out, "bpe-roberta.json")
+        t.save(path)
+        paths.append(path)
+        t = ByteLevelBPETokenizer(add_prefix_space=False)
+        t.train([text_path], vocab_size=1200, min_frequency=2,
+                special_tokens=["<|begin_of_text|>", "<|end_of_text|>"])
+        t.post_processor = processors.Sequence([
+            processors.ByteLevel(trim_offsets=False),
+            processors.TemplateProcessing(
+                single="<|begin_of_text|> $A",
+                special_tokens=[("<|begin_of_text|>",
+                                 t.token_to_id("<|begin_of_text|>"))])])
+        path = os.path.join(args.out, "bpe-bos.json")
+        t.save(path)
+        paths.append(path)
     total = matched = 0
     for path in paths:
         ref = Tokenizer.from_file(path)

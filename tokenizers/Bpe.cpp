@@ -92,9 +92,6 @@ public:
                                                      const json::Object &root);
   std::vector<int32_t> encode(StringRef text,
                               bool addSpecialTokens) const override;
-  std::vector<int32_t> withSpecialTokens(ArrayRef<int32_t> ids) const override {
-    return ids.vec();
-  }
   std::string decode(ArrayRef<int32_t> ids,
                      bool skipSpecialTokens) const override;
 
@@ -194,11 +191,8 @@ BpeTokenizer::create(StringRef path, const json::Object &root) {
   if (const json::Object *n = root.getObject("normalizer"))
     return fail(path, "normalizer '" + n->getString("type").value_or("?") +
                           "': kiln's byte-level BPE reads none");
-  if (const json::Object *post = root.getObject("post_processor"))
-    if (post->getString("type") != StringRef("ByteLevel"))
-      return fail(path, "post_processor '" +
-                            post->getString("type").value_or("?") +
-                            "': kiln's byte-level BPE reads ByteLevel");
+  if (Error e = t->readPostProcessor(path, root))
+    return std::move(e);
   t->added = readAddedTokens(root);
   return std::unique_ptr<Tokenizer>(std::move(t));
 }
@@ -271,7 +265,7 @@ std::vector<int32_t> BpeTokenizer::encode(StringRef text,
         }
       },
       ids);
-  return ids;
+  return addSpecialTokens ? withSpecialTokens(ids) : ids;
 }
 
 } // namespace

@@ -125,6 +125,106 @@ std::optional<int32_t> VocabularyTokenizer::find(StringRef token) const {
   return std::nullopt;
 }
 
+std::vector<int32_t>
+VocabularyTokenizer::withSpecialTokens(ArrayRef<int32_t> ids) const {
+  std::vector<int32_t> out = prefix;
+  out.insert(out.end(), ids.begin(), ids.end());
+  out.insert(out.end(), suffix.begin(), suffix.end());
+  return out;
+}
+
+Error VocabularyTokenizer::readPostProcessor(StringRef path,
+                                             const json::Object &root) {
+  prefix.clear();
+  suffix.clear();
+  if (const json::Object *post = root.getObject("post_processor"))
+    return readProcessor(path, *post);
+  return Error::success();
+}
+
+Error VocabularyTokenizer::readProcessor(StringRef path,
+                                         const json::Object &processor) {
+  StringRef type = processor.getString("type").value_or("?");
+  if (type == "ByteLevel")
+    return Error::success();
+  if (type == "Sequence") {
+    const json::Array *steps = processor.getArray("processors");
+    if (!steps)
+      return fail(path, "the post_processor Sequence has no \"processors\"");
+    for (const json::Value &step : *steps) {
+      const json::Object *o = step.getAsObject();
+      if (!o)
+        return fail(path, "a post_processor step is not an object");
+      if (Error e = readProcessor(path, *o))
+        return e;
+    }
+    return Error::success();
+  }
+  // BertProcessing and RobertaProcessing: cls $A sep, each a
+  // [token, id] pair.
+  if (type == "BertProcessing" || type == "RobertaProcessing") {
+    auto id = [&](StringRef key) -> std::optional<int32_t> {
+      const json::Array *pair = processor.getArray(key);
+      if (!pair || pair->size() != 2)
+        return std::nullopt;
+      std::optional<int64_t> v = (*pair)[1].getAsInteger();
+      return v ? std::optional<int32_t>(*v) : std::nullopt;
+    };
+    std::optional<int32_t> cls = id("cls"), sep = id("sep");
+    if (!cls || !sep)
+      return fail(path, type + " needs \"cls\" and \"sep\" as [token, id]");
+    prefix = {*cls};
+    suffix = {*sep};
+    return Error::success();
+  }
+  if (type != "TemplateProcessing")
+    return fail(path, "post_processor '" + type +
+                          "': kiln reads TemplateProcessing, BertProcessing, "
+                          "RobertaProcessing, ByteLevel and Sequences of them");
+  // The single-sequence template: the special tokens before and after $A,
+  // their ids from "special_tokens" (or, without one, the vocab).
+  const json::Array *single = processor.getArray("single");
+  if (!single)
+    return fail(path, "TemplateProcessing has no \"single\" template");
+  const json::Object *specials = processor.getObject("special_tokens");
+  bool seenSequence = false;
+  std::vector<int32_t> before, after;
+  for (const json::Value &piece : *single) {
+    const json::Object *o = piece.getAsObject();
+    if (o && o->getObject("Sequence")) {
+      seenSequence = true;
+      continue;
+    }
+    const json::Object *special = o ? o->getObject("SpecialToken") : nullptr;
+    std::optional<StringRef> name =
+        special ? special->getString("id") : std::nullopt;
+    if (!name)
+      return fail(path, "the post_processor's template has a piece that is "
+                        "neither a Sequence nor a SpecialToken");
+    std::vector<int32_t> &into = seenSequence ? after : before;
+    const json::Object *entry = specials ? specials->getObject(*name) : nullptr;
+    const json::Array *ids = entry ? entry->getArray("ids") : nullptr;
+    if (ids) {
+      for (const json::Value &v : *ids) {
+        std::optional<int64_t> i = v.getAsInteger();
+        if (!i)
+          return fail(path,
+                      "special token '" + *name + "' has a non-integer id");
+        into.push_back(static_cast<int32_t>(*i));
+      }
+      continue;
+    }
+    auto found = vocab.find(*name);
+    if (found == vocab.end())
+      return fail(path, "the post_processor's template names special token '" +
+                            *name + "', which is not in the vocab");
+    into.push_back(found->second);
+  }
+  prefix = std::move(before);
+  suffix = std::move(after);
+  return Error::success();
+}
+
 void kiln::tok::forEachSegment(
     const std::u32string &s, const std::vector<AddedToken> &added,
     function_ref<void(const std::u32string &)> onText,

@@ -56,14 +56,30 @@ public:
     return a && a->special;
   }
   std::optional<int32_t> find(llvm::StringRef token) const override;
+  std::vector<int32_t>
+  withSpecialTokens(llvm::ArrayRef<int32_t> ids) const override;
 
 protected:
   /// The added token of `id`, if any.
   const AddedToken *addedToken(int32_t id) const;
 
+  /// Reads the tokenizer.json's "post_processor" (after the vocab): the
+  /// special tokens its single-sequence form puts around the text.
+  /// TemplateProcessing (BERT's, LLaMA 3's BOS), BertProcessing,
+  /// RobertaProcessing, ByteLevel (offsets only: no tokens) and Sequences
+  /// of them; anything else is an error naming the type.
+  llvm::Error readPostProcessor(llvm::StringRef path,
+                                const llvm::json::Object &root);
+
   llvm::StringMap<int32_t> vocab;
   std::vector<std::string> tokens;
   std::vector<AddedToken> added;
+  /// The post-processor's special tokens before and after the text.
+  std::vector<int32_t> prefix, suffix;
+
+private:
+  llvm::Error readProcessor(llvm::StringRef path,
+                            const llvm::json::Object &processor);
 };
 
 /// The "added_tokens" of a tokenizer.json, longest first (so that one

@@ -111,12 +111,6 @@ public:
                               bool addSpecialTokens) const override;
   std::string decode(ArrayRef<int32_t> ids,
                      bool skipSpecialTokens) const override;
-  std::vector<int32_t> withSpecialTokens(ArrayRef<int32_t> ids) const override {
-    std::vector<int32_t> out = prefix;
-    out.insert(out.end(), ids.begin(), ids.end());
-    out.insert(out.end(), suffix.begin(), suffix.end());
-    return out;
-  }
 
 private:
   std::u32string normalize(const std::u32string &text) const;
@@ -124,7 +118,6 @@ private:
   void encodeSegment(const std::u32string &text,
                      std::vector<int32_t> &ids) const;
 
-  std::vector<int32_t> prefix, suffix; // the template's special tokens
   std::string continuing = "##";
   int32_t unk = -1;
   int64_t maxChars = 100;
@@ -171,31 +164,8 @@ WordPieceTokenizer::create(StringRef path, const json::Object &root) {
 
   t->added = readAddedTokens(root);
 
-  // TemplateProcessing's single-sequence template: the special tokens
-  // before and after $A.
-  if (const json::Object *post = root.getObject("post_processor")) {
-    const json::Array *single = post->getArray("single");
-    if (post->getString("type") != StringRef("TemplateProcessing") || !single)
-      return fail(path, "post_processor '" +
-                            post->getString("type").value_or("?") +
-                            "': kiln reads TemplateProcessing");
-    bool seenSequence = false;
-    for (const json::Value &piece : *single) {
-      const json::Object *o = piece.getAsObject();
-      if (o && o->getObject("Sequence")) {
-        seenSequence = true;
-        continue;
-      }
-      const json::Object *special = o ? o->getObject("SpecialToken") : nullptr;
-      std::optional<StringRef> name =
-          special ? special->getString("id") : std::nullopt;
-      auto found = name ? t->vocab.find(*name) : t->vocab.end();
-      if (found == t->vocab.end())
-        return fail(path, "the post_processor's template names a special "
-                          "token that is not in the vocab");
-      (seenSequence ? t->suffix : t->prefix).push_back(found->second);
-    }
-  }
+  if (Error e = t->readPostProcessor(path, root))
+    return std::move(e);
   return std::unique_ptr<Tokenizer>(std::move(t));
 }
 

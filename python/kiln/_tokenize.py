@@ -172,7 +172,9 @@ def generate(library, prompt, chat=False, system=None, max_tokens=64,
                                      system, chat)
         if chat:
             prompt = text
-    ids = tokenizer.encode(prompt)
+    # A chat template writes its own BOS; a plain prompt gets the
+    # tokenizer's special tokens, as transformers' tokenizer() adds them.
+    ids = tokenizer.encode(prompt, add_special_tokens=not chat)
     if not ids:
         raise ValueError("kiln.generate: the prompt has no tokens")
     session = InferenceSession(library, threads=threads)

@@ -151,7 +151,9 @@ int generateCommand(const GenerateOptions &given) {
       return generateError("--chat: " + llvm::toString(chat.takeError()));
     text = *chat;
   }
-  std::vector<int32_t> prompt = (*tokenizer)->encode(text);
+  // A chat template writes its own BOS; a plain prompt gets the
+  // tokenizer's special tokens, as transformers' tokenizer() adds them.
+  std::vector<int32_t> prompt = (*tokenizer)->encode(text, !options.chat);
   if (prompt.empty())
     return generateError("the prompt has no tokens");
 
