@@ -98,7 +98,8 @@ def gguf_name(hf):
     return "blk.%s.%s.%s" % (parts[2], NAMES[module], parts[-1])
 
 
-def write_gguf(path, model, cfg, matmul_type, tokens, types, merges):
+def write_gguf(path, model, cfg, matmul_type, tokens, types, merges,
+               add_bos=False):
     """The model as GGUF; returns {hf name: the float32 weight the file
     holds, dequantized by the gguf package and un-permuted}."""
     import gguf
@@ -121,7 +122,7 @@ def write_gguf(path, model, cfg, matmul_type, tokens, types, merges):
     w.add_token_merges(merges)
     w.add_eos_token_id(len(tokens) - 1)
     w.add_bos_token_id(len(tokens) - 2)
-    w.add_add_bos_token(False)
+    w.add_add_bos_token(add_bos)
     w.add_chat_template(CHAT_TEMPLATE)
     mixed = [Q.F16, Q.Q8_0, Q.Q4_0, Q.Q4_1]
     held = {}
@@ -273,6 +274,24 @@ def main():
                "%-5s kiln generate --chat: %d greedy tokens %s transformers'"
                % (label, len(want_ids), "identical to"
                   if got_ids.get("generated") == want_ids else "DIFFER from"))
+
+    # tokenizer.ggml.add_bos_token: a plain prompt starts with BOS (as
+    # HF's TemplateProcessing puts it), a chat prompt does not.
+    path = os.path.join(args.dir, "llama-bos.gguf")
+    write_gguf(path, base, cfg, Q.F32, tokens, types, merges, add_bos=True)
+    lib = os.path.join(args.dir, "llama-bos.so")
+    kiln.compile(path, lib, kv_cache=False)
+    from tokenizers import processors
+    hf = hf_tokenizer(tokens, types, merges)
+    bos = tokens[len(tokens) - 2]
+    hf.post_processor = processors.TemplateProcessing(
+        single=bos + " $A", special_tokens=[(bos, len(tokens) - 2)])
+    text = "hello world, hello"
+    want = hf.encode(text).ids
+    got = kiln.Tokenizer(lib + ".tokenizer.json").encode(text)
+    report(got == want and want[0] == len(tokens) - 2,
+           "add_bos_token: kiln's ids %s HF tokenizers' (BOS first)"
+           % ("match" if got == want else "DIFFER from"))
 
     # Malformed files.
     good = open(os.path.join(args.dir, "llama-F32.gguf"), "rb").read()

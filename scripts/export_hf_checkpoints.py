@@ -25,6 +25,10 @@ sequence; output last_hidden_state):
                   with Normalize, and a WordPiece tokenizer.json trained
                   on a few sentences; sentence.onnx also outputs
                   sentence_embedding (masked mean, L2-normalised)
+    roberta       RobertaModel (padding index 1, one token type; inputs
+                  input_ids, attention_mask)
+    roberta_masked  RobertaForMaskedLM saved whole (under "roberta.")
+    distilbert    DistilBertModel (inputs input_ids, attention_mask)
 
     llama         LlamaForCausalLM, 2 layers, hidden 64, 4 query heads
                   over 2 key/value heads (GQA), separate lm_head; inputs
@@ -33,6 +37,9 @@ sequence; output last_hidden_state):
                   over 1 key/value head, rope_theta 500000
     qwen2         Qwen2ForCausalLM (q/k/v biases), tied
     llama_rope_linear  LLaMA with rope_scaling {"type": "linear", "factor": 4}
+    llama_rope_dynamic, llama_rope_llama3, llama_rope_yarn  the other
+                  scaling types (ROPE_SCALING; llama3 and yarn patched
+                  into this transformers' rotary embeddings)
     gpt2          GPT2LMHeadModel, 2 layers, hidden 64, 4 heads, tied
 
 and a manifest.json naming them.
@@ -43,10 +50,11 @@ import json
 import os
 
 import torch
-from transformers import (BertConfig, BertForMaskedLM, BertModel, GPT2Config,
-                          GPT2LMHeadModel,
-                          LlamaConfig, LlamaForCausalLM, Qwen2Config,
-                          Qwen2ForCausalLM)
+from transformers import (BertConfig, BertForMaskedLM, BertModel,
+                          DistilBertConfig, DistilBertModel, GPT2Config,
+                          GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM,
+                          Qwen2Config, Qwen2ForCausalLM, RobertaConfig,
+                          RobertaForMaskedLM, RobertaModel)
 
 
 def config(**overrides):
@@ -58,15 +66,18 @@ def config(**overrides):
 
 
 class Encoder(torch.nn.Module):
-    """last_hidden_state (and the pooled sentence embedding) of a BertModel."""
+    """last_hidden_state (and the pooled sentence embedding) of a BertModel
+    (or a RoBERTa or DistilBERT, which take no token_type_ids)."""
 
     def __init__(self, bert, pool=False):
         super().__init__()
         self.bert, self.pool = bert, pool
 
-    def forward(self, input_ids, attention_mask, token_type_ids):
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        kw = {} if token_type_ids is None else {
+            "token_type_ids": token_type_ids}
         h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                      token_type_ids=token_type_ids).last_hidden_state
+                      **kw).last_hidden_state
         if not self.pool:
             return h
         m = attention_mask.unsqueeze(-1).to(h.dtype)
@@ -87,6 +98,71 @@ class Decoder(torch.nn.Module):
                        use_cache=False).logits
 
 
+def scaled_inv_freq(cfg, scaling):
+    """transformers' modeling_rope_utils inverse frequencies (and the
+    attention factor) for llama3 and yarn rope_scaling: this transformers
+    (4.40, for Debian's torch) predates them, so the export patches them
+    into its rotary embeddings."""
+    import math
+    dim = cfg.hidden_size // cfg.num_attention_heads
+    base = cfg.rope_theta
+    inv = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).float()
+                          / dim))
+    factor = scaling["factor"]
+    if scaling["rope_type"] == "llama3":
+        low, high = scaling["low_freq_factor"], scaling["high_freq_factor"]
+        old = scaling["original_max_position_embeddings"]
+        wavelen = 2 * math.pi / inv
+        out = torch.where(wavelen > old / low, inv / factor, inv)
+        smooth = (old / wavelen - low) / (high - low)
+        smoothed = (1 - smooth) * out / factor + smooth * out
+        medium = ~(wavelen < old / high) * ~(wavelen > old / low)
+        return torch.where(medium, smoothed, out), 1.0
+    old = scaling.get("original_max_position_embeddings",
+                      cfg.max_position_embeddings)
+
+    def correction(rotations):
+        return (dim * math.log(old / (rotations * 2 * math.pi))) / \
+            (2 * math.log(base))
+    lo = max(math.floor(correction(scaling.get("beta_fast", 32))), 0)
+    hi = min(math.ceil(correction(scaling.get("beta_slow", 1))), dim - 1)
+    if lo == hi:
+        hi += 0.001
+    ramp = torch.clamp((torch.arange(dim // 2, dtype=torch.float32) - lo)
+                       / (hi - lo), 0, 1)
+    extrapolation = 1 - ramp
+    inv = inv / factor * (1 - extrapolation) + inv * extrapolation
+    return inv, 0.1 * math.log(factor) + 1.0
+
+
+def with_rope_scaling(lm, scaling):
+    """Patches `scaling` (llama3 or yarn) into a 4.40 LlamaForCausalLM."""
+    inv, attention = scaled_inv_freq(lm.config, scaling)
+    for layer in lm.model.layers:
+        rotary = layer.self_attn.rotary_emb
+        rotary.inv_freq = inv.clone()
+        if attention != 1.0:
+            plain = rotary.forward
+
+            def forward(x, position_ids, plain=plain):
+                cos, sin = plain(x, position_ids)
+                return cos * attention, sin * attention
+            rotary.forward = forward
+    return lm
+
+
+# The rope_scaling written into the config.json of the checkpoints this
+# transformers cannot build itself (original context 32 of the 128, so the
+# test lengths reach the scaled frequencies).
+ROPE_SCALING = {
+    "llama_rope_llama3": {"rope_type": "llama3", "factor": 8.0,
+                          "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                          "original_max_position_embeddings": 32},
+    "llama_rope_yarn": {"rope_type": "yarn", "factor": 4.0,
+                        "original_max_position_embeddings": 32},
+}
+
+
 def export_decoder(module, path):
     ids = torch.randint(0, 100, (2, 9))
     names = ["input_ids", "attention_mask"]
@@ -105,17 +181,19 @@ def decoder_config(cls, **overrides):
     return cls(**args)
 
 
-def export(module, path, outputs):
+def export(module, path, outputs, types=True):
     ids = torch.randint(0, 100, (2, 9))
-    names = ["input_ids", "attention_mask", "token_type_ids"]
+    names = ["input_ids", "attention_mask"] + (["token_type_ids"]
+                                               if types else [])
     axes = {n: {0: "batch", 1: "sequence"} for n in names}
     axes["last_hidden_state"] = {0: "batch", 1: "sequence"}
     if "sentence_embedding" in outputs:
         axes["sentence_embedding"] = {0: "batch"}
-    torch.onnx.export(module, (ids, torch.ones_like(ids),
-                               torch.zeros_like(ids)),
-                      path, input_names=names, output_names=outputs,
-                      dynamic_axes=axes, opset_version=17)
+    args = (ids, torch.ones_like(ids)) + ((torch.zeros_like(ids),)
+                                          if types else ())
+    torch.onnx.export(module, args, path, input_names=names,
+                      output_names=outputs, dynamic_axes=axes,
+                      opset_version=17)
 
 
 def main():
@@ -126,11 +204,12 @@ def main():
     torch.manual_seed(0)
     made = []
 
-    def save(name, model, encoder, outputs=("last_hidden_state",), **kw):
+    def save(name, model, encoder, outputs=("last_hidden_state",),
+             types=True, **kw):
         folder = os.path.join(out, name)
         model.save_pretrained(folder, safe_serialization=True, **kw)
         export(encoder.eval(), os.path.join(out, name + ".onnx"),
-               list(outputs))
+               list(outputs), types)
         made.append(name)
         return folder
 
@@ -139,9 +218,10 @@ def main():
         # shows in the outputs.
         with torch.no_grad():
             for n, t in model.named_parameters():
-                if "LayerNorm" in n or n.endswith(".bias"):
+                norm = "LayerNorm" in n or "layer_norm" in n
+                if norm or n.endswith(".bias"):
                     t.copy_(torch.randn_like(t) * 0.1 +
-                            (1.0 if n.endswith("LayerNorm.weight") else 0.0))
+                            (1.0 if norm and n.endswith(".weight") else 0.0))
         return model.eval()
 
     bert = randomize(BertModel(config(), add_pooling_layer=False))
@@ -160,6 +240,22 @@ def main():
     made.append("bert_fp16")
     sharded = randomize(BertModel(config(), add_pooling_layer=False))
     save("bert_sharded", sharded, Encoder(sharded), max_shard_size="100KB")
+    # RoBERTa: positions counted past the padding index (id 1, which the
+    # random test ids hit), one token type, no token_type_ids input.
+    roberta_cfg = RobertaConfig(
+        vocab_size=120, hidden_size=64, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=128,
+        max_position_embeddings=96, type_vocab_size=1, pad_token_id=1,
+        layer_norm_eps=1e-5)
+    roberta = randomize(RobertaModel(roberta_cfg, add_pooling_layer=False))
+    save("roberta", roberta, Encoder(roberta), types=False)
+    roberta_mlm = randomize(RobertaForMaskedLM(roberta_cfg))
+    save("roberta_masked", roberta_mlm, Encoder(roberta_mlm.roberta),
+         types=False)
+    distil = randomize(DistilBertModel(DistilBertConfig(
+        vocab_size=120, dim=64, n_layers=2, n_heads=4, hidden_dim=128,
+        max_position_embeddings=96)))
+    save("distilbert", distil, Encoder(distil), types=False)
     sentence = randomize(BertModel(config(), add_pooling_layer=False))
     folder = save("sentence", sentence, Encoder(sentence, pool=True),
                   outputs=("last_hidden_state", "sentence_embedding"))
@@ -186,11 +282,28 @@ def main():
             ("llama_rope_linear", LlamaForCausalLM(decoder_config(
                 LlamaConfig, rope_scaling={"type": "linear",
                                            "factor": 4.0}))),
+            ("llama_rope_dynamic", LlamaForCausalLM(decoder_config(
+                LlamaConfig, rope_scaling={"type": "dynamic",
+                                           "factor": 2.0}))),
+            ("llama_rope_llama3", LlamaForCausalLM(decoder_config(
+                LlamaConfig))),
+            ("llama_rope_yarn", LlamaForCausalLM(decoder_config(
+                LlamaConfig))),
             ("gpt2", GPT2LMHeadModel(GPT2Config(
                 vocab_size=120, n_embd=64, n_layer=2, n_head=4,
                 n_positions=128, attn_implementation="eager")))]:
         lm = randomize(lm)
+        scaling = ROPE_SCALING.get(name)
+        if scaling:
+            with_rope_scaling(lm, scaling)
         lm.save_pretrained(os.path.join(out, name), safe_serialization=True)
+        if scaling:
+            config_path = os.path.join(out, name, "config.json")
+            with open(config_path) as f:
+                saved = json.load(f)
+            saved["rope_scaling"] = scaling
+            with open(config_path, "w") as f:
+                json.dump(saved, f, indent=2)
         export_decoder(Decoder(lm).eval(), os.path.join(out, name + ".onnx"))
         made.append(name)
 

@@ -134,12 +134,33 @@ llvm::Expected<std::string> configJson(const gguf::File &f) {
   config["num_key_value_heads"] = *kv;
   config["rms_norm_eps"] = *eps;
   config["rope_theta"] = *theta;
+  // llama.cpp's RoPE scaling metadata as transformers' rope_scaling.
   if (const gguf::Value *scaling = f.lookup("llama.rope.scaling.type")) {
     const std::string *type = std::get_if<std::string>(&scaling->v);
-    if (!type || *type != "none")
-      return f.error("llama.rope.scaling.type is set; kiln builds unscaled "
-                     "RoPE only (for now)");
+    if (!type || (*type != "none" && *type != "linear" && *type != "yarn"))
+      return f.error("llama.rope.scaling.type is '" +
+                     (type ? *type : std::string("?")) +
+                     "'; kiln builds none, linear and yarn");
+    if (*type != "none") {
+      llvm::Expected<double> factor = f.number("llama.rope.scaling.factor");
+      if (!factor)
+        return factor.takeError();
+      llvm::json::Object rope{{"rope_type", *type}, {"factor", *factor}};
+      if (*type == "yarn") {
+        llvm::Expected<int64_t> original =
+            f.integer("llama.rope.scaling.original_context_length",
+                      *config.getInteger("max_position_embeddings"));
+        if (!original)
+          return original.takeError();
+        rope["original_max_position_embeddings"] = *original;
+      }
+      config["rope_scaling"] = std::move(rope);
+    }
   }
+  // LLaMA 3.1's frequency factors travel as a tensor, not metadata.
+  if (f.tensor("rope_freqs.weight"))
+    return f.error("the file has rope_freqs.weight (LLaMA 3.1-style RoPE "
+                   "frequency factors), which kiln does not build yet");
   int64_t hidden = *config.getInteger("hidden_size");
   if (*heads <= 0 || hidden % *heads)
     return f.error("llama.embedding_length is not a multiple of "
@@ -173,7 +194,8 @@ llvm::Expected<hf::Checkpoint> checkpoint(const gguf::File &f,
   for (const gguf::TensorInfo &t : f.tensors()) {
     std::string name = hfName(t.name);
     if (name.empty())
-      continue; // e.g. rope_freqs: the builder computes its own tables
+      continue; // e.g. rope_freqs (refused in the config): the builder
+                // computes its own tables
     llvm::StringRef n(name);
     bool query = n.ends_with("self_attn.q_proj.weight"),
          key = n.ends_with("self_attn.k_proj.weight");
@@ -224,6 +246,49 @@ llvm::Expected<hf::Checkpoint> checkpoint(const gguf::File &f,
   return weights;
 }
 
+/// The post-processor of tokenizer.ggml.add_bos_token/add_eos_token: a
+/// TemplateProcessing that puts the BOS (EOS) token before (after) the
+/// text, or null when neither is set.
+llvm::Expected<llvm::json::Value>
+bosEosTemplate(const gguf::File &f, const std::vector<std::string> &tokens) {
+  llvm::json::Array single;
+  llvm::json::Object specials;
+  auto special = [&](const char *flag, const char *idKey) -> llvm::Error {
+    llvm::Expected<int64_t> set = f.integer(flag, 0);
+    if (!set)
+      return set.takeError();
+    if (!*set)
+      return llvm::Error::success();
+    llvm::Expected<int64_t> id = f.integer(idKey);
+    if (!id)
+      return id.takeError();
+    if (*id < 0 || static_cast<size_t>(*id) >= tokens.size())
+      return f.error(std::string(idKey) + " is not a token of the vocabulary");
+    const std::string &token = tokens[*id];
+    single.push_back(llvm::json::Object{
+        {"SpecialToken", llvm::json::Object{{"id", token}, {"type_id", 0}}}});
+    specials[token] = llvm::json::Object{{"id", token},
+                                         {"ids", llvm::json::Array{*id}},
+                                         {"tokens", llvm::json::Array{token}}};
+    return llvm::Error::success();
+  };
+  if (llvm::Error e = special("tokenizer.ggml.add_bos_token",
+                              "tokenizer.ggml.bos_token_id"))
+    return std::move(e);
+  bool bos = !single.empty();
+  single.push_back(llvm::json::Object{
+      {"Sequence", llvm::json::Object{{"id", "A"}, {"type_id", 0}}}});
+  if (llvm::Error e = special("tokenizer.ggml.add_eos_token",
+                              "tokenizer.ggml.eos_token_id"))
+    return std::move(e);
+  if (!bos && single.size() == 1)
+    return nullptr;
+  return llvm::json::Object{{"type", "TemplateProcessing"},
+                            {"single", std::move(single)},
+                            {"pair", llvm::json::Array{}},
+                            {"special_tokens", std::move(specials)}};
+}
+
 /// tokenizer.json for a GPT-2-style BPE vocabulary in the metadata.
 llvm::Expected<std::string> tokenizerJson(const gguf::File &f) {
   llvm::Expected<std::string> model = f.string("tokenizer.ggml.model");
@@ -242,12 +307,6 @@ llvm::Expected<std::string> tokenizerJson(const gguf::File &f) {
     return llvm::joinErrors(
         pre.takeError(),
         llvm::joinErrors(tokens.takeError(), merges.takeError()));
-  llvm::Expected<int64_t> addBos = f.integer("tokenizer.ggml.add_bos_token", 0);
-  if (!addBos)
-    return addBos.takeError();
-  if (*addBos)
-    return f.error("tokenizer.ggml.add_bos_token is set; kiln's tokenizer "
-                   "adds no BOS token (yet)");
   llvm::json::Object byteLevel{{"type", "ByteLevel"},
                                {"add_prefix_space", false},
                                {"trim_offsets", true},
@@ -283,12 +342,15 @@ llvm::Expected<std::string> tokenizerJson(const gguf::File &f) {
               {"rstrip", false},
               {"normalized", false},
               {"special", true}});
+  llvm::Expected<llvm::json::Value> postProcessor = bosEosTemplate(f, **tokens);
+  if (!postProcessor)
+    return postProcessor.takeError();
   llvm::json::Object root{
       {"version", "1.0"},
       {"added_tokens", std::move(added)},
       {"normalizer", nullptr},
       {"pre_tokenizer", std::move(preTokenizer)},
-      {"post_processor", nullptr},
+      {"post_processor", std::move(*postProcessor)},
       {"decoder", llvm::json::Object(byteLevel)},
       {"model", llvm::json::Object{{"type", "BPE"},
                                    {"dropout", nullptr},

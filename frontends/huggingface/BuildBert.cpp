@@ -1,10 +1,12 @@
 //===- BuildBert.cpp - BERT-family encoders from a checkpoint -------------===//
 //
 // Part of kiln. Transformers' BertModel (and the checkpoints that share its
-// layout: MiniLM, sentence-transformers encoders) as tfm IR: the same ops
-// the ONNX importer produces for a BERT export, so the fusion passes and
-// kernels see one form. Linear weights stay [out, in] as stored (matmuls
-// with transpose_rhs), so no weight is copied.
+// layout: MiniLM, sentence-transformers encoders), RobertaModel (and
+// XLM-RoBERTa: positions counted past the padding index from the ids) and
+// DistilBertModel (its own tensor names, no token types) as tfm IR: the
+// same ops the ONNX importer produces for their exports, so the fusion
+// passes and kernels see one form. Linear weights stay [out, in] as stored
+// (matmuls with transpose_rhs), so no weight is copied.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,14 +28,51 @@ using namespace kiln::hf;
 
 namespace {
 
+enum class Family { bert, roberta, distilbert };
+
+/// The tensor names of a layer (after "<prefix><layers>N.") and of the
+/// embedding norm, which DistilBERT spells differently from BERT.
+struct Layout {
+  const char *layers, *query, *key, *value, *attentionOut, *attentionNorm,
+      *ffnIn, *ffnOut, *outputNorm;
+};
+constexpr Layout bertLayout{
+    "encoder.layer.",         "attention.self.query",
+    "attention.self.key",     "attention.self.value",
+    "attention.output.dense", "attention.output.LayerNorm",
+    "intermediate.dense",     "output.dense",
+    "output.LayerNorm"};
+constexpr Layout distilbertLayout{
+    "transformer.layer.", "attention.q_lin",   "attention.k_lin",
+    "attention.v_lin",    "attention.out_lin", "sa_layer_norm",
+    "ffn.lin1",           "ffn.lin2",          "output_layer_norm"};
+
 struct BertConfig {
-  int64_t hidden, layers, heads, intermediate, vocab, positions, types;
+  Family family;
+  int64_t hidden, layers, heads, intermediate, vocab, positions;
+  /// Token type embeddings (0: none, as in DistilBERT); with more than one
+  /// the model takes token_type_ids.
+  int64_t types;
+  /// RoBERTa's padding index: positions count from padIndex + 1.
+  int64_t padIndex = 0;
   double epsilon;
   tfm::Activation activation;
 };
 
-llvm::Expected<BertConfig> readConfig(const HfConfig &c) {
+/// BERT's and RoBERTa's config keys, or DistilBERT's names for the same.
+struct ConfigKeys {
+  const char *hidden, *layers, *heads, *intermediate, *activation;
+};
+
+llvm::Expected<BertConfig> readConfig(const HfConfig &c, Family family) {
   BertConfig cfg;
+  cfg.family = family;
+  bool distil = family == Family::distilbert;
+  ConfigKeys keys = distil ? ConfigKeys{"dim", "n_layers", "n_heads",
+                                        "hidden_dim", "activation"}
+                           : ConfigKeys{"hidden_size", "num_hidden_layers",
+                                        "num_attention_heads",
+                                        "intermediate_size", "hidden_act"};
   auto get = [&](llvm::StringRef key, int64_t &field,
                  std::optional<int64_t> fallback = {}) -> llvm::Error {
     llvm::Expected<int64_t> v = c.positive(key, fallback);
@@ -42,25 +81,40 @@ llvm::Expected<BertConfig> readConfig(const HfConfig &c) {
     field = *v;
     return llvm::Error::success();
   };
-  if (llvm::Error e = get("hidden_size", cfg.hidden))
+  if (llvm::Error e = get(keys.hidden, cfg.hidden))
     return std::move(e);
-  if (llvm::Error e = get("num_hidden_layers", cfg.layers))
+  if (llvm::Error e = get(keys.layers, cfg.layers))
     return std::move(e);
-  if (llvm::Error e = get("num_attention_heads", cfg.heads))
+  if (llvm::Error e = get(keys.heads, cfg.heads))
     return std::move(e);
-  if (llvm::Error e = get("intermediate_size", cfg.intermediate))
+  if (llvm::Error e = get(keys.intermediate, cfg.intermediate))
     return std::move(e);
   if (llvm::Error e = get("vocab_size", cfg.vocab))
     return std::move(e);
   if (llvm::Error e = get("max_position_embeddings", cfg.positions, 512))
     return std::move(e);
-  if (llvm::Error e = get("type_vocab_size", cfg.types, 2))
-    return std::move(e);
-  llvm::Expected<double> eps = c.number("layer_norm_eps", 1e-12);
+  cfg.types = 0;
+  if (!distil)
+    if (llvm::Error e = get("type_vocab_size", cfg.types, 2))
+      return std::move(e);
+  // DistilBERT's LayerNorms are nn.LayerNorm(eps=1e-12), not configured.
+  llvm::Expected<double> eps = distil ? llvm::Expected<double>(1e-12)
+                                      : c.number("layer_norm_eps", 1e-12);
   if (!eps)
     return eps.takeError();
   cfg.epsilon = *eps;
-  llvm::Expected<std::string> act = c.string("hidden_act", "gelu");
+  if (family == Family::roberta) {
+    llvm::Expected<double> pad = c.number("pad_token_id", 1);
+    if (!pad)
+      return pad.takeError();
+    if (*pad < 0 || *pad != std::floor(*pad))
+      return c.error("pad_token_id", "is not a token id");
+    cfg.padIndex = static_cast<int64_t>(*pad);
+    if (cfg.padIndex + 1 >= cfg.positions)
+      return c.error("max_position_embeddings",
+                     "leaves no position past pad_token_id");
+  }
+  llvm::Expected<std::string> act = c.string(keys.activation, "gelu");
   if (!act)
     return act.takeError();
   std::optional<tfm::Activation> activation =
@@ -71,12 +125,15 @@ llvm::Expected<BertConfig> readConfig(const HfConfig &c) {
           .Cases({"silu", "swish"}, tfm::Activation::silu)
           .Default(std::nullopt);
   if (!activation)
-    return c.error("hidden_act", "is '" + *act +
-                                     "'; kiln builds gelu, gelu_new, "
-                                     "gelu_pytorch_tanh, relu and silu");
+    return c.error(keys.activation, "is '" + *act +
+                                        "'; kiln builds gelu, gelu_new, "
+                                        "gelu_pytorch_tanh, relu and silu");
   cfg.activation = *activation;
   if (cfg.hidden % cfg.heads)
-    return c.error("hidden_size", "is not a multiple of num_attention_heads");
+    return c.error(keys.hidden,
+                   llvm::Twine("is not a multiple of ") + keys.heads);
+  if (distil)
+    return cfg;
   llvm::Expected<std::string> positions =
       c.string("position_embedding_type", "absolute");
   if (!positions)
@@ -109,7 +166,10 @@ std::optional<llvm::json::Value> readJson(llvm::StringRef folder,
 class BertBuilder {
 public:
   BertBuilder(ModelBuilder &m, const BertConfig &cfg, std::string prefix)
-      : m(m), b(m.builder()), cfg(cfg), prefix(std::move(prefix)) {}
+      : m(m), b(m.builder()), cfg(cfg),
+        layout(cfg.family == Family::distilbert ? distilbertLayout
+                                                : bertLayout),
+        prefix(std::move(prefix)) {}
 
   OwningOpRef<ModuleOp> build();
 
@@ -131,11 +191,14 @@ private:
     return m.mergeHeads(x, cfg.hidden, loc);
   }
   Value layer(Value h, Value maskBias, int64_t index);
+  Value embeddings(Value inputIds, Value types);
+  Value positionIds(Value inputIds, Location loc);
   Value sentenceEmbedding(Value h, Value mask);
 
   ModelBuilder &m;
   OpBuilder &b;
   const BertConfig &cfg;
+  const Layout &layout;
   std::string prefix;
 };
 
@@ -150,27 +213,83 @@ Value BertBuilder::layerNorm(Value x, llvm::StringRef module) {
 }
 
 Value BertBuilder::layer(Value h, Value maskBias, int64_t index) {
-  std::string l = "encoder.layer." + std::to_string(index) + ".";
+  std::string l = layout.layers + std::to_string(index) + ".";
   Location attnLoc = m.loc(name(l + "attention"));
-  Value q = splitHeads(
-      linear(h, l + "attention.self.query", cfg.hidden, cfg.hidden), attnLoc);
-  Value k = splitHeads(
-      linear(h, l + "attention.self.key", cfg.hidden, cfg.hidden), attnLoc);
-  Value v = splitHeads(
-      linear(h, l + "attention.self.value", cfg.hidden, cfg.hidden), attnLoc);
+  Value q =
+      splitHeads(linear(h, l + layout.query, cfg.hidden, cfg.hidden), attnLoc);
+  Value k =
+      splitHeads(linear(h, l + layout.key, cfg.hidden, cfg.hidden), attnLoc);
+  Value v =
+      splitHeads(linear(h, l + layout.value, cfg.hidden, cfg.hidden), attnLoc);
   if (!q || !k || !v)
     return {};
   float scale = 1.0f / std::sqrt(static_cast<float>(cfg.hidden / cfg.heads));
   Value a = m.make<tfm::AttentionOp>(attnLoc, q, k, v, maskBias, UnitAttr(),
                                      b.getF32FloatAttr(scale));
-  Value o = linear(mergeHeads(a, attnLoc), l + "attention.output.dense",
-                   cfg.hidden, cfg.hidden, /*residual=*/h);
-  Value h1 = layerNorm(o, l + "attention.output.LayerNorm");
-  Value i = linear(h1, l + "intermediate.dense", cfg.hidden, cfg.intermediate,
-                   {}, cfg.activation);
-  Value out = linear(i, l + "output.dense", cfg.intermediate, cfg.hidden,
+  Value o = linear(mergeHeads(a, attnLoc), l + layout.attentionOut, cfg.hidden,
+                   cfg.hidden, /*residual=*/h);
+  Value h1 = layerNorm(o, l + layout.attentionNorm);
+  Value i = linear(h1, l + layout.ffnIn, cfg.hidden, cfg.intermediate, {},
+                   cfg.activation);
+  Value out = linear(i, l + layout.ffnOut, cfg.intermediate, cfg.hidden,
                      /*residual=*/h1);
-  return layerNorm(out, l + "output.LayerNorm");
+  return layerNorm(out, l + layout.outputNorm);
+}
+
+/// The position of each token: 0..T-1 (BERT, DistilBERT), or RoBERTa's
+/// count of the non-padding tokens so far past the padding index
+/// (padding tokens themselves at the padding index), [B, T].
+Value BertBuilder::positionIds(Value inputIds, Location loc) {
+  if (cfg.family != Family::roberta)
+    return {};
+  Value pad = m.i64Constant({cfg.padIndex});
+  Value real =
+      m.make<tfm::CompareOp>(loc, tfm::ComparePredicate::ne, inputIds, pad);
+  auto idsType = cast<RankedTensorType>(inputIds.getType());
+  Value counted = tfm::CastOp::create(b, loc, idsType, real);
+  Value sums = tfm::CumSumOp::create(
+      b, loc, idsType, counted, b.getI64IntegerAttr(1), UnitAttr(), UnitAttr());
+  return m.make<tfm::AddOp>(loc, m.make<tfm::MulOp>(loc, sums, counted), pad);
+}
+
+/// Word + position (+ token type) embeddings, then their norm.
+Value BertBuilder::embeddings(Value inputIds, Value types) {
+  Location eloc = m.loc(name("embeddings"));
+  Value word = m.weight(name("embeddings.word_embeddings.weight"),
+                        {cfg.vocab, cfg.hidden});
+  Value pos = m.weight(name("embeddings.position_embeddings.weight"),
+                       {cfg.positions, cfg.hidden});
+  Value type = cfg.types ? m.weight(name("embeddings.token_type_embeddings."
+                                         "weight"),
+                                    {cfg.types, cfg.hidden})
+                         : Value();
+  if (!word || !pos || (cfg.types && !type))
+    return {};
+  Value x = m.make<tfm::GatherOp>(eloc, word, inputIds, b.getI64IntegerAttr(0));
+  if (Value ids = positionIds(inputIds, eloc)) {
+    x = m.make<tfm::AddOp>(
+        eloc, x, m.make<tfm::GatherOp>(eloc, pos, ids, b.getI64IntegerAttr(0)));
+  } else {
+    Value length = m.make<tfm::ShapeOp>(eloc, inputIds, b.getI64IntegerAttr(1),
+                                        b.getI64IntegerAttr(2));
+    x = m.make<tfm::AddOp>(eloc, x,
+                           m.make<tfm::SliceOp>(eloc, pos, m.i64Constant({0}),
+                                                length,
+                                                b.getDenseI64ArrayAttr({0}),
+                                                b.getDenseI64ArrayAttr({1})));
+  }
+  // Without a token_type_ids input every token is of type 0.
+  if (types)
+    x = m.make<tfm::AddOp>(
+        eloc, x,
+        m.make<tfm::GatherOp>(eloc, type, types, b.getI64IntegerAttr(0)));
+  else if (type)
+    x = m.make<tfm::AddOp>(eloc, x,
+                           m.make<tfm::SliceOp>(eloc, type, m.i64Constant({0}),
+                                                m.i64Constant({1}),
+                                                b.getDenseI64ArrayAttr({0}),
+                                                b.getDenseI64ArrayAttr({1})));
+  return layerNorm(x, "embeddings.LayerNorm");
 }
 
 /// sentence-transformers' mean pooling over the unmasked tokens
@@ -212,27 +331,16 @@ OwningOpRef<ModuleOp> BertBuilder::build() {
                                    b.getI64Type());
   Value inputIds = m.addInput(ids, "input_ids", {"batch", "sequence"});
   Value mask = m.addInput(ids, "attention_mask", {"batch", "sequence"});
-  Value types = m.addInput(ids, "token_type_ids", {"batch", "sequence"});
-
-  // Embeddings: word + token type + the first T positions, then the norm.
-  Location eloc = m.loc(name("embeddings"));
-  Value word = m.weight(name("embeddings.word_embeddings.weight"),
-                        {cfg.vocab, cfg.hidden});
-  Value type = m.weight(name("embeddings.token_type_embeddings.weight"),
-                        {cfg.types, cfg.hidden});
-  Value pos = m.weight(name("embeddings.position_embeddings.weight"),
-                       {cfg.positions, cfg.hidden});
-  if (!word || !type || !pos)
+  // BERT always takes token_type_ids; RoBERTa only with more than one type
+  // (its exports take input_ids and attention_mask); DistilBERT never.
+  bool takesTypes = cfg.family == Family::bert ||
+                    (cfg.family == Family::roberta && cfg.types > 1);
+  Value types = takesTypes
+                    ? m.addInput(ids, "token_type_ids", {"batch", "sequence"})
+                    : Value();
+  Value h = embeddings(inputIds, types);
+  if (!h)
     return nullptr;
-  Value x = m.make<tfm::GatherOp>(eloc, word, inputIds, b.getI64IntegerAttr(0));
-  Value t = m.make<tfm::GatherOp>(eloc, type, types, b.getI64IntegerAttr(0));
-  Value length = m.make<tfm::ShapeOp>(eloc, inputIds, b.getI64IntegerAttr(1),
-                                      b.getI64IntegerAttr(2));
-  Value p = m.make<tfm::SliceOp>(eloc, pos, m.i64Constant({0}), length,
-                                 b.getDenseI64ArrayAttr({0}),
-                                 b.getDenseI64ArrayAttr({1}));
-  x = m.make<tfm::AddOp>(eloc, m.make<tfm::AddOp>(eloc, x, t), p);
-  Value h = layerNorm(x, "embeddings.LayerNorm");
 
   Value maskBias = m.paddingMask(mask);
 
@@ -266,18 +374,27 @@ OwningOpRef<ModuleOp> BertBuilder::build() {
 
 OwningOpRef<ModuleOp> kiln::hf::buildBert(MLIRContext *context,
                                           const CheckpointFolder &folder) {
-  llvm::Expected<BertConfig> cfg = readConfig(folder.config);
+  llvm::StringRef type = folder.config.modelType();
+  Family family = type == "distilbert" ? Family::distilbert
+                  : type == "roberta" || type == "xlm-roberta" ? Family::roberta
+                                                               : Family::bert;
+  llvm::Expected<BertConfig> cfg = readConfig(folder.config, family);
   ModelBuilder m(context, folder);
   if (!cfg) {
     m.fail(llvm::toString(cfg.takeError()));
     return nullptr;
   }
-  // BertModel's own checkpoints name tensors from "embeddings."; task
-  // models (BertForMaskedLM, ...) put them under "bert.".
+  // The base model's own checkpoints name tensors from "embeddings."; task
+  // models (BertForMaskedLM, ...) put them under "bert." ("roberta.",
+  // "distilbert.").
+  const char *task = cfg->family == Family::bert      ? "bert."
+                     : cfg->family == Family::roberta ? "roberta."
+                                                      : "distilbert.";
   std::string prefix =
-      folder.weights.contains("embeddings.word_embeddings.weight") ? ""
-      : folder.weights.contains("bert.embeddings.word_embeddings.weight")
-          ? "bert."
+      !folder.weights.contains("embeddings.word_embeddings.weight") &&
+              folder.weights.contains(std::string(task) +
+                                      "embeddings.word_embeddings.weight")
+          ? task
           : "";
   BertBuilder builder(m, *cfg, prefix);
   return builder.build();

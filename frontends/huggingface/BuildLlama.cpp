@@ -14,21 +14,177 @@
 
 #include "frontends/huggingface/ModelBuilder.h"
 
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 using namespace mlir;
 using namespace kiln::hf;
 
 namespace {
 
+/// config.json's "rope_scaling", as transformers' modeling_rope_utils
+/// reads it.
+struct RopeScaling {
+  enum Kind { none, linear, llama3, yarn } kind = none;
+  double factor = 1.0;
+  /// llama3: the band between the low- and high-frequency wavelengths
+  /// (original context / low_freq_factor, / high_freq_factor) is smoothed.
+  double lowFreqFactor = 1.0, highFreqFactor = 4.0;
+  /// llama3 and yarn: the context the model was trained at.
+  double originalContext = 0.0;
+  /// yarn: the rotations bounding the interpolation ramp, and the factor
+  /// cos and sin are scaled by.
+  double betaFast = 32.0, betaSlow = 1.0, attentionFactor = 1.0;
+  bool truncate = true;
+};
+
 struct LlamaConfig {
   int64_t hidden, layers, heads, kvHeads, headDim, intermediate, vocab,
       positions;
   double epsilon, theta;
-  /// rope_scaling {"type": "linear", "factor": f}: positions divided by f.
-  double linearScaling = 1.0;
+  RopeScaling rope;
   bool tied;
 };
+
+/// Reads "rope_scaling" (null, "default" and "dynamic" NTK are plain RoPE:
+/// dynamic changes the frequencies only past max_position_embeddings,
+/// which is also the longest context kiln builds).
+llvm::Error readRopeScaling(const HfConfig &c, LlamaConfig &cfg) {
+  llvm::Expected<const llvm::json::Object *> scaling = c.object("rope_scaling");
+  if (!scaling)
+    return scaling.takeError();
+  if (!*scaling)
+    return llvm::Error::success();
+  const llvm::json::Object &s = **scaling;
+  std::string type =
+      s.getString("rope_type").value_or(s.getString("type").value_or("")).str();
+  if (type == "default" || type == "dynamic")
+    return llvm::Error::success();
+  RopeScaling &r = cfg.rope;
+  r.kind = llvm::StringSwitch<RopeScaling::Kind>(type)
+               .Case("linear", RopeScaling::linear)
+               .Case("llama3", RopeScaling::llama3)
+               .Case("yarn", RopeScaling::yarn)
+               .Default(RopeScaling::none);
+  if (r.kind == RopeScaling::none)
+    return c.error("rope_scaling",
+                   "has type '" + type +
+                       "'; kiln builds default, linear, dynamic, llama3 and "
+                       "yarn RoPE");
+  auto number = [&](llvm::StringRef key, double &field,
+                    bool required) -> llvm::Error {
+    std::optional<double> v = s.getNumber(key);
+    if (!v && !required &&
+        (!s.get(key) || s.get(key)->kind() == llvm::json::Value::Null))
+      return llvm::Error::success();
+    if (!v || !(*v > 0))
+      return c.error("rope_scaling", "needs a positive \"" + key + "\" for " +
+                                         type + " scaling");
+    field = *v;
+    return llvm::Error::success();
+  };
+  if (llvm::Error e = number("factor", r.factor, true))
+    return e;
+  if (r.kind == RopeScaling::llama3) {
+    if (llvm::Error e = number("low_freq_factor", r.lowFreqFactor, true))
+      return e;
+    if (llvm::Error e = number("high_freq_factor", r.highFreqFactor, true))
+      return e;
+    if (llvm::Error e =
+            number("original_max_position_embeddings", r.originalContext, true))
+      return e;
+    if (r.highFreqFactor == r.lowFreqFactor)
+      return c.error("rope_scaling",
+                     "has equal low_freq_factor and high_freq_factor");
+  }
+  if (r.kind == RopeScaling::yarn) {
+    r.originalContext = static_cast<double>(cfg.positions);
+    if (llvm::Error e = number("original_max_position_embeddings",
+                               r.originalContext, false))
+      return e;
+    if (llvm::Error e = number("beta_fast", r.betaFast, false))
+      return e;
+    if (llvm::Error e = number("beta_slow", r.betaSlow, false))
+      return e;
+    r.truncate = s.getBoolean("truncate").value_or(true);
+    // The attention factor: given, or from mscale / mscale_all_dim
+    // (DeepSeek's), or the paper's 0.1 ln(factor) + 1.
+    auto mscale = [&](double m) {
+      return r.factor <= 1.0 ? 1.0 : 0.1 * m * std::log(r.factor) + 1.0;
+    };
+    std::optional<double> attention = s.getNumber("attention_factor");
+    std::optional<double> m = s.getNumber("mscale"),
+                          mAll = s.getNumber("mscale_all_dim");
+    r.attentionFactor = attention                  ? *attention
+                        : m && mAll && *m && *mAll ? mscale(*m) / mscale(*mAll)
+                                                   : mscale(1.0);
+  }
+  return llvm::Error::success();
+}
+
+/// RoPE's inverse frequencies (one per rotated pair), as
+/// modeling_rope_utils computes them in float32 for each scaling type.
+std::vector<float> inverseFrequencies(const LlamaConfig &cfg) {
+  int64_t d = cfg.headDim;
+  const RopeScaling &r = cfg.rope;
+  std::vector<float> invFreq(d / 2);
+  for (int64_t i = 0; i < d / 2; ++i)
+    invFreq[i] =
+        1.0f / std::pow(static_cast<float>(cfg.theta),
+                        static_cast<float>(2 * i) / static_cast<float>(d));
+  float factor = static_cast<float>(r.factor);
+  if (r.kind == RopeScaling::llama3) {
+    // Long wavelengths (low frequencies) interpolated by the factor, short
+    // ones kept, the band between blended smoothly.
+    float context = static_cast<float>(r.originalContext);
+    float low = static_cast<float>(r.lowFreqFactor),
+          high = static_cast<float>(r.highFreqFactor);
+    float lowWavelength = context / low, highWavelength = context / high;
+    for (float &f : invFreq) {
+      float wavelength = 2.0f * static_cast<float>(llvm::numbers::pi) / f;
+      if (wavelength > lowWavelength) {
+        f /= factor;
+      } else if (wavelength >= highWavelength) {
+        float smooth = (context / wavelength - low) / (high - low);
+        f = (1.0f - smooth) * f / factor + smooth * f;
+      }
+    }
+  } else if (r.kind == RopeScaling::yarn) {
+    // Dimensions that rotate fewer than beta_slow times over the original
+    // context are interpolated, more than beta_fast extrapolated, a linear
+    // ramp between.
+    double base = cfg.theta, dims = static_cast<double>(d);
+    auto correction = [&](double rotations) {
+      return dims *
+             std::log(r.originalContext /
+                      (rotations * 2.0 * llvm::numbers::pi)) /
+             (2.0 * std::log(base));
+    };
+    double lowDim = correction(r.betaFast), highDim = correction(r.betaSlow);
+    if (r.truncate) {
+      lowDim = std::floor(lowDim);
+      highDim = std::ceil(highDim);
+    }
+    lowDim = std::max(lowDim, 0.0);
+    highDim = std::min(highDim, dims - 1.0);
+    if (lowDim == highDim)
+      highDim += 0.001; // as transformers: no zero-width ramp
+    float lo = static_cast<float>(lowDim), hi = static_cast<float>(highDim);
+    for (int64_t i = 0; i < d / 2; ++i) {
+      float ramp =
+          std::clamp((static_cast<float>(i) - lo) / (hi - lo), 0.0f, 1.0f);
+      float extrapolation = 1.0f - ramp;
+      float interpolated = invFreq[i] / factor;
+      invFreq[i] =
+          interpolated * (1.0f - extrapolation) + invFreq[i] * extrapolation;
+    }
+  }
+  return invFreq;
+}
 
 llvm::Expected<LlamaConfig> readConfig(const HfConfig &c) {
   LlamaConfig cfg;
@@ -80,23 +236,8 @@ llvm::Expected<LlamaConfig> readConfig(const HfConfig &c) {
   cfg.tied = *tied;
   if (*act != "silu")
     return c.error("hidden_act", "is '" + *act + "'; kiln builds silu");
-  llvm::Expected<const llvm::json::Object *> scaling = c.object("rope_scaling");
-  if (!scaling)
-    return scaling.takeError();
-  if (*scaling) {
-    const llvm::json::Object &s = **scaling;
-    std::string type =
-        s.getString("rope_type").value_or(s.getString("type").value_or(""))
-            .str();
-    std::optional<double> factor = s.getNumber("factor");
-    if (type == "linear" && factor && *factor > 0)
-      cfg.linearScaling = *factor;
-    else if (type != "default")
-      return c.error("rope_scaling",
-                     "has type '" + type +
-                         "'; kiln builds linear scaling (with a positive "
-                         "factor) and unscaled RoPE only (for now)");
-  }
+  if (llvm::Error e = readRopeScaling(c, cfg))
+    return std::move(e);
   return cfg;
 }
 
@@ -134,23 +275,21 @@ Value LlamaBuilder::rmsNorm(Value x, llvm::StringRef weight) {
 }
 
 std::pair<Value, Value> LlamaBuilder::rotaryTables() {
-  // As LlamaRotaryEmbedding: inv_freq = 1 / theta^(2i / d) and the angle
-  // position * inv_freq in float32, the d/2 angles repeated (rotate_half).
+  // As LlamaRotaryEmbedding: the angle position * inv_freq in float32,
+  // the d/2 angles repeated (rotate_half); yarn scales cos and sin.
   int64_t d = cfg.headDim, p = cfg.positions;
-  std::vector<float> invFreq(d / 2), cosTable(p * d), sinTable(p * d);
-  for (int64_t i = 0; i < d / 2; ++i)
-    invFreq[i] =
-        1.0f / std::pow(static_cast<float>(cfg.theta),
-                        static_cast<float>(2 * i) / static_cast<float>(d));
+  std::vector<float> invFreq = inverseFrequencies(cfg);
+  std::vector<float> cosTable(p * d), sinTable(p * d);
+  float attention = static_cast<float>(cfg.rope.attentionFactor);
   for (int64_t pos = 0; pos < p; ++pos)
     for (int64_t i = 0; i < d; ++i) {
       // Linear scaling: transformers divides the positions (float32).
       float position = static_cast<float>(pos);
-      if (cfg.linearScaling != 1.0)
-        position /= static_cast<float>(cfg.linearScaling);
+      if (cfg.rope.kind == RopeScaling::linear)
+        position /= static_cast<float>(cfg.rope.factor);
       float angle = position * invFreq[i % (d / 2)];
-      cosTable[pos * d + i] = std::cos(angle);
-      sinTable[pos * d + i] = std::sin(angle);
+      cosTable[pos * d + i] = std::cos(angle) * attention;
+      sinTable[pos * d + i] = std::sin(angle) * attention;
     }
   auto type = RankedTensorType::get({p, d}, b.getF32Type());
   Location where = m.loc("rotary_emb");

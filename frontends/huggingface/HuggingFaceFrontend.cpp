@@ -72,15 +72,16 @@ HuggingFaceFrontend::import(MLIRContext *context,
   kiln::hf::CheckpointFolder folder{input.path, std::move(*config),
                                     std::move(*weights)};
   llvm::StringRef type = folder.config.modelType();
-  if (type == "bert")
+  if (type == "bert" || type == "roberta" || type == "xlm-roberta" ||
+      type == "distilbert")
     return kiln::hf::buildBert(context, folder);
   if (type == "llama" || type == "mistral" || type == "qwen2")
     return kiln::hf::buildLlama(context, folder, input.kvCache);
   if (type == "gpt2")
     return kiln::hf::buildGpt2(context, folder, input.kvCache);
   emitError(loc) << "'" << configPath << "' has model_type '" << type
-                 << "'; the Hugging Face frontend builds: bert, gpt2, "
-                    "llama, mistral, qwen2";
+                 << "'; the Hugging Face frontend builds: bert, distilbert, "
+                    "gpt2, llama, mistral, qwen2, roberta, xlm-roberta";
   return nullptr;
 }
 

@@ -135,8 +135,9 @@ private:
   bool hadError = false;
 };
 
-/// Builds BERT-family encoders (BERT, RoBERTa-style absolute positions,
-/// MiniLM): inputs input_ids, attention_mask, token_type_ids; output
+/// Builds BERT-family encoders (BERT and MiniLM; RoBERTa and XLM-RoBERTa;
+/// DistilBERT): inputs input_ids, attention_mask, and token_type_ids for
+/// BERT (and a RoBERTa with more than one token type); output
 /// last_hidden_state, plus sentence_embedding when the folder is a
 /// sentence-transformers checkpoint (1_Pooling, 2_Normalize).
 mlir::OwningOpRef<mlir::ModuleOp> buildBert(mlir::MLIRContext *context,

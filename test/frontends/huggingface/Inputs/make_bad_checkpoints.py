@@ -93,9 +93,12 @@ def main():
           blob=good)
     write(root, "bad_act", config=dict(CONFIG, hidden_act="mish"), blob=good)
     # A LLaMA config is read before its tensors: BERT's do.
-    write(root, "rope_yarn", config=dict(
+    write(root, "rope_longrope", config=dict(
         CONFIG, model_type="llama", num_key_value_heads=2,
-        rope_scaling={"type": "yarn", "factor": 4.0}), blob=good)
+        rope_scaling={"type": "longrope", "factor": 4.0}), blob=good)
+    write(root, "rope_llama3_partial", config=dict(
+        CONFIG, model_type="llama", num_key_value_heads=2,
+        rope_scaling={"rope_type": "llama3", "factor": 8.0}), blob=good)
     write(root, "bad_config", config="[1, 2", blob=good)
     write(root, "cls_pooling", blob=good, extra={
         "1_Pooling/config.json": json.dumps({"pooling_mode_cls_token": True,
