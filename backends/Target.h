@@ -39,6 +39,10 @@ struct TargetConfig {
   /// Extra -mattr style features, e.g. "+avx512f,-amx-tile".
   std::string features;
   unsigned optLevel = 3; ///< LLVM optimization level, 0..3.
+  /// Threads for LLVM's optimization and code generation of the host
+  /// code: 0 picks one per hardware thread for large modules; N >= 2
+  /// always splits the module into N partitions; 1 never does.
+  unsigned jobs = 0;
   /// Matmul precision: "fp32", or (cuda) "bf16" / "fp16" on tensor cores.
   std::string precision = "fp32";
   /// cuda: the GPU architecture, the toolkit that assembles cubins, and

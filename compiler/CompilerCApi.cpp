@@ -81,6 +81,11 @@ const char *kiln_compile_options_set(kiln_compile_options *options,
     if (v.getAsInteger(10, level) || level > 3)
       return bad("an optimization level 0..3");
     t.optLevel = level;
+  } else if (key == "jobs") {
+    unsigned jobs;
+    if (v.getAsInteger(10, jobs))
+      return bad("a thread count (0: automatic)");
+    t.jobs = jobs;
   } else if (key == "precision")
     t.precision = v.str();
   else if (key == "gpu-arch")

@@ -38,7 +38,8 @@ void kiln_compile_options_free(kiln_compile_options *options);
 
 /* Sets option `name` to `value`. The names, as `kiln compile` spells its
  * flags (README.md): "input" (the model's path), "output" (or "o"),
- * "emit", "frontend", "target", "mcpu", "mattr", "O", "precision",
+ * "emit", "frontend", "target", "mcpu", "mattr", "O", "jobs" (threads
+ * for LLVM, "0": automatic), "precision",
  * "gpu-arch", "cuda-path", "gpu-emulate" ("0"/"1"), "fusion" ("0"/"1"),
  * "linear-attention" ("0"/"1"), "kv-cache" ("0"/"1": decoders in the
  * KV-cache form, the default), "dequantize" ("0"/"1": a GGUF file's

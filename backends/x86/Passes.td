@@ -175,6 +175,38 @@ def X86OutlineParallelLoops
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def X86OutlineSegments : Pass<"kiln-outline-segments", "ModuleOp"> {
+  let summary = "Split a long function body into functions of bounded size";
+  let description = [{
+    After kiln-outline-parallel-loops a model's `main_graph` still holds
+    every layer's sequential glue (allocations, run-time checks, kernel
+    calls, small loops): SmolLM2-135M's is one LLVM function of 115,000
+    lines, and LLVM's register allocator, instruction scheduler and
+    constraint elimination grow faster than linearly with a function's
+    size. This pass cuts the entry block of every function holding more
+    than `ops-per-function` operations (nested ones counted) into
+    consecutive segments of about that many, each moved into a private
+    `noinline` function `<name>_segment_<N>` that takes the values it uses
+    from before (constants are cloned in) and returns the values used
+    after it, and is called in its place. A segment whose results include
+    a stack allocation (`memref.alloca`) stays inline: the allocation
+    would not outlive the call.
+
+    Example (`ops-per-function=2`):
+    ```mlir
+    %a = memref.alloc(%n) : memref<?xf32>
+    memref.store %x, %a[%i] : memref<?xf32>
+    // becomes
+    %a = call @graph_segment_0(%n, %x, %i) : (index, f32, index) -> memref<?xf32>
+    ```
+  }];
+  let options = [
+    Option<"opsPerFunction", "ops-per-function", "unsigned", "2000",
+           "Operations (nested ones counted) per outlined segment">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def X86ApproximateMath : Pass<"kiln-approximate-math", "func::FuncOp"> {
   let summary = "Inline polynomial approximations of exp, erf, tanh, log, ...";
   let description = [{

@@ -27,9 +27,17 @@ struct TargetOptions {
   std::string cpu = "native";  ///< "native": the host CPU.
   std::string features;        ///< Extra -mattr style features.
   unsigned optLevel = 3;       ///< 0..3.
+  /// Threads for LLVM's optimization and code generation, a partition of
+  /// the module each: 0 one per hardware thread for modules of at least
+  /// `splitInstructions` LLVM instructions (smaller ones whole); N >= 2
+  /// always N; 1 never splits.
+  unsigned jobs = 0;
+  size_t splitInstructions = 200000;
 };
 
-/// Optimizes `module` for the target and emits an ELF object into `object`.
+/// Optimizes `module` for the target and emits an ELF object into `object`
+/// (a large module in partitions on several threads, merged into one
+/// relocatable object).
 mlir::LogicalResult emitObject(llvm::Module &module,
                                const TargetOptions &options,
                                llvm::SmallVectorImpl<char> &object,

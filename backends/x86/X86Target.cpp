@@ -28,6 +28,7 @@ std::unique_ptr<X86Target> X86Target::create(const TargetConfig &config,
   options.cpu = config.cpu;
   options.features = config.features;
   options.optLevel = std::min(config.optLevel, 3u);
+  options.jobs = config.jobs;
   std::optional<TargetCpu> cpu = describeTarget(options, error);
   if (!cpu)
     return nullptr;
@@ -112,11 +113,12 @@ void kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm) {
   // Run-time checks call the runtime's kiln_rt_check_failed. Parallel
   // loops become OpenMP work-sharing loops, each outlined into a function
   // of its own first (compile time) and given a team of one when too
-  // small; everything else the standard conversions to the LLVM dialect.
-  // convert-scf-to-openmp wraps bodies in alloca scopes that canonicalize
-  // must remove before scf-to-cf; expand-strided-metadata creates
-  // affine.apply ops, so it goes before lower-affine. Allocations call the
-  // runtime's scratch allocator (use-generic-functions:
+  // small; what is left of a long function is cut into functions of
+  // bounded size (compile time again); everything else the standard conversions
+  // to the LLVM dialect. convert-scf-to-openmp wraps bodies in alloca scopes
+  // that canonicalize must remove before scf-to-cf; expand-strided-metadata
+  // creates affine.apply ops, so it goes before lower-affine. Allocations call
+  // the runtime's scratch allocator (use-generic-functions:
   // _mlir_memref_to_llvm_alloc/free).
   pm.addPass(tfm::createKilnLowerRuntimeChecks());
   OpPassManager &loops = pm.nest<func::FuncOp>();
@@ -125,12 +127,18 @@ void kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm) {
   loops.addPass(tfm::createX86ApproximateMath());
   loops.addPass(createCanonicalizerPass());
   pm.addPass(tfm::createX86OutlineParallelLoops());
+  pm.addPass(tfm::createX86OutlineSegments());
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(tfm::createX86ParallelThreshold());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
+  // Without rollback: with it the conversion driver records every op each
+  // block split moves, quadratic in a function's length (SmolLM2: 1.4 GB
+  // and most of this pass's 30 s).
+  SCFToControlFlowPassOptions scfToCf;
+  scfToCf.allowPatternRollback = false;
+  pm.addPass(createSCFToControlFlowPass(scfToCf));
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());

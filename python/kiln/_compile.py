@@ -43,7 +43,7 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
             frontend=None, quantize=None, group_size=None,
             outlier_threshold=None, calibration=None, smoothquant_alpha=None,
             quantize_softmax=None, softmax_bits=None,
-            record_activation_ranges=False):
+            record_activation_ranges=False, jobs=None):
     """Compiles `model` into `output` (with --emit=so, the default, also
     `output`.weights) and returns the list of warnings and notes.
 
@@ -74,6 +74,8 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
         logits; `kiln compile --no-kv-cache`).
     dequantize: GGUF files' Q8_0/Q4_0/Q4_1 tensors to float32 instead of
         the weight-only int8/int4 kernels (`kiln compile --dequantize`).
+    jobs: threads for LLVM's optimization and code generation (None or 0:
+        one per hardware thread for large models; `kiln compile --jobs`).
     record_activation_ranges: build the recording library kiln.calibrate
         runs instead (extra outputs "calibration:I:min|max:NODE").
     """
@@ -96,7 +98,7 @@ def compile(model, output, *, target=None, precision=None, shapes=None,
                         ("calibration", calibration and os.fspath(calibration)),
                         ("smoothquant-alpha", smoothquant_alpha),
                         ("quantize-softmax", quantize_softmax),
-                        ("softmax-bits", softmax_bits)]:
+                        ("softmax-bits", softmax_bits), ("jobs", jobs)]:
         if value is not None:
             settings.append((name, str(value)))
     if opt_level is not None:

@@ -72,6 +72,12 @@ cl::opt<unsigned> optLevel("O", cl::sub(compileCommand), cl::Prefix,
                            cl::desc("Optimization level, -O0 to -O3 "
                                     "(default -O3)"),
                            cl::init(3));
+cl::opt<unsigned> compileJobs(
+    "jobs", cl::sub(compileCommand),
+    cl::desc("Threads for LLVM's optimization and code generation, each on "
+             "a partition of the module (default 0: one per hardware "
+             "thread for large models; 1: one partition)"),
+    cl::init(0));
 cl::opt<std::string> targetTriple(
     "target", cl::sub(compileCommand),
     cl::desc("Target: an x86_64 triple (default: the host), or 'cuda' for "
@@ -452,6 +458,7 @@ kiln::CompileOptions compileOptionsFromFlags() {
   options.target.cpu = targetCpu;
   options.target.features = targetFeatures;
   options.target.optLevel = optLevel;
+  options.target.jobs = compileJobs;
   options.target.precision = precision;
   options.target.gpuArch = gpuArch;
   options.target.cudaPath = cudaPath;
