@@ -110,7 +110,9 @@ void kiln::cuda::buildHostToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(tfm::createKilnLowerRuntimeChecks());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
+  SCFToControlFlowPassOptions scfToCf;
+  scfToCf.allowPatternRollback = false; // linear in the host code, as x86
+  pm.addPass(createSCFToControlFlowPass(scfToCf));
   pm.addPass(createGpuToLLVMConversionPass());
   addFinalLLVMConversions(pm, /*openmp=*/false);
 }
