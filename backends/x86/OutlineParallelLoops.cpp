@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/x86/Outlining.h"
 #include "backends/x86/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -30,24 +31,13 @@ func::FuncOp outline(scf::ParallelOp loop, Operation *after, StringRef name) {
   getUsedValuesDefinedAbove(loop->getRegions(), used);
   SmallVector<Value> args;
   SmallVector<Operation *> constants;
-  for (Value v : used) {
-    Operation *def = v.getDefiningOp();
-    if (def && def->hasTrait<OpTrait::ConstantLike>() &&
-        def->getNumResults() == 1)
-      constants.push_back(def);
-    else
-      args.push_back(v);
-  }
+  kiln::x86::splitCaptures(used, args, constants);
   OpBuilder b(loop->getContext());
-  b.setInsertionPointAfter(after);
   auto type = b.getFunctionType(ValueRange(args).getTypes(),
                                 loop->getResultTypes());
-  auto func = func::FuncOp::create(b, loop.getLoc(), name, type);
-  func.setPrivate();
-  // Kept out of line by LLVM too: inlined back, the caller would again be
-  // one huge function for the optimizer.
-  func->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
-  Block *entry = func.addEntryBlock();
+  func::FuncOp func =
+      kiln::x86::createOutlinedFunction(b, loop.getLoc(), after, name, type);
+  Block *entry = &func.front();
   b.setInsertionPointToStart(entry);
   IRMapping map;
   map.map(args, entry->getArguments());

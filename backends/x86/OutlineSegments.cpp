@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/x86/Outlining.h"
 #include "backends/x86/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -24,11 +25,6 @@ unsigned weight(Operation *op) {
   unsigned n = 0;
   op->walk([&](Operation *) { ++n; });
   return n;
-}
-
-bool isConstant(Operation *op) {
-  return op && op->hasTrait<OpTrait::ConstantLike>() &&
-         op->getNumResults() == 1 && op->getNumRegions() == 0;
 }
 
 /// A run of consecutive operations of one block, [begin, end).
@@ -79,25 +75,16 @@ func::FuncOp outline(Block *block, const Segment &segment, Operation *after,
 
   SmallVector<Value> args;
   SmallVector<Operation *> constants;
-  for (Value v : used) {
-    if (isConstant(v.getDefiningOp()))
-      constants.push_back(v.getDefiningOp());
-    else
-      args.push_back(v);
-  }
+  kiln::x86::splitCaptures(used, args, constants);
 
   Operation *first = &*segment.begin;
   Location loc = first->getLoc();
   OpBuilder b(first->getContext());
-  b.setInsertionPointAfter(after);
   auto type = b.getFunctionType(ValueRange(args).getTypes(),
                                 ValueRange(escaping.getArrayRef()).getTypes());
-  auto func = func::FuncOp::create(b, loc, name, type);
-  func.setPrivate();
-  // Kept out of line by LLVM too: inlined back, the caller would again be
-  // one huge function for the optimizer.
-  func->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
-  Block *entry = func.addEntryBlock();
+  func::FuncOp func =
+      kiln::x86::createOutlinedFunction(b, loc, after, name, type);
+  Block *entry = &func.front();
 
   // The call, before the segment; then the segment's ops move into the
   // function and the uses after it read the call's results.
@@ -146,7 +133,7 @@ struct X86OutlineSegments
       // rather than receiving them (or, made in one segment, returning them).
       Block::iterator begin = block->begin();
       for (Operation &op : llvm::make_early_inc_range(*block))
-        if (isConstant(&op)) {
+        if (kiln::x86::isOutlinedConstant(&op)) {
           if (&op != &*begin)
             op.moveBefore(block, begin);
           else
