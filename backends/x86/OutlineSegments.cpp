@@ -32,11 +32,136 @@ struct Segment {
   Block::iterator begin, end;
 };
 
+/// A hash of what `op` is, nested operations included and values ignored:
+/// equal for the same operation in two layers of a model.
+llvm::hash_code shapeHash(Operation *op) {
+  llvm::hash_code hash(0);
+  op->walk([&](Operation *nested) {
+    hash = llvm::hash_combine(hash,
+                              OperationEquivalence::computeHash(
+                                  nested, OperationEquivalence::ignoreHashValue,
+                                  OperationEquivalence::ignoreHashValue,
+                                  OperationEquivalence::IgnoreLocations));
+  });
+  return hash;
+}
+
+/// The layers of a model: the longest stretch [start, start + count *
+/// period) of `keys` made of `count` copies of one run of `period`
+/// operations, the period found among the distances between repeats of the
+/// same operation. Zero count when nothing repeats at least twice.
+struct Repetition {
+  size_t start = 0, period = 0, count = 0;
+};
+
+Repetition findRepetition(ArrayRef<llvm::hash_code> keys) {
+  // The gaps between consecutive occurrences of each operation, by how
+  // often they occur.
+  DenseMap<llvm::hash_code, size_t> lastSeen;
+  DenseMap<size_t, size_t> gapCount;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto [it, first] = lastSeen.try_emplace(keys[i], i);
+    if (!first) {
+      ++gapCount[i - it->second];
+      it->second = i;
+    }
+  }
+  SmallVector<std::pair<size_t, size_t>> gaps(gapCount.begin(), gapCount.end());
+  llvm::sort(gaps, [](auto a, auto b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  // Among the commonest gaps, the one whose repeats cover the most
+  // operations (the smallest, on a tie: a multiple of the layer length
+  // covers no more than the layer length does).
+  Repetition best;
+  for (auto [period, ignored] : ArrayRef(gaps).take_front(16)) {
+    size_t run = 0;
+    for (size_t i = 0; i + period < keys.size(); ++i) {
+      run = keys[i] == keys[i + period] ? run + 1 : 0;
+      // A run of `run` matches ending at i spans (run + period) ops.
+      size_t count = (run + period) / period;
+      if (run >= period && count * period > best.count * best.period)
+        best = {i + 1 - run, period, count};
+    }
+  }
+  return best;
+}
+
+/// Cuts [begin, end) into runs of about `budget` ops, accumulated from
+/// `begin`.
+void cutByBudget(Block::iterator begin, Block::iterator end, unsigned budget,
+                 SmallVectorImpl<Segment> &segments) {
+  unsigned sum = 0;
+  for (Block::iterator it = begin; it != end; ++it) {
+    sum += weight(&*it);
+    if (sum >= budget) {
+      segments.push_back({begin, std::next(it)});
+      begin = std::next(it);
+      sum = 0;
+    }
+  }
+  if (begin != end)
+    segments.push_back({begin, end});
+}
+
+/// Cuts [begin, end) into runs of about `budget` ops. Where the body
+/// repeats (a model's layers), every repeat is cut at the same places, so
+/// that the layers' segments are the same function, which
+/// kiln-merge-identical-functions then keeps once.
+SmallVector<Segment> cutSegments(Block::iterator begin, Block::iterator end,
+                                 unsigned budget) {
+  SmallVector<Operation *> ops;
+  SmallVector<llvm::hash_code> keys;
+  for (Block::iterator it = begin; it != end; ++it) {
+    ops.push_back(&*it);
+    keys.push_back(shapeHash(&*it));
+  }
+  SmallVector<Segment> segments;
+  Repetition layers = findRepetition(keys);
+  if (layers.count < 2) {
+    cutByBudget(begin, end, budget, segments);
+    return segments;
+  }
+  auto at = [&](size_t i) {
+    return i < ops.size() ? ops[i]->getIterator() : end;
+  };
+  // Before the layers, each layer (cut where the first one is, or several
+  // short layers together), after them.
+  cutByBudget(begin, at(layers.start), budget, segments);
+  unsigned layerWeight = 0;
+  for (size_t i = 0; i < layers.period; ++i)
+    layerWeight += weight(ops[layers.start + i]);
+  size_t perSegment = std::max<size_t>(1, budget / std::max(1u, layerWeight));
+  size_t stride = layers.period * perSegment;
+  SmallVector<size_t> cuts; // offsets in a stride where a segment ends
+  unsigned sum = 0;
+  for (size_t i = 0; i < stride; ++i) {
+    sum += weight(ops[layers.start + i % layers.period]);
+    if (sum >= budget || i + 1 == stride) {
+      cuts.push_back(i + 1);
+      sum = 0;
+    }
+  }
+  size_t strides = layers.count / perSegment;
+  for (size_t k = 0; k < strides; ++k) {
+    size_t base = layers.start + k * stride, from = 0;
+    for (size_t cut : cuts) {
+      segments.push_back({at(base + from), at(base + cut)});
+      from = cut;
+    }
+  }
+  layers.count = strides * perSegment;
+  cutByBudget(at(layers.start + layers.count * layers.period), end, budget,
+              segments);
+  return segments;
+}
+
 /// Moves `segment` of `block` into a new private function `name` placed
 /// after `after` and calls it in its place; returns the function, or null
-/// (leaving the IR as it was) when a stack allocation would escape.
+/// (leaving the IR as it was) when a stack allocation would escape or it
+/// would return more than `maxResults` values.
 func::FuncOp outline(Block *block, const Segment &segment, Operation *after,
-                     StringRef name) {
+                     StringRef name, size_t maxResults) {
   // The ops of the segment, for membership tests.
   llvm::SmallPtrSet<Operation *, 32> inside;
   for (Block::iterator it = segment.begin; it != segment.end; ++it)
@@ -72,6 +197,10 @@ func::FuncOp outline(Block *block, const Segment &segment, Operation *after,
     if (Operation *def = v.getDefiningOp())
       if (isa<memref::AllocaOp>(def))
         return nullptr;
+  // Results come back as one aggregate, built and taken apart in a single
+  // basic block; LLVM's instruction scheduling is quadratic in that.
+  if (escaping.size() > maxResults)
+    return nullptr;
 
   SmallVector<Value> args;
   SmallVector<Operation *> constants;
@@ -139,20 +268,8 @@ struct X86OutlineSegments
           else
             ++begin;
         }
-      // Cut the ops before the terminator into runs of about `budget`.
-      SmallVector<Segment> segments;
-      Block::iterator last = block->getTerminator()->getIterator();
-      unsigned sum = 0;
-      for (Block::iterator it = begin; it != last; ++it) {
-        sum += weight(&*it);
-        if (sum >= budget) {
-          segments.push_back({begin, std::next(it)});
-          begin = std::next(it);
-          sum = 0;
-        }
-      }
-      if (begin != last)
-        segments.push_back({begin, last});
+      SmallVector<Segment> segments =
+          cutSegments(begin, block->getTerminator()->getIterator(), budget);
       if (segments.size() < 2)
         continue;
       unsigned index = 0;
@@ -162,7 +279,8 @@ struct X86OutlineSegments
         do
           name = (func.getName() + "_segment_" + Twine(index++)).str();
         while (symbols.lookup(name));
-        if (func::FuncOp outlined = outline(block, segment, after, name)) {
+        if (func::FuncOp outlined =
+                outline(block, segment, after, name, maxResults)) {
           symbols.insert(outlined);
           after = outlined;
         }

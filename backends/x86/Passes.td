@@ -190,7 +190,15 @@ def X86OutlineSegments : Pass<"kiln-outline-segments", "ModuleOp"> {
     from before (constants are cloned in) and returns the values used
     after it, and is called in its place. A segment whose results include
     a stack allocation (`memref.alloca`) stays inline: the allocation
-    would not outlive the call.
+    would not outlive the call; so does one returning more than
+    `max-results` values (LLVM builds and takes apart the aggregate of
+    results in one basic block, and schedules a block in quadratic time).
+
+    Where the body repeats (a model's layers: the longest stretch made of
+    copies of one run of operations, compared by kind, attributes and
+    types, not by values), every copy is cut at the same places, or
+    several short copies are taken together, so that the layers' segments
+    are the same function and kiln-merge-identical-functions keeps one.
 
     Example (`ops-per-function=2`):
     ```mlir
@@ -202,9 +210,33 @@ def X86OutlineSegments : Pass<"kiln-outline-segments", "ModuleOp"> {
   }];
   let options = [
     Option<"opsPerFunction", "ops-per-function", "unsigned", "2000",
-           "Operations (nested ones counted) per outlined segment">
+           "Operations (nested ones counted) per outlined segment">,
+    Option<"maxResults", "max-results", "unsigned", "64",
+           "Values a segment may return; a segment returning more stays inline">
   ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def X86MergeIdenticalFunctions
+    : Pass<"kiln-merge-identical-functions", "ModuleOp"> {
+  let summary = "Keep one of each set of structurally identical private functions";
+  let description = [{
+    The outlining passes give every layer of a model its own copies of the
+    same functions: SmolLM2-135M's 30 decoder layers outline 535 parallel
+    loops with 18 distinct bodies. This pass finds private functions with
+    the same type, attributes (but their name) and body (operations,
+    attributes and types, locations ignored), keeps the first of each set
+    and points every use of the others at it, then repeats: callers that
+    differed only in which copy they called are now identical too. What
+    reaches LLVM is the model's distinct code, not its depth.
+
+    Example:
+    ```mlir
+    func.func private @f_0(%a: f32) -> f32 { %b = arith.addf %a, %a : f32  return %b : f32 }
+    func.func private @f_1(%a: f32) -> f32 { %b = arith.addf %a, %a : f32  return %b : f32 }
+    // @f_1 is erased and `call @f_1` becomes `call @f_0`.
+    ```
+  }];
 }
 
 def X86ApproximateMath : Pass<"kiln-approximate-math", "func::FuncOp"> {

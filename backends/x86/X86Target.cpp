@@ -126,8 +126,12 @@ void kiln::x86::buildLowerToLLVMPipeline(OpPassManager &pm) {
   loops.addPass(tfm::createX86SerializeNestedParallel());
   loops.addPass(tfm::createX86ApproximateMath());
   loops.addPass(createCanonicalizerPass());
+  // Layers' loops merge first, so that the layers' segments (calling them)
+  // are cut alike and merge too.
   pm.addPass(tfm::createX86OutlineParallelLoops());
+  pm.addPass(tfm::createX86MergeIdenticalFunctions());
   pm.addPass(tfm::createX86OutlineSegments());
+  pm.addPass(tfm::createX86MergeIdenticalFunctions());
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(tfm::createX86ParallelThreshold());

@@ -63,3 +63,50 @@ func.func @short(%v: f32) -> f32 {
   %w = arith.addf %v, %v : f32
   return %w : f32
 }
+
+// -----
+
+// A body that repeats (three layers after one op of its own) is cut at the
+// same places in every copy; merged, each layer calls the same two
+// functions.
+// RUN: kiln-opt %s -split-input-file -kiln-outline-segments="ops-per-function=2" -kiln-merge-identical-functions | FileCheck %s --check-prefix=LAYERS
+// LAYERS-LABEL: func.func @layers(
+// LAYERS: %[[P:.+]] = call @layers_segment_0(
+// LAYERS: %[[B1:.+]] = call @layers_segment_1(%[[P]], %{{.+}}) : (f32, f32) -> f32
+// LAYERS: call @layers_segment_2(%[[B1]], %{{.+}}) : (f32, memref<4xf32>) -> ()
+// LAYERS: %[[B2:.+]] = call @layers_segment_1(%[[B1]], %{{.+}})
+// LAYERS: call @layers_segment_2(%[[B2]],
+// LAYERS: %[[B3:.+]] = call @layers_segment_1(%[[B2]], %{{.+}})
+// LAYERS: call @layers_segment_2(%[[B3]],
+// LAYERS: return %[[B3]]
+// LAYERS-NOT: func.func private @layers_segment_3
+func.func @layers(%m: memref<4xf32>, %x: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %p = arith.mulf %x, %x : f32
+  %a1 = arith.addf %p, %x : f32
+  %b1 = arith.mulf %a1, %a1 : f32
+  memref.store %b1, %m[%c0] : memref<4xf32>
+  %a2 = arith.addf %b1, %x : f32
+  %b2 = arith.mulf %a2, %a2 : f32
+  memref.store %b2, %m[%c0] : memref<4xf32>
+  %a3 = arith.addf %b2, %x : f32
+  %b3 = arith.mulf %a3, %a3 : f32
+  memref.store %b3, %m[%c0] : memref<4xf32>
+  return %b3 : f32
+}
+
+// -----
+
+// A segment returning more than max-results values stays inline.
+// RUN: kiln-opt %s -split-input-file -kiln-outline-segments="ops-per-function=2 max-results=1" | FileCheck %s --check-prefix=RESULTS
+// RESULTS-LABEL: func.func @results(
+// RESULTS-NEXT: %[[A:.+]] = arith.addf
+// RESULTS-NEXT: %[[B:.+]] = arith.mulf
+// RESULTS-NEXT: call @results_segment_1(%[[A]], %[[B]])
+func.func @results(%x: f32) -> f32 {
+  %a = arith.addf %x, %x : f32
+  %b = arith.mulf %x, %x : f32
+  %c = arith.subf %a, %b : f32
+  %d = arith.mulf %c, %c : f32
+  return %d : f32
+}
