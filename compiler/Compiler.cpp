@@ -129,8 +129,11 @@ private:
   /// staged and renamed into place).
   bool writeOutput(llvm::function_ref<bool(llvm::raw_ostream &)> write);
   bool writeText(ModuleOp module, TimingScope &timer);
-  bool writeOutputs(ArrayRef<char> object,
-                    const kiln::ModelSignature &signature, TimingScope &timer);
+  /// Writes the weights file (staged until writeOutputs keeps it) and lets
+  /// go of the weights' data: nothing after needs more than their places,
+  /// and LLVM's memory then does not add to theirs.
+  bool writeWeights(kiln::ModelSignature &signature, TimingScope &timer);
+  bool writeOutputs(ArrayRef<char> object, TimingScope &timer);
   void printOpCounts(ModuleOp module, StringRef when);
 
   /// Reports a problem with the options or the environment.
@@ -156,6 +159,8 @@ private:
   kiln::FrontendInput frontendInput;
   const kiln::DiagnosticCallback &callback;
   std::vector<CompileDiagnostic> diagnostics;
+  /// The weights file, written early, renamed into place with the library.
+  std::unique_ptr<kiln::StagedFile> weightsFile;
   std::unique_ptr<kiln::Target> target;
 };
 
@@ -433,6 +438,9 @@ bool Compilation::lowerAndEmit(ModuleOp module, TimingScope &timer) {
   // The signature has what the argument and result attributes said.
   func.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
   func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
+  if ((options.emit == EmitStage::Obj || options.emit == EmitStage::So) &&
+      !writeWeights(*signature, timer))
+    return false;
 
   PassManager pm(&context);
   pm.enableTiming(timer);
@@ -481,43 +489,47 @@ bool Compilation::lowerAndEmit(ModuleOp module, TimingScope &timer) {
       return true;
     });
   }
-  // (Checked this late, like any other problem of the output, so that the
-  // model's own problems come first.)
-  if (options.output == "-")
-    return fail("--emit=obj and --emit=so need an output file (-o)");
   llvm::SmallVector<char> object;
   {
     TimingScope t = timer.nest("LLVM optimization and code generation");
     if (failed(target->emitObject(*llvmModule, object, error)))
       return fail(error);
   }
-  return writeOutputs(object, *signature, timer);
+  return writeOutputs(object, timer);
 }
 
 /// The weights file, then the object or library: both staged, then renamed
 /// into place, the weights first (a library is never newer than its
 /// weights; a mismatched pair is refused by the runtime, see
 /// kiln_model_abi.h).
-bool Compilation::writeOutputs(ArrayRef<char> object,
-                               const kiln::ModelSignature &signature,
+bool Compilation::writeWeights(kiln::ModelSignature &signature,
                                TimingScope &timer) {
-  std::string error;
+  // (Checked after the model's own problems, which the import and the tfm
+  // pipeline find.)
   const std::string &outputPath = options.output;
+  if (outputPath == "-")
+    return fail("--emit=obj and --emit=so need an output file (-o)");
   for (const std::string &path : {outputPath, outputPath + ".weights"})
     if (llvm::sys::fs::is_directory(path))
       return fail("cannot write '" + path + "': it is a directory");
-  kiln::StagedFile weights(outputPath + ".weights");
-  {
-    TimingScope t = timer.nest("weights file");
-    if (!weights.create(error) ||
-        !kiln::writeFile(
-            weights.getPath(),
-            [&](llvm::raw_ostream &os) {
-              return succeeded(kiln::writeWeightsFile(signature, os, error));
-            },
-            error))
-      return fail(error);
-  }
+  TimingScope t = timer.nest("weights file");
+  std::string error;
+  weightsFile = std::make_unique<kiln::StagedFile>(outputPath + ".weights");
+  if (!weightsFile->create(error) ||
+      !kiln::writeFile(
+          weightsFile->getPath(),
+          [&](llvm::raw_ostream &os) {
+            return succeeded(kiln::writeWeightsFile(signature, os, error));
+          },
+          error))
+    return fail(error);
+  kiln::releaseWeightData(signature);
+  return true;
+}
+
+bool Compilation::writeOutputs(ArrayRef<char> object, TimingScope &timer) {
+  std::string error;
+  const std::string &outputPath = options.output;
   kiln::StagedFile output(outputPath);
   if (!output.create(error))
     return fail(error);
@@ -546,7 +558,7 @@ bool Compilation::writeOutputs(ArrayRef<char> object,
   } else if (!kiln::writeFile(output.getPath(), writeObject, error)) {
     return fail(error);
   }
-  if (!weights.keep(error) || !output.keep(error))
+  if (!weightsFile->keep(error) || !output.keep(error))
     return fail(error);
   // The model's tokenizer and generation settings go beside its library,
   // where `kiln embed`, `kiln generate` and the Python package look for

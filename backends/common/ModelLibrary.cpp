@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "backends/common/ModelLibrary.h"
+#include "dialects/tfm/WeightUtils.h"
 
 #include "dialects/tfm/TfmOps.h"
 #include "runtime/kiln_runtime.h"
@@ -349,6 +350,13 @@ LogicalResult kiln::writeWeightsFile(const ModelSignature &signature,
   llvm::support::endian::write64le(trailer + 16, signature.weightsId);
   os.write(trailer, sizeof trailer);
   return success();
+}
+
+void kiln::releaseWeightData(ModelSignature &signature) {
+  for (TensorInfo &w : signature.weights) {
+    mlir::tfm::releaseWeightData(w.weight);
+    w.weight = nullptr;
+  }
 }
 
 /// Moves the module's static constructors into kiln_model_device_init and

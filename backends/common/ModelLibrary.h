@@ -91,6 +91,13 @@ mlir::LogicalResult writeWeightsFile(const ModelSignature &signature,
                                      llvm::raw_ostream &os,
                                      std::string &error);
 
+/// Lets go of the weights' data once it is written: each weight held as a
+/// resource blob (a view of a mapped checkpoint, a packed copy) gets an
+/// empty blob, freeing or unmapping it, and the signature keeps only the
+/// weights' places. Nothing in the IR may refer to them any more (after
+/// kiln-externalize-weights, once the entry's argument attributes are gone).
+void releaseWeightData(ModelSignature &signature);
+
 /// Translates an LLVM-dialect module (with OpenMP ops) to LLVM IR.
 std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &context,

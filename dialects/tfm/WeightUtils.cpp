@@ -201,12 +201,16 @@ ArrayRef<int8_t> tfm::getWeightInt8s(ElementsAttr value,
   return storage;
 }
 
+void tfm::releaseWeightData(ElementsAttr value) {
+  if (auto resource = dyn_cast_or_null<DenseResourceElementsAttr>(value))
+    if (auto *entry = resource.getRawHandle().getResource())
+      entry->setBlob(AsmResourceBlob());
+}
+
 void tfm::releaseWeight(ConstantOp op) {
   if (!op || !op->use_empty())
     return;
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(op.getValue()))
-    if (auto *entry = resource.getRawHandle().getResource())
-      entry->setBlob(AsmResourceBlob());
+  releaseWeightData(op.getValue());
   op.erase();
 }
 

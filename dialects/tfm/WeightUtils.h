@@ -89,6 +89,10 @@ uint16_t halfBits(float f);
 /// Erases `op` if nothing uses it and frees its resource blob.
 void releaseWeight(ConstantOp op);
 
+/// Frees the data of a weight held as a resource blob (the blob becomes
+/// empty); nothing may read it after. Other attributes are left as they are.
+void releaseWeightData(ElementsAttr value);
+
 /// A tfm.constant of `type` holding a copy of `data` in a resource blob
 /// called `name`.
 template <typename T>
