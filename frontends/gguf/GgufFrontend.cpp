@@ -86,12 +86,10 @@ std::vector<T> unpermute(const std::vector<T> &w, int64_t rows,
 /// The view of float data computed here, owned by the view.
 hf::TensorView ownedView(const std::string &what, std::vector<float> values,
                          std::vector<int64_t> shape) {
-  std::vector<char> bytes(values.size() * sizeof(float));
-  std::memcpy(bytes.data(), values.data(), bytes.size());
   hf::TensorView view;
   view.dtype = "F32";
   view.shape = std::move(shape);
-  view.file = hf::MappedFile::adopt(what, std::move(bytes));
+  view.file = hf::MappedFile::adopt(what, std::move(values));
   view.bytes = llvm::ArrayRef<char>(view.file->data, view.file->size);
   return view;
 }
@@ -218,11 +216,11 @@ llvm::Expected<hf::Checkpoint> checkpoint(const gguf::File &f,
     int64_t permuted = !(query || key) || shape.size() != 2 ? 0
                        : query                              ? heads
                                                             : kvHeads;
-    // Matmul weights stay quantized (the embedding table, which the lm_head
-    // may share, also gets its float32 form for the lookup).
+    // Matmul weights and the embedding table stay quantized (the lookup
+    // dequantizes the rows it picks).
     bool keep = keepQuantized && gguf::isBlockQuantized(t) && shape.size() == 2;
     hf::TensorView view;
-    if (!keep || name == "model.embed_tokens.weight") {
+    if (!keep) {
       std::vector<float> values = gguf::dequantize(t);
       if (permuted)
         values = unpermute(values, shape[0], permuted);
@@ -241,6 +239,8 @@ llvm::Expected<hf::Checkpoint> checkpoint(const gguf::File &f,
       view.quantized =
           std::make_shared<const hf::TensorView::Quantized>(std::move(q));
     }
+    // Decoded: the file's blocks are not read again.
+    f.mapped()->drop(t.bytes);
     weights.addTensor(name, std::move(view));
   }
   return weights;

@@ -379,11 +379,10 @@ Value LlamaBuilder::logits(Value x) {
 OwningOpRef<ModuleOp> LlamaBuilder::build(bool kvCache) {
   ModelBuilder::DecoderInputs in = m.addDecoderInputs(
       kvCache, cfg.layers, cfg.kvHeads, cfg.headDim, cfg.positions);
-  Value table = m.weight("model.embed_tokens.weight", {cfg.vocab, cfg.hidden});
-  if (!table)
+  Value x = m.embedding("model.embed_tokens", cfg.vocab, cfg.hidden,
+                        in.inputIds);
+  if (!x)
     return nullptr;
-  Value x =
-      m.make<tfm::EmbeddingOp>(m.loc("model.embed_tokens"), table, in.inputIds);
   auto [cos, sin] = kvCache ? cachedRotary(in.inputIds, in.cache.lengths)
                             : prefillRotary(in.inputIds);
   for (int64_t i = 0; i < cfg.layers && x; ++i)

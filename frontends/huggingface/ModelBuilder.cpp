@@ -84,6 +84,34 @@ Value ModelBuilder::fail(const Twine &message) {
   return {};
 }
 
+/// A blob viewing `bytes`, which `owner` holds: kept alive while the blob
+/// lives, let go when it is released (`onRelease` first).
+static AsmResourceBlob viewBlob(ArrayRef<char> bytes,
+                                std::shared_ptr<const void> owner,
+                                std::function<void()> onRelease = {}) {
+  size_t align = 64;
+  while (reinterpret_cast<uintptr_t>(bytes.data()) % align)
+    align /= 2;
+  return AsmResourceBlob(
+      bytes, align,
+      [owner = std::move(owner),
+       onRelease = std::move(onRelease)](void *, size_t, size_t) mutable {
+        if (onRelease)
+          onRelease();
+        owner.reset();
+      },
+      /*dataIsMutable=*/false);
+}
+
+/// A blob viewing a tensor of a mapped file, whose pages leave memory when
+/// the blob is released (once the weight is packed or written).
+static AsmResourceBlob viewBlob(ArrayRef<char> bytes,
+                                std::shared_ptr<MappedFile> file) {
+  const MappedFile *mapping = file.get();
+  return viewBlob(bytes, std::move(file),
+                  [mapping, bytes] { mapping->drop(bytes); });
+}
+
 Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape) {
   const TensorView *t = checkpoint.weights.lookup(name);
   if (!t)
@@ -100,14 +128,7 @@ Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape) {
                 "' is held quantized only, and is not a matmul weight here");
   if (t->dtype == "F32") {
     // A view of the mapping, kept mapped while the blob lives.
-    size_t align = 64;
-    while (reinterpret_cast<uintptr_t>(t->bytes.data()) % align)
-      align /= 2;
-    std::shared_ptr<MappedFile> keepAlive = t->file;
-    blob = AsmResourceBlob(
-        t->bytes, align,
-        [keepAlive](void *, size_t, size_t) mutable { keepAlive.reset(); },
-        /*dataIsMutable=*/false);
+    blob = viewBlob(t->bytes, t->file);
   } else if (t->dtype == "F16" || t->dtype == "BF16") {
     int64_t n = t->numElements();
     std::vector<float> widened(n);
@@ -128,6 +149,76 @@ Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape) {
       DenseResourceElementsAttr::get(type, name, std::move(*blob)));
 }
 
+ModelBuilder::QuantizedConstants
+ModelBuilder::quantizedConstants(StringRef name, const TensorView &t) {
+  const TensorView::Quantized &q = *t.quantized;
+  int64_t rows = t.shape[0], cols = t.shape[1];
+  int64_t groups = tfm::QuantizedMatmulOp::groupCount(cols, q.groupSize);
+  // Views of the decoded codes and scales, which the blobs keep alive (and
+  // free with the last, once the kernel has packed them or the weights
+  // file has been written).
+  std::shared_ptr<const TensorView::Quantized> keepAlive = t.quantized;
+  auto constant = [&](Type element, ArrayRef<int64_t> shape,
+                      auto values) -> Value {
+    ArrayRef<char> bytes(reinterpret_cast<const char *>(values.data()),
+                         values.size() * sizeof(values[0]));
+    return tfm::ConstantOp::create(
+        b, loc(name),
+        DenseResourceElementsAttr::get(RankedTensorType::get(shape, element),
+                                       name, viewBlob(bytes, keepAlive)));
+  };
+  QuantizedConstants c;
+  c.codes = constant(b.getI8Type(), {rows, cols}, ArrayRef<int8_t>(q.codes));
+  c.scales =
+      constant(b.getF32Type(), {rows, groups}, ArrayRef<float>(q.scales));
+  if (!q.offsets.empty())
+    c.offsets =
+        constant(b.getF32Type(), {rows, groups}, ArrayRef<float>(q.offsets));
+  return c;
+}
+
+Value ModelBuilder::embedding(StringRef module, int64_t vocab, int64_t hidden,
+                              Value ids) {
+  std::string name = (module + ".weight").str();
+  const TensorView *t = checkpoint.weights.lookup(name);
+  Location where = loc(module);
+  if (!t || !t->quantized || !t->bytes.empty() ||
+      ArrayRef<int64_t>(t->shape) != ArrayRef<int64_t>{vocab, hidden} ||
+      hidden % t->quantized->groupSize) {
+    Value table = weight(name, {vocab, hidden});
+    return table ? make<tfm::EmbeddingOp>(where, table, ids) : Value();
+  }
+  // Kept quantized: the rows of codes, scales and offsets the ids pick,
+  // then code * scale + offset per group of each row (what dequantizing
+  // the table would give, for the rows used).
+  int64_t groupSize = t->quantized->groupSize, groups = hidden / groupSize;
+  auto [codes, scales, offsets] = quantizedConstants(name, *t);
+  Value lead = make<tfm::ShapeOp>(where, ids, b.getI64IntegerAttr(0),
+                                  b.getI64IntegerAttr(2));
+  auto shaped = [&](Value x, ArrayRef<int64_t> tail) {
+    Value shape = make<tfm::ConcatOp>(
+        where, ValueRange{lead, i64Constant(tail)}, b.getI64IntegerAttr(0));
+    return x && shape ? make<tfm::ReshapeOp>(where, x, shape) : Value();
+  };
+  auto rows = [&](Value table, ArrayRef<int64_t> tail) {
+    return shaped(make<tfm::EmbeddingOp>(where, table, ids), tail);
+  };
+  // (tfm.embedding takes float tables; the scales' lookup checks the ids.)
+  Value picked = shaped(
+      make<tfm::GatherOp>(where, codes, ids, b.getI64IntegerAttr(0)),
+      {groups, groupSize});
+  if (!picked)
+    return {};
+  auto f32 = RankedTensorType::get(cast<ShapedType>(picked.getType()).getShape(),
+                                   b.getF32Type());
+  Value x = make<tfm::MulOp>(where,
+                             tfm::CastOp::create(b, where, f32, picked),
+                             rows(scales, {groups, 1}));
+  if (offsets)
+    x = make<tfm::AddOp>(where, x, rows(offsets, {groups, 1}));
+  return shaped(x, {hidden});
+}
+
 Value ModelBuilder::linear(Value x, StringRef module, int64_t in, int64_t out,
                            bool bias, Value residual,
                            std::optional<tfm::Activation> activation) {
@@ -141,22 +232,7 @@ Value ModelBuilder::linear(Value x, StringRef module, int64_t in, int64_t out,
                                ArrayRef<int64_t>{out, in}) {
     // Kept quantized: weight-only, on the int4/int8 GEMM.
     const TensorView::Quantized &q = *t->quantized;
-    int64_t groups = tfm::QuantizedMatmulOp::groupCount(in, q.groupSize);
-    auto constant = [&](Type element, ArrayRef<int64_t> shape,
-                        auto values) -> Value {
-      return tfm::ConstantOp::create(
-          this->b, loc(name),
-          DenseElementsAttr::get(RankedTensorType::get(shape, element),
-                                 values));
-    };
-    Value codes = constant(this->b.getI8Type(), {out, in},
-                           ArrayRef<int8_t>(q.codes));
-    Value scales = constant(this->b.getF32Type(), {out, groups},
-                            ArrayRef<float>(q.scales));
-    Value offsets = q.offsets.empty()
-                        ? Value()
-                        : constant(this->b.getF32Type(), {out, groups},
-                                   ArrayRef<float>(q.offsets));
+    auto [codes, scales, offsets] = quantizedConstants(name, *t);
     if (!x || (bias && !b))
       return {};
     return make<tfm::QuantizedMatmulOp>(

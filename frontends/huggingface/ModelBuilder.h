@@ -64,6 +64,12 @@ public:
   /// after a diagnostic naming the tensor when it is missing or has
   /// another shape or dtype.
   mlir::Value weight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
+  /// The lookup of ids [B, S] in the table `module`.weight [vocab, hidden]:
+  /// the table as weight() gives it, or for a table another format keeps
+  /// quantized, its codes, scales and offsets' rows dequantized after the
+  /// lookup (the table is never expanded to float32).
+  mlir::Value embedding(llvm::StringRef module, int64_t vocab, int64_t hidden,
+                        mlir::Value ids);
   /// x [..., in] times the stored Linear weight `module`.weight [out, in]
   /// (transpose_rhs: no copy), plus `module`.bias when `bias`, then the
   /// activation, then `residual`.
@@ -127,6 +133,14 @@ public:
 
 private:
   mlir::Value inferResult(mlir::Operation *op);
+  /// A kept-quantized tensor's codes [rows, cols] (i8), scales and offsets
+  /// [rows, groups] (f32; offsets null when it has none), as constants
+  /// viewing its decoded data.
+  struct QuantizedConstants {
+    mlir::Value codes, scales, offsets;
+  };
+  QuantizedConstants quantizedConstants(llvm::StringRef name,
+                                        const TensorView &t);
 
   const CheckpointFolder &checkpoint;
   mlir::OpBuilder b;

@@ -70,13 +70,25 @@ std::shared_ptr<MappedFile> MappedFile::borrow(StringRef path,
   return file;
 }
 
+void MappedFile::drop(ArrayRef<char> bytes) const {
+  if (!mapped || bytes.empty())
+    return;
+  uintptr_t page = ::sysconf(_SC_PAGESIZE);
+  uintptr_t begin = reinterpret_cast<uintptr_t>(bytes.data());
+  uintptr_t end = begin + bytes.size();
+  begin = (begin + page - 1) / page * page;
+  end = end / page * page;
+  if (begin < end)
+    ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+}
+
 std::shared_ptr<MappedFile> MappedFile::adopt(StringRef path,
-                                              std::vector<char> bytes) {
+                                              std::vector<float> values) {
   auto file = std::make_shared<MappedFile>();
   file->path = path.str();
-  file->owned = std::move(bytes);
-  file->data = file->owned.data();
-  file->size = file->owned.size();
+  file->owned = std::move(values);
+  file->data = reinterpret_cast<const char *>(file->owned.data());
+  file->size = file->owned.size() * sizeof(float);
   return file;
 }
 

@@ -39,14 +39,19 @@ struct MappedFile {
   /// read as if they were the file `path` (tests, fuzzing).
   static std::shared_ptr<MappedFile> borrow(llvm::StringRef path,
                                             llvm::ArrayRef<char> bytes);
-  /// Bytes computed at import (a GGUF tensor dequantized), owned by the
-  /// holder and named `path` in messages.
+  /// float32 values computed at import (a GGUF tensor dequantized), owned
+  /// by the holder (not copied) and named `path` in messages.
   static std::shared_ptr<MappedFile> adopt(llvm::StringRef path,
-                                           std::vector<char> bytes);
+                                           std::vector<float> values);
+
+  /// Lets the pages wholly inside `bytes` (a part of `data`) leave memory:
+  /// they are read again from the file if used again. For a weight that has
+  /// been converted or packed, so that compile memory does not keep both.
+  void drop(llvm::ArrayRef<char> bytes) const;
 
 private:
   bool mapped = false;
-  std::vector<char> owned;
+  std::vector<float> owned;
 };
 
 /// One tensor of a checkpoint: a view into its file's mapping.
