@@ -211,7 +211,7 @@ def X86OutlineSegments : Pass<"kiln-outline-segments", "ModuleOp"> {
   let options = [
     Option<"opsPerFunction", "ops-per-function", "unsigned", "2000",
            "Operations (nested ones counted) per outlined segment">,
-    Option<"maxResults", "max-results", "unsigned", "64",
+    Option<"maxResults", "max-results", "unsigned", "128",
            "Values a segment may return; a segment returning more stays inline">
   ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
