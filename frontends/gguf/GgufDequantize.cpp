@@ -29,7 +29,8 @@ std::vector<float> kiln::gguf::dequantize(const TensorInfo &t) {
   const char *p = t.bytes.data();
   switch (static_cast<TensorType>(t.type)) {
   case TensorType::F32:
-    std::memcpy(out.data(), p, n * sizeof(float));
+    if (n > 0) // (an empty tensor has no data to copy from, nor to)
+      std::memcpy(out.data(), p, n * sizeof(float));
     break;
   case TensorType::F16:
     for (int64_t i = 0; i < n; ++i)
