@@ -498,10 +498,6 @@ bool Compilation::lowerAndEmit(ModuleOp module, TimingScope &timer) {
   return writeOutputs(object, timer);
 }
 
-/// The weights file, then the object or library: both staged, then renamed
-/// into place, the weights first (a library is never newer than its
-/// weights; a mismatched pair is refused by the runtime, see
-/// kiln_model_abi.h).
 bool Compilation::writeWeights(kiln::ModelSignature &signature,
                                TimingScope &timer) {
   // (Checked after the model's own problems, which the import and the tfm
@@ -527,6 +523,10 @@ bool Compilation::writeWeights(kiln::ModelSignature &signature,
   return true;
 }
 
+/// The object or library beside the weights file writeWeights staged: both
+/// renamed into place, the weights first (a library is never newer than
+/// its weights; a mismatched pair is refused by the runtime, see
+/// kiln_model_abi.h).
 bool Compilation::writeOutputs(ArrayRef<char> object, TimingScope &timer) {
   std::string error;
   const std::string &outputPath = options.output;

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/x86/Outlining.h"
 #include "backends/x86/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -31,12 +32,8 @@ llvm::hash_code structuralHash(func::FuncOp func) {
   llvm::hash_code hash = llvm::hash_combine(
       func.getFunctionType(), func->getDiscardableAttrDictionary(),
       func.getArgAttrsAttr(), func.getResAttrsAttr());
-  func.getBody().walk([&](Operation *op) {
-    hash = llvm::hash_combine(
-        hash, OperationEquivalence::computeHash(
-                  op, OperationEquivalence::ignoreHashValue,
-                  OperationEquivalence::ignoreHashValue, kIgnoreLocations));
-  });
+  for (Operation &op : func.getBody().getOps())
+    hash = llvm::hash_combine(hash, kiln::x86::structureHash(&op));
   return hash;
 }
 

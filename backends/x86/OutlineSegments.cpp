@@ -32,20 +32,6 @@ struct Segment {
   Block::iterator begin, end;
 };
 
-/// A hash of what `op` is, nested operations included and values ignored:
-/// equal for the same operation in two layers of a model.
-llvm::hash_code shapeHash(Operation *op) {
-  llvm::hash_code hash(0);
-  op->walk([&](Operation *nested) {
-    hash = llvm::hash_combine(hash,
-                              OperationEquivalence::computeHash(
-                                  nested, OperationEquivalence::ignoreHashValue,
-                                  OperationEquivalence::ignoreHashValue,
-                                  OperationEquivalence::IgnoreLocations));
-  });
-  return hash;
-}
-
 /// The layers of a model: the longest stretch [start, start + count *
 /// period) of `keys` made of `count` copies of one run of `period`
 /// operations, the period found among the distances between repeats of the
@@ -114,7 +100,7 @@ SmallVector<Segment> cutSegments(Block::iterator begin, Block::iterator end,
   SmallVector<llvm::hash_code> keys;
   for (Block::iterator it = begin; it != end; ++it) {
     ops.push_back(&*it);
-    keys.push_back(shapeHash(&*it));
+    keys.push_back(kiln::x86::structureHash(&*it));
   }
   SmallVector<Segment> segments;
   Repetition layers = findRepetition(keys);
@@ -142,17 +128,16 @@ SmallVector<Segment> cutSegments(Block::iterator begin, Block::iterator end,
       sum = 0;
     }
   }
-  size_t strides = layers.count / perSegment;
-  for (size_t k = 0; k < strides; ++k) {
-    size_t base = layers.start + k * stride, from = 0;
+  // Layers left over from the last whole stride go with what follows.
+  size_t strides = layers.count / perSegment, base = layers.start;
+  for (size_t k = 0; k < strides; ++k, base += stride) {
+    size_t from = 0;
     for (size_t cut : cuts) {
       segments.push_back({at(base + from), at(base + cut)});
       from = cut;
     }
   }
-  layers.count = strides * perSegment;
-  cutByBudget(at(layers.start + layers.count * layers.period), end, budget,
-              segments);
+  cutByBudget(at(base), end, budget, segments);
   return segments;
 }
 

@@ -2,7 +2,9 @@
 //
 // Part of kiln. kiln-outline-parallel-loops and kiln-outline-segments both
 // move code into private functions: the captured values split into
-// constants (cloned in) and arguments, and the function kept out of line.
+// constants (cloned in) and arguments, and the function kept out of line;
+// kiln-outline-segments and kiln-merge-identical-functions compare code by
+// its structure.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +13,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/OperationSupport.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace kiln::x86 {
@@ -32,6 +35,21 @@ inline void splitCaptures(const llvm::SetVector<mlir::Value> &used,
     else
       args.push_back(v);
   }
+}
+
+/// A hash of what `op` is, nested operations included, values and
+/// locations ignored: equal for the same code in two layers of a model
+/// (how values connect is left to a region comparison).
+inline llvm::hash_code structureHash(mlir::Operation *op) {
+  llvm::hash_code hash(0);
+  op->walk([&](mlir::Operation *nested) {
+    hash = llvm::hash_combine(
+        hash, mlir::OperationEquivalence::computeHash(
+                  nested, mlir::OperationEquivalence::ignoreHashValue,
+                  mlir::OperationEquivalence::ignoreHashValue,
+                  mlir::OperationEquivalence::IgnoreLocations));
+  });
+  return hash;
 }
 
 /// A private function `name` of `type` after `after`, with its entry
